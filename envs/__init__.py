@@ -1,0 +1,45 @@
+"""Gymnasium environments, bandits and PettingZoo multi-agent environments.
+
+Importing this package registers every boltzgym environment with Gymnasium under the ``boltzgym/``
+namespace (string entry points: nothing heavy is imported until an env is made)::
+
+    import gymnasium as gym
+    import boltzgym.envs  # noqa: F401  (registers the ids)
+    env = gym.make("boltzgym/BernoulliBandit-v0")
+
+``boltzgym_env_ids()`` lists the registered ids; ``boltzgym envs`` prints them with a one-line summary.
+This package does not import torch.
+"""
+
+from __future__ import annotations
+
+from gymnasium.envs.registration import register, registry
+
+NAMESPACE = "boltzgym"
+
+# id -> one-line description, printed by `boltzgym envs`. Each capability adds its block below.
+ENV_DESCRIPTIONS: dict[str, str] = {}
+
+
+def _register(env_id: str, entry_point: str, description: str, **kwargs) -> None:
+    full_id = f"{NAMESPACE}/{env_id}"
+    ENV_DESCRIPTIONS[full_id] = description
+    if full_id not in registry:
+        register(id=full_id, entry_point=entry_point, **kwargs)
+
+
+def boltzgym_env_ids() -> list[str]:
+    """Every registered ``boltzgym/...`` environment id, sorted."""
+    return sorted(ENV_DESCRIPTIONS)
+
+
+# --- bandits (notes 6.2) ---------------------------------------------------------------------------
+
+
+# --- tabular MDPs and grids (notes 6.1) -------------------------------------------------------------
+
+
+# --- image observations for DQN (notes 6.1, deep Q-learning) ----------------------------------------
+
+
+# --- multi-agent (PettingZoo) ------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""The ``boltzgym`` command: one subcommand per capability, each a thin wrapper over library code.
+
+Run ``boltzgym --help`` for the list and ``boltzgym <command> --help`` for examples.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+
+from boltzgym.scripts._common import BoltzgymArgumentParser
+
+# subcommand -> module that defines HELP, DESCRIPTION, EXAMPLES, add_arguments(parser) and run(args).
+COMMAND_MODULES: dict[str, str] = {
+    "envs": "boltzgym.scripts.envs_command",
+    "demo": "boltzgym.scripts.demo",
+    "train": "boltzgym.scripts.train",
+}
+
+
+def build_parser() -> BoltzgymArgumentParser:
+    parser = BoltzgymArgumentParser(
+        prog="boltzgym",
+        description="Reinforcement learning and energy-based model simulation.",
+        epilog="Run 'boltzgym <command> --help' for a command's options and examples.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>", parser_class=BoltzgymArgumentParser)
+    subparsers.required = True
+    for name, module_name in COMMAND_MODULES.items():
+        module = importlib.import_module(module_name)
+        examples = "examples:\n" + textwrap.indent("\n".join(module.EXAMPLES), "  ")
+        sub = subparsers.add_parser(
+            name,
+            help=module.HELP,
+            description=module.DESCRIPTION,
+            epilog=examples,
+            formatter_class=_Formatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run, subparser=sub)
+    return parser
+
+
+class _Formatter(importlib.import_module("argparse").RawDescriptionHelpFormatter):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``boltzgym`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.handler(args)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        # Library validation errors name the argument; report them as usage errors.
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        sys.stderr.write(f"{args.subparser.prog}: error: {message}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

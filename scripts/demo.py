@@ -1,0 +1,59 @@
+"""``boltzgym demo``: a short tour of every capability (what ``make demo`` runs).
+
+Each capability contributes one part: a function ``demo_part(out_dir, seed, progress) -> dict`` that
+runs a small, fast version of its experiment, writes its plots under ``out_dir`` and returns a short
+result line ``{"result": str, ...}``. The tour writes ``runs/demo/`` and prints a summary table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+from boltzgym.scripts._common import add_common_arguments, finish, format_table, progress_enabled
+
+HELP = "a short tour of every capability (under 2 minutes)"
+DESCRIPTION = "Run a small version of every boltzgym experiment and print one summary table."
+EXAMPLES = ["boltzgym demo", "boltzgym demo --out runs/demo --seed 1 --json"]
+
+# (part name, "module:function"), in the order of the tour. Each capability adds its part.
+DEMO_PARTS: list[tuple[str, str]] = []
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common_arguments(parser)
+    parser.add_argument("--only", default=None, help="comma-separated part names to run (default: all parts)")
+
+
+def run_demo(out_dir: Path, seed: int = 0, progress: bool = False, only: list[str] | None = None) -> dict:
+    """Run the demo parts (all, or those named in ``only``) and return the summary."""
+    known = [name for name, _ in DEMO_PARTS]
+    if only:
+        unknown = sorted(set(only) - set(known))
+        if unknown:
+            raise ValueError(f"--only: unknown demo part(s) {unknown}; expected names from {known}")
+    parts = {}
+    for name, target in DEMO_PARTS:
+        if only and name not in only:
+            continue
+        module_name, function_name = target.split(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        sys.stderr.write(f"demo: {name} ...\n")
+        start = time.perf_counter()
+        result = function(out_dir / name, seed=seed, progress=progress)
+        result["seconds"] = round(time.perf_counter() - start, 2)
+        parts[name] = result
+    return {"seed": seed, "parts": parts}
+
+
+def run(args: argparse.Namespace) -> dict:
+    out_dir = args.out or Path("runs") / "demo"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    only = [p.strip() for p in args.only.split(",")] if args.only else None
+    summary = run_demo(out_dir, seed=args.seed, progress=progress_enabled(args), only=only)
+    rows = [(name, part["result"], part["seconds"]) for name, part in summary["parts"].items()]
+    table = format_table(["part", "result", "seconds"], rows)
+    return finish(args, out_dir, summary, table)

@@ -1,0 +1,96 @@
+"""``boltzgym train AGENT --env ID --steps N --seed S``: train an agent, evaluate its greedy policy, plot.
+
+One subcommand serves every agent family. ``TRAINERS`` maps an agent name to the module that trains it;
+each such module defines::
+
+    AGENTS: tuple[str, ...]           # the agent names it serves
+    def train(request: TrainRequest) -> tuple[dict, str]   # (summary with the JSON keys, text table)
+
+The summary's keys are the same for every agent: ``agent``, ``env``, ``steps``, ``seed``,
+``eval_episodes``, ``eval_mean_return``, ``steps_per_second``, ``optimal_mean_return`` (null where no
+exact solution is known), plus any agent-specific extras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from boltzgym.scripts._common import add_common_arguments, finish, positive_int, progress_enabled, run_dir
+
+HELP = "train an agent (tabular TD or DQN) on a Gymnasium env"
+DESCRIPTION = __doc__.split("\n\n")[0]
+EXAMPLES = [
+    "boltzgym train q-learning --env boltzgym/GridWorld-v0 --steps 20000 --seed 0",
+    "boltzgym train sarsa --env CliffWalking-v1 --steps 50000",
+    "boltzgym train dqn --env CartPole-v1 --steps 50000 --seed 0 --json",
+    "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --set learning_rate=0.1",
+]
+
+# agent name -> module that trains it (see the module docstring for the contract).
+TRAINERS: dict[str, str] = {}
+
+
+@dataclass
+class TrainRequest:
+    """Everything a trainer needs, parsed and validated by the CLI (tests build it directly)."""
+
+    agent: str
+    env_id: str
+    steps: int
+    seed: int = 0
+    env_kwargs: dict = field(default_factory=dict)
+    hyperparameters: dict = field(default_factory=dict)
+    eval_episodes: int = 100
+    out_dir: Path = Path("runs/train")
+    progress: bool = False
+    resume: Path | None = None
+
+
+def _key_value(text: str) -> tuple[str, object]:
+    """``key=value`` with the value read as JSON when it parses (numbers, true/false, lists), else a string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("agent", choices=sorted(TRAINERS), help="which agent to train")
+    parser.add_argument("--env", required=True, help="Gymnasium env id (boltzgym/... or a Gymnasium built-in)")
+    parser.add_argument(
+        "--env-kwarg", type=_key_value, action="append", default=[], metavar="KEY=VALUE", help="env keyword argument"
+    )
+    parser.add_argument(
+        "--set", type=_key_value, action="append", default=[], metavar="KEY=VALUE", help="agent hyperparameter"
+    )
+    parser.add_argument("--steps", type=positive_int, required=True, help="environment steps to train for")
+    parser.add_argument("--eval-episodes", type=positive_int, default=100, help="greedy evaluation episodes")
+    parser.add_argument("--resume", type=Path, default=None, help="checkpoint to resume training from")
+    add_common_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> dict:
+    out_dir = run_dir(args, f"train-{args.agent}")
+    request = TrainRequest(
+        agent=args.agent,
+        env_id=args.env,
+        steps=args.steps,
+        seed=args.seed,
+        env_kwargs=dict(args.env_kwarg),
+        hyperparameters=dict(args.set),
+        eval_episodes=args.eval_episodes,
+        out_dir=out_dir,
+        progress=progress_enabled(args),
+        resume=args.resume,
+    )
+    trainer = importlib.import_module(TRAINERS[args.agent])
+    summary, table = trainer.train(request)
+    return finish(args, out_dir, summary, table)

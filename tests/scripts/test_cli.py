@@ -1,0 +1,48 @@
+"""CLI conventions shared by every subcommand."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from boltzgym.scripts import cli
+from boltzgym.scripts._common import format_table
+
+
+def run_cli(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "boltzgym.scripts.cli", *argv], capture_output=True, text=True)
+
+
+def test_every_subcommand_has_help_with_examples(capsys):
+    parser = cli.build_parser()
+    for name in cli.COMMAND_MODULES:
+        with pytest.raises(SystemExit) as exit_info:
+            parser.parse_args([name, "--help"])
+        assert exit_info.value.code == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and f"boltzgym {name}" in out
+
+
+def test_unknown_subcommand_exits_2_with_one_line():
+    result = run_cli("no-such-command")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "invalid choice" in result.stderr
+
+
+def test_envs_json_is_one_object():
+    result = run_cli("envs", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert isinstance(payload["envs"], list)
+    assert all(entry["id"].startswith("boltzgym/") for entry in payload["envs"])
+
+
+def test_format_table_aligns_columns():
+    table = format_table(["name", "value"], [("a", 1.5), ("long-name", 10)])
+    lines = table.splitlines()
+    assert len({len(line.rstrip()) for line in lines[:2]}) == 1
+    assert lines[2].startswith("a ") and lines[3].startswith("long-name")

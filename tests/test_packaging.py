@@ -1,0 +1,78 @@
+"""The package layout: every package folder is installed as a boltzgym subpackage, in wheels too."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOT_PACKAGES = {"tests", "benchmarks", "runs", "build", "dist"}
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _package_folders() -> set[str]:
+    return {
+        p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").is_file() and p.name not in NOT_PACKAGES
+    }
+
+
+def test_every_package_folder_is_listed():
+    setuptools_cfg = _pyproject()["tool"]["setuptools"]
+    listed = set(setuptools_cfg["packages"])
+    mapping = setuptools_cfg["package-dir"]
+    folders = _package_folders()
+    assert folders, "no package folders found at the repository root"
+    for folder in folders:
+        assert f"boltzgym.{folder}" in listed, f"{folder}/ is not in [tool.setuptools] packages"
+        assert mapping.get(f"boltzgym.{folder}") == folder, f"{folder}/ is not mapped in package-dir"
+    for package in listed:
+        assert mapping[package] in folders, f"{package} maps to a folder without __init__.py"
+
+
+def test_subpackages_import_under_the_namespace():
+    for package in _pyproject()["tool"]["setuptools"]["packages"]:
+        module = importlib.import_module(package)
+        assert Path(module.__file__).parent.name == package.split(".")[-1]
+
+
+def test_light_packages_do_not_import_torch():
+    code = (
+        "import sys, boltzgym.sims, boltzgym.envs, boltzgym.agents, boltzgym.utils, boltzgym.scripts.cli\n"
+        "import boltzgym.scripts.cli as c; c.build_parser()\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_wheel_contains_every_subpackage(tmp_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("boltzgym-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for package in _pyproject()["tool"]["setuptools"]["packages"]:
+        init = package.replace(".", "/") + "/__init__.py"
+        assert init in names, f"{init} missing from the wheel"
+    assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)

@@ -1,0 +1,56 @@
+"""Argument checks that raise errors naming the argument, the value received and what was expected."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def _check_real(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_positive(name: str, value, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float that is > 0 (or >= 0 with ``allow_zero``)."""
+    value = _check_real(name, value)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+    return value
+
+
+def check_in_range(name: str, value, low: float, high: float) -> float:
+    """Return ``value`` as a float in the closed interval [low, high]."""
+    value = _check_real(name, value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
+    return value
+
+
+def check_probability(name: str, value) -> float:
+    """Return ``value`` as a float in [0, 1]."""
+    return check_in_range(name, value, 0.0, 1.0)
+
+
+def check_seed(name: str, seed) -> int | None:
+    """Accept ``None`` or a non-negative integer seed."""
+    if seed is None:
+        return None
+    return check_int(name, seed, minimum=0)
