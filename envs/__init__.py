@@ -43,3 +43,10 @@ def boltzgym_env_ids() -> list[str]:
 
 
 # --- multi-agent (PettingZoo) ------------------------------------------------------------------------
+# PettingZoo has no registry: these are listed by `boltzgym envs` with their factory functions.
+PETTINGZOO_ENVS: dict[str, tuple[str, str]] = {
+    "boltzgym/RepeatedMatrixGame-v0": (
+        "boltzgym.envs.matrix_game:parallel_env",
+        "PettingZoo parallel env: repeated two-player matrix game (prisoner's dilemma, stag hunt, ...)",
+    ),
+}

@@ -17,10 +17,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def list_envs() -> list[dict[str, str]]:
-    """``[{"id": ..., "description": ...}]`` for every registered boltzgym env."""
-    from boltzgym.envs import ENV_DESCRIPTIONS, boltzgym_env_ids
+    """``[{"id", "kind", "description"}]`` for every boltzgym env: Gymnasium-registered ones (kind
+    ``"gymnasium"``), then PettingZoo ones (kind ``"pettingzoo"``, made by their factory function)."""
+    from boltzgym.envs import ENV_DESCRIPTIONS, PETTINGZOO_ENVS, boltzgym_env_ids
 
-    return [{"id": env_id, "description": ENV_DESCRIPTIONS[env_id]} for env_id in boltzgym_env_ids()]
+    envs = [{"id": i, "kind": "gymnasium", "description": ENV_DESCRIPTIONS[i]} for i in boltzgym_env_ids()]
+    envs += [{"id": i, "kind": "pettingzoo", "description": d} for i, (_, d) in sorted(PETTINGZOO_ENVS.items())]
+    return envs
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -30,5 +33,5 @@ def run(args: argparse.Namespace) -> dict:
     else:
         width = max((len(e["id"]) for e in envs), default=0)
         for entry in envs:
-            sys.stdout.write(f"{entry['id'].ljust(width)}  {entry['description']}\n")
+            sys.stdout.write(f"{entry['id'].ljust(width)}  {entry['kind']:<10}  {entry['description']}\n")
     return {"envs": envs}

@@ -1,0 +1,153 @@
+"""Repeated two-player matrix games as a PettingZoo ``ParallelEnv``.
+
+| Property            | Value                                                        |
+|---------------------|--------------------------------------------------------------|
+| Agents              | ``["player_0", "player_1"]``                                 |
+| Actions             | ``Discrete(n_actions_i)`` per player                         |
+| Observations        | ``Discrete(n_0 * n_1 + 1)``: the previous joint action        |
+| Rewards             | the payoff matrix entry, plus optional Gaussian noise        |
+| Episode end         | truncated after ``n_rounds`` rounds; never terminated        |
+| Import              | ``from boltzgym.envs.matrix_game import parallel_env``       |
+
+Description
+    Both players pick an action at once; player ``i`` receives ``payoffs[i, a_0, a_1]``. The game repeats for
+    ``n_rounds`` rounds, and each player observes the previous joint action (encoded as ``a_0 * n_1 + a_1``;
+    the first observation is the extra index ``n_0 * n_1``, "no previous round"). Repeated games are the
+    multi-agent counterpart of the bandits of notes 6.2: the reward of an arm depends on what the other learner
+    does. Named games: ``prisoners-dilemma`` (T=5 > R=3 > P=1 > S=0), ``matching-pennies`` (zero-sum),
+    ``stag-hunt`` and ``coordination``.
+
+Arguments
+    ``game``: a name above, or an array of shape ``(2, n_0, n_1)`` of payoffs.
+    ``n_rounds``: rounds per episode (>= 1, default 100).
+    ``noise_std``: standard deviation of Gaussian noise added to each reward (default 0, deterministic);
+    drawn from the env's seeded generator.
+    ``render_mode``: ``None`` or ``"ansi"``.
+
+Version History
+    v0: initial release.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import gymnasium
+import numpy as np
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from boltzgym.utils.validation import check_int, check_positive
+
+NAMED_GAMES: dict[str, np.ndarray] = {
+    # payoffs[player, action_0, action_1]; action 0 = cooperate/heads/stag/left
+    "prisoners-dilemma": np.array([[[3, 0], [5, 1]], [[3, 5], [0, 1]]], dtype=np.float64),
+    "matching-pennies": np.array([[[1, -1], [-1, 1]], [[-1, 1], [1, -1]]], dtype=np.float64),
+    "stag-hunt": np.array([[[4, 0], [3, 3]], [[4, 3], [0, 3]]], dtype=np.float64),
+    "coordination": np.array([[[1, 0], [0, 1]], [[1, 0], [0, 1]]], dtype=np.float64),
+}
+
+
+def _payoff_array(game) -> np.ndarray:
+    if isinstance(game, str):
+        if game not in NAMED_GAMES:
+            raise ValueError(f"game must be one of {sorted(NAMED_GAMES)} or a payoff array, got {game!r}")
+        return NAMED_GAMES[game].copy()
+    payoffs = np.asarray(game, dtype=np.float64)
+    if payoffs.ndim != 3 or payoffs.shape[0] != 2 or min(payoffs.shape[1:]) < 1:
+        raise ValueError(f"game payoffs must have shape (2, n_0, n_1), got {payoffs.shape}")
+    if not np.all(np.isfinite(payoffs)):
+        raise ValueError("game payoffs must be finite")
+    return payoffs
+
+
+class RepeatedMatrixGame(ParallelEnv):
+    """A repeated two-player matrix game (see the module docstring for spaces, rewards and arguments)."""
+
+    metadata = {"render_modes": ["ansi"], "name": "repeated_matrix_game_v0", "is_parallelizable": True}
+
+    def __init__(self, game="prisoners-dilemma", n_rounds: int = 100, noise_std: float = 0.0, render_mode=None):
+        self.payoffs = _payoff_array(game)
+        self.n_rounds = check_int("n_rounds", n_rounds, minimum=1)
+        self.noise_std = check_positive("noise_std", noise_std, allow_zero=True)
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.render_mode = render_mode
+        self.possible_agents = ["player_0", "player_1"]
+        self.agents: list[str] = []
+        self.n_actions = self.payoffs.shape[1:]
+        self._action_spaces = {
+            agent: gymnasium.spaces.Discrete(int(n)) for agent, n in zip(self.possible_agents, self.n_actions)
+        }
+        n_obs = int(self.n_actions[0] * self.n_actions[1] + 1)
+        self._observation_spaces = {agent: gymnasium.spaces.Discrete(n_obs) for agent in self.possible_agents}
+        self.np_random, _ = seeding.np_random(None)
+        self.round = 0
+        self.last_joint_action: tuple[int, int] | None = None
+
+    def observation_space(self, agent):
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent):
+        return self._action_spaces[agent]
+
+    def _observation(self) -> int:
+        if self.last_joint_action is None:
+            return int(self.n_actions[0] * self.n_actions[1])
+        a0, a1 = self.last_joint_action
+        return int(a0 * self.n_actions[1] + a1)
+
+    def reset(self, seed=None, options=None):
+        if seed is not None:
+            self.np_random, _ = seeding.np_random(seed)
+        self.agents = list(self.possible_agents)
+        self.round = 0
+        self.last_joint_action = None
+        observation = self._observation()
+        return {agent: observation for agent in self.agents}, {agent: {} for agent in self.agents}
+
+    def step(self, actions):
+        if not self.agents:
+            raise RuntimeError("step() called after the episode ended; call reset()")
+        missing = [agent for agent in self.agents if agent not in actions]
+        if missing:
+            raise ValueError(f"actions must name every live agent; missing {missing}")
+        joint = []
+        for agent in self.possible_agents:
+            action = actions[agent]
+            if not self._action_spaces[agent].contains(action):
+                raise ValueError(f"actions[{agent!r}] must be in {self._action_spaces[agent]}, got {action!r}")
+            joint.append(int(action))
+        a0, a1 = joint
+        rewards = {agent: float(self.payoffs[i, a0, a1]) for i, agent in enumerate(self.possible_agents)}
+        if self.noise_std > 0:
+            for agent in self.possible_agents:
+                rewards[agent] += float(self.noise_std * self.np_random.standard_normal())
+        self.round += 1
+        self.last_joint_action = (a0, a1)
+        observation = self._observation()
+        done = self.round >= self.n_rounds
+        observations = {agent: observation for agent in self.agents}
+        terminations = {agent: False for agent in self.agents}
+        truncations = {agent: done for agent in self.agents}
+        infos = {agent: {"round": self.round} for agent in self.agents}
+        if done:
+            self.agents = []
+        return observations, rewards, terminations, truncations, infos
+
+    def render(self):
+        if self.render_mode != "ansi":
+            return None
+        if self.last_joint_action is None:
+            return f"round {self.round}/{self.n_rounds}: no moves yet"
+        a0, a1 = self.last_joint_action
+        return f"round {self.round}/{self.n_rounds}: player_0 -> {a0}, player_1 -> {a1}"
+
+    def close(self):
+        pass
+
+
+@functools.wraps(RepeatedMatrixGame)
+def parallel_env(**kwargs) -> RepeatedMatrixGame:
+    """Make a :class:`RepeatedMatrixGame` (PettingZoo's factory convention)."""
+    return RepeatedMatrixGame(**kwargs)
