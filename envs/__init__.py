@@ -37,6 +37,12 @@ def boltzgym_env_ids() -> list[str]:
 
 
 # --- tabular MDPs and grids (notes 6.1) -------------------------------------------------------------
+_register(
+    "GridWorld-v0",
+    "boltzgym.envs.gridworld:GridWorldEnv",
+    "grid from an ASCII map (start, goal, holes, walls, cliffs), slip and wind; named maps 5x5/cliff/windy/four-rooms",
+    max_episode_steps=200,
+)
 
 
 # --- image observations for DQN (notes 6.1, deep Q-learning) ----------------------------------------
