@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import ClassVar
@@ -246,9 +247,9 @@ class TabularAgent:
         reset_seed = None if (self._env_seeded or self.seed is None) else self.seed + self.num_timesteps
         state, _ = self.env.reset(seed=reset_seed)
         self._env_seeded = True
-        from boltzgym.scripts._common import progress_bar as make_bar
+        from tqdm.auto import tqdm
 
-        with make_bar(total=total_steps, desc=type(self).__name__, enabled=progress_bar) as bar:
+        with tqdm(total=total_steps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
             if self.uses_fast_path:
                 self._learn_fast(int(state), total_steps, callback, bar)
             else:
