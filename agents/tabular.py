@@ -164,7 +164,7 @@ class TabularAgent:
 
     @property
     def q_table(self) -> np.ndarray:
-        """The ``(n_states, n_actions)`` action values (Double Q: the mean of its two tables)."""
+        """The ``(n_states, n_actions)`` action values: the live table (Double Q: a new array, the mean of its two)."""
         if self._q2 is not None:
             return (self._q1 + self._q2) * 0.5
         return self._q1

@@ -234,3 +234,11 @@ def test_continuous_observation_space_is_rejected():
 def test_tabular_agents_do_not_import_torch():
     code = "import sys, boltzgym.agents.tabular, boltzgym.agents.planning; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import boltzgym.agents.tabular as module
+
+    assert doctest.testmod(module).failed == 0

@@ -14,9 +14,10 @@ from boltzgym.envs.gridworld import MAPS, GridWorldEnv
 
 
 @pytest.mark.parametrize("map_name", sorted(MAPS))
-def test_every_named_map_passes_check_env(map_name):
-    env = gym.make("boltzgym/GridWorld-v0", map_name=map_name, slip=0.2)
-    check_env(env.unwrapped, skip_render_check=True)
+@pytest.mark.parametrize("render_mode", ["ansi", "rgb_array"])
+def test_every_named_map_passes_check_env(map_name, render_mode):
+    env = gym.make("boltzgym/GridWorld-v0", map_name=map_name, slip=0.2, render_mode=render_mode)
+    check_env(env.unwrapped)
     assert "boltzgym/GridWorld-v0" in boltzgym.envs.ENV_DESCRIPTIONS
 
 

@@ -114,3 +114,11 @@ def test_random_mdp_bad_sizes():
         random_mdp(0, 2)
     with pytest.raises(ValueError, match="branching must be <= 3, got 4"):
         random_mdp(3, 2, branching=4)
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import boltzgym.envs.tabular_mdp as module
+
+    assert doctest.testmod(module).failed == 0
