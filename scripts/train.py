@@ -31,7 +31,12 @@ EXAMPLES = [
 ]
 
 # agent name -> module that trains it (see the module docstring for the contract).
-TRAINERS: dict[str, str] = {}
+TRAINERS: dict[str, str] = {
+    "q-learning": "boltzgym.scripts.train_tabular",
+    "sarsa": "boltzgym.scripts.train_tabular",
+    "expected-sarsa": "boltzgym.scripts.train_tabular",
+    "double-q": "boltzgym.scripts.train_tabular",
+}
 
 
 @dataclass
