@@ -82,7 +82,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
 
 
+def check_env_id(env_id: str) -> None:
+    """Raise ``ValueError`` naming ``--env`` when ``env_id`` is not a registered Gymnasium id."""
+    import gymnasium as gym
+
+    import boltzgym.envs  # noqa: F401  (registers the boltzgym/... ids)
+
+    try:
+        gym.spec(env_id)
+    except gym.error.Error as exc:
+        raise ValueError(f"--env {env_id!r} is not a registered Gymnasium environment ({exc})") from exc
+
+
 def run(args: argparse.Namespace) -> dict:
+    check_env_id(args.env)  # before the run folder is created, so a typo leaves nothing behind
     out_dir = run_dir(args, f"train-{args.agent}")
     request = TrainRequest(
         agent=args.agent,

@@ -46,3 +46,10 @@ def test_format_table_aligns_columns():
     lines = table.splitlines()
     assert len({len(line.rstrip()) for line in lines[:2]}) == 1
     assert lines[2].startswith("a ") and lines[3].startswith("long-name")
+
+
+def test_train_with_unknown_env_exits_2_and_creates_no_run_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "q-learning", "--env", "NoSuchEnv-v0", "--steps", "5", "--out", str(out)]) == 2
+    assert "--env 'NoSuchEnv-v0'" in capsys.readouterr().err
+    assert not out.exists()
