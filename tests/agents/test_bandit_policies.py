@@ -79,6 +79,10 @@ def test_env_loop_ucb1_pulls_each_arm_once_first_and_returns_cumulative_regret()
     regret = run_env_loop(UCB1(), env, 50, seed=0)
     np.testing.assert_allclose(regret[:3], [1.0, 1.0, 1.5])  # arms 0, 1, 2: gaps 1, 0, 0.5
     assert regret.shape == (50,) and np.all(np.diff(regret) >= 0)
+    for name in ("ucb1", "softmax"):  # the same seed replays the same run; another seed does not
+        runs = [run_env_loop(name, env, 50, seed=seed) for seed in (1, 1, 2)]
+        np.testing.assert_array_equal(runs[0], runs[1])
+        assert not np.array_equal(runs[0], runs[2])
     with pytest.raises(ValueError, match="horizon=60 exceeds the env's episode length"):
         run_env_loop(UCB1(), env, 60, seed=0)
 
