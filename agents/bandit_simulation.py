@@ -104,9 +104,10 @@ def check_means(means, kind: str = "bernoulli") -> np.ndarray:
     return array
 
 
-def _as_policy(policy: BanditPolicy | str, kind: str) -> BanditPolicy:
+def _as_policy(policy: BanditPolicy | str, kind: str, reward_std: float = 1.0) -> BanditPolicy:
     if isinstance(policy, str):
-        policy = make_policy(policy)
+        # a Gaussian model built from its name assumes the problem's (known) reward noise
+        policy = make_policy(policy, reward_std=reward_std) if policy == "thompson-gaussian" else make_policy(policy)
     if not isinstance(policy, BanditPolicy):
         raise TypeError(f"policy must be a BanditPolicy or a policy name, got {type(policy).__name__}")
     if kind != "bernoulli" and policy.unit_rewards:
@@ -148,7 +149,7 @@ def simulate(
     runs = check_int("runs", runs, minimum=1)
     reward_std = check_positive("reward_std", reward_std)
     seed = check_seed("seed", seed)
-    policy = _as_policy(policy, kind)
+    policy = _as_policy(policy, kind, reward_std)
 
     reward_seed, policy_seed = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(reward_seed)
@@ -211,7 +212,7 @@ def compare_policies(
     built = []
     for policy in policies:
         try:
-            built.append(_as_policy(policy, kind))
+            built.append(_as_policy(policy, kind, reward_std))
         except ValueError as exc:
             raise ValueError(f"policies: {exc}") from exc
     names = [policy.name for policy in built]
