@@ -92,16 +92,35 @@ def kl_ucb_index(p, level):
 
 
 @njit(cache=True)
-def kl_ucb_select(counts, means, log_level, out):
+def bernoulli_neg_entropy(p):
+    """``p ln p + (1 - p) ln(1 - p)`` (float), with ``p`` clamped as in ``bernoulli_kl``."""
+    p = min(max(p, _KL_EPS), 1.0 - _KL_EPS)
+    return p * np.log(p) + (1.0 - p) * np.log(1.0 - p)
+
+
+@njit(cache=True)
+def update_neg_entropy(means, arms, neg_entropy):
+    """In place: ``neg_entropy[r, arms[r]] = bernoulli_neg_entropy(means[r, arms[r]])`` after a pull.
+
+    means: float64[runs, arms]; arms: int64[runs]; neg_entropy: float64[runs, arms].
+    """
+    for run in range(arms.shape[0]):
+        neg_entropy[run, arms[run]] = bernoulli_neg_entropy(means[run, arms[run]])
+
+
+@njit(cache=True)
+def kl_ucb_select(counts, means, neg_entropy, log_level, out):
     """KL-UCB arm choice per run: ``argmax_i max{q : m_i kl(means_i, q) <= log_level}``.
 
-    counts: int64[runs, arms]; means: float64[runs, arms] in [0, 1]; log_level: float64 scalar
+    counts: int64[runs, arms]; means: float64[runs, arms] in [0, 1]; neg_entropy: float64[runs, arms],
+    ``bernoulli_neg_entropy(means)`` kept up to date by the caller; log_level: float64 scalar
     (``ln t + c ln ln t``); out: int64[runs], written. Untried arms come first (lowest index).
 
     Exact, but solves for few indices: starting from the arm with the best mean, arm i can beat the best
     index B so far only if ``p_i > B`` or ``m_i kl(p_i, B) < log_level`` (kl(p, .) increases on [p, 1]),
-    and never if Pinsker's bound ``p_i + sqrt(log_level / (2 m_i))`` is <= B. Ties go to the arm examined
-    first.
+    and never if Pinsker's bound ``p_i + sqrt(log_level / (2 m_i))`` is <= B. With the cached
+    ``neg_entropy``, ``kl(p_i, B) = neg_entropy_i - p_i ln B - (1 - p_i) ln(1 - B)`` costs no logarithm per
+    arm. Ties go to the arm examined first.
     """
     runs, n_arms = counts.shape
     for run in range(runs):
@@ -116,15 +135,23 @@ def kl_ucb_select(counts, means, log_level, out):
         if counts[run, best_arm] == 0:
             continue
         best_index = kl_ucb_index(means[run, best_arm], log_level / counts[run, best_arm])
+        clamped = min(max(best_index, _KL_EPS), 1.0 - _KL_EPS)
+        log_best, log_one_minus_best = np.log(clamped), np.log(1.0 - clamped)
         for arm in range(n_arms):
             if arm == best_arm:
                 continue
             p = means[run, arm]
             level = log_level / counts[run, arm]
             if p <= best_index:
-                if p + np.sqrt(0.5 * level) <= best_index or bernoulli_kl(p, best_index) >= level:
+                if p + np.sqrt(0.5 * level) <= best_index:
+                    continue
+                p_clamped = min(max(p, _KL_EPS), 1.0 - _KL_EPS)
+                kl = neg_entropy[run, arm] - p_clamped * log_best - (1.0 - p_clamped) * log_one_minus_best
+                if kl >= level:
                     continue
             index = kl_ucb_index(p, level)
             if index > best_index:
                 best_index = index
                 out[run] = arm
+                clamped = min(max(best_index, _KL_EPS), 1.0 - _KL_EPS)
+                log_best, log_one_minus_best = np.log(clamped), np.log(1.0 - clamped)

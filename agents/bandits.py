@@ -144,12 +144,22 @@ class KLUCB(BanditPolicy):
     def hyperparameters(self) -> dict:
         return {"c": self.c}
 
+    def reset(self, n_arms: int, n_runs: int = 1, seed: SeedLike = None) -> KLUCB:
+        super().reset(n_arms, n_runs, seed)
+        # p ln p + (1 - p) ln(1 - p) of each arm's mean, refreshed on every pull: the kernel's cheap KL test
+        self.neg_entropy = np.zeros((self.n_runs, self.n_arms))
+        return self
+
+    def update(self, arms, rewards) -> None:
+        super().update(arms, rewards)
+        kernels.update_neg_entropy(self.means, np.asarray(arms, dtype=np.int64).reshape(-1), self.neg_entropy)
+
     def select(self) -> np.ndarray:
         self._check_ready()
         log_t = math.log(max(self.t, 1))
         level = log_t + (self.c * math.log(log_t) if log_t > 1.0 else 0.0)
         out = np.empty(self.n_runs, dtype=np.int64)
-        kernels.kl_ucb_select(self.counts, self.means, level, out)
+        kernels.kl_ucb_select(self.counts, self.means, self.neg_entropy, level, out)
         return out
 
 

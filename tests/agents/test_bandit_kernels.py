@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import xlogy
 
 from boltzgym.agents import _bandit_kernels as kernels
 
@@ -79,11 +80,15 @@ def test_kl_ucb_select_picks_the_largest_index():
     rng = np.random.default_rng(3)
     counts = rng.integers(1, 30, size=(300, 6))
     means = np.round(rng.random((300, 6)), 1)  # repeated values, as Bernoulli sample means have
+    neg_entropy = np.empty_like(means)
+    for arm in range(6):
+        kernels.update_neg_entropy(means, np.full(300, arm, dtype=np.int64), neg_entropy)
+    np.testing.assert_allclose(neg_entropy, xlogy(means, means) + xlogy(1 - means, 1 - means), atol=1e-12)
     out = np.empty(300, dtype=np.int64)
-    kernels.kl_ucb_select(counts, means, 4.0, out)
+    kernels.kl_ucb_select(counts, means, neg_entropy, 4.0, out)
     indices = reference_kl_index(means, 4.0 / counts)
     chosen = indices[np.arange(300), out]
     np.testing.assert_allclose(chosen, indices.max(axis=1), atol=1e-8)
     counts[7, 4] = 0
-    kernels.kl_ucb_select(counts, means, 4.0, out)
+    kernels.kl_ucb_select(counts, means, neg_entropy, 4.0, out)
     assert out[7] == 4
