@@ -34,6 +34,24 @@ def boltzgym_env_ids() -> list[str]:
 
 
 # --- bandits (notes 6.2) ---------------------------------------------------------------------------
+_register(
+    "BernoulliBandit-v0",
+    "boltzgym.envs.bandits:BernoulliBanditEnv",
+    "K-armed bandit with Bernoulli rewards (means given or drawn uniform from the seed)",
+    max_episode_steps=1000,
+)
+_register(
+    "GaussianBandit-v0",
+    "boltzgym.envs.bandits:GaussianBanditEnv",
+    "K-armed bandit with Gaussian rewards (the 10-armed testbed when means are drawn)",
+    max_episode_steps=1000,
+)
+_register(
+    "DriftingBandit-v0",
+    "boltzgym.envs.bandits:DriftingBanditEnv",
+    "non-stationary Gaussian bandit: arm means drift as random walks or change abruptly",
+    max_episode_steps=1000,
+)
 
 
 # --- tabular MDPs and grids (notes 6.1) -------------------------------------------------------------
