@@ -23,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.envs._toy_text import ToyTextEnv
 from boltzgym.utils.validation import check_in_range, check_int
 
 LEFT, DOWN, RIGHT, UP = 0, 1, 2, 3
@@ -137,7 +138,7 @@ def parse_map(desc: str | Sequence[str]) -> np.ndarray:
     return np.asarray([list(row) for row in rows], dtype="c")
 
 
-class GridWorldEnv(gym.Env):
+class GridWorldEnv(ToyTextEnv):
     """A grid world built from an ASCII map, with holes, walls, cliffs, slippery floor and wind.
 
     ## Description
@@ -304,24 +305,6 @@ class GridWorldEnv(gym.Env):
         return transitions
 
     # --- Gymnasium API ------------------------------------------------------------------------------
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        # One uniform draw, as FrozenLake's reset: keeps the env's random stream in step with the fast path.
-        self.s = int(np.argmax(np.cumsum(self.initial_state_distrib) > self.np_random.random()))
-        self.lastaction = None
-        return self.s, {"prob": 1.0}
-
-    def step(self, action):
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an integer in [0, 4), got {action!r}")
-        transitions = self.P[self.s][int(action)]
-        probabilities = np.cumsum([t[0] for t in transitions])
-        index = int(np.argmax(probabilities > self.np_random.random()))
-        probability, next_state, reward, terminated = transitions[index]
-        self.s = next_state
-        self.lastaction = int(action)
-        return next_state, float(reward), bool(terminated), False, {"prob": float(probability)}
 
     def render(self):
         if self.render_mode is None:

@@ -13,6 +13,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.envs._toy_text import ToyTextEnv
 from boltzgym.utils.validation import check_int, check_seed
 
 _ATOL = 1e-8  # how far a probability row may sum from 1
@@ -96,7 +97,7 @@ def _validated(transition_probabilities, rewards, terminal_states, initial_distr
     return probabilities, rewards, terminal, initial
 
 
-class TabularMDPEnv(gym.Env):
+class TabularMDPEnv(ToyTextEnv):
     """A finite MDP from arrays ``P[s, a, s']``, ``R[s, a]`` and a set of terminal states.
 
     ## Description
@@ -194,23 +195,6 @@ class TabularMDPEnv(gym.Env):
                     ]
         self.s = 0
         self.lastaction: int | None = None
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        # One uniform draw, as Gymnasium's toy-text envs do (keeps the fast path's random stream in step).
-        self.s = int(np.argmax(np.cumsum(self.initial_state_distrib) > self.np_random.random()))
-        self.lastaction = None
-        return self.s, {"prob": 1.0}
-
-    def step(self, action):
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an integer in [0, {self.action_space.n}), got {action!r}")
-        transitions = self.P[self.s][int(action)]
-        index = int(np.argmax(np.cumsum([t[0] for t in transitions]) > self.np_random.random()))
-        probability, next_state, reward, terminated = transitions[index]
-        self.s = next_state
-        self.lastaction = int(action)
-        return next_state, float(reward), bool(terminated), False, {"prob": probability}
 
     def render(self):
         if self.render_mode is None:
