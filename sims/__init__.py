@@ -13,6 +13,20 @@ _EXPORTS: dict[str, str] = {
     "IsingModel": "boltzgym.sims.ising",
     "SamplingResult": "boltzgym.sims.sampling",
     "gibbs_sample": "boltzgym.sims.sampling",
+    "beta_schedule": "boltzgym.sims.schedules",
+    "default_beta_range": "boltzgym.sims.schedules",
+    "MaxCutProblem": "boltzgym.sims.problems",
+    "ferromagnet_2d": "boltzgym.sims.problems",
+    "lattice_spin_glass": "boltzgym.sims.problems",
+    "maxcut": "boltzgym.sims.problems",
+    "random_maxcut": "boltzgym.sims.problems",
+    "sherrington_kirkpatrick": "boltzgym.sims.problems",
+    "AnnealResult": "boltzgym.sims.annealing",
+    "TemperingResult": "boltzgym.sims.annealing",
+    "anneal": "boltzgym.sims.annealing",
+    "parallel_tempering": "boltzgym.sims.annealing",
+    "IsingSampleSet": "boltzgym.sims.dimod_compat",
+    "sample_ising": "boltzgym.sims.dimod_compat",
 }
 
 __all__ = sorted(_EXPORTS)

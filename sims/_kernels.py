@@ -11,7 +11,8 @@ Couplings travel as one tuple ``couplings = (dense_J, indptr, indices, data, use
 Replicas are rows of ``states``/``fields``; replica ``r`` draws only from ``rng[r]`` (``sims._rng``), so
 the parallel (``prange``) and serial kernels give identical results whatever the thread count.
 
-Update rules at inverse temperature ``beta`` (one value per sweep in ``betas``):
+Update rules at inverse temperature ``beta`` (``betas[r, sweep]``, or ``betas[0, sweep]`` for every replica
+when ``betas`` has one row):
 
 - Metropolis: flip if ``dE <= 0``, else with probability ``exp(-beta dE)``.
 - Glauber (heat bath): ``s_i = +1`` with probability ``1 / (1 + exp(-2 beta f_i))``, whatever ``s_i`` was.
@@ -80,18 +81,20 @@ def _site_update(i, beta, zero_temperature, method, state, fields, rng, r):
 
 @njit(cache=True)
 def _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace):
-    """Run ``len(betas)`` sweeps of N single-site attempts on replica ``r``.
+    """Run ``betas.shape[1]`` sweeps of N single-site attempts on replica ``r``.
 
     states int8[R, N], fields float64[R, N], energies float64[R] (updated by the sum of accepted ``dE``),
-    betas float64[S], clamped bool[N] (never updated), rng uint64[R, 4], energy_trace float64[R, S] (energy
-    after each sweep; pass shape ``(R, 0)`` to skip recording).
+    betas float64[B, S] (row ``r`` for replica ``r`` when ``B == R``, else row 0 for all), clamped bool[N]
+    (never updated), rng uint64[R, 4], energy_trace float64[R, S] (energy after each sweep; pass shape
+    ``(R, 0)`` to skip recording).
     """
     state = states[r]
     field = fields[r]
     n = state.shape[0]
     record = energy_trace.shape[1] > 0
-    for sweep in range(betas.shape[0]):
-        beta = betas[sweep]
+    beta_row = np.int64(r) if betas.shape[0] > 1 else np.int64(0)
+    for sweep in range(betas.shape[1]):
+        beta = betas[beta_row, sweep]
         zero_temperature = beta == np.inf
         for step in range(n):
             if random_order:
@@ -130,7 +133,8 @@ def single_site_sweeps_serial(
 def _replica_synchronous(r, states, fields, energies, betas, couplings, h, clamped, rng, energy_trace, new_spins):
     """Synchronous (Little) dynamics on replica ``r``: every unclamped site updates from the same old fields.
 
-    At finite ``beta`` each site takes the heat-bath rule; at ``beta = inf`` ``s_i = sign(f_i)`` (ties keep).
+    betas float64[B, S] as in ``_replica_sweeps``. At finite ``beta`` each site takes the heat-bath rule; at
+    ``beta = inf`` ``s_i = sign(f_i)`` (ties keep).
     h float64[N] are the fields of the model; new_spins int8[R, N] is scratch space. The energy is recomputed
     after each sweep as ``E = -1/2 (s.f + s.h)`` (a synchronous step can raise it).
     """
@@ -139,8 +143,9 @@ def _replica_synchronous(r, states, fields, energies, betas, couplings, h, clamp
     scratch = new_spins[r]
     n = state.shape[0]
     record = energy_trace.shape[1] > 0
-    for sweep in range(betas.shape[0]):
-        beta = betas[sweep]
+    beta_row = np.int64(r) if betas.shape[0] > 1 else np.int64(0)
+    for sweep in range(betas.shape[1]):
+        beta = betas[beta_row, sweep]
         zero_temperature = beta == np.inf
         for i in range(n):
             if clamped[i]:

@@ -96,8 +96,9 @@ def run_sweeps(
     fields: np.ndarray | None = None,
     couplings: tuple | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Advance already-validated replicas in place by ``len(betas)`` sweeps (the shared engine).
+    """Advance already-validated replicas in place by ``betas.shape[-1]`` sweeps (the shared engine).
 
+    ``betas`` is ``(S,)`` (one schedule for all replicas) or ``(R, S)`` (one per replica, as in tempering).
     ``states`` int8 ``(R, N)`` and ``rng_states`` uint64 ``(R, 4)`` are updated in place; ``energies`` and
     ``fields`` are recomputed when not given. Returns ``(energies, fields, energy_trace or None)``. Callers
     that run a schedule in chunks (annealing, tempering) pass the returned ``energies``/``fields`` back in.
@@ -110,8 +111,8 @@ def run_sweeps(
     if energies is None:
         energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_replicas).copy()
     mask = np.zeros(n_spins, dtype=np.bool_) if clamped is None else clamped
-    betas = np.ascontiguousarray(betas, dtype=np.float64)
-    trace = np.zeros((n_replicas, betas.size if record_energy else 0))
+    betas = np.ascontiguousarray(np.atleast_2d(betas), dtype=np.float64)
+    trace = np.zeros((n_replicas, betas.shape[1] if record_energy else 0))
     if order == "synchronous":
         kernel = _kernels.synchronous_sweeps_parallel if parallel else _kernels.synchronous_sweeps_serial
         scratch = np.empty_like(states)
