@@ -90,7 +90,7 @@ def anneal(
     order: str = "sequential",
     initial_states=None,
     seed: int | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     record_energy: bool = False,
     progress: bool = False,
 ) -> AnnealResult:
@@ -111,7 +111,8 @@ def anneal(
         order: ``"sequential"`` (default) or ``"random"`` site order.
         initial_states: optional ``(n_reads, N)`` starting spins.
         seed: seeds the initial states and the per-read streams; same seed, same result on any thread count.
-        parallel: spread reads over threads; ``False`` runs the serial twin (same result).
+        parallel: spread reads over threads; ``False`` runs the serial twin (same result); ``None`` (default)
+            decides by the work per call (see ``boltzgym.sims.sampling.PARALLEL_MIN_ATTEMPTS``).
         record_energy: keep the energy after every sweep (``energy_trace``).
         progress: show a progress bar on stderr.
 
@@ -207,7 +208,7 @@ def parallel_tempering(
     swap_interval: int = 1,
     method: str = "metropolis",
     seed: int | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     progress: bool = False,
 ) -> TemperingResult:
     """Parallel tempering / replica exchange (Swendsen & Wang 1986; Hukushima & Nemoto, JPSJ 65, 1996).
@@ -227,7 +228,8 @@ def parallel_tempering(
         swap_interval: sweeps between swap rounds, ``>= 1``.
         method: ``"metropolis"`` (default) or ``"glauber"`` single-site updates.
         seed: seeds the initial states, the replica streams and the swap decisions.
-        parallel: spread replicas over threads; ``False`` runs the serial twin (same result).
+        parallel: spread replicas over threads; ``False`` runs the serial twin (same result); ``None``
+            (default) decides by the work per call.
         progress: show a progress bar on stderr.
 
     Returns:

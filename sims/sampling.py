@@ -22,6 +22,9 @@ __all__ = ["SamplingResult", "gibbs_sample"]
 
 METHODS = {"metropolis": _kernels.METROPOLIS, "glauber": _kernels.GLAUBER}
 ORDERS = ("sequential", "random", "synchronous")
+# parallel=None runs a kernel call on threads only from this many update attempts on: below it, starting
+# the threads costs more than they save (results are the same either way).
+PARALLEL_MIN_ATTEMPTS = 200_000
 
 
 @dataclass
@@ -90,7 +93,7 @@ def run_sweeps(
     method: str = "glauber",
     order: str = "sequential",
     clamped: np.ndarray | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     record_energy: bool = False,
     energies: np.ndarray | None = None,
     fields: np.ndarray | None = None,
@@ -112,6 +115,8 @@ def run_sweeps(
         energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_replicas).copy()
     mask = np.zeros(n_spins, dtype=np.bool_) if clamped is None else clamped
     betas = np.ascontiguousarray(np.atleast_2d(betas), dtype=np.float64)
+    if parallel is None:
+        parallel = n_replicas > 1 and n_replicas * n_spins * betas.shape[1] >= PARALLEL_MIN_ATTEMPTS
     trace = np.zeros((n_replicas, betas.shape[1] if record_energy else 0))
     if order == "synchronous":
         kernel = _kernels.synchronous_sweeps_parallel if parallel else _kernels.synchronous_sweeps_serial
@@ -132,7 +137,7 @@ def gibbs_sample(
     method: str = "glauber",
     order: str = "sequential",
     seed: int | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     record_energy: bool = False,
 ) -> SamplingResult:
     """Run ``n_sweeps`` Markov-chain sweeps at inverse temperature ``beta`` from ``initial_states``.
@@ -161,7 +166,8 @@ def gibbs_sample(
         order: ``"sequential"`` (default), ``"random"`` or ``"synchronous"``.
         seed: seed of the per-replica random streams; replica ``r`` uses stream ``r``, so results depend on
             neither the thread count nor ``parallel``.
-        parallel: spread replicas over threads (``prange``); ``False`` runs the serial twin.
+        parallel: spread replicas over threads (``prange``); ``False`` runs the serial twin; ``None`` (default)
+            uses threads when a call has at least ``PARALLEL_MIN_ATTEMPTS`` update attempts.
         record_energy: also return the energy after every sweep.
 
     Returns:
@@ -197,7 +203,7 @@ def gibbs_sample(
         method=method,
         order=order,
         clamped=mask,
-        parallel=bool(parallel),
+        parallel=None if parallel is None else bool(parallel),
         record_energy=record_energy,
     )
     if single_chain:

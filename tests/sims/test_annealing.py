@@ -91,7 +91,7 @@ def test_annealing_finds_brute_force_ground_state(make):
 
 def test_anneal_is_reproducible_and_traces_energy():
     model = lattice_spin_glass(6, seed=0)
-    first = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True)
+    first = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=True)
     serial = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=False, progress=True)
     np.testing.assert_array_equal(first.states, serial.states)
     np.testing.assert_allclose(first.energy_trace, serial.energy_trace)
@@ -104,7 +104,7 @@ def test_anneal_is_reproducible_and_traces_energy():
 
 def test_parallel_tempering_finds_ground_state_and_reports_swaps():
     model = sherrington_kirkpatrick(10, seed=7)
-    result = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0)
+    result = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=True)
     assert result.best_energies.min() == pytest.approx(brute_force_ground_energy(model))
     assert result.states.shape == (2, 6, 10) and result.swap_acceptance.shape == (5,)
     assert np.all((result.swap_acceptance > 0) & (result.swap_acceptance <= 1))

@@ -136,15 +136,17 @@ def test_synchronous_update_is_sign_of_field_and_tracks_energy():
 def test_same_seed_same_result_and_independent_of_threads():
     model = random_model(30, 6)
     start = random_states(6, 30, 0)
-    first = gibbs_sample(model, start, 0.5, 20, seed=42)
-    again = gibbs_sample(model, start, 0.5, 20, seed=42)
+    first = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=True)
+    again = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=True)
     serial = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=False)
+    automatic = gibbs_sample(model, start, 0.5, 20, seed=42)
     np.testing.assert_array_equal(first.states, again.states)
     np.testing.assert_array_equal(first.states, serial.states)
+    np.testing.assert_array_equal(first.states, automatic.states)
     previous = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one_thread = gibbs_sample(model, start, 0.5, 20, seed=42)
+        one_thread = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=True)
     finally:
         numba.set_num_threads(previous)
     np.testing.assert_array_equal(first.states, one_thread.states)
