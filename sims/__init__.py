@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "DenseAssociativeMemory": "boltzgym.sims.dense_memory",
     "CapacityResult": "boltzgym.sims.capacity",
     "capacity_experiment": "boltzgym.sims.capacity",
+    "digit_recall_experiment": "boltzgym.sims.capacity",
+    "load_digit_patterns": "boltzgym.sims.hopfield",
 }
 
 __all__ = sorted(_EXPORTS)

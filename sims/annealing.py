@@ -45,6 +45,24 @@ def _initial_states(initial_states, model: IsingModel, n_reads: int, seed_sequen
     return np.ascontiguousarray(states).copy()
 
 
+def _warm_up(model, states, rng_states, method, order, parallel, record_energy, couplings) -> None:
+    """Call the kernel on an empty schedule, so that compiling or loading it from cache is not timed."""
+    run_sweeps(
+        model,
+        states,
+        np.zeros((1, 0)),
+        rng_states,
+        method=method,
+        order=order,
+        parallel=True if parallel is None else parallel,
+        record_energy=record_energy,
+        couplings=couplings,
+    )
+    if parallel is None:
+        run_sweeps(model, states, np.zeros((1, 0)), rng_states, method=method, order=order, parallel=False,
+                   record_energy=record_energy, couplings=couplings)  # fmt: skip
+
+
 @dataclass
 class AnnealResult:
     """What ``anneal`` returns.
@@ -139,6 +157,7 @@ def anneal(
     n_total = schedule_betas.size
     energies = fields = None
     traces = []
+    _warm_up(model, states, rng_states, method, order, parallel, record_energy, couplings)
     seconds = 0.0
     with _progress(n_total, "anneal", progress) as bar:
         for start, stop in _chunks(n_total, progress):
@@ -254,6 +273,7 @@ def parallel_tempering(
     # temperature_of[c, r]: index in the ladder of replica r of chain c (rows of `states` are c * T + r).
     temperature_of = np.tile(np.arange(n_temperatures), (n_chains, 1))
     energies = fields = None
+    _warm_up(model, states, rng_states, method, "sequential", parallel, False, couplings)
     n_rounds = -(-n_sweeps // swap_interval)
     best_energies = np.full(n_chains, np.inf)
     best_states = np.empty((n_chains, model.n_spins), dtype=np.int8)

@@ -24,7 +24,7 @@ from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.sims.sampling import check_beta, kernel_couplings, run_sweeps
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
 
-__all__ = ["STORAGE_RULES", "HopfieldNetwork", "RecallResult", "check_patterns", "corrupt"]
+__all__ = ["STORAGE_RULES", "HopfieldNetwork", "RecallResult", "check_patterns", "corrupt", "load_digit_patterns"]
 
 STORAGE_RULES = ("hebbian", "pseudoinverse", "storkey")
 
@@ -53,6 +53,21 @@ def corrupt(patterns, flip_fraction: float, seed: int | None = None) -> np.ndarr
     for row in array:
         row[rng.choice(array.shape[1], size=n_flips, replace=False)] *= -1
     return array
+
+
+def load_digit_patterns(n_patterns: int = 6, threshold: float = 8.0) -> np.ndarray:
+    """The first image of each digit ``0..n_patterns-1`` from scikit-learn's 8x8 digits, binarized.
+
+    A pixel (0..16 grey levels) is +1 when ``>= threshold``, else -1; returns int8 ``(n_patterns, 64)``. The
+    data ship with scikit-learn (no download). Digit images are strongly correlated (overlaps 0.2-0.8), so the
+    Hebbian rule confuses them already at 4 patterns while the projection rule stores them.
+    """
+    from sklearn.datasets import load_digits
+
+    n_patterns = check_int("n_patterns", n_patterns, minimum=1, maximum=10)
+    digits = load_digits()
+    images = [digits.images[np.flatnonzero(digits.target == k)[0]] for k in range(n_patterns)]
+    return np.where(np.array(images).reshape(n_patterns, 64) >= threshold, 1, -1).astype(np.int8)
 
 
 @dataclass
