@@ -25,6 +25,8 @@ ORDERS = ("sequential", "random", "synchronous")
 # parallel=None runs a kernel call on threads only from this many update attempts on: below it, starting
 # the threads costs more than they save (results are the same either way).
 PARALLEL_MIN_ATTEMPTS = 200_000
+# Integer-valued models with every |dE| up to this use a table of Metropolis acceptance probabilities.
+MAX_TABLE_ENERGY = 4096
 
 
 @dataclass
@@ -69,8 +71,21 @@ def _check_clamped(clamped, n_spins: int) -> np.ndarray:
     return mask.copy()
 
 
+def integer_energy_bound(model: IsingModel) -> int:
+    """``max |dE|`` (an int) when couplings and fields are integers, so that every ``dE`` is one; else -1.
+
+    The kernels then tabulate Metropolis acceptance probabilities per sweep (see ``boltzgym.sims._kernels``).
+    """
+    values = model.J.data if model.is_sparse else model.J
+    if not (np.all(values == np.round(values)) and np.all(model.h == np.round(model.h))):
+        return -1
+    largest = model.max_flip_energy()
+    return int(largest) if largest <= MAX_TABLE_ENERGY else -1
+
+
 def kernel_couplings(model: IsingModel) -> tuple:
-    """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense)``."""
+    """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense, energy_bound)``."""
+    energy_bound = integer_energy_bound(model)
     if model.is_sparse:
         J = model.J
         return (
@@ -79,9 +94,10 @@ def kernel_couplings(model: IsingModel) -> tuple:
             J.indices.astype(np.int64),
             J.data.astype(np.float64),
             False,
+            energy_bound,
         )
     empty_int = np.zeros(0, dtype=np.int64)
-    return (np.ascontiguousarray(model.J, dtype=np.float64), empty_int, empty_int, np.zeros(0), True)
+    return (np.ascontiguousarray(model.J, dtype=np.float64), empty_int, empty_int, np.zeros(0), True, energy_bound)
 
 
 def run_sweeps(
@@ -113,7 +129,8 @@ def run_sweeps(
         fields = np.ascontiguousarray(model.local_fields(states), dtype=np.float64)
     if energies is None:
         energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_replicas).copy()
-    mask = np.zeros(n_spins, dtype=np.bool_) if clamped is None else clamped
+    no_clamped = clamped is None or not clamped.any()
+    mask = np.zeros(0, dtype=np.bool_) if no_clamped else clamped
     betas = np.ascontiguousarray(np.atleast_2d(betas), dtype=np.float64)
     if parallel is None:
         parallel = n_replicas > 1 and n_replicas * n_spins * betas.shape[1] >= PARALLEL_MIN_ATTEMPTS
@@ -147,7 +164,7 @@ def gibbs_sample(
     (``"synchronous"``, Little/Hopfield parallel dynamics; heat-bath rule, so ``method`` must be
     ``"glauber"``). Single-site rules (Metropolis et al. 1953; Glauber 1963), with ``dE_i = 2 s_i f_i``:
 
-    - ``"metropolis"``: flip with probability ``min(1, exp(-beta dE_i))``;
+    - ``"metropolis"``: flip with probability ``min(1, exp(-beta dE_i))`` (one uniform drawn per attempt);
     - ``"glauber"`` (heat bath): ``s_i = +1`` with probability ``1 / (1 + exp(-2 beta f_i))`` (notes 5.3:
       ``P(s_i = 1) = sigmoid(sum_j w_ij s_j + b_i)`` in 0/1 units).
 
