@@ -25,8 +25,9 @@ ORDERS = ("sequential", "random", "synchronous")
 # parallel=None runs a kernel call on threads only from this many update attempts on: below it, starting
 # the threads costs more than they save (results are the same either way).
 PARALLEL_MIN_ATTEMPTS = 200_000
-# Integer-valued models with every |dE| up to this use a table of Metropolis acceptance probabilities.
-MAX_TABLE_ENERGY = 4096
+# Integer models tabulate Metropolis acceptance when max |dE| <= max(N / 4, this): filling the table costs
+# about max |dE| exponentials per sweep, against N per sweep without it.
+MIN_TABLE_BOUND = 64
 
 
 @dataclass
@@ -72,7 +73,8 @@ def _check_clamped(clamped, n_spins: int) -> np.ndarray:
 
 
 def integer_energy_bound(model: IsingModel) -> int:
-    """``max |dE|`` (an int) when couplings and fields are integers, so that every ``dE`` is one; else -1.
+    """A bound on ``|dE|`` (an int) when couplings and fields are integers, so that every ``dE`` is one, and
+    the bound is small enough (``<= max(N / 4, MIN_TABLE_BOUND)``) to be worth a table; else -1.
 
     The kernels then tabulate Metropolis acceptance probabilities per sweep (see ``boltzgym.sims._kernels``).
     """
@@ -80,7 +82,7 @@ def integer_energy_bound(model: IsingModel) -> int:
     if not (np.all(values == np.round(values)) and np.all(model.h == np.round(model.h))):
         return -1
     largest = model.max_flip_energy()
-    return int(largest) if largest <= MAX_TABLE_ENERGY else -1
+    return int(largest) if largest <= max(model.n_spins // 4, MIN_TABLE_BOUND) else -1
 
 
 def kernel_couplings(model: IsingModel) -> tuple:

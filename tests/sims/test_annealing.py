@@ -115,6 +115,20 @@ def test_parallel_tempering_finds_ground_state_and_reports_swaps():
     np.testing.assert_array_equal(result.states, again.states)
 
 
+def test_parallel_tempering_samples_each_temperature_exactly():
+    # 4000 independent ladders of 3 temperatures on a frustrated 5-spin model: the states found at each
+    # ladder beta follow exp(-beta E) (a wrong swap rule skews them); TV tolerance as in test_sampling.
+    model = sherrington_kirkpatrick(5, seed=11)
+    result = parallel_tempering(model, n_sweeps=30, n_temperatures=3, n_chains=4000, beta_range=(0.3, 1.5), seed=1)
+    states = np.array(list(itertools.product([-1, 1], repeat=5)), dtype=np.int8)
+    codes = ((result.states > 0) * (1 << np.arange(4, -1, -1))).sum(axis=2)
+    for k, beta in enumerate(result.betas):
+        exact = np.exp(-beta * model.energy(states))
+        exact /= exact.sum()
+        empirical = np.bincount(codes[:, k], minlength=32) / codes.shape[0]
+        assert 0.5 * np.abs(empirical - exact).sum() < 0.05
+
+
 def test_sample_ising_uses_dimod_convention_and_labels():
     h = {"a": 1.0, "b": 0.0}
     J = {("a", "b"): -1.0, ("b", "c"): 2.0}  # dimod: E = h.s + sum J s s
