@@ -86,7 +86,10 @@ def integer_energy_bound(model: IsingModel) -> int:
 
 
 def kernel_couplings(model: IsingModel) -> tuple:
-    """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense, energy_bound)``."""
+    """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense, energy_bound)``.
+
+    Sparse integer models with a table (``energy_bound >= 0``) get int64 ``data`` and run on int64 fields.
+    """
     energy_bound = integer_energy_bound(model)
     if model.is_sparse:
         J = model.J
@@ -94,7 +97,7 @@ def kernel_couplings(model: IsingModel) -> tuple:
             np.zeros((0, 0)),
             J.indptr.astype(np.int64),
             J.indices.astype(np.int64),
-            J.data.astype(np.float64),
+            J.data.astype(np.int64 if energy_bound >= 0 else np.float64),
             False,
             energy_bound,
         )
@@ -127,8 +130,10 @@ def run_sweeps(
     n_replicas, n_spins = states.shape
     if couplings is None:
         couplings = kernel_couplings(model)
+    field_dtype = couplings[3].dtype if not couplings[4] else np.float64
     if fields is None:
-        fields = np.ascontiguousarray(model.local_fields(states), dtype=np.float64)
+        fields = model.local_fields(states)
+    fields = np.ascontiguousarray(fields, dtype=field_dtype)  # integer fields are exact integers in float64
     if energies is None:
         energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_replicas).copy()
     no_clamped = clamped is None or not clamped.any()
