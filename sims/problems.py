@@ -155,11 +155,16 @@ def random_maxcut(
     else:
         p = check_probability("edge_probability", edge_probability)
     rng = np.random.default_rng(check_seed("seed", seed))
-    i, j = np.triu_indices(n_nodes, k=1)
-    keep = rng.random(i.size) < p
-    if not keep.any():
-        keep[rng.integers(i.size)] = True
-    edges = np.column_stack([i[keep], j[keep]])
+    # Row by row (each pair i < j kept with probability p): memory O(edges), not O(n^2).
+    sources, targets = [], []
+    for i in range(n_nodes - 1):
+        later = n_nodes - 1 - i
+        chosen = rng.choice(later, size=rng.binomial(later, p), replace=False)
+        sources.append(np.full(chosen.size, i))
+        targets.append(i + 1 + np.sort(chosen))
+    edges = np.column_stack([np.concatenate(sources), np.concatenate(targets)]).astype(np.int64)
+    if len(edges) == 0:
+        edges = np.array([[0, 1]])
     weights = rng.integers(1, 11, size=len(edges)).astype(np.float64) if weighted else None
     return maxcut(edges, weights, n_nodes)
 

@@ -75,7 +75,10 @@ def test_maxcut_values_and_energy_map():
     assert problem.cut_value(result.best_state) == pytest.approx(4.5)
     with pytest.raises(ValueError, match="self-loops"):
         maxcut([(0, 0)])
-    assert random_maxcut(30, seed=1).edges.shape == random_maxcut(30, seed=1).edges.shape
+    graph = random_maxcut(400, seed=1)
+    np.testing.assert_array_equal(graph.edges, random_maxcut(400, seed=1).edges)
+    assert 2 * len(graph.edges) / 400 == pytest.approx(10.0, rel=0.1)  # mean degree about 10
+    assert np.all(graph.edges[:, 0] < graph.edges[:, 1]) and len(np.unique(graph.edges, axis=0)) == len(graph.edges)
 
 
 @pytest.mark.parametrize(
