@@ -139,7 +139,11 @@ def plot_traces(traces: dict, summary: dict, out_dir) -> None:
         twin = ax.twinx()
         twin.plot(sweeps, traces["beta"], color="grey", linestyle=":", label="beta")
         twin.set_ylabel("beta (dotted)")
-    ax.legend(loc="lower left")
+    if summary["method"] == "pt":
+        ax.set_xscale("log")  # the best-so-far energy drops fast, then creeps
+        ax.legend(loc="upper right")
+    else:
+        ax.legend(loc="lower left")
     save_figure(fig, out_dir / "energy_trace.png")
 
     fig, ax = new_figure(figsize=(5.0, 3.6))
