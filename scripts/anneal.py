@@ -162,7 +162,6 @@ def run(args: argparse.Namespace) -> dict:
         import numba
 
         numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    out_dir = run_dir(args, "anneal")
     summary, traces = anneal_problem(
         args.problem,
         args.n,
@@ -175,6 +174,7 @@ def run(args: argparse.Namespace) -> dict:
         args.temperatures,
         progress=progress_enabled(args),
     )
+    out_dir = run_dir(args, "anneal")  # created once the arguments proved valid
     rows = [
         {"sweep": k + 1, **{key: float(values[k]) for key, values in traces.items() if key != "final_energy_per_spin"}}
         for k in range(len(traces["mean_energy_per_spin"]))

@@ -136,10 +136,10 @@ def run(args: argparse.Namespace) -> dict:
     check_probability("--noise", args.noise)
     if args.beta <= 0 or np.isnan(args.beta):
         raise ValueError(f"--beta must be > 0 (inf for zero temperature), got {args.beta}")
-    out_dir = run_dir(args, f"hopfield-{args.experiment}")
     if args.experiment == "capacity":
         rule = args.rule or "hebbian"
         summary = capacity_summary(args.n, args.trials, args.seed, args.noise, rule, progress_enabled(args))
+        out_dir = run_dir(args, "hopfield-capacity")  # created once the arguments proved valid
         rows = [
             {"alpha": a, "success_rate": s, "mean_overlap": m}
             for a, s, m in zip(summary["alphas"], summary["success_rate"], summary["mean_overlap"])
@@ -151,6 +151,7 @@ def run(args: argparse.Namespace) -> dict:
     else:
         rule = args.rule or "pseudoinverse"
         summary, result = recall_summary(args.patterns, args.noise, rule, args.mode, args.beta, args.sweeps, args.seed)
+        out_dir = run_dir(args, "hopfield-recall")
         rows = [
             {
                 "sweep": k,

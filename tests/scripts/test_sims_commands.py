@@ -45,11 +45,12 @@ def test_anneal_json_has_the_issue_keys_and_files(capsys, tmp_path, method):
     assert again["best_energy_per_spin"] == payload["best_energy_per_spin"]
 
 
-def test_anneal_bad_arguments_exit_2(capsys):
-    assert cli.main(["anneal", "--problem", "lattice2d", "--n", "50"]) == 2
+def test_anneal_bad_arguments_exit_2(capsys, tmp_path):
+    assert cli.main(["anneal", "--problem", "lattice2d", "--n", "50", "--out", str(tmp_path / "run")]) == 2
+    assert not (tmp_path / "run").exists()  # no output folder for a rejected run
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "n must be a square >= 9 for lattice2d, got 50" in err[0]
-    assert cli.main(["anneal", "--beta-min", "2", "--beta-max", "1", "--n", "10", "--sweeps", "5"]) == 2
+    assert cli.main(["anneal", "--beta-min", "2", "--beta-max", "1", "--n", "10", "--out", str(tmp_path)]) == 2
     assert "beta_min <= beta_max" in capsys.readouterr().err
 
 
@@ -70,6 +71,9 @@ def test_hopfield_recall_json_and_bad_noise(capsys, tmp_path):
     assert (tmp_path / "recall.png").is_file()
     assert cli.main(["hopfield", "recall", "--noise", "1.5", "--out", str(tmp_path)]) == 2
     assert "--noise must be in [0.0, 1.0], got 1.5" in capsys.readouterr().err
+    assert cli.main(["hopfield", "recall", "--patterns", "11", "--out", str(tmp_path / "bad")]) == 2
+    assert "n_patterns must be <= 10, got 11" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_demo_parts(tmp_path):
