@@ -94,7 +94,7 @@ def as_spin_states(states, n_spins: int, name: str = "states") -> np.ndarray:
     return array.astype(np.int8)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class IsingModel:
     """An Ising energy ``E(s) = -1/2 s^T J s - h^T s`` over spins in {-1, +1} (see the module docstring).
 
@@ -116,6 +116,10 @@ class IsingModel:
         couplings = _validate_couplings(J)
         object.__setattr__(self, "J", couplings)
         object.__setattr__(self, "h", _validate_vector(h, couplings.shape[0], "h"))
+
+    def __repr__(self) -> str:
+        storage = f"sparse, {self.J.nnz // 2} bonds" if self.is_sparse else "dense"
+        return f"IsingModel(n_spins={self.n_spins}, {storage}, fields={'yes' if np.any(self.h) else 'none'})"
 
     @property
     def n_spins(self) -> int:

@@ -40,6 +40,7 @@ def test_sparse_and_dense_agree():
     np.testing.assert_allclose(sparse.energy(states), dense.energy(states))
     np.testing.assert_allclose(sparse.local_fields(states), dense.local_fields(states))
     assert sparse.max_flip_energy() == pytest.approx(dense.max_flip_energy())
+    assert repr(sparse) == "IsingModel(n_spins=6, sparse, 15 bonds, fields=yes)"
 
 
 def test_boltzmann_and_qubo_round_trips_preserve_energy():
