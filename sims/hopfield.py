@@ -154,6 +154,10 @@ class HopfieldNetwork:
         ``W += learning_rate (y_p y_p^T - y_v y_v^T)`` with the diagonal kept zero. This lowers the energy of
         ``y_p`` against the states the network drifts to: the Boltzmann-machine learning rule with one
         pattern in the clamped phase (Ackley, Hinton & Sejnowski 1985). Starts from the current weights.
+
+        Defaults: ``n_settle_sweeps=3`` (the notes settle for "2-4 steps"); ``noise_beta=3.0`` flips a neuron
+        against a local field of 0.5 with probability about 5% per visit. The notes draw patterns by a weight;
+        here all patterns weigh the same and each epoch visits every one.
         """
         X = check_patterns(patterns, self.n_neurons)
         n_epochs = check_int("n_epochs", n_epochs, minimum=1)
