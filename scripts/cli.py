@@ -17,6 +17,8 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "boltzgym.scripts.demo",
     "train": "boltzgym.scripts.train",
     "bandit": "boltzgym.scripts.bandit",
+    "anneal": "boltzgym.scripts.anneal",
+    "hopfield": "boltzgym.scripts.hopfield",
 }
 
 
