@@ -16,6 +16,7 @@ COMMAND_MODULES: dict[str, str] = {
     "envs": "boltzgym.scripts.envs_command",
     "demo": "boltzgym.scripts.demo",
     "train": "boltzgym.scripts.train",
+    "rbm": "boltzgym.scripts.rbm",
 }
 
 
