@@ -3,3 +3,43 @@ parallel tempering, Hopfield networks and (restricted) Boltzmann machines.
 
 This package does not import torch.
 """
+
+from __future__ import annotations
+
+import importlib
+
+# Public name -> defining module, imported on first use (numba and scipy load only when needed).
+_EXPORTS: dict[str, str] = {
+    "IsingModel": "boltzgym.sims.ising",
+    "SamplingResult": "boltzgym.sims.sampling",
+    "gibbs_sample": "boltzgym.sims.sampling",
+    "beta_schedule": "boltzgym.sims.schedules",
+    "default_beta_range": "boltzgym.sims.schedules",
+    "MaxCutProblem": "boltzgym.sims.problems",
+    "ferromagnet_2d": "boltzgym.sims.problems",
+    "lattice_spin_glass": "boltzgym.sims.problems",
+    "maxcut": "boltzgym.sims.problems",
+    "random_maxcut": "boltzgym.sims.problems",
+    "sherrington_kirkpatrick": "boltzgym.sims.problems",
+    "AnnealResult": "boltzgym.sims.annealing",
+    "TemperingResult": "boltzgym.sims.annealing",
+    "anneal": "boltzgym.sims.annealing",
+    "parallel_tempering": "boltzgym.sims.annealing",
+    "IsingSampleSet": "boltzgym.sims.dimod_compat",
+    "sample_ising": "boltzgym.sims.dimod_compat",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,316 @@
+"""Simulated annealing and parallel tempering (replica exchange) over the jitted sampling core.
+
+Energies follow ``boltzgym.sims.ising``: ``E(s) = -1/2 s^T J s - h^T s``. The sweeps run in the kernels of
+``boltzgym.sims._kernels``; the outer loops (chunks of the schedule, replica swaps) stay in Python, as in
+the QuantEcon/UMAP style, with an optional progress bar.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from boltzgym.sims._rng import make_streams
+from boltzgym.sims.ising import IsingModel, as_spin_states
+from boltzgym.sims.sampling import METHODS, check_model, kernel_couplings, run_sweeps
+from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
+from boltzgym.utils.validation import check_int, check_seed
+
+__all__ = ["AnnealResult", "TemperingResult", "anneal", "parallel_tempering"]
+
+_PROGRESS_CHUNKS = 50
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
+
+
+def _chunks(n_sweeps: int, enabled: bool) -> list[tuple[int, int]]:
+    """Sweep ranges run per kernel call: one call without a progress bar, about 50 with one."""
+    size = n_sweeps if not enabled else max(1, -(-n_sweeps // _PROGRESS_CHUNKS))
+    return [(start, min(start + size, n_sweeps)) for start in range(0, n_sweeps, size)]
+
+
+def _initial_states(initial_states, model: IsingModel, n_reads: int, seed_sequence) -> np.ndarray:
+    if initial_states is None:
+        rng = np.random.default_rng(seed_sequence)
+        return rng.choice(np.array([-1, 1], dtype=np.int8), size=(n_reads, model.n_spins))
+    states = np.atleast_2d(as_spin_states(initial_states, model.n_spins, "initial_states"))
+    if states.shape[0] != n_reads:
+        raise ValueError(f"initial_states must have {n_reads} rows (n_reads), got {states.shape[0]}")
+    return np.ascontiguousarray(states).copy()
+
+
+@dataclass
+class AnnealResult:
+    """What ``anneal`` returns.
+
+    Attributes:
+        states: final spins, int8 ``(n_reads, N)``; energies: their energies ``(n_reads,)``.
+        betas: the schedule used, ``(n_sweeps,)``.
+        energy_trace: energy after each sweep ``(n_reads, n_sweeps)``, or ``None``.
+        seconds: wall time of the sweeps (excluding set-up); n_attempts: single-site update attempts made.
+    """
+
+    states: np.ndarray
+    energies: np.ndarray
+    betas: np.ndarray
+    energy_trace: np.ndarray | None
+    seconds: float
+    n_attempts: int
+
+    @property
+    def attempts_per_second(self) -> float:
+        """Spin-flip attempts per second over all reads."""
+        return self.n_attempts / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def best_state(self) -> np.ndarray:
+        """The lowest-energy final state."""
+        return self.states[int(np.argmin(self.energies))]
+
+    @property
+    def best_energy(self) -> float:
+        """The lowest final energy."""
+        return float(self.energies.min())
+
+
+def anneal(
+    model: IsingModel,
+    n_sweeps: int = 1000,
+    n_reads: int = 10,
+    beta_range=None,
+    schedule: str = "geometric",
+    betas=None,
+    method: str = "metropolis",
+    order: str = "sequential",
+    initial_states=None,
+    seed: int | None = None,
+    parallel: bool = True,
+    record_energy: bool = False,
+    progress: bool = False,
+) -> AnnealResult:
+    """Simulated annealing (Kirkpatrick, Gelatt & Vecchi, Science 220, 1983) of ``n_reads`` independent replicas.
+
+    Each read starts from a uniformly random state (or ``initial_states``) and runs one sweep at each beta of
+    the schedule, from hot to cold, with single-site updates.
+
+    Args:
+        model: the ``IsingModel`` to minimize.
+        n_sweeps: sweeps per read (the schedule's length), ``>= 1``; ignored when ``betas`` is given.
+        n_reads: independent replicas, run in parallel across cores.
+        beta_range: ``(beta_min, beta_max)``; default ``default_beta_range(model)`` (the largest possible flip
+            cost accepted half the time at the start, the smallest excitation 1% of the time at the end).
+        schedule: ``"geometric"`` (default), ``"linear"`` or ``"constant"`` (see ``beta_schedule``).
+        betas: a custom schedule (one beta per sweep; ``numpy.inf`` allowed), overriding the three above.
+        method: ``"metropolis"`` (default, as dwave-neal) or ``"glauber"``.
+        order: ``"sequential"`` (default) or ``"random"`` site order.
+        initial_states: optional ``(n_reads, N)`` starting spins.
+        seed: seeds the initial states and the per-read streams; same seed, same result on any thread count.
+        parallel: spread reads over threads; ``False`` runs the serial twin (same result).
+        record_energy: keep the energy after every sweep (``energy_trace``).
+        progress: show a progress bar on stderr.
+
+    Returns:
+        An ``AnnealResult``.
+    """
+    model = check_model(model)
+    n_reads = check_int("n_reads", n_reads, minimum=1)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if order not in ("sequential", "random"):
+        raise ValueError(f"order must be 'sequential' or 'random', got {order!r}")
+    if betas is not None:
+        schedule_betas = check_custom_schedule(betas)
+    else:
+        n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+        beta_range = default_beta_range(model) if beta_range is None else check_beta_range(beta_range)
+        schedule_betas = beta_schedule(n_sweeps, beta_range, schedule)
+    seed = check_seed("seed", seed)
+    init_sequence = np.random.SeedSequence(seed).spawn(1)[0]
+    states = _initial_states(initial_states, model, n_reads, init_sequence)
+    rng_states = make_streams(seed, n_reads)
+    couplings = kernel_couplings(model)
+    n_total = schedule_betas.size
+    energies = fields = None
+    traces = []
+    seconds = 0.0
+    with _progress(n_total, "anneal", progress) as bar:
+        for start, stop in _chunks(n_total, progress):
+            tick = time.perf_counter()
+            energies, fields, trace = run_sweeps(
+                model,
+                states,
+                schedule_betas[start:stop],
+                rng_states,
+                method=method,
+                order=order,
+                parallel=parallel,
+                record_energy=record_energy,
+                energies=energies,
+                fields=fields,
+                couplings=couplings,
+            )
+            seconds += time.perf_counter() - tick
+            if trace is not None:
+                traces.append(trace)
+            bar.update(stop - start)
+    energy_trace = np.concatenate(traces, axis=1) if record_energy else None
+    # Recompute the final energies exactly (the kernel's running sums accumulate rounding).
+    final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
+    n_attempts = n_reads * n_total * model.n_spins
+    return AnnealResult(states, final_energies, schedule_betas, energy_trace, seconds, n_attempts)
+
+
+@dataclass
+class TemperingResult:
+    """What ``parallel_tempering`` returns.
+
+    Attributes:
+        best_states: lowest-energy state seen in each chain (ladder), int8 ``(n_chains, N)``.
+        best_energies: their energies ``(n_chains,)``.
+        states: final states ``(n_chains, n_temperatures, N)``, index 1 ordered by temperature (hot to cold).
+        energies: their energies ``(n_chains, n_temperatures)``.
+        betas: the ladder ``(n_temperatures,)``, increasing (hot to cold).
+        swap_acceptance: accepted fraction of swap attempts between ``betas[k]`` and ``betas[k + 1]``,
+            ``(n_temperatures - 1,)``.
+        energy_trace: the best energy so far of each chain after each round ``(n_chains, n_rounds)``.
+        seconds: wall time; n_attempts: single-site update attempts over all replicas.
+    """
+
+    best_states: np.ndarray
+    best_energies: np.ndarray
+    states: np.ndarray
+    energies: np.ndarray
+    betas: np.ndarray
+    swap_acceptance: np.ndarray
+    energy_trace: np.ndarray
+    seconds: float
+    n_attempts: int
+
+    @property
+    def attempts_per_second(self) -> float:
+        """Spin-flip attempts per second over all replicas."""
+        return self.n_attempts / self.seconds if self.seconds > 0 else float("inf")
+
+
+def parallel_tempering(
+    model: IsingModel,
+    n_sweeps: int = 1000,
+    n_temperatures: int = 16,
+    n_chains: int = 1,
+    beta_range=None,
+    swap_interval: int = 1,
+    method: str = "metropolis",
+    seed: int | None = None,
+    parallel: bool = True,
+    progress: bool = False,
+) -> TemperingResult:
+    """Parallel tempering / replica exchange (Swendsen & Wang 1986; Hukushima & Nemoto, JPSJ 65, 1996).
+
+    Each of ``n_chains`` independent ladders holds ``n_temperatures`` replicas at a geometric ladder of betas
+    spanning ``beta_range``. Every ``swap_interval`` sweeps, neighbouring temperatures ``k, k+1`` try to
+    exchange their states, accepted with probability ``min(1, exp((beta_{k+1} - beta_k)(E_{k+1} - E_k)))``,
+    which keeps the joint product of Boltzmann distributions invariant. Swaps alternate between even and odd
+    pairs (deterministic even-odd scheme), so every pair is tried every other round.
+
+    Args:
+        model: the ``IsingModel``.
+        n_sweeps: sweeps per replica, ``>= 1``.
+        n_temperatures: ladder size, ``>= 2``.
+        n_chains: independent ladders (total replicas ``n_chains * n_temperatures`` run in parallel).
+        beta_range: ``(beta_min, beta_max)`` with ``beta_min > 0``; default ``default_beta_range(model)``.
+        swap_interval: sweeps between swap rounds, ``>= 1``.
+        method: ``"metropolis"`` (default) or ``"glauber"`` single-site updates.
+        seed: seeds the initial states, the replica streams and the swap decisions.
+        parallel: spread replicas over threads; ``False`` runs the serial twin (same result).
+        progress: show a progress bar on stderr.
+
+    Returns:
+        A ``TemperingResult`` (best states found, final states by temperature, swap acceptance rates).
+    """
+    model = check_model(model)
+    n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+    n_temperatures = check_int("n_temperatures", n_temperatures, minimum=2)
+    n_chains = check_int("n_chains", n_chains, minimum=1)
+    swap_interval = check_int("swap_interval", swap_interval, minimum=1)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    beta_range = default_beta_range(model) if beta_range is None else check_beta_range(beta_range)
+    ladder = beta_schedule(n_temperatures, beta_range, "geometric")
+    seed = check_seed("seed", seed)
+    init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
+    n_replicas = n_chains * n_temperatures
+    states = _initial_states(None, model, n_replicas, init_sequence)
+    rng_states = make_streams(seed, n_replicas)
+    swap_rng = np.random.default_rng(swap_sequence)
+    couplings = kernel_couplings(model)
+    # temperature_of[c, r]: index in the ladder of replica r of chain c (rows of `states` are c * T + r).
+    temperature_of = np.tile(np.arange(n_temperatures), (n_chains, 1))
+    energies = fields = None
+    n_rounds = -(-n_sweeps // swap_interval)
+    best_energies = np.full(n_chains, np.inf)
+    best_states = np.empty((n_chains, model.n_spins), dtype=np.int8)
+    trace = np.empty((n_chains, n_rounds))
+    accepted = np.zeros(n_temperatures - 1)
+    attempted = np.zeros(n_temperatures - 1)
+    chain_index = np.arange(n_chains)[:, None]
+    seconds = 0.0
+    with _progress(n_sweeps, "tempering", progress) as bar:
+        for round_index in range(n_rounds):
+            sweeps = min(swap_interval, n_sweeps - round_index * swap_interval)
+            replica_betas = np.repeat(ladder[temperature_of.ravel()][:, None], sweeps, axis=1)
+            tick = time.perf_counter()
+            energies, fields, _ = run_sweeps(
+                model,
+                states,
+                replica_betas,
+                rng_states,
+                method=method,
+                parallel=parallel,
+                energies=energies,
+                fields=fields,
+                couplings=couplings,
+            )
+            chain_energies = energies.reshape(n_chains, n_temperatures)
+            improved = chain_energies.min(axis=1) < best_energies
+            if improved.any():
+                where = chain_energies.argmin(axis=1)
+                for chain in np.flatnonzero(improved):
+                    best_energies[chain] = chain_energies[chain, where[chain]]
+                    best_states[chain] = states[chain * n_temperatures + where[chain]]
+            trace[:, round_index] = best_energies
+            # replica_at[c, k]: the replica holding temperature k in chain c.
+            replica_at = np.argsort(temperature_of, axis=1)
+            for k in range(round_index % 2, n_temperatures - 1, 2):
+                low, high = replica_at[:, k], replica_at[:, k + 1]
+                delta = (ladder[k + 1] - ladder[k]) * (
+                    chain_energies[chain_index[:, 0], high] - chain_energies[chain_index[:, 0], low]
+                )
+                accept = np.log(swap_rng.random(n_chains)) < delta
+                rows = chain_index[accept, 0]
+                temperature_of[rows, low[accept]] = k + 1
+                temperature_of[rows, high[accept]] = k
+                accepted[k] += accept.sum()
+                attempted[k] += n_chains
+            seconds += time.perf_counter() - tick
+            bar.update(sweeps)
+    order = np.argsort(temperature_of, axis=1)
+    by_temperature = states.reshape(n_chains, n_temperatures, -1)[chain_index, order]
+    final_energies = np.asarray(model.energy(by_temperature.reshape(n_replicas, -1))).reshape(n_chains, n_temperatures)
+    best_energies = np.asarray(model.energy(best_states), dtype=np.float64).reshape(n_chains)
+    return TemperingResult(
+        best_states=best_states,
+        best_energies=best_energies,
+        states=by_temperature,
+        energies=final_energies,
+        betas=ladder,
+        swap_acceptance=np.divide(accepted, attempted, out=np.zeros_like(accepted), where=attempted > 0),
+        energy_trace=trace,
+        seconds=seconds,
+        n_attempts=n_replicas * n_sweeps * model.n_spins,
+    )

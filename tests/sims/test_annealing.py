@@ -1,0 +1,161 @@
+"""Schedules, problem generators, simulated annealing, parallel tempering and the neal-compatible API."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from boltzgym.sims.annealing import anneal, parallel_tempering
+from boltzgym.sims.dimod_compat import ising_model_from_dimod, sample_ising
+from boltzgym.sims.ising import IsingModel
+from boltzgym.sims.problems import (
+    ferromagnet_2d,
+    lattice_spin_glass,
+    maxcut,
+    random_maxcut,
+    sherrington_kirkpatrick,
+)
+from boltzgym.sims.schedules import beta_schedule, default_beta_range
+
+
+def brute_force_ground_energy(model: IsingModel) -> float:
+    states = np.array(list(itertools.product([-1, 1], repeat=model.n_spins)), dtype=np.int8)
+    return float(model.energy(states).min())
+
+
+def test_schedules_have_the_stated_shape():
+    np.testing.assert_allclose(beta_schedule(3, (0.1, 10.0), "geometric"), [0.1, 1.0, 10.0])
+    np.testing.assert_allclose(beta_schedule(3, (0.0, 1.0), "linear"), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(beta_schedule(2, (0.2, 0.7), "constant"), [0.7, 0.7])
+    with pytest.raises(ValueError, match="beta_min <= beta_max, got min 2.0 > max 1.0"):
+        beta_schedule(5, (2.0, 1.0))
+    with pytest.raises(ValueError, match="beta_min > 0 for a geometric schedule"):
+        beta_schedule(5, (0.0, 1.0))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        beta_schedule(5, (0.1, 1.0), "cosine")
+
+
+def test_default_beta_range_follows_couplings():
+    model = lattice_spin_glass(4, seed=0)  # +-1 bonds, 4 neighbours: dE_max = 8, dE_min = 2
+    hot, cold = default_beta_range(model)
+    assert hot == pytest.approx(np.log(2) / 8)
+    assert cold == pytest.approx(np.log(100) / 2)
+
+
+def test_generators_are_seeded_and_well_formed():
+    sk = sherrington_kirkpatrick(50, seed=3)
+    assert np.array_equal(sk.J, sherrington_kirkpatrick(50, seed=3).J)
+    assert not np.array_equal(sk.J, sherrington_kirkpatrick(50, seed=4).J)
+    assert np.std(sk.J[np.triu_indices(50, 1)]) * np.sqrt(50) == pytest.approx(1.0, rel=0.1)
+    glass3d = lattice_spin_glass(4, dimension=3, couplings="gaussian", seed=1)
+    degrees = np.diff(glass3d.J.indptr)
+    assert glass3d.n_spins == 64 and np.all(degrees == 6)
+    pm = lattice_spin_glass(5, seed=2)
+    assert set(np.unique(pm.J.data)) <= {-1.0, 1.0} and np.all(np.diff(pm.J.indptr) == 4)
+    ferro = ferromagnet_2d(6)
+    assert float(ferro.energy(np.ones(36, dtype=np.int8))) == pytest.approx(-2.0 * 36)
+    with pytest.raises(ValueError, match="side must be >= 3"):
+        lattice_spin_glass(2)
+
+
+def test_maxcut_values_and_energy_map():
+    # a 4-cycle with a heavy chord 0-2: {0,2} | {1,3} cuts the 4 cycle edges (4.0); {0} | {1,2,3} cuts
+    # 0-1, 3-0 and the chord (4.5), the maximum
+    problem = maxcut([(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)], weights=[1, 1, 1, 1, 2.5])
+    states = np.array(list(itertools.product([-1, 1], repeat=4)), dtype=np.int8)
+    cuts = problem.cut_value(states)
+    brute = [sum(w for (i, j), w in zip(problem.edges, problem.weights) if s[i] != s[j]) for s in states]
+    np.testing.assert_allclose(cuts, brute)
+    np.testing.assert_allclose(problem.cut_from_energy(problem.model.energy(states)), cuts)
+    assert cuts.max() == pytest.approx(4.5)
+    assert float(problem.cut_value([1, -1, 1, -1])) == pytest.approx(4.0)
+    result = anneal(problem.model, n_sweeps=200, n_reads=4, seed=0)
+    assert problem.cut_value(result.best_state) == pytest.approx(4.5)
+    with pytest.raises(ValueError, match="self-loops"):
+        maxcut([(0, 0)])
+    assert random_maxcut(30, seed=1).edges.shape == random_maxcut(30, seed=1).edges.shape
+
+
+@pytest.mark.parametrize(
+    "make", [lambda s: sherrington_kirkpatrick(10, seed=s), lambda s: lattice_spin_glass(3, seed=s)]
+)
+def test_annealing_finds_brute_force_ground_state(make):
+    for seed in range(3):
+        model = make(seed)
+        result = anneal(model, n_sweeps=300, n_reads=8, seed=seed)
+        assert result.best_energy == pytest.approx(brute_force_ground_energy(model))
+        np.testing.assert_allclose(result.energies, model.energy(result.states))
+
+
+def test_anneal_is_reproducible_and_traces_energy():
+    model = lattice_spin_glass(6, seed=0)
+    first = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True)
+    serial = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=False, progress=True)
+    np.testing.assert_array_equal(first.states, serial.states)
+    np.testing.assert_allclose(first.energy_trace, serial.energy_trace)
+    np.testing.assert_allclose(first.energy_trace[:, -1], first.energies)
+    assert first.n_attempts == 4 * 50 * 36 and first.attempts_per_second > 0
+    assert not np.array_equal(first.states, anneal(model, n_sweeps=50, n_reads=4, seed=10).states)
+    custom = anneal(model, betas=[0.1, 1.0, np.inf], n_reads=2, seed=0)
+    assert custom.betas.tolist() == [0.1, 1.0, np.inf]
+
+
+def test_parallel_tempering_finds_ground_state_and_reports_swaps():
+    model = sherrington_kirkpatrick(10, seed=7)
+    result = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0)
+    assert result.best_energies.min() == pytest.approx(brute_force_ground_energy(model))
+    assert result.states.shape == (2, 6, 10) and result.swap_acceptance.shape == (5,)
+    assert np.all((result.swap_acceptance > 0) & (result.swap_acceptance <= 1))
+    assert np.all(np.diff(result.betas) > 0)
+    np.testing.assert_allclose(result.energies, model.energy(result.states.reshape(12, 10)).reshape(2, 6))
+    assert np.all(np.diff(result.energy_trace, axis=1) <= 0)
+    again = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=False)
+    np.testing.assert_array_equal(result.states, again.states)
+
+
+def test_sample_ising_uses_dimod_convention_and_labels():
+    h = {"a": 1.0, "b": 0.0}
+    J = {("a", "b"): -1.0, ("b", "c"): 2.0}  # dimod: E = h.s + sum J s s
+    result = sample_ising(h, J, num_reads=5, num_sweeps=100, seed=0)
+    assert result.variables == ["a", "b", "c"] and result.samples.shape == (5, 3)
+    for sample, energy in zip(result.samples, result.energies):
+        a, b, c = sample
+        assert energy == pytest.approx(1.0 * a - a * b + 2.0 * b * c)
+    # dimod ground state: a = b = -1, c = +1 with E = -1 - 1 - 2 = -4
+    assert result.first.energy == pytest.approx(-4.0)
+    assert result.first.sample == {"a": -1, "b": -1, "c": 1}
+    again = sample_ising(h, J, num_reads=5, num_sweeps=100, seed=0)
+    np.testing.assert_array_equal(result.samples, again.samples)
+    model, variables = ising_model_from_dimod([0.5, 0.0], {(0, 1): 1.0, (1, 0): 1.0})
+    assert variables == [0, 1] and model.J[0, 1] == -2.0 and model.h[0] == -0.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"beta_range": (3.0, 1.0)}, "beta_range must have beta_min <= beta_max"),
+        ({"num_sweeps": 0}, "num_sweeps must be >= 1"),
+        ({"beta_schedule_type": "custom"}, "beta_schedule must be given"),
+        ({"beta_schedule_type": "cosine"}, "beta_schedule_type must be"),
+        ({"J": {(0, 0): 1.0}}, "must not couple a variable to itself"),
+    ],
+)
+def test_sample_ising_rejects_bad_input(kwargs, message):
+    arguments = {"h": [0.0, 0.0], "J": {(0, 1): 1.0}}
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        sample_ising(**arguments)
+
+
+def test_anneal_rejects_bad_input():
+    model = sherrington_kirkpatrick(5, seed=0)
+    with pytest.raises(ValueError, match="n_sweeps must be >= 1, got 0"):
+        anneal(model, n_sweeps=0)
+    with pytest.raises(ValueError, match=r"initial_states must have 3 rows"):
+        anneal(model, n_reads=3, initial_states=np.ones((2, 5), dtype=np.int8))
+    with pytest.raises(ValueError, match="betas must hold betas >= 0"):
+        anneal(model, betas=[1.0, -1.0])
+    with pytest.raises(ValueError, match="n_temperatures must be >= 2"):
+        parallel_tempering(model, n_temperatures=1)
