@@ -1,0 +1,124 @@
+"""The bipartite block-Gibbs kernels against enumeration and a plain NumPy/Python reference."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from boltzgym.sims import _bipartite_kernels as kernels
+from boltzgym.sims._rng import make_streams, next_double
+
+
+def random_model(n_hidden: int, n_visible: int, scale: float = 1.0, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(0.0, scale, (n_hidden, n_visible)),
+        rng.normal(0.0, scale, n_visible),
+        rng.normal(0.0, scale, n_hidden),
+    )
+
+
+def exact_visible_marginal(weights, visible_bias, hidden_bias, beta, values):
+    """p(v) over all visible states in lexicographic order, by enumerating both layers."""
+    n_hidden, n_visible = weights.shape
+    vs = np.array(list(itertools.product(values, repeat=n_visible)), dtype=float)
+    hs = np.array(list(itertools.product(values, repeat=n_hidden)), dtype=float)
+    energy = -(hs @ weights @ vs.T) - (vs @ visible_bias)[None, :] - (hs @ hidden_bias)[:, None]
+    weights_v = np.exp(-beta * energy).sum(axis=0)
+    return vs, weights_v / weights_v.sum()
+
+
+def state_index(states, values):
+    bits = (states == values[1]).astype(int)
+    return bits @ (2 ** np.arange(states.shape[1] - 1, -1, -1))
+
+
+def test_block_gibbs_samples_the_boltzmann_distribution_in_01_and_spin_units():
+    weights, visible_bias, hidden_bias = random_model(2, 3, scale=0.8)
+    n_chains = 20000
+    for spins, values, beta in ((False, (0.0, 1.0), 1.0), (True, (-1.0, 1.0), 0.7)):
+        _, exact = exact_visible_marginal(weights, visible_bias, hidden_bias, beta, values)
+        visible = np.full((n_chains, 3), values[0])
+        hidden = np.empty((n_chains, 2))
+        kernels.block_gibbs(
+            weights, visible_bias, hidden_bias, beta, visible, hidden, 30, spins, make_streams(1, n_chains)
+        )
+        assert set(np.unique(visible)) <= set(values) and set(np.unique(hidden)) <= set(values)
+        frequencies = np.bincount(state_index(visible, values), minlength=8) / n_chains
+        tolerance = 5 * np.sqrt(exact * (1 - exact) / n_chains) + 1e-3
+        assert np.all(np.abs(frequencies - exact) < tolerance), (spins, frequencies, exact)
+
+
+def test_block_gibbs_chain_depends_only_on_its_stream():
+    weights, visible_bias, hidden_bias = random_model(4, 5)
+    streams = make_streams(3, 6)
+    many = np.zeros((6, 5))
+    kernels.block_gibbs(weights, visible_bias, hidden_bias, 1.0, many, np.empty((6, 4)), 7, False, streams)
+    few = np.zeros((2, 5))
+    kernels.block_gibbs(weights, visible_bias, hidden_bias, 1.0, few, np.empty((2, 4)), 7, False, make_streams(3, 2))
+    np.testing.assert_array_equal(many[:2], few)
+
+
+def reference_epoch(weights, vb, hb, velocities, data, order, batch_size, k, persistent, chains, hyper, states):
+    """The CD-k/PCD-k epoch written plainly, drawing the same random numbers in the same order."""
+    lr, momentum, decay = hyper
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    vw, vvb, vhb = velocities
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        pos_v = data[rows]
+        pos_h = sigmoid(pos_v @ weights.T + hb)
+        neg_v = np.empty_like(pos_v)
+        neg_h = np.empty_like(pos_h)
+        for slot in range(len(rows)):
+            if persistent:
+                h = chains[slot].copy()
+            else:
+                h = np.array([1.0 if next_double(states, slot) < p else 0.0 for p in pos_h[slot]])
+            for _ in range(k):
+                pv = sigmoid(h @ weights + vb)
+                neg_v[slot] = [1.0 if next_double(states, slot) < p else 0.0 for p in pv]
+                neg_h[slot] = sigmoid(weights @ neg_v[slot] + hb)
+                h = np.array([1.0 if next_double(states, slot) < p else 0.0 for p in neg_h[slot]])
+            if persistent:
+                chains[slot] = h
+        m = len(rows)
+        grad_w = (pos_h.T @ pos_v - neg_h.T @ neg_v) / m - decay * weights
+        vw[:] = momentum * vw + lr * grad_w
+        vvb[:] = momentum * vvb + lr * (pos_v - neg_v).sum(0) / m
+        vhb[:] = momentum * vhb + lr * (pos_h - neg_h).sum(0) / m
+        weights += vw
+        vb += vvb
+        hb += vhb
+
+
+def test_contrastive_divergence_epoch_matches_reference():
+    data = (np.random.default_rng(0).random((7, 5)) < 0.4).astype(float)
+    order = np.random.default_rng(1).permutation(7).astype(np.int64)
+    hyper = np.array([0.3, 0.5, 0.01])
+    for persistent, k in ((False, 1), (False, 3), (True, 2)):
+        outputs = []
+        for runner in (kernels.contrastive_divergence_epoch, reference_epoch):
+            weights, vb, hb = random_model(3, 5, scale=0.5, seed=2)
+            velocities = (np.full_like(weights, 0.01), np.zeros(5), np.zeros(3))
+            chains = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+            for _ in range(2):  # two epochs: momentum and persistent chains carry over
+                runner(weights, vb, hb, velocities, data, order, 3, k, persistent, chains, hyper, make_streams(5, 3))
+            outputs.append((weights, vb, hb, chains, *velocities))
+        for ours, reference in zip(*outputs):
+            np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+
+
+def test_enumerated_log_sum_exp_in_blocks_matches_direct_sum():
+    rng = np.random.default_rng(4)
+    couplings = rng.normal(0, 0.3, (12, 3))
+    enumerated_bias = rng.normal(0, 0.3, 12)
+    other_bias = rng.normal(0, 0.3, 3)
+    states = np.array(list(itertools.product((0.0, 1.0), repeat=12)))
+    terms = states @ enumerated_bias + np.logaddexp(0.0, states @ couplings + other_bias).sum(axis=1)
+    expected = np.logaddexp.reduce(terms)
+    for n_blocks in (1, 4, 64):
+        maxima, sums = np.empty(n_blocks), np.empty(n_blocks)
+        kernels.enumerated_log_sum_exp(couplings, enumerated_bias, other_bias, n_blocks, maxima, sums)
+        np.testing.assert_allclose(np.logaddexp.reduce(maxima + np.log(sums)), expected, rtol=0, atol=1e-10)

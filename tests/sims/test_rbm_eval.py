@@ -1,0 +1,79 @@
+"""Free energy, exact log Z and AIS against brute-force enumeration over all joint states."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from boltzgym.sims import rbm_eval
+
+
+def random_model(n_hidden: int, n_visible: int, scale: float, seed: int):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(0.0, scale, (n_hidden, n_visible)),
+        rng.normal(0.0, scale, n_visible),
+        rng.normal(0.0, scale, n_hidden),
+    )
+
+
+def joint_log_weights(weights, visible_bias, hidden_bias):
+    """-E(v, h) for all joint states: rows over h, columns over v."""
+    n_hidden, n_visible = weights.shape
+    vs = np.array(list(itertools.product((0.0, 1.0), repeat=n_visible)))
+    hs = np.array(list(itertools.product((0.0, 1.0), repeat=n_hidden)))
+    return vs, hs @ weights @ vs.T + (vs @ visible_bias)[None, :] + (hs @ hidden_bias)[:, None]
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (6, 2), (4, 4), (1, 7)])
+def test_exact_log_partition_equals_brute_force(shape):
+    params = random_model(*shape, scale=1.5, seed=sum(shape))
+    _, log_weights = joint_log_weights(*params)
+    expected = np.logaddexp.reduce(log_weights.ravel())
+    assert rbm_eval.log_partition_exact(*params) == pytest.approx(expected, abs=1e-10)
+
+
+def test_free_energy_identity():
+    """exp(-F(v)) = sum_h exp(-E(v, h)), and so sum_v exp(-F(v)) = Z."""
+    params = random_model(4, 5, scale=1.0, seed=3)
+    vs, log_weights = joint_log_weights(*params)
+    free = rbm_eval.free_energy(*params, vs)
+    np.testing.assert_allclose(-free, np.logaddexp.reduce(log_weights, axis=0), atol=1e-12)
+    assert np.logaddexp.reduce(-free) == pytest.approx(rbm_eval.log_partition_exact(*params), abs=1e-10)
+
+
+def test_exact_log_partition_refuses_large_layers_and_points_to_ais():
+    params = random_model(30, 30, scale=0.1, seed=0)
+    with pytest.raises(ValueError, match="method='ais'"):
+        rbm_eval.log_partition_exact(*params)
+    with pytest.raises(ValueError, match="visible_bias must have shape"):
+        rbm_eval.log_partition_exact(params[0], params[1][:-1], params[2])
+
+
+def test_ais_agrees_with_exact_within_its_error_bar():
+    params = random_model(10, 14, scale=0.6, seed=5)
+    exact = rbm_eval.log_partition_exact(*params)
+    estimate, error = rbm_eval.log_partition_ais(*params, n_chains=200, n_betas=2000, random_state=0)
+    assert 0 < error < 0.1
+    assert abs(estimate - exact) < 3 * error + 0.01, (estimate, error, exact)
+
+
+def test_ais_is_seeded_and_betas_are_a_path_from_0_to_1():
+    params = random_model(3, 4, scale=0.5, seed=6)
+    first = rbm_eval.log_partition_ais(*params, n_chains=8, n_betas=50, random_state=7)
+    assert first == rbm_eval.log_partition_ais(*params, n_chains=8, n_betas=50, random_state=7)
+    assert first != rbm_eval.log_partition_ais(*params, n_chains=8, n_betas=50, random_state=8)
+    betas = rbm_eval.ais_betas(1001)
+    assert betas.shape == (1001,) and betas[0] == 0.0 and betas[-1] == 1.0
+    assert np.all(np.diff(betas) > 0)
+    with pytest.raises(ValueError, match="n_chains"):
+        rbm_eval.log_partition_ais(*params, n_chains=1)
+
+
+def test_check_binary_names_the_argument_and_the_value():
+    with pytest.raises(ValueError, match=r"X must be binary .* 0\.5"):
+        rbm_eval.check_binary("X", [[0, 0.5]])
+    with pytest.raises(ValueError, match="X must have 3 features"):
+        rbm_eval.check_binary("X", [[0, 1]], n_features=3)
