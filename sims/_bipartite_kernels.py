@@ -74,9 +74,18 @@ def _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, 
             visible[chain, i] = 1.0 if next_double(states, stream) < sigmoid(beta * field[i]) else 0.0
 
 
+@njit(cache=True)
+def _block_gibbs_chain(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states, chain):
+    """``n_steps`` sweeps h ~ p(h | v), v ~ p(v | h) of chain ``chain`` (row of ``visible``/``hidden``), in place."""
+    field = np.empty(visible.shape[1])
+    for _ in range(n_steps):
+        _sample_hidden(weights, hidden_bias, beta, visible, hidden, chain, spins, states, chain)
+        _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, states, chain, field)
+
+
 @njit(cache=True, parallel=True)
-def block_gibbs(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states):
-    """Run ``n_steps`` block-Gibbs sweeps (h ~ p(h|v), then v ~ p(v|h)) on every chain, in place.
+def block_gibbs_parallel(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states):
+    """Run ``n_steps`` block-Gibbs sweeps (h ~ p(h|v), then v ~ p(v|h)) on every chain, in place, chains in parallel.
 
     Args:
         weights: float64 (n_hidden, n_visible). visible_bias: float64 (n_visible,). hidden_bias: float64 (n_hidden,).
@@ -86,13 +95,15 @@ def block_gibbs(weights, visible_bias, hidden_bias, beta, visible, hidden, n_ste
         n_steps: int >= 0. spins: bool, {-1,+1} units instead of {0,1}.
         states: uint64 (n_chains, 4), one xoshiro256** stream per chain.
     """
-    n_chains = visible.shape[0]
-    n_visible = visible.shape[1]
-    for chain in prange(n_chains):
-        field = np.empty(n_visible)
-        for _ in range(n_steps):
-            _sample_hidden(weights, hidden_bias, beta, visible, hidden, chain, spins, states, chain)
-            _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, states, chain, field)
+    for chain in prange(visible.shape[0]):
+        _block_gibbs_chain(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states, chain)
+
+
+@njit(cache=True)
+def block_gibbs_serial(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states):
+    """The serial twin of ``block_gibbs_parallel`` (same arguments, identical results; compiles faster)."""
+    for chain in range(visible.shape[0]):
+        _block_gibbs_chain(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states, chain)
 
 
 @njit(cache=True, fastmath=_FAST)

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from boltzgym.sims import _bipartite_kernels as kernels
 from boltzgym.sims import rbm_eval
 from boltzgym.sims._rng import make_streams
+from boltzgym.sims.bipartite import block_gibbs_sample
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_seed
 
 SCHEDULES = ("constant", "linear")
@@ -235,19 +236,13 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return -X.shape[1] * np.logaddexp(0.0, -(energy_flipped - energy))
 
     def _gibbs_chains(self, visible: np.ndarray, n_steps: int) -> np.ndarray:
-        visible = np.ascontiguousarray(visible, dtype=np.float64).copy()
-        hidden = np.empty((visible.shape[0], self.n_components))
-        streams = make_streams(int(self._rng.integers(2**63)), visible.shape[0])
-        kernels.block_gibbs(
-            np.ascontiguousarray(self.components_, dtype=np.float64),
-            np.ascontiguousarray(self.intercept_visible_, dtype=np.float64),
-            np.ascontiguousarray(self.intercept_hidden_, dtype=np.float64),
-            1.0,
+        visible, _ = block_gibbs_sample(
+            self.components_,
+            self.intercept_visible_,
+            self.intercept_hidden_,
             visible,
-            hidden,
             n_steps,
-            False,
-            streams,
+            seed=int(self._rng.integers(2**63)),
         )
         return visible
 
@@ -260,7 +255,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """``n_samples`` visible samples after ``n_steps`` block-Gibbs steps from uniformly random states."""
         check_is_fitted(self, "components_")
         n_samples = check_int("n_samples", n_samples, minimum=1)
-        n_steps = check_int("n_steps", n_steps, minimum=0)
+        n_steps = check_int("n_steps", n_steps, minimum=1)
         start = (self._rng.random((n_samples, self.n_features_in_)) < 0.5).astype(np.float64)
         return self._gibbs_chains(start, n_steps)
 

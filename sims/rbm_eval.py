@@ -20,6 +20,7 @@ from boltzgym.sims._rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
 
 MAX_EXACT_UNITS = 25
+SMALL_ENUMERATION_UNITS = 12  # up to 2^12 states, log Z is one NumPy pass; beyond, the Gray-code kernel
 
 
 def _as_parameters(weights, visible_bias, hidden_bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,6 +81,10 @@ def log_partition_exact(weights, visible_bias, hidden_bias, max_units: int = MAX
     else:
         couplings, enumerated_bias, other_bias = np.ascontiguousarray(weights.T), visible_bias, hidden_bias
     n = couplings.shape[0]
+    if n <= SMALL_ENUMERATION_UNITS:  # a few thousand states: one vectorized NumPy pass, no kernel to compile
+        states = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.float64)
+        terms = states @ enumerated_bias + np.logaddexp(0.0, states @ couplings + other_bias).sum(axis=1)
+        return float(np.logaddexp.reduce(terms))
     n_blocks = 1 << max(0, min(n - 10, 6))  # up to 64 blocks of >= 1024 states each
     maxima = np.empty(n_blocks)
     sums = np.empty(n_blocks)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 from boltzgym.sims import _bipartite_kernels as kernels
 from boltzgym.sims._rng import make_streams, next_double
+from boltzgym.sims.bipartite import block_gibbs_sample
 
 
 def random_model(n_hidden: int, n_visible: int, scale: float = 1.0, seed: int = 0):
@@ -39,25 +41,35 @@ def test_block_gibbs_samples_the_boltzmann_distribution_in_01_and_spin_units():
     n_chains = 20000
     for spins, values, beta in ((False, (0.0, 1.0), 1.0), (True, (-1.0, 1.0), 0.7)):
         _, exact = exact_visible_marginal(weights, visible_bias, hidden_bias, beta, values)
-        visible = np.full((n_chains, 3), values[0])
-        hidden = np.empty((n_chains, 2))
-        kernels.block_gibbs(
-            weights, visible_bias, hidden_bias, beta, visible, hidden, 30, spins, make_streams(1, n_chains)
-        )
+        start = np.full((n_chains, 3), values[0])
+        visible, hidden = block_gibbs_sample(weights, visible_bias, hidden_bias, start, 30, beta, spins, seed=1)
         assert set(np.unique(visible)) <= set(values) and set(np.unique(hidden)) <= set(values)
         frequencies = np.bincount(state_index(visible, values), minlength=8) / n_chains
         tolerance = 5 * np.sqrt(exact * (1 - exact) / n_chains) + 1e-3
         assert np.all(np.abs(frequencies - exact) < tolerance), (spins, frequencies, exact)
 
 
-def test_block_gibbs_chain_depends_only_on_its_stream():
+def test_block_gibbs_chain_depends_only_on_its_stream_not_threads():
     weights, visible_bias, hidden_bias = random_model(4, 5)
-    streams = make_streams(3, 6)
-    many = np.zeros((6, 5))
-    kernels.block_gibbs(weights, visible_bias, hidden_bias, 1.0, many, np.empty((6, 4)), 7, False, streams)
-    few = np.zeros((2, 5))
-    kernels.block_gibbs(weights, visible_bias, hidden_bias, 1.0, few, np.empty((2, 4)), 7, False, make_streams(3, 2))
-    np.testing.assert_array_equal(many[:2], few)
+    many = [
+        block_gibbs_sample(weights, visible_bias, hidden_bias, np.zeros((6, 5)), 7, seed=3, parallel=p) for p in (0, 1)
+    ]
+    np.testing.assert_array_equal(many[0][0], many[1][0])
+    np.testing.assert_array_equal(many[0][1], many[1][1])
+    few, _ = block_gibbs_sample(weights, visible_bias, hidden_bias, np.zeros((2, 5)), 7, seed=3)
+    np.testing.assert_array_equal(many[0][0][:2], few)
+
+
+def test_block_gibbs_sample_rejects_bad_input():
+    weights, visible_bias, hidden_bias = random_model(2, 3)
+    with pytest.raises(ValueError, match=r"initial_visible must have shape \(n_chains, 3\)"):
+        block_gibbs_sample(weights, visible_bias, hidden_bias, np.zeros((2, 4)), 1)
+    with pytest.raises(ValueError, match="initial_visible must hold only -1 and 1"):
+        block_gibbs_sample(weights, visible_bias, hidden_bias, np.zeros((2, 3)), 1, spins=True)
+    with pytest.raises(ValueError, match="n_steps must be >= 1"):
+        block_gibbs_sample(weights, visible_bias, hidden_bias, np.zeros((2, 3)), 0)
+    with pytest.raises(ValueError, match="hidden_bias must have shape"):
+        block_gibbs_sample(weights, visible_bias, visible_bias, np.zeros((2, 3)), 1)
 
 
 def reference_epoch(weights, vb, hb, velocities, data, order, batch_size, k, persistent, chains, hyper, states):

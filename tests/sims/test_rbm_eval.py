@@ -35,6 +35,17 @@ def test_exact_log_partition_equals_brute_force(shape):
     assert rbm_eval.log_partition_exact(*params) == pytest.approx(expected, abs=1e-10)
 
 
+def test_exact_log_partition_kernel_path_equals_direct_enumeration():
+    """A 13-unit smaller layer takes the blocked Gray-code kernel; compare with a direct sum over its states."""
+    weights, visible_bias, hidden_bias = random_model(13, 20, scale=0.3, seed=9)
+    hs = ((np.arange(2**13)[:, None] >> np.arange(13)) & 1).astype(float)
+    terms = hs @ hidden_bias + np.logaddexp(0.0, hs @ weights + visible_bias).sum(axis=1)
+    expected = np.logaddexp.reduce(terms)
+    assert rbm_eval.log_partition_exact(weights, visible_bias, hidden_bias) == pytest.approx(expected, abs=1e-9)
+    transposed = rbm_eval.log_partition_exact(weights.T, hidden_bias, visible_bias)  # enumerates the other layer
+    assert transposed == pytest.approx(expected, abs=1e-9)
+
+
 def test_free_energy_identity():
     """exp(-F(v)) = sum_h exp(-E(v, h)), and so sum_v exp(-F(v)) = Z."""
     params = random_model(4, 5, scale=1.0, seed=3)
@@ -77,3 +88,17 @@ def test_check_binary_names_the_argument_and_the_value():
         rbm_eval.check_binary("X", [[0, 0.5]])
     with pytest.raises(ValueError, match="X must have 3 features"):
         rbm_eval.check_binary("X", [[0, 1]], n_features=3)
+
+
+def test_ais_does_not_depend_on_the_thread_count():
+    import numba
+
+    params = random_model(3, 5, scale=0.5, seed=8)
+    default = rbm_eval.log_partition_ais(*params, n_chains=6, n_betas=40, random_state=3)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        single = rbm_eval.log_partition_ais(*params, n_chains=6, n_betas=40, random_state=3)
+    finally:
+        numba.set_num_threads(previous)
+    assert single == default
