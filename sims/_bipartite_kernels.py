@@ -107,17 +107,80 @@ def block_gibbs_serial(weights, visible_bias, hidden_bias, beta, visible, hidden
 
 
 @njit(cache=True, fastmath=_FAST)
+def _minibatch_update(
+    weights, visible_bias, hidden_bias, velocities, batch_visible, cd_k, persistent, chains, hyper, states, buffers
+):
+    """One CD-k/PCD-k update from the minibatch ``batch_visible`` (m, n_visible); see ``contrastive_divergence_epoch``.
+
+    ``buffers`` = (stacked_visible (2m, n_visible), stacked_hidden (2m, n_hidden), hidden_sample (m, n_hidden)):
+    rows [0, m) of the stacked arrays hold the positive phase, rows [m, 2m) the negative phase, so that one matrix
+    product gives <h v^T>_data - <h v^T>_model.
+    """
+    n_hidden, n_visible = weights.shape
+    learning_rate, momentum, weight_decay = hyper[0], hyper[1], hyper[2]
+    velocity_w, velocity_b, velocity_c = velocities
+    stacked_visible, stacked_hidden, hidden_sample = buffers
+    m = batch_visible.shape[0]
+    stacked_visible[:m] = batch_visible
+    drive = np.dot(batch_visible, weights.T)  # positive phase: p(h | v_data)
+    for slot in range(m):
+        for j in range(n_hidden):
+            p = sigmoid(drive[slot, j] + hidden_bias[j])
+            stacked_hidden[slot, j] = p
+            if persistent:
+                hidden_sample[slot, j] = chains[slot, j]
+            else:
+                hidden_sample[slot, j] = 1.0 if next_double(states, slot) < p else 0.0
+    for _ in range(cd_k):  # negative phase: k block-Gibbs steps v ~ p(v | h), h ~ p(h | v)
+        field = np.dot(hidden_sample, weights)
+        for slot in range(m):
+            for i in range(n_visible):
+                p = sigmoid(field[slot, i] + visible_bias[i])
+                stacked_visible[m + slot, i] = 1.0 if next_double(states, slot) < p else 0.0
+        drive = np.dot(stacked_visible[m:], weights.T)
+        for slot in range(m):
+            for j in range(n_hidden):
+                p = sigmoid(drive[slot, j] + hidden_bias[j])
+                stacked_hidden[m + slot, j] = p
+                hidden_sample[slot, j] = 1.0 if next_double(states, slot) < p else 0.0
+    if persistent:
+        chains[:m] = hidden_sample
+    for slot in range(m, 2 * m):  # negate the negative phase: one product gives the difference
+        stacked_hidden[slot] = -stacked_hidden[slot]
+    scale = 1.0 / m
+    gradient = np.dot(stacked_hidden.T, stacked_visible)
+    for j in range(n_hidden):
+        for i in range(n_visible):
+            g = gradient[j, i] * scale - weight_decay * weights[j, i]
+            velocity_w[j, i] = momentum * velocity_w[j, i] + learning_rate * g
+            weights[j, i] += velocity_w[j, i]
+    for i in range(n_visible):
+        g = 0.0
+        for slot in range(m):
+            g += stacked_visible[slot, i] - stacked_visible[m + slot, i]
+        velocity_b[i] = momentum * velocity_b[i] + learning_rate * g * scale
+        visible_bias[i] += velocity_b[i]
+    for j in range(n_hidden):
+        g = 0.0
+        for slot in range(2 * m):
+            g += stacked_hidden[slot, j]
+        velocity_c[j] = momentum * velocity_c[j] + learning_rate * g * scale
+        hidden_bias[j] += velocity_c[j]
+
+
+@njit(cache=True, fastmath=_FAST)
 def contrastive_divergence_epoch(
     weights, visible_bias, hidden_bias, velocities, data, order, batch_size, cd_k, persistent, chains, hyper, states
 ):
     """One epoch of CD-k or PCD-k minibatch training of a 0/1 RBM at beta = 1, in place.
 
     For each minibatch B (rows ``data[order[s:s+batch_size]]``) the gradient of the mean log-likelihood is
-    estimated as <v h^T>_data - <v h^T>_model (Hinton 2002; Tieleman 2008 for PCD), using hidden probabilities
-    on both sides. The negative chains start from hidden samples drawn given the data (CD-k) or from the persistent
-    hidden samples ``chains`` (PCD-k, updated in place), and run k steps v ~ p(v|h), h ~ p(h|v). The update is
-    classical momentum: velocity = momentum * velocity + learning_rate * (gradient - weight_decay * weights), then
-    parameter += velocity (weight decay on the weights only).
+    estimated as <h v^T>_data - <h v^T>_model (Hinton 2002; Tieleman 2008 for PCD), using hidden probabilities
+    on both sides and sampled visible states on the model side. The negative chains start from hidden samples
+    drawn given the data (CD-k) or from the persistent hidden samples ``chains`` (PCD-k, updated in place), and run
+    k steps v ~ p(v|h), h ~ p(h|v). The update is classical momentum: velocity = momentum * velocity +
+    learning_rate * (gradient - weight_decay * weights), then parameter += velocity (no weight decay on biases).
+    The matrix products go to BLAS (``np.dot``); sampling draws from the minibatch slot's stream.
 
     Args:
         weights: float64 (n_hidden, n_visible); visible_bias (n_visible,), hidden_bias (n_hidden,): updated in place.
@@ -129,69 +192,26 @@ def contrastive_divergence_epoch(
         states: uint64 (batch_size, 4): one stream per minibatch slot.
     """
     n_hidden, n_visible = weights.shape
-    learning_rate, momentum, weight_decay = hyper[0], hyper[1], hyper[2]
-    velocity_w, velocity_b, velocity_c = velocities
     n_samples = order.shape[0]
-    positive_visible = np.empty((batch_size, n_visible))
-    positive_hidden = np.empty((batch_size, n_hidden))
-    negative_visible = np.empty((batch_size, n_visible))
-    negative_hidden = np.empty((batch_size, n_hidden))
-    hidden_sample = np.empty((batch_size, n_hidden))
-    field = np.empty(n_visible)
-    grad_w = np.empty((n_hidden, n_visible))
+    full = (
+        np.empty((2 * batch_size, n_visible)),
+        np.empty((2 * batch_size, n_hidden)),
+        np.empty((batch_size, n_hidden)),
+    )
+    batch_visible = np.empty((batch_size, n_visible))
     for start in range(0, n_samples, batch_size):
         m = min(batch_size, n_samples - start)
+        if m == batch_size:
+            buffers = full
+            rows = batch_visible
+        else:  # the last, shorter minibatch
+            buffers = (np.empty((2 * m, n_visible)), np.empty((2 * m, n_hidden)), np.empty((m, n_hidden)))
+            rows = np.empty((m, n_visible))
         for slot in range(m):
-            positive_visible[slot] = data[order[start + slot]]
-            for j in range(n_hidden):
-                x = hidden_bias[j]
-                for i in range(n_visible):
-                    x += weights[j, i] * positive_visible[slot, i]
-                p = sigmoid(x)
-                positive_hidden[slot, j] = p
-                if persistent:
-                    hidden_sample[slot, j] = chains[slot, j]
-                else:
-                    hidden_sample[slot, j] = 1.0 if next_double(states, slot) < p else 0.0
-            for _ in range(cd_k):
-                _sample_visible(
-                    weights, visible_bias, 1.0, hidden_sample, negative_visible, slot, False, states, slot, field
-                )
-                for j in range(n_hidden):
-                    x = hidden_bias[j]
-                    for i in range(n_visible):
-                        x += weights[j, i] * negative_visible[slot, i]
-                    p = sigmoid(x)
-                    negative_hidden[slot, j] = p
-                    hidden_sample[slot, j] = 1.0 if next_double(states, slot) < p else 0.0
-            if persistent:
-                chains[slot] = hidden_sample[slot]
-        # gradient of the mean log-likelihood over the minibatch
-        scale = 1.0 / m
-        grad_w[:] = 0.0
-        for slot in range(m):
-            for j in range(n_hidden):
-                ph = positive_hidden[slot, j]
-                nh = negative_hidden[slot, j]
-                for i in range(n_visible):
-                    grad_w[j, i] += ph * positive_visible[slot, i] - nh * negative_visible[slot, i]
-        for j in range(n_hidden):
-            for i in range(n_visible):
-                g = grad_w[j, i] * scale - weight_decay * weights[j, i]
-                velocity_w[j, i] = momentum * velocity_w[j, i] + learning_rate * g
-                weights[j, i] += velocity_w[j, i]
-        for i in range(n_visible):
-            g = 0.0
-            for slot in range(m):
-                g += positive_visible[slot, i] - negative_visible[slot, i]
-            velocity_b[i] = momentum * velocity_b[i] + learning_rate * g * scale
-            visible_bias[i] += velocity_b[i]
-        for j in range(n_hidden):
-            g = 0.0
-            for slot in range(m):
-                g += positive_hidden[slot, j] - negative_hidden[slot, j]
-            velocity_c[j] = momentum * velocity_c[j] + learning_rate * g * scale
-            hidden_bias[j] += velocity_c[j]
+            rows[slot] = data[order[start + slot]]
+        _minibatch_update(
+            weights, visible_bias, hidden_bias, velocities, rows, cd_k, persistent, chains, hyper, states, buffers
+        )
 
 
 @njit(cache=True, parallel=True, fastmath=_FAST)
