@@ -22,12 +22,8 @@ from boltzgym.sims.rbm import RBM
 
 
 def log_likelihood(model, X: np.ndarray, seed: int) -> tuple[float, float, str]:
-    """Mean log-likelihood of any fitted model with BernoulliRBM's attributes: (value, stderr, method)."""
-    rbm = RBM(n_components=model.components_.shape[0])
-    rbm.components_ = np.ascontiguousarray(model.components_)
-    rbm.intercept_hidden_ = np.ascontiguousarray(model.intercept_hidden_)
-    rbm.intercept_visible_ = np.ascontiguousarray(model.intercept_visible_)
-    rbm.n_features_in_ = X.shape[1]
+    """Mean log-likelihood of our RBM or a fitted BernoulliRBM: (value, stderr, method)."""
+    rbm = model if isinstance(model, RBM) else RBM.from_bernoulli_rbm(model)
     if rbm.n_components <= 25:
         return rbm.log_likelihood(X, "exact"), 0.0, "exact"
     value, error = rbm.log_likelihood(X, "ais", n_chains=100, n_betas=14501, random_state=seed)

@@ -169,7 +169,8 @@ def write_plots(out_dir: Path, summary: dict, history: list[dict], rbm, X: np.nd
 
     fig, ax = new_figure(figsize=(4, 4))
     _image_grid(ax, rbm.components_[:64], side, "RdBu_r", symmetric=True)
-    ax.set_title("learned filters (rows of W)")
+    shown = min(64, rbm.components_.shape[0])
+    ax.set_title(f"learned filters (rows of W, {shown} of {rbm.components_.shape[0]})")
     save_figure(fig, out_dir / "filters.png")
 
 

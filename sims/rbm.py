@@ -120,8 +120,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X = check_array(X, dtype=np.float64, order="C", input_name=name)
         if reset:
             self.n_features_in_ = X.shape[1]
-        elif X.shape[1] != self.n_features_in_:
-            raise ValueError(f"{name} must have {self.n_features_in_} features (columns), got {X.shape[1]}")
+        elif X.shape[1] != self._n_features:
+            raise ValueError(f"{name} must have {self._n_features} features (columns), got {X.shape[1]}")
         if X.min(initial=0.0) < 0.0 or X.max(initial=0.0) > 1.0:
             raise ValueError(
                 f"{name} must hold values in [0, 1] (binary data or probabilities), "
@@ -132,6 +132,38 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     @property
     def _n_features_out(self) -> int:
         return self.components_.shape[0]
+
+    @property
+    def _n_features(self) -> int:
+        """Visible units: ``n_features_in_``, or the width of assigned ``components_`` (copied from elsewhere)."""
+        return getattr(self, "n_features_in_", self.components_.shape[1])
+
+    @property
+    def _generator(self) -> np.random.Generator:
+        """The model's generator: made by ``fit``, or from ``random_state`` when the parameters were assigned."""
+        if not hasattr(self, "_rng"):
+            self._rng = np.random.default_rng(self.random_state)
+        return self._rng
+
+    @classmethod
+    def from_bernoulli_rbm(cls, model, **params) -> RBM:
+        """An ``RBM`` with the fitted parameters of a scikit-learn ``BernoulliRBM`` (same energy convention).
+
+        ``params`` override the hyperparameters copied from ``model.get_params()`` (e.g. ``cd_k=5`` to continue
+        training it here with ``partial_fit``).
+        """
+        check_is_fitted(model, "components_")
+        settings = {key: value for key, value in model.get_params().items() if key in cls().get_params()}
+        rbm = cls(**{**settings, **params})
+        rbm.components_ = np.array(model.components_, dtype=np.float64, order="C")
+        rbm.intercept_hidden_ = np.array(model.intercept_hidden_, dtype=np.float64)
+        rbm.intercept_visible_ = np.array(model.intercept_visible_, dtype=np.float64)
+        rbm.n_features_in_ = rbm.components_.shape[1]
+        rbm.h_samples_ = np.array(model.h_samples_, dtype=np.float64, order="C")
+        n_features = rbm.n_features_in_
+        rbm._velocities = (np.zeros_like(rbm.components_), np.zeros(n_features), np.zeros(rbm.n_components))
+        rbm._streams = make_streams(int(rbm._generator.integers(2**63)), rbm.h_samples_.shape[0])
+        return rbm
 
     # ------------------------------------------------------------------ training
     def _initialize(self, X: np.ndarray) -> None:
@@ -147,7 +179,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _run_epoch(self, X: np.ndarray, order: np.ndarray, learning_rate: float) -> None:
         if self.h_samples_.shape != (self.batch_size, self.n_components):  # batch_size changed by set_params
             self.h_samples_ = np.zeros((self.batch_size, self.n_components))
-            self._streams = make_streams(int(self._rng.integers(2**63)), self.batch_size)
+            self._streams = make_streams(int(self._generator.integers(2**63)), self.batch_size)
         for name in ("components_", "intercept_visible_", "intercept_hidden_"):  # user-assigned arrays
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
         hyper = np.array([learning_rate, self.momentum, self.weight_decay])
@@ -185,7 +217,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._initialize(X)
         for epoch in range(self.n_iter):
             start = time.perf_counter()
-            self._run_epoch(X, self._rng.permutation(X.shape[0]), self._epoch_learning_rate(epoch))
+            self._run_epoch(X, self._generator.permutation(X.shape[0]), self._epoch_learning_rate(epoch))
             if self.verbose:
                 sys.stderr.write(f"[RBM] epoch {epoch + 1}/{self.n_iter}, {time.perf_counter() - start:.3f}s\n")
             if callback is not None and callback(epoch + 1, self) is False:
@@ -229,7 +261,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X = self._check_unit_interval(X)
         flipped = X.copy()
         rows = np.arange(X.shape[0])
-        columns = self._rng.integers(0, X.shape[1], size=X.shape[0])
+        columns = self._generator.integers(0, X.shape[1], size=X.shape[0])
         flipped[rows, columns] = 1.0 - flipped[rows, columns]
         energy = self.free_energy(X)
         energy_flipped = self.free_energy(flipped)
@@ -242,7 +274,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self.intercept_hidden_,
             visible,
             n_steps,
-            seed=int(self._rng.integers(2**63)),
+            seed=int(self._generator.integers(2**63)),
         )
         return visible
 
@@ -256,7 +288,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "components_")
         n_samples = check_int("n_samples", n_samples, minimum=1)
         n_steps = check_int("n_steps", n_steps, minimum=1)
-        start = (self._rng.random((n_samples, self.n_features_in_)) < 0.5).astype(np.float64)
+        start = (self._generator.random((n_samples, self._n_features)) < 0.5).astype(np.float64)
         return self._gibbs_chains(start, n_steps)
 
     # ------------------------------------------------------------------ evaluation
@@ -297,7 +329,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         log Z's (the free energies are exact). ``ais_options`` go to ``log_partition``.
         """
         check_is_fitted(self, "components_")
-        X = rbm_eval.check_binary("X", X, n_features=self.n_features_in_)
+        X = rbm_eval.check_binary("X", X, n_features=self._n_features)
         mean_negative_free_energy = float(-self.free_energy(X).mean())
         if method == "ais":
             ais_options.setdefault("base_visible_bias", rbm_eval.base_rate_visible_bias(X))

@@ -48,18 +48,22 @@ def test_same_seed_same_model_and_different_seed_different_model():
 
 def test_attributes_and_inference_match_bernoulli_rbm():
     X = BARS
-    reference = BernoulliRBM(n_components=5, n_iter=3, random_state=0).fit(X)
-    rbm = RBM(5)
-    rbm.fit(X)  # sets n_features_in_ and the generator; then take sklearn's parameters
-    rbm.components_ = reference.components_.copy()
-    rbm.intercept_hidden_ = reference.intercept_hidden_.copy()
-    rbm.intercept_visible_ = reference.intercept_visible_.copy()
+    reference = BernoulliRBM(n_components=5, n_iter=3, batch_size=4, random_state=0).fit(X)
+    rbm = RBM.from_bernoulli_rbm(reference, cd_k=2)
+    assert (rbm.n_components, rbm.batch_size, rbm.cd_k, rbm.n_features_in_) == (5, 4, 2, 9)
     assert rbm.components_.shape == (5, 9)
     np.testing.assert_allclose(rbm.transform(X), reference.transform(X), rtol=1e-12)
     np.testing.assert_allclose(rbm.free_energy(X), reference._free_energy(X), rtol=1e-12)
     # the pseudo-likelihood is n_features * log sigmoid(F(v~) - F(v)) <= 0, as sklearn's
     scores = rbm.score_samples(X)
     assert scores.shape == (14,) and np.all(scores <= 0)
+    assert set(np.unique(rbm.gibbs(X))) <= {0.0, 1.0}
+    assert isinstance(rbm.log_likelihood(X), float)
+    before = rbm.log_likelihood(X)
+    rbm.set_params(learning_rate=0.1, momentum=0.5)
+    for _ in range(50):  # continues training the imported model
+        rbm.partial_fit(X)
+    assert rbm.log_likelihood(X) > before
 
 
 def test_sklearn_api_clone_params_and_pipeline():
