@@ -8,7 +8,9 @@ hidden unit j's receptive field, the layout of scikit-learn's ``BernoulliRBM.com
     E(v, h) = - h^T W v - b^T v - c^T h        (W = weights, b = visible_bias, c = hidden_bias)
 
 and p(v, h) ∝ exp(-beta E(v, h)). Units are 0/1 (Boltzmann-machine form); with ``spins=True`` the same kernels
-sample spins in {-1, +1} for the same energy (then p(s_i = +1 | rest) = sigmoid(2 beta field_i)).
+sample spins in {-1, +1} for the same energy (then p(s_i = +1 | rest) = sigmoid(2 beta field_i)). With
+``gaussian_visible=True`` the visible units are real with unit variance (Hinton 2010, section 13.2; Welling et al.
+2005): E(v, h) = ||v - b||^2 / 2 - h^T W v - c^T h, so p(v | h) = N(b + W^T h, I / beta).
 
 Given one layer the other factorises, so a whole layer is sampled at once (block Gibbs, Hinton 2002):
 p(h_j = 1 | v) = sigmoid(beta (W v + c)_j) and p(v_i = 1 | h) = sigmoid(beta (W^T h + b)_i).
@@ -23,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from boltzgym.sims._rng import next_double
+from boltzgym.sims._rng import next_double, next_normal
 
 # Reassociation lets LLVM vectorize the dot products; no "nnan"/"ninf", so overflow to inf stays well defined.
 _FAST = {"reassoc", "contract", "nsz", "arcp"}
@@ -58,7 +60,7 @@ def _sample_hidden(weights, hidden_bias, beta, visible, hidden, chain, spins, st
 
 
 @njit(cache=True, fastmath=_FAST)
-def _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, states, stream, field):
+def _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, gaussian, states, stream, field):
     """Sample row ``chain`` of ``visible`` given row ``chain`` of ``hidden``; ``field`` is a (n_visible,) buffer."""
     n_hidden, n_visible = weights.shape
     field[:] = visible_bias
@@ -68,23 +70,27 @@ def _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, 
             for i in range(n_visible):
                 field[i] += h * weights[j, i]
     for i in range(n_visible):
-        if spins:
+        if gaussian:
+            visible[chain, i] = field[i] + next_normal(states, stream) / np.sqrt(beta)
+        elif spins:
             visible[chain, i] = 1.0 if next_double(states, stream) < sigmoid(2.0 * beta * field[i]) else -1.0
         else:
             visible[chain, i] = 1.0 if next_double(states, stream) < sigmoid(beta * field[i]) else 0.0
 
 
 @njit(cache=True)
-def _block_gibbs_chain(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states, chain):
+def _block_gibbs_chain(
+    weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, gaussian, states, chain
+):
     """``n_steps`` sweeps h ~ p(h | v), v ~ p(v | h) of chain ``chain`` (row of ``visible``/``hidden``), in place."""
     field = np.empty(visible.shape[1])
     for _ in range(n_steps):
         _sample_hidden(weights, hidden_bias, beta, visible, hidden, chain, spins, states, chain)
-        _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, states, chain, field)
+        _sample_visible(weights, visible_bias, beta, hidden, visible, chain, spins, gaussian, states, chain, field)
 
 
 @njit(cache=True, parallel=True)
-def block_gibbs_parallel(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states):
+def block_gibbs_parallel(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, gaussian, states):
     """Run ``n_steps`` block-Gibbs sweeps (h ~ p(h|v), then v ~ p(v|h)) on every chain, in place, chains in parallel.
 
     Args:
@@ -92,23 +98,28 @@ def block_gibbs_parallel(weights, visible_bias, hidden_bias, beta, visible, hidd
         beta: float inverse temperature.
         visible: float64 (n_chains, n_visible), the starting states; holds the final visible samples.
         hidden: float64 (n_chains, n_hidden); overwritten, holds the hidden samples of the last sweep.
-        n_steps: int >= 0. spins: bool, {-1,+1} units instead of {0,1}.
+        n_steps: int >= 0. spins: bool, {-1,+1} units instead of {0,1}. gaussian: bool, unit-variance Gaussian
+            visible units.
         states: uint64 (n_chains, 4), one xoshiro256** stream per chain.
     """
     for chain in prange(visible.shape[0]):
-        _block_gibbs_chain(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states, chain)
+        _block_gibbs_chain(
+            weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, gaussian, states, chain
+        )
 
 
 @njit(cache=True)
-def block_gibbs_serial(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states):
+def block_gibbs_serial(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, gaussian, states):
     """The serial twin of ``block_gibbs_parallel`` (same arguments, identical results; compiles faster)."""
     for chain in range(visible.shape[0]):
-        _block_gibbs_chain(weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, states, chain)
+        _block_gibbs_chain(
+            weights, visible_bias, hidden_bias, beta, visible, hidden, n_steps, spins, gaussian, states, chain
+        )
 
 
 @njit(cache=True, fastmath=_FAST)
 def _minibatch_update(
-    weights, visible_bias, hidden_bias, velocities, batch_visible, cd_k, persistent, chains, hyper, states, buffers
+    weights, visible_bias, hidden_bias, velocities, batch_visible, cd_k, flags, chains, hyper, states, buffers
 ):
     """One CD-k/PCD-k update from the minibatch ``batch_visible`` (m, n_visible); see ``contrastive_divergence_epoch``.
 
@@ -120,6 +131,7 @@ def _minibatch_update(
     learning_rate, momentum, weight_decay = hyper[0], hyper[1], hyper[2]
     velocity_w, velocity_b, velocity_c = velocities
     stacked_visible, stacked_hidden, hidden_sample = buffers
+    persistent, gaussian = flags
     m = batch_visible.shape[0]
     stacked_visible[:m] = batch_visible
     drive = np.dot(batch_visible, weights.T)  # positive phase: p(h | v_data)
@@ -135,8 +147,11 @@ def _minibatch_update(
         field = np.dot(hidden_sample, weights)
         for slot in range(m):
             for i in range(n_visible):
-                p = sigmoid(field[slot, i] + visible_bias[i])
-                stacked_visible[m + slot, i] = 1.0 if next_double(states, slot) < p else 0.0
+                if gaussian:
+                    stacked_visible[m + slot, i] = field[slot, i] + visible_bias[i] + next_normal(states, slot)
+                else:
+                    p = sigmoid(field[slot, i] + visible_bias[i])
+                    stacked_visible[m + slot, i] = 1.0 if next_double(states, slot) < p else 0.0
         drive = np.dot(stacked_visible[m:], weights.T)
         for slot in range(m):
             for j in range(n_hidden):
@@ -170,7 +185,7 @@ def _minibatch_update(
 
 @njit(cache=True, fastmath=_FAST)
 def contrastive_divergence_epoch(
-    weights, visible_bias, hidden_bias, velocities, data, order, batch_size, cd_k, persistent, chains, hyper, states
+    weights, visible_bias, hidden_bias, velocities, data, order, batch_size, cd_k, flags, chains, hyper, states
 ):
     """One epoch of CD-k or PCD-k minibatch training of a 0/1 RBM at beta = 1, in place.
 
@@ -185,8 +200,10 @@ def contrastive_divergence_epoch(
     Args:
         weights: float64 (n_hidden, n_visible); visible_bias (n_visible,), hidden_bias (n_hidden,): updated in place.
         velocities: tuple of float64 arrays shaped like (weights, visible_bias, hidden_bias), updated in place.
-        data: float64 (n_samples, n_visible), values in [0, 1]. order: int64 (n_samples,), the row order this epoch.
-        batch_size: int >= 1. cd_k: int >= 1. persistent: bool (PCD when true).
+        data: float64 (n_samples, n_visible), values in [0, 1] (any reals for Gaussian visible units).
+        order: int64 (n_samples,), the row order this epoch. batch_size: int >= 1. cd_k: int >= 1.
+        flags: (persistent, gaussian) bools: PCD instead of CD; unit-variance Gaussian visible units, whose
+            negative-phase samples are v ~ N(b + W^T h, I) (the gradient has the same form).
         chains: float64 (batch_size, n_hidden), the persistent hidden samples (unused by CD).
         hyper: float64 (3,): learning_rate, momentum, weight_decay.
         states: uint64 (batch_size, 4): one stream per minibatch slot.
@@ -210,7 +227,7 @@ def contrastive_divergence_epoch(
         for slot in range(m):
             rows[slot] = data[order[start + slot]]
         _minibatch_update(
-            weights, visible_bias, hidden_bias, velocities, rows, cd_k, persistent, chains, hyper, states, buffers
+            weights, visible_bias, hidden_bias, velocities, rows, cd_k, flags, chains, hyper, states, buffers
         )
 
 

@@ -36,6 +36,7 @@ from boltzgym.sims.bipartite import block_gibbs_sample
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_seed
 
 SCHEDULES = ("constant", "linear")
+VISIBLE_UNITS = ("bernoulli", "gaussian")
 
 
 class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -57,6 +58,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         weight_decay: L2 coefficient on the weights (not the biases), e.g. 1e-4; 0 by default.
         learning_rate_schedule: ``"constant"``, or ``"linear"`` decay from ``learning_rate`` to
             ``learning_rate / n_iter`` over the epochs of ``fit`` (annealing the step helps PCD converge).
+        visible_units: ``"bernoulli"`` (0/1 units, ``BernoulliRBM``'s model) or ``"gaussian"``: real visible
+            units with unit variance, E(v, h) = ||v - b||^2 / 2 - h^T W v - c^T h (Hinton 2010, section 13.2), for
+            data standardized to unit variance per feature; use a smaller learning rate (e.g. 0.01).
 
     Attributes:
         components_: W, float64 (n_components, n_features). intercept_hidden_: c (n_components,).
@@ -85,6 +89,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         momentum: float = 0.0,
         weight_decay: float = 0.0,
         learning_rate_schedule: str = "constant",
+        visible_units: str = "bernoulli",
     ):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -97,6 +102,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.momentum = momentum
         self.weight_decay = weight_decay
         self.learning_rate_schedule = learning_rate_schedule
+        self.visible_units = visible_units
 
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -110,19 +116,26 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise TypeError(f"persistent must be a bool, got {self.persistent!r}")
         check_in_range("momentum", self.momentum, 0.0, 0.999)
         check_positive("weight_decay", self.weight_decay, allow_zero=True)
+        if self.visible_units not in VISIBLE_UNITS:
+            raise ValueError(f"visible_units must be one of {list(VISIBLE_UNITS)}, got {self.visible_units!r}")
         if self.learning_rate_schedule not in SCHEDULES:
             raise ValueError(
                 f"learning_rate_schedule must be one of {list(SCHEDULES)}, got {self.learning_rate_schedule!r}"
             )
 
-    def _check_unit_interval(self, X, name: str = "X", reset: bool = False) -> np.ndarray:
-        """``X`` as C-contiguous float64 (n_samples, n_features) with values in [0, 1] (probabilities allowed)."""
+    @property
+    def _gaussian(self) -> bool:
+        return self.visible_units == "gaussian"
+
+    def _check_data(self, X, name: str = "X", reset: bool = False) -> np.ndarray:
+        """``X`` as C-contiguous float64 (n_samples, n_features): values in [0, 1] (probabilities allowed) for
+        Bernoulli visible units, finite reals for Gaussian ones."""
         X = check_array(X, dtype=np.float64, order="C", input_name=name)
         if reset:
             self.n_features_in_ = X.shape[1]
         elif X.shape[1] != self._n_features:
             raise ValueError(f"{name} must have {self._n_features} features (columns), got {X.shape[1]}")
-        if X.min(initial=0.0) < 0.0 or X.max(initial=0.0) > 1.0:
+        if not self._gaussian and (X.min(initial=0.0) < 0.0 or X.max(initial=0.0) > 1.0):
             raise ValueError(
                 f"{name} must hold values in [0, 1] (binary data or probabilities), "
                 f"got values in [{X.min()}, {X.max()}]"
@@ -171,7 +184,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         n_features = X.shape[1]
         self.components_ = self._rng.normal(0.0, 0.01, size=(self.n_components, n_features))
         self.intercept_hidden_ = np.zeros(self.n_components)
-        self.intercept_visible_ = rbm_eval.base_rate_visible_bias(X)
+        if self._gaussian:
+            self.intercept_visible_ = X.mean(axis=0)
+        else:
+            self.intercept_visible_ = rbm_eval.base_rate_visible_bias(X)
         self.h_samples_ = np.zeros((self.batch_size, self.n_components))
         self._velocities = (np.zeros_like(self.components_), np.zeros(n_features), np.zeros(self.n_components))
         self._streams = make_streams(int(self._rng.integers(2**63)), self.batch_size)
@@ -192,7 +208,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             order.astype(np.int64),
             self.batch_size,
             self.cd_k,
-            bool(self.persistent),
+            (bool(self.persistent), self._gaussian),
             self.h_samples_,
             hyper,
             self._streams,
@@ -213,7 +229,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 early when it returns ``False``.
         """
         self._check_params()
-        X = self._check_unit_interval(X, reset=True)
+        X = self._check_data(X, reset=True)
         self._initialize(X)
         for epoch in range(self.n_iter):
             start = time.perf_counter()
@@ -231,7 +247,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """
         self._check_params()
         first = not hasattr(self, "components_")
-        X = self._check_unit_interval(X, reset=first)
+        X = self._check_data(X, reset=first)
         if first:
             self._initialize(X)
         self._run_epoch(X, np.arange(X.shape[0]), float(self.learning_rate))
@@ -241,24 +257,27 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def transform(self, X) -> np.ndarray:
         """The hidden units' probabilities p(h_j = 1 | v), shape (n_samples, n_components)."""
         check_is_fitted(self, "components_")
-        X = self._check_unit_interval(X)
+        X = self._check_data(X)
         drive = X @ self.components_.T + self.intercept_hidden_
         return 0.5 * (1.0 + np.tanh(0.5 * drive))  # sigmoid, overflow-free
 
     def free_energy(self, X) -> np.ndarray:
         """F(v) = -b^T v - sum_j softplus((W v + c)_j) for each row v; p(v) = exp(-F(v)) / Z."""
         check_is_fitted(self, "components_")
-        X = self._check_unit_interval(X)
-        return rbm_eval.free_energy(self.components_, self.intercept_visible_, self.intercept_hidden_, X)
+        X = self._check_data(X)
+        params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        return rbm_eval.free_energy(*params, X, gaussian_visible=self._gaussian)
 
     def score_samples(self, X) -> np.ndarray:
         """The pseudo-log-likelihood of each row, as ``BernoulliRBM.score_samples`` computes it.
 
         n_features * log sigmoid(F(v~) - F(v)), where v~ is v with one randomly chosen unit flipped (drawn from the
-        model's generator). For the true log-likelihood use ``log_likelihood``.
+        model's generator). For the true log-likelihood use ``log_likelihood``. Bernoulli visible units only.
         """
         check_is_fitted(self, "components_")
-        X = self._check_unit_interval(X)
+        if self._gaussian:
+            raise ValueError("score_samples (pseudo-likelihood) needs visible_units='bernoulli'; use log_likelihood")
+        X = self._check_data(X)
         flipped = X.copy()
         rows = np.arange(X.shape[0])
         columns = self._generator.integers(0, X.shape[1], size=X.shape[0])
@@ -274,6 +293,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self.intercept_hidden_,
             visible,
             n_steps,
+            gaussian_visible=self._gaussian,
             seed=int(self._generator.integers(2**63)),
         )
         return visible
@@ -281,14 +301,18 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def gibbs(self, v) -> np.ndarray:
         """One block-Gibbs step from each row of ``v``: h ~ p(h | v), then a visible sample from p(v | h)."""
         check_is_fitted(self, "components_")
-        return self._gibbs_chains(self._check_unit_interval(v, name="v"), 1)
+        return self._gibbs_chains(self._check_data(v, name="v"), 1)
 
     def sample(self, n_samples: int, n_steps: int = 1000) -> np.ndarray:
-        """``n_samples`` visible samples after ``n_steps`` block-Gibbs steps from uniformly random states."""
+        """``n_samples`` visible samples after ``n_steps`` block-Gibbs steps from random states (uniform 0/1 states,
+        or standard normal ones for Gaussian visible units)."""
         check_is_fitted(self, "components_")
         n_samples = check_int("n_samples", n_samples, minimum=1)
         n_steps = check_int("n_steps", n_steps, minimum=1)
-        start = (self._generator.random((n_samples, self._n_features)) < 0.5).astype(np.float64)
+        if self._gaussian:
+            start = self._generator.standard_normal((n_samples, self._n_features))
+        else:
+            start = (self._generator.random((n_samples, self._n_features)) < 0.5).astype(np.float64)
         return self._gibbs_chains(start, n_steps)
 
     # ------------------------------------------------------------------ evaluation
@@ -311,8 +335,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "components_")
         params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
         if method == "exact":
+            if self._gaussian:
+                return rbm_eval.log_partition_exact_gaussian(*params)
             return rbm_eval.log_partition_exact(*params)
         if method == "ais":
+            if self._gaussian:
+                raise ValueError("method='ais' needs visible_units='bernoulli'; Gaussian units support method='exact'")
             return rbm_eval.log_partition_ais(
                 *params,
                 n_chains=n_chains,
@@ -323,13 +351,17 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         raise ValueError(f"method must be 'exact' or 'ais', got {method!r}")
 
     def log_likelihood(self, X, method: str = "exact", **ais_options) -> float | tuple[float, float]:
-        """The mean log-likelihood (nats) of the binary rows of ``X``: mean(-F(v)) - log Z.
+        """The mean log-likelihood (nats) of the binary rows of ``X``: mean(-F(v)) - log Z (a log density for
+        Gaussian visible units, whose ``X`` may be any finite reals).
 
         A float for ``method="exact"``; ``(estimate, standard_error)`` for ``method="ais"``, where the error is
         log Z's (the free energies are exact). ``ais_options`` go to ``log_partition``.
         """
         check_is_fitted(self, "components_")
-        X = rbm_eval.check_binary("X", X, n_features=self._n_features)
+        if self._gaussian:
+            X = self._check_data(X)
+        else:
+            X = rbm_eval.check_binary("X", X, n_features=self._n_features)
         mean_negative_free_energy = float(-self.free_energy(X).mean())
         if method == "ais":
             ais_options.setdefault("base_visible_bias", rbm_eval.base_rate_visible_bias(X))

@@ -55,11 +55,17 @@ def check_binary(name: str, X, n_features: int | None = None) -> np.ndarray:
     return X
 
 
-def free_energy(weights, visible_bias, hidden_bias, X) -> np.ndarray:
-    """F(v) = -b^T v - sum_j log(1 + exp((W v + c)_j)) for each row v of ``X``; p(v) = exp(-F(v)) / Z."""
+def free_energy(weights, visible_bias, hidden_bias, X, gaussian_visible: bool = False) -> np.ndarray:
+    """F(v) = -b^T v - sum_j log(1 + exp((W v + c)_j)) for each row v of ``X``; p(v) = exp(-F(v)) / Z.
+
+    With ``gaussian_visible`` (unit-variance Gaussian visible units), the first term is ||v - b||^2 / 2.
+    """
     weights, visible_bias, hidden_bias = _as_parameters(weights, visible_bias, hidden_bias)
     X = np.asarray(X, dtype=np.float64)
-    return -(X @ visible_bias) - np.logaddexp(0.0, X @ weights.T + hidden_bias).sum(axis=1)
+    hidden_term = np.logaddexp(0.0, X @ weights.T + hidden_bias).sum(axis=1)
+    if gaussian_visible:
+        return 0.5 * np.sum((X - visible_bias) ** 2, axis=1) - hidden_term
+    return -(X @ visible_bias) - hidden_term
 
 
 def log_partition_exact(weights, visible_bias, hidden_bias, max_units: int = MAX_EXACT_UNITS) -> float:
@@ -91,6 +97,34 @@ def log_partition_exact(weights, visible_bias, hidden_bias, max_units: int = MAX
     kernels.enumerated_log_sum_exp(couplings, enumerated_bias, other_bias, n_blocks, maxima, sums)
     top = maxima.max()
     return float(top + np.log(np.sum(sums * np.exp(maxima - top))))
+
+
+def log_partition_exact_gaussian(weights, visible_bias, hidden_bias, max_units: int = MAX_EXACT_UNITS) -> float:
+    """The exact log Z of an RBM with unit-variance Gaussian visible units, enumerating the hidden layer.
+
+    Integrating v out, log Z = (n_visible / 2) log(2 pi) + log sum_h exp(c^T h + (||b + W^T h||^2 - ||b||^2) / 2).
+
+    Raises:
+        ValueError: if the hidden layer has more than ``max_units`` units (the visible layer cannot be enumerated).
+    """
+    weights, visible_bias, hidden_bias = _as_parameters(weights, visible_bias, hidden_bias)
+    max_units = check_int("max_units", max_units, minimum=1, maximum=40)
+    n_hidden, n_visible = weights.shape
+    if n_hidden > max_units:
+        raise ValueError(
+            f"exact log Z with Gaussian visible units enumerates the hidden layer: n_components={n_hidden} is more "
+            f"than max_units={max_units}"
+        )
+    chunk_bits = min(n_hidden, 14)
+    low = ((np.arange(2**chunk_bits)[:, None] >> np.arange(chunk_bits)) & 1).astype(np.float64)
+    chunk_sums = []
+    for high in range(2 ** (n_hidden - chunk_bits)):  # the remaining top bits, fixed per chunk
+        high_bits = ((high >> np.arange(n_hidden - chunk_bits)) & 1).astype(np.float64)
+        states = np.hstack([low, np.broadcast_to(high_bits, (low.shape[0], high_bits.size))])
+        mean = visible_bias + states @ weights
+        terms = states @ hidden_bias + 0.5 * (np.sum(mean**2, axis=1) - visible_bias @ visible_bias)
+        chunk_sums.append(np.logaddexp.reduce(terms))
+    return float(0.5 * n_visible * np.log(2.0 * np.pi) + np.logaddexp.reduce(chunk_sums))
 
 
 def ais_betas(n_betas: int) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from boltzgym.sims import _bipartite_kernels as kernels
-from boltzgym.sims._rng import make_streams, next_double
+from boltzgym.sims._rng import make_streams, next_double, next_normal
 from boltzgym.sims.bipartite import block_gibbs_sample
 
 
@@ -72,9 +72,10 @@ def test_block_gibbs_sample_rejects_bad_input():
         block_gibbs_sample(weights, visible_bias, visible_bias, np.zeros((2, 3)), 1)
 
 
-def reference_epoch(weights, vb, hb, velocities, data, order, batch_size, k, persistent, chains, hyper, states):
+def reference_epoch(weights, vb, hb, velocities, data, order, batch_size, k, flags, chains, hyper, states):
     """The CD-k/PCD-k epoch written plainly, drawing the same random numbers in the same order."""
     lr, momentum, decay = hyper
+    persistent, gaussian = flags
     sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
     vw, vvb, vhb = velocities
     for start in range(0, len(order), batch_size):
@@ -89,8 +90,11 @@ def reference_epoch(weights, vb, hb, velocities, data, order, batch_size, k, per
             else:
                 h = np.array([1.0 if next_double(states, slot) < p else 0.0 for p in pos_h[slot]])
             for _ in range(k):
-                pv = sigmoid(h @ weights + vb)
-                neg_v[slot] = [1.0 if next_double(states, slot) < p else 0.0 for p in pv]
+                mean = h @ weights + vb
+                if gaussian:
+                    neg_v[slot] = [m + next_normal(states, slot) for m in mean]
+                else:
+                    neg_v[slot] = [1.0 if next_double(states, slot) < p else 0.0 for p in sigmoid(mean)]
                 neg_h[slot] = sigmoid(weights @ neg_v[slot] + hb)
                 h = np.array([1.0 if next_double(states, slot) < p else 0.0 for p in neg_h[slot]])
             if persistent:
@@ -109,14 +113,15 @@ def test_contrastive_divergence_epoch_matches_reference():
     data = (np.random.default_rng(0).random((7, 5)) < 0.4).astype(float)
     order = np.random.default_rng(1).permutation(7).astype(np.int64)
     hyper = np.array([0.3, 0.5, 0.01])
-    for persistent, k in ((False, 1), (False, 3), (True, 2)):
+    for persistent, k, gaussian in ((False, 1, False), (False, 3, False), (True, 2, False), (True, 2, True)):
         outputs = []
         for runner in (kernels.contrastive_divergence_epoch, reference_epoch):
             weights, vb, hb = random_model(3, 5, scale=0.5, seed=2)
             velocities = (np.full_like(weights, 0.01), np.zeros(5), np.zeros(3))
             chains = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
             for _ in range(2):  # two epochs: momentum and persistent chains carry over
-                runner(weights, vb, hb, velocities, data, order, 3, k, persistent, chains, hyper, make_streams(5, 3))
+                flags = (persistent, gaussian)
+                runner(weights, vb, hb, velocities, data, order, 3, k, flags, chains, hyper, make_streams(5, 3))
             outputs.append((weights, vb, hb, chains, *velocities))
         for ours, reference in zip(*outputs):
             np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
@@ -134,3 +139,22 @@ def test_enumerated_log_sum_exp_in_blocks_matches_direct_sum():
         maxima, sums = np.empty(n_blocks), np.empty(n_blocks)
         kernels.enumerated_log_sum_exp(couplings, enumerated_bias, other_bias, n_blocks, maxima, sums)
         np.testing.assert_allclose(np.logaddexp.reduce(maxima + np.log(sums)), expected, rtol=0, atol=1e-10)
+
+
+def test_gaussian_visible_samples_have_the_exact_mixture_moments():
+    """With Gaussian visible units p(v) = sum_h p(h) N(b + W^T h, I), p(h) ∝ exp(c^T h + ||b + W^T h||^2 / 2)."""
+    weights, visible_bias, hidden_bias = random_model(3, 2, scale=0.6, seed=7)
+    hs = np.array(list(itertools.product((0.0, 1.0), repeat=3)))
+    means = visible_bias + hs @ weights
+    log_p = hs @ hidden_bias + 0.5 * np.sum(means**2, axis=1)
+    p = np.exp(log_p - log_p.max())
+    p /= p.sum()
+    mean = p @ means
+    covariance = np.eye(2) + (means * p[:, None]).T @ means - np.outer(mean, mean)
+    n_chains = 20000
+    visible, hidden = block_gibbs_sample(
+        weights, visible_bias, hidden_bias, np.zeros((n_chains, 2)), 20, gaussian_visible=True, seed=2
+    )
+    assert set(np.unique(hidden)) <= {0.0, 1.0}
+    np.testing.assert_allclose(visible.mean(axis=0), mean, atol=0.05)
+    np.testing.assert_allclose(np.cov(visible.T), covariance, atol=0.06)

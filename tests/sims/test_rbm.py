@@ -120,3 +120,20 @@ def test_bad_input_names_the_argument():
         RBM(4, learning_rate_schedule="cosine").fit(BARS)
     with pytest.raises(ValueError, match="use method='ais'"):
         RBM(30, n_iter=1, random_state=0).fit(np.zeros((3, 30))).log_partition("exact")
+
+
+def test_gaussian_visible_units_learn_a_two_cluster_density():
+    rng = np.random.default_rng(0)
+    centers = np.array([[1.5, 1.5], [-1.5, -1.5]])
+    X = centers[rng.integers(0, 2, 400)] + 0.4 * rng.standard_normal((400, 2))
+    rbm = RBM(4, visible_units="gaussian", learning_rate=0.02, n_iter=60, cd_k=5, momentum=0.5, random_state=0)
+    initial = RBM(4, visible_units="gaussian", n_iter=1, learning_rate=1e-9, random_state=0).fit(X)
+    rbm.fit(X)
+    assert rbm.log_likelihood(X) > initial.log_likelihood(X) + 0.3
+    assert rbm.sample(5, 10).shape == (5, 2)
+    with pytest.raises(ValueError, match="method='ais' needs visible_units='bernoulli'"):
+        rbm.log_partition("ais")
+    with pytest.raises(ValueError, match="score_samples"):
+        rbm.score_samples(X)
+    with pytest.raises(ValueError, match="visible_units must be one of"):
+        RBM(2, visible_units="poisson").fit(X)

@@ -102,3 +102,33 @@ def test_ais_does_not_depend_on_the_thread_count():
     finally:
         numba.set_num_threads(previous)
     assert single == default
+
+
+def unnormalized_gaussian_density(params, *v) -> float:
+    """exp(-F(v)) of a Gaussian-visible RBM at the point v."""
+    return float(np.exp(-rbm_eval.free_energy(*params, np.array([v]), gaussian_visible=True)[0]))
+
+
+def test_gaussian_visible_log_partition_equals_numerical_integral_of_exp_minus_free_energy():
+    from scipy import integrate
+
+    params = random_model(3, 1, scale=0.7, seed=11)
+    integral, _ = integrate.quad(lambda x: unnormalized_gaussian_density(params, x), -30, 30, epsabs=1e-12)
+    assert rbm_eval.log_partition_exact_gaussian(*params) == pytest.approx(np.log(integral), abs=1e-6)
+    params = random_model(3, 2, scale=0.7, seed=12)
+    integral, _ = integrate.dblquad(
+        lambda y, x: unnormalized_gaussian_density(params, x, y), -20, 20, -20, 20, epsabs=1e-10
+    )
+    assert rbm_eval.log_partition_exact_gaussian(*params) == pytest.approx(np.log(integral), abs=1e-6)
+    with pytest.raises(ValueError, match="enumerates the hidden layer"):
+        rbm_eval.log_partition_exact_gaussian(*random_model(30, 2, scale=0.1, seed=0))
+
+
+def test_gaussian_visible_log_partition_chunks_agree_with_one_pass():
+    """16 hidden units are enumerated in 4 chunks of 2^14; compare with one pass over all 2^16 states."""
+    weights, visible_bias, hidden_bias = random_model(16, 3, scale=0.3, seed=13)
+    hs = ((np.arange(2**16)[:, None] >> np.arange(16)) & 1).astype(float)
+    means = visible_bias + hs @ weights
+    terms = hs @ hidden_bias + 0.5 * (np.sum(means**2, axis=1) - visible_bias @ visible_bias)
+    expected = 1.5 * np.log(2 * np.pi) + np.logaddexp.reduce(terms)
+    assert rbm_eval.log_partition_exact_gaussian(weights, visible_bias, hidden_bias) == pytest.approx(expected)
