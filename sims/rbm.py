@@ -1,4 +1,4 @@
-"""Restricted Boltzmann machine with Bernoulli units, trained by CD-k or PCD-k: a drop-in for ``BernoulliRBM``.
+"""Restricted Boltzmann machine trained by CD-k or PCD-k in jitted epochs: a drop-in for ``BernoulliRBM``.
 
 Notes 5.3 (限制玻尔兹曼机): a Boltzmann machine whose units split into a visible and a hidden layer with no
 connections inside a layer, so each layer is sampled in one block given the other (``sims/_bipartite_kernels.py``).
@@ -40,7 +40,8 @@ VISIBLE_UNITS = ("bernoulli", "gaussian")
 
 
 class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Bernoulli restricted Boltzmann machine trained by contrastive divergence (CD-k) or persistent CD (PCD-k).
+    """Restricted Boltzmann machine (Bernoulli hidden units; Bernoulli or Gaussian visible units) trained by
+    contrastive divergence (CD-k) or persistent contrastive divergence (PCD-k).
 
     The first six parameters are ``sklearn.neural_network.BernoulliRBM``'s, with its defaults, so this class
     replaces a ``BernoulliRBM`` in a Pipeline or wherever its fitted attributes are read.
@@ -196,6 +197,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if self.h_samples_.shape != (self.batch_size, self.n_components):  # batch_size changed by set_params
             self.h_samples_ = np.zeros((self.batch_size, self.n_components))
             self._streams = make_streams(int(self._generator.integers(2**63)), self.batch_size)
+        if self.components_.shape != (self.n_components, X.shape[1]):
+            raise ValueError(
+                f"n_components={self.n_components} does not match the fitted components_ of shape "
+                f"{self.components_.shape}; call fit to start again"
+            )
         for name in ("components_", "intercept_visible_", "intercept_hidden_"):  # user-assigned arrays
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
         hyper = np.array([learning_rate, self.momentum, self.weight_decay])
@@ -243,7 +249,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def partial_fit(self, X, y=None) -> RBM:
         """One epoch of minibatch updates over ``X`` in its given order (initializing the model on first call).
 
-        With ``len(X) <= batch_size`` this is ``BernoulliRBM.partial_fit``'s single update on ``X``.
+        With ``len(X) <= batch_size`` it is one minibatch update on ``X``, as ``BernoulliRBM.partial_fit`` makes.
         """
         self._check_params()
         first = not hasattr(self, "components_")
