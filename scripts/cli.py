@@ -16,6 +16,8 @@ COMMAND_MODULES: dict[str, str] = {
     "envs": "boltzgym.scripts.envs_command",
     "demo": "boltzgym.scripts.demo",
     "train": "boltzgym.scripts.train",
+    "anneal": "boltzgym.scripts.anneal",
+    "hopfield": "boltzgym.scripts.hopfield",
     "rbm": "boltzgym.scripts.rbm",
 }
 

@@ -21,6 +21,8 @@ EXAMPLES = ["boltzgym demo", "boltzgym demo --out runs/demo --seed 1 --json"]
 
 # (part name, "module:function"), in the order of the tour. Each capability adds its part.
 DEMO_PARTS: list[tuple[str, str]] = [
+    ("anneal", "boltzgym.scripts.anneal:demo_part"),
+    ("hopfield", "boltzgym.scripts.hopfield:demo_part"),
     ("rbm", "boltzgym.scripts.rbm:demo_part"),
 ]
 

@@ -27,6 +27,14 @@ _EXPORTS: dict[str, str] = {
     "parallel_tempering": "boltzgym.sims.annealing",
     "IsingSampleSet": "boltzgym.sims.dimod_compat",
     "sample_ising": "boltzgym.sims.dimod_compat",
+    "HopfieldNetwork": "boltzgym.sims.hopfield",
+    "RecallResult": "boltzgym.sims.hopfield",
+    "corrupt": "boltzgym.sims.hopfield",
+    "DenseAssociativeMemory": "boltzgym.sims.dense_memory",
+    "CapacityResult": "boltzgym.sims.capacity",
+    "capacity_experiment": "boltzgym.sims.capacity",
+    "digit_recall_experiment": "boltzgym.sims.capacity",
+    "load_digit_patterns": "boltzgym.sims.hopfield",
 }
 
 __all__ = sorted(_EXPORTS)

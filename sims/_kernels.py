@@ -1,12 +1,16 @@
 """Jitted single-site and synchronous update kernels for Ising models (arithmetic only; no validation).
 
 Conventions (see ``boltzgym.sims.ising``): spins ``int8`` in {-1, +1}; ``E(s) = -1/2 s^T J s - h^T s``;
-local fields ``f = J s + h`` (float64) are kept up to date incrementally after every flip; flipping
-``s_i`` changes the energy by ``dE = 2 s_i f_i``.
+local fields ``f = J s + h`` are kept up to date incrementally after every flip; flipping ``s_i`` changes
+the energy by ``dE = 2 s_i f_i``. Fields are float64, or int64 for integer models on the table path below
+(``data`` int64 too): integer arithmetic there is about 25% faster on lattices and exact.
 
-Couplings travel as one tuple ``couplings = (dense_J, indptr, indices, data, use_dense)``: either dense
-(``dense_J`` float64 ``(N, N)``, ``use_dense=True``) or CSR (``indptr`` int64 ``(N+1,)``, ``indices`` int64
-``(nnz,)``, ``data`` float64 ``(nnz,)``, ``use_dense=False``); the unused form is passed as empty arrays.
+Couplings travel as one tuple ``couplings = (dense_J, indptr, indices, data, use_dense, energy_bound)``:
+either dense (``dense_J`` float64 ``(N, N)``, ``use_dense=True``) or CSR (``indptr`` int64 ``(N+1,)``,
+``indices`` int64 ``(nnz,)``, ``data`` float64 ``(nnz,)``, ``use_dense=False``); the unused form is passed as
+empty arrays. ``energy_bound >= 0`` promises integer couplings and fields with every ``|dE| <= energy_bound``:
+Metropolis then reads its acceptance probability from a table filled once per sweep (the same values, bit for
+bit) instead of calling ``exp`` at every attempt; ``-1`` otherwise. ``clamped`` may be empty (no clamped site).
 
 Replicas are rows of ``states``/``fields``; replica ``r`` draws only from ``rng[r]`` (``sims._rng``), so
 the parallel (``prange``) and serial kernels give identical results whatever the thread count.
@@ -14,7 +18,9 @@ the parallel (``prange``) and serial kernels give identical results whatever the
 Update rules at inverse temperature ``beta`` (``betas[r, sweep]``, or ``betas[0, sweep]`` for every replica
 when ``betas`` has one row):
 
-- Metropolis: flip if ``dE <= 0``, else with probability ``exp(-beta dE)``.
+- Metropolis: flip with probability ``min(1, exp(-beta dE))``; every attempt draws one uniform ``u`` and flips
+  when ``u < min(1, exp(-beta dE))`` (drawing even when ``dE <= 0`` keeps the loop free of a hard-to-predict
+  branch: about 15% faster when annealing lattices).
 - Glauber (heat bath): ``s_i = +1`` with probability ``1 / (1 + exp(-2 beta f_i))``, whatever ``s_i`` was.
 - ``beta = inf`` (zero temperature, both methods): the deterministic Hopfield update ``s_i = sign(f_i)``,
   a site with ``f_i = 0`` keeps its spin, so the energy never rises.
@@ -25,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from boltzgym.sims._rng import next_below, next_double
+from boltzgym.sims._rng import next_double, next_double_words
 
 METROPOLIS = 0
 GLAUBER = 1
@@ -35,48 +41,110 @@ _MAX_EXPONENT = 44.3614195558365
 
 
 @njit(cache=True, inline="always")
-def _apply_flip(i, new_spin, state, fields, couplings):
-    """Set ``state[i] = new_spin`` (the opposite of its value) and update ``fields`` (float64[N]) in place."""
-    dense_J, indptr, indices, data, use_dense = couplings
-    delta = 2.0 * new_spin
-    if use_dense:
-        row = dense_J[i]
-        for k in range(fields.shape[0]):
-            fields[k] += delta * row[k]
-    else:
-        for k in range(indptr[i], indptr[i + 1]):
-            fields[indices[k]] += delta * data[k]
-    state[i] = new_spin
+def _flip_dense(i, spin, state, fields, couplings):
+    """Flip ``state[i]`` (currently ``spin``) and add its change to every local field (dense couplings)."""
+    row = couplings[0][i]
+    delta = -2 * spin
+    for k in range(fields.shape[0]):
+        fields[k] += delta * row[k]
+    state[i] = -spin
 
 
 @njit(cache=True, inline="always")
-def _site_update(i, beta, zero_temperature, method, state, fields, rng, r):
-    """Return the new spin (int) of site ``i`` of one replica under the chosen rule; draws from ``rng[r]``."""
-    spin = state[i]
+def _flip_sparse(i, spin, state, fields, couplings):
+    """Flip ``state[i]`` (currently ``spin``) and update the local fields of its neighbours (CSR couplings)."""
+    indptr, indices, data = couplings[1], couplings[2], couplings[3]
+    delta = -2 * spin
+    for k in range(indptr[i], indptr[i + 1]):
+        fields[indices[k]] += delta * data[k]
+    state[i] = -spin
+
+
+@njit(cache=True, inline="always")
+def _apply_flip(i, new_spin, state, fields, couplings):
+    """Set ``state[i] = new_spin`` (the opposite of its value) and update ``fields`` (float64[N]) in place."""
+    if couplings[4]:
+        _flip_dense(i, -new_spin, state, fields, couplings)
+    else:
+        _flip_sparse(i, -new_spin, state, fields, couplings)
+
+
+@njit(cache=True, inline="always")
+def _heat_bath_spin(i, beta, state, fields, rng, r):
+    """The new spin (int) of site ``i`` under the heat-bath rule (sign of the field at ``beta = inf``)."""
     field = fields[i]
-    if zero_temperature:
+    if beta == np.inf:
         if field > 0.0:
             return 1
         if field < 0.0:
             return -1
-        return spin
-    if method == METROPOLIS:
-        delta_energy = 2.0 * spin * field
-        if delta_energy <= 0.0:
-            return -spin
-        exponent = beta * delta_energy
-        if exponent < _MAX_EXPONENT and next_double(rng, r) < np.exp(-exponent):
-            return -spin
-        return spin
-    # Glauber / heat bath: P(s_i = +1) = 1 / (1 + exp(-2 beta f_i)).
+        return state[i]
     exponent = -2.0 * beta * field
-    if exponent > _MAX_EXPONENT:
-        up_probability = 0.0
-    else:
-        up_probability = 1.0 / (1.0 + np.exp(exponent))
+    up_probability = 0.0 if exponent > _MAX_EXPONENT else 1.0 / (1.0 + np.exp(exponent))
     if next_double(rng, r) < up_probability:
         return 1
     return -1
+
+
+@njit(cache=True, inline="always")
+def _metropolis_in_order(flip_site, state, field, couplings, beta, acceptance, use_table, offset, energy, s0, s1, s2,
+                         s3):  # fmt: skip
+    """One sequential Metropolis sweep at finite ``beta`` with no clamped site: annealing's hot loop.
+
+    ``flip_site`` is ``_flip_dense`` or ``_flip_sparse`` (one specialization each: a branch between them
+    inside the loop halves the speed). Same rule and random draws as ``_any_sweep``. Returns the updated
+    ``(energy, s0, s1, s2, s3)``.
+    """
+    for i in range(state.shape[0]):
+        spin = state[i]
+        delta_energy = 2 * spin * field[i]
+        u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
+        if use_table:
+            flip = u < acceptance[int(delta_energy) + offset]
+        else:
+            flip = delta_energy <= 0.0 or (beta * delta_energy < _MAX_EXPONENT and u < np.exp(-beta * delta_energy))
+        if flip:
+            energy += delta_energy
+            flip_site(i, spin, state, field, couplings)
+    return energy, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always")
+def _any_sweep(flip_site, state, field, couplings, beta, method, random_order, clamped, acceptance, use_table,
+               offset, energy, s0, s1, s2, s3):  # fmt: skip
+    """One sweep under any rule, site order and clamping, with the generator state in locals. Random order
+    draws the site, then the rule draws its uniform. Returns the updated ``(energy, s0, s1, s2, s3)``."""
+    n = state.shape[0]
+    zero_temperature = beta == np.inf
+    has_clamped = clamped.shape[0] > 0
+    for step in range(n):
+        if random_order:
+            u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
+            i = int(u * n)
+        else:
+            i = step
+        if has_clamped and clamped[i]:
+            continue
+        spin = state[i]
+        local_field = field[i]
+        delta_energy = 2 * spin * local_field
+        if zero_temperature:
+            flip = delta_energy < 0.0
+        elif method == METROPOLIS:
+            u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
+            if use_table:
+                flip = u < acceptance[int(delta_energy) + offset]
+            else:
+                flip = delta_energy <= 0.0 or (beta * delta_energy < _MAX_EXPONENT and u < np.exp(-beta * delta_energy))
+        else:
+            exponent = -2.0 * beta * local_field
+            up_probability = 0.0 if exponent > _MAX_EXPONENT else 1.0 / (1.0 + np.exp(exponent))
+            u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
+            flip = (u < up_probability) != (spin > 0)
+        if flip:
+            energy += delta_energy
+            flip_site(i, spin, state, field, couplings)
+    return energy, s0, s1, s2, s3
 
 
 @njit(cache=True)
@@ -85,30 +153,47 @@ def _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, meth
 
     states int8[R, N], fields float64[R, N], energies float64[R] (updated by the sum of accepted ``dE``),
     betas float64[B, S] (row ``r`` for replica ``r`` when ``B == R``, else row 0 for all), clamped bool[N]
-    (never updated), rng uint64[R, 4], energy_trace float64[R, S] (energy after each sweep; pass shape
-    ``(R, 0)`` to skip recording).
+    or bool[0] (never updated), rng uint64[R, 4], energy_trace float64[R, S] (energy after each sweep; pass
+    shape ``(R, 0)`` to skip recording). The generator state and the energy live in locals during the sweeps.
     """
     state = states[r]
     field = fields[r]
-    n = state.shape[0]
     record = energy_trace.shape[1] > 0
     beta_row = np.int64(r) if betas.shape[0] > 1 else np.int64(0)
+    s0, s1, s2, s3 = rng[r, 0], rng[r, 1], rng[r, 2], rng[r, 3]
+    energy = energies[r]
+    dense = couplings[4]
+    offset = couplings[5]  # the largest |dE| of an integer model (table index dE + offset), or -1
+    use_table = offset >= 0
+    acceptance = np.empty(2 * offset + 1 if use_table else 1)
+    plain = method == METROPOLIS and not random_order and clamped.shape[0] == 0
     for sweep in range(betas.shape[1]):
         beta = betas[beta_row, sweep]
-        zero_temperature = beta == np.inf
-        for step in range(n):
-            if random_order:
-                i = next_below(rng, r, n)
+        if use_table and beta != np.inf:
+            for k in range(-offset, offset + 1):
+                exponent = beta * k
+                acceptance[k + offset] = 1.0 if k <= 0 else (np.exp(-exponent) if exponent < _MAX_EXPONENT else 0.0)
+        if plain and beta != np.inf:
+            if dense:
+                energy, s0, s1, s2, s3 = _metropolis_in_order(
+                    _flip_dense, state, field, couplings, beta, acceptance, use_table, offset, energy, s0, s1, s2, s3
+                )
             else:
-                i = step
-            if clamped[i]:
-                continue
-            new_spin = _site_update(i, beta, zero_temperature, method, state, field, rng, r)
-            if new_spin != state[i]:
-                energies[r] += 2.0 * state[i] * field[i]
-                _apply_flip(i, new_spin, state, field, couplings)
+                energy, s0, s1, s2, s3 = _metropolis_in_order(
+                    _flip_sparse, state, field, couplings, beta, acceptance, use_table, offset, energy, s0, s1, s2, s3
+                )
+        elif dense:
+            energy, s0, s1, s2, s3 = _any_sweep(_flip_dense, state, field, couplings, beta, method, random_order,
+                                                clamped, acceptance, use_table, offset, energy, s0, s1, s2,
+                                                s3)  # fmt: skip
+        else:
+            energy, s0, s1, s2, s3 = _any_sweep(_flip_sparse, state, field, couplings, beta, method, random_order,
+                                                clamped, acceptance, use_table, offset, energy, s0, s1, s2,
+                                                s3)  # fmt: skip
         if record:
-            energy_trace[r, sweep] = energies[r]
+            energy_trace[r, sweep] = energy
+    energies[r] = energy
+    rng[r, 0], rng[r, 1], rng[r, 2], rng[r, 3] = s0, s1, s2, s3
 
 
 @njit(cache=True, parallel=True)
@@ -142,16 +227,16 @@ def _replica_synchronous(r, states, fields, energies, betas, couplings, h, clamp
     field = fields[r]
     scratch = new_spins[r]
     n = state.shape[0]
+    has_clamped = clamped.shape[0] > 0
     record = energy_trace.shape[1] > 0
     beta_row = np.int64(r) if betas.shape[0] > 1 else np.int64(0)
     for sweep in range(betas.shape[1]):
         beta = betas[beta_row, sweep]
-        zero_temperature = beta == np.inf
         for i in range(n):
-            if clamped[i]:
+            if has_clamped and clamped[i]:
                 scratch[i] = state[i]
             else:
-                scratch[i] = _site_update(i, beta, zero_temperature, 1, state, field, rng, r)
+                scratch[i] = _heat_bath_spin(i, beta, state, field, rng, r)
         for i in range(n):
             if scratch[i] != state[i]:
                 _apply_flip(i, scratch[i], state, field, couplings)

@@ -81,3 +81,21 @@ def next_normal(states, stream):
     u1 = 1.0 - next_double(states, stream)  # in (0, 1]
     u2 = next_double(states, stream)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@njit(cache=True, inline="always")
+def next_double_words(s0, s1, s2, s3):
+    """``next_double`` on a state held in four local uint64 words: returns ``(u, s0, s1, s2, s3)``.
+
+    Same sequence as ``next_double`` on a row of the state array; hot loops load a row into locals once,
+    call this, and store the words back, so the state stays in registers instead of memory.
+    """
+    result = _rotl(s1 * _FIVE, _ROT_7) * _NINE
+    t = s1 << _ROT_17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, _ROT_45)
+    return float(result >> _SHIFT_11) * _TWO_POW_MINUS_53, s0, s1, s2, s3

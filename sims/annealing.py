@@ -14,7 +14,7 @@ import numpy as np
 
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
-from boltzgym.sims.sampling import METHODS, check_model, kernel_couplings, run_sweeps
+from boltzgym.sims.sampling import METHODS, PARALLEL_MIN_ATTEMPTS, check_model, kernel_couplings, run_sweeps
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -43,6 +43,20 @@ def _initial_states(initial_states, model: IsingModel, n_reads: int, seed_sequen
     if states.shape[0] != n_reads:
         raise ValueError(f"initial_states must have {n_reads} rows (n_reads), got {states.shape[0]}")
     return np.ascontiguousarray(states).copy()
+
+
+def _resolve_parallel(parallel: bool | None, n_replicas: int, attempts_per_call: int) -> bool:
+    """``parallel=None``: threads when a kernel call has enough work (as ``run_sweeps`` decides)."""
+    if parallel is not None:
+        return bool(parallel)
+    return n_replicas > 1 and attempts_per_call >= PARALLEL_MIN_ATTEMPTS
+
+
+def _warm_up(model, states, rng_states, method, order, parallel, record_energy, couplings) -> None:
+    """Call the kernel on an empty schedule, so that compiling or loading it from cache is not timed."""
+    empty = np.zeros((1, 0))
+    run_sweeps(model, states, empty, rng_states, method=method, order=order, parallel=parallel,
+               record_energy=record_energy, couplings=couplings)  # fmt: skip
 
 
 @dataclass
@@ -90,7 +104,7 @@ def anneal(
     order: str = "sequential",
     initial_states=None,
     seed: int | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     record_energy: bool = False,
     progress: bool = False,
 ) -> AnnealResult:
@@ -111,7 +125,8 @@ def anneal(
         order: ``"sequential"`` (default) or ``"random"`` site order.
         initial_states: optional ``(n_reads, N)`` starting spins.
         seed: seeds the initial states and the per-read streams; same seed, same result on any thread count.
-        parallel: spread reads over threads; ``False`` runs the serial twin (same result).
+        parallel: spread reads over threads; ``False`` runs the serial twin (same result); ``None`` (default)
+            decides by the work per call (see ``boltzgym.sims.sampling.PARALLEL_MIN_ATTEMPTS``).
         record_energy: keep the energy after every sweep (``energy_trace``).
         progress: show a progress bar on stderr.
 
@@ -138,9 +153,13 @@ def anneal(
     n_total = schedule_betas.size
     energies = fields = None
     traces = []
+    chunks = _chunks(n_total, progress)
+    longest = max(stop - start for start, stop in chunks)
+    parallel = _resolve_parallel(parallel, n_reads, n_reads * model.n_spins * longest)
+    _warm_up(model, states, rng_states, method, order, parallel, record_energy, couplings)
     seconds = 0.0
     with _progress(n_total, "anneal", progress) as bar:
-        for start, stop in _chunks(n_total, progress):
+        for start, stop in chunks:
             tick = time.perf_counter()
             energies, fields, trace = run_sweeps(
                 model,
@@ -207,7 +226,7 @@ def parallel_tempering(
     swap_interval: int = 1,
     method: str = "metropolis",
     seed: int | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     progress: bool = False,
 ) -> TemperingResult:
     """Parallel tempering / replica exchange (Swendsen & Wang 1986; Hukushima & Nemoto, JPSJ 65, 1996).
@@ -227,7 +246,8 @@ def parallel_tempering(
         swap_interval: sweeps between swap rounds, ``>= 1``.
         method: ``"metropolis"`` (default) or ``"glauber"`` single-site updates.
         seed: seeds the initial states, the replica streams and the swap decisions.
-        parallel: spread replicas over threads; ``False`` runs the serial twin (same result).
+        parallel: spread replicas over threads; ``False`` runs the serial twin (same result); ``None``
+            (default) decides by the work per call.
         progress: show a progress bar on stderr.
 
     Returns:
@@ -252,6 +272,8 @@ def parallel_tempering(
     # temperature_of[c, r]: index in the ladder of replica r of chain c (rows of `states` are c * T + r).
     temperature_of = np.tile(np.arange(n_temperatures), (n_chains, 1))
     energies = fields = None
+    parallel = _resolve_parallel(parallel, n_replicas, n_replicas * model.n_spins * swap_interval)
+    _warm_up(model, states, rng_states, method, "sequential", parallel, False, couplings)
     n_rounds = -(-n_sweeps // swap_interval)
     best_energies = np.full(n_chains, np.inf)
     best_states = np.empty((n_chains, model.n_spins), dtype=np.int8)

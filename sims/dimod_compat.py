@@ -121,7 +121,7 @@ def sample_ising(
     beta_schedule=None,
     seed: int | None = None,
     initial_states=None,
-    parallel: bool = True,
+    parallel: bool | None = None,
 ) -> IsingSampleSet:
     """Simulated annealing with dwave-neal's ``sample_ising`` signature and dimod's energy convention.
 
@@ -136,7 +136,7 @@ def sample_ising(
         beta_schedule: the betas for ``"custom"`` (each held for ``num_sweeps_per_beta`` sweeps).
         seed: random seed (same seed, same samples).
         initial_states: optional ``(num_reads, n)`` spins in ``variables`` order.
-        parallel: run reads on all cores (neal runs them on one).
+        parallel: run reads on all cores (neal runs them on one); ``None`` (default) decides by the work.
 
     Returns:
         An ``IsingSampleSet`` with ``samples``, ``energies`` and ``variables``.

@@ -156,11 +156,15 @@ class IsingModel:
         row_sums = np.asarray(abs(self.J).sum(axis=1)).ravel()
         return float(2.0 * np.max(row_sums + np.abs(self.h))) if self.n_spins else 0.0
 
-    def min_flip_energy(self) -> float:
-        """The smallest non-zero coupling or field magnitude, times 2: a scale for the smallest excitation."""
+    def typical_flip_energy(self) -> float:
+        """Twice the median magnitude of the non-zero couplings and fields: the scale of one excitation.
+
+        For +-J couplings this is the smallest excitation, ``2``; unlike the minimum, it stays meaningful for
+        continuous couplings (the smallest of many Gaussian couplings is close to zero).
+        """
         values = np.abs(self.J.data if self.is_sparse else self.J[self.J != 0])
         values = np.concatenate([values.ravel(), np.abs(self.h[self.h != 0])])
-        return float(2.0 * values.min()) if values.size else 0.0
+        return float(2.0 * np.median(values)) if values.size else 0.0
 
     # --- conversions -------------------------------------------------------------------------------------
     def to_boltzmann(self) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray, float]:

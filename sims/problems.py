@@ -16,8 +16,10 @@ from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.utils.validation import check_int, check_probability, check_seed
 
 __all__ = [
+    "PROBLEMS",
     "MaxCutProblem",
     "ferromagnet_2d",
+    "make_problem",
     "lattice_spin_glass",
     "maxcut",
     "random_maxcut",
@@ -153,10 +155,43 @@ def random_maxcut(
     else:
         p = check_probability("edge_probability", edge_probability)
     rng = np.random.default_rng(check_seed("seed", seed))
-    i, j = np.triu_indices(n_nodes, k=1)
-    keep = rng.random(i.size) < p
-    if not keep.any():
-        keep[rng.integers(i.size)] = True
-    edges = np.column_stack([i[keep], j[keep]])
+    # Row by row (each pair i < j kept with probability p): memory O(edges), not O(n^2).
+    sources, targets = [], []
+    for i in range(n_nodes - 1):
+        later = n_nodes - 1 - i
+        chosen = rng.choice(later, size=rng.binomial(later, p), replace=False)
+        sources.append(np.full(chosen.size, i))
+        targets.append(i + 1 + np.sort(chosen))
+    edges = np.column_stack([np.concatenate(sources), np.concatenate(targets)]).astype(np.int64)
+    if len(edges) == 0:
+        edges = np.array([[0, 1]])
     weights = rng.integers(1, 11, size=len(edges)).astype(np.float64) if weighted else None
     return maxcut(edges, weights, n_nodes)
+
+
+PROBLEMS = ("sk", "lattice2d", "lattice3d", "ferro2d", "maxcut")
+
+
+def make_problem(name: str, n_spins: int, seed: int | None = None) -> tuple[IsingModel, MaxCutProblem | None]:
+    """Build a named benchmark problem with ``n_spins`` spins: ``(model, maxcut_problem or None)``.
+
+    ``"sk"``: Sherrington–Kirkpatrick; ``"lattice2d"``/``"lattice3d"``: +-J Edwards–Anderson glass (``n_spins``
+    must be a square/cube); ``"ferro2d"``: 2D ferromagnet (a square); ``"maxcut"``: ``random_maxcut`` (unit
+    weights, mean degree about 10).
+    """
+    if name not in PROBLEMS:
+        raise ValueError(f"problem must be one of {list(PROBLEMS)}, got {name!r}")
+    n_spins = check_int("n", n_spins, minimum=2)
+    if name in ("lattice2d", "lattice3d", "ferro2d"):
+        dimension = 3 if name == "lattice3d" else 2
+        side = int(round(n_spins ** (1.0 / dimension)))
+        if side**dimension != n_spins or side < 3:
+            power = "cube" if dimension == 3 else "square"
+            raise ValueError(f"n must be a {power} >= {3**dimension} for {name}, got {n_spins}")
+        if name == "ferro2d":
+            return ferromagnet_2d(side), None
+        return lattice_spin_glass(side, dimension, "pm", seed), None
+    if name == "sk":
+        return sherrington_kirkpatrick(n_spins, seed), None
+    problem = random_maxcut(n_spins, seed=seed)
+    return problem.model, problem

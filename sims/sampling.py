@@ -22,6 +22,12 @@ __all__ = ["SamplingResult", "gibbs_sample"]
 
 METHODS = {"metropolis": _kernels.METROPOLIS, "glauber": _kernels.GLAUBER}
 ORDERS = ("sequential", "random", "synchronous")
+# parallel=None runs a kernel call on threads only from this many update attempts on: below it, starting
+# the threads costs more than they save (results are the same either way).
+PARALLEL_MIN_ATTEMPTS = 200_000
+# Integer models tabulate Metropolis acceptance when max |dE| <= max(N / 4, this): filling the table costs
+# about max |dE| exponentials per sweep, against N per sweep without it.
+MIN_TABLE_BOUND = 64
 
 
 @dataclass
@@ -66,19 +72,37 @@ def _check_clamped(clamped, n_spins: int) -> np.ndarray:
     return mask.copy()
 
 
+def integer_energy_bound(model: IsingModel) -> int:
+    """A bound on ``|dE|`` (an int) when couplings and fields are integers, so that every ``dE`` is one, and
+    the bound is small enough (``<= max(N / 4, MIN_TABLE_BOUND)``) to be worth a table; else -1.
+
+    The kernels then tabulate Metropolis acceptance probabilities per sweep (see ``boltzgym.sims._kernels``).
+    """
+    values = model.J.data if model.is_sparse else model.J
+    if not (np.all(values == np.round(values)) and np.all(model.h == np.round(model.h))):
+        return -1
+    largest = model.max_flip_energy()
+    return int(largest) if largest <= max(model.n_spins // 4, MIN_TABLE_BOUND) else -1
+
+
 def kernel_couplings(model: IsingModel) -> tuple:
-    """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense)``."""
+    """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense, energy_bound)``.
+
+    Sparse integer models with a table (``energy_bound >= 0``) get int64 ``data`` and run on int64 fields.
+    """
+    energy_bound = integer_energy_bound(model)
     if model.is_sparse:
         J = model.J
         return (
             np.zeros((0, 0)),
             J.indptr.astype(np.int64),
             J.indices.astype(np.int64),
-            J.data.astype(np.float64),
+            J.data.astype(np.int64 if energy_bound >= 0 else np.float64),
             False,
+            energy_bound,
         )
     empty_int = np.zeros(0, dtype=np.int64)
-    return (np.ascontiguousarray(model.J, dtype=np.float64), empty_int, empty_int, np.zeros(0), True)
+    return (np.ascontiguousarray(model.J, dtype=np.float64), empty_int, empty_int, np.zeros(0), True, energy_bound)
 
 
 def run_sweeps(
@@ -90,7 +114,7 @@ def run_sweeps(
     method: str = "glauber",
     order: str = "sequential",
     clamped: np.ndarray | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     record_energy: bool = False,
     energies: np.ndarray | None = None,
     fields: np.ndarray | None = None,
@@ -106,12 +130,17 @@ def run_sweeps(
     n_replicas, n_spins = states.shape
     if couplings is None:
         couplings = kernel_couplings(model)
+    field_dtype = couplings[3].dtype if not couplings[4] else np.float64
     if fields is None:
-        fields = np.ascontiguousarray(model.local_fields(states), dtype=np.float64)
+        fields = model.local_fields(states)
+    fields = np.ascontiguousarray(fields, dtype=field_dtype)  # integer fields are exact integers in float64
     if energies is None:
         energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_replicas).copy()
-    mask = np.zeros(n_spins, dtype=np.bool_) if clamped is None else clamped
+    no_clamped = clamped is None or not clamped.any()
+    mask = np.zeros(0, dtype=np.bool_) if no_clamped else clamped
     betas = np.ascontiguousarray(np.atleast_2d(betas), dtype=np.float64)
+    if parallel is None:
+        parallel = n_replicas > 1 and n_replicas * n_spins * betas.shape[1] >= PARALLEL_MIN_ATTEMPTS
     trace = np.zeros((n_replicas, betas.shape[1] if record_energy else 0))
     if order == "synchronous":
         kernel = _kernels.synchronous_sweeps_parallel if parallel else _kernels.synchronous_sweeps_serial
@@ -132,7 +161,7 @@ def gibbs_sample(
     method: str = "glauber",
     order: str = "sequential",
     seed: int | None = None,
-    parallel: bool = True,
+    parallel: bool | None = None,
     record_energy: bool = False,
 ) -> SamplingResult:
     """Run ``n_sweeps`` Markov-chain sweeps at inverse temperature ``beta`` from ``initial_states``.
@@ -142,7 +171,7 @@ def gibbs_sample(
     (``"synchronous"``, Little/Hopfield parallel dynamics; heat-bath rule, so ``method`` must be
     ``"glauber"``). Single-site rules (Metropolis et al. 1953; Glauber 1963), with ``dE_i = 2 s_i f_i``:
 
-    - ``"metropolis"``: flip with probability ``min(1, exp(-beta dE_i))``;
+    - ``"metropolis"``: flip with probability ``min(1, exp(-beta dE_i))`` (one uniform drawn per attempt);
     - ``"glauber"`` (heat bath): ``s_i = +1`` with probability ``1 / (1 + exp(-2 beta f_i))`` (notes 5.3:
       ``P(s_i = 1) = sigmoid(sum_j w_ij s_j + b_i)`` in 0/1 units).
 
@@ -161,7 +190,8 @@ def gibbs_sample(
         order: ``"sequential"`` (default), ``"random"`` or ``"synchronous"``.
         seed: seed of the per-replica random streams; replica ``r`` uses stream ``r``, so results depend on
             neither the thread count nor ``parallel``.
-        parallel: spread replicas over threads (``prange``); ``False`` runs the serial twin.
+        parallel: spread replicas over threads (``prange``); ``False`` runs the serial twin; ``None`` (default)
+            uses threads when a call has at least ``PARALLEL_MIN_ATTEMPTS`` update attempts.
         record_energy: also return the energy after every sweep.
 
     Returns:
@@ -197,7 +227,7 @@ def gibbs_sample(
         method=method,
         order=order,
         clamped=mask,
-        parallel=bool(parallel),
+        parallel=None if parallel is None else bool(parallel),
         record_energy=record_energy,
     )
     if single_chain:

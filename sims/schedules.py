@@ -20,15 +20,17 @@ def default_beta_range(model: IsingModel) -> tuple[float, float]:
 
     - hot: the largest single-flip energy increase possible, ``dE_max = max_i 2 (sum_j |J_ij| + |h_i|)``, is
       accepted with probability 1/2 (``beta_hot = ln 2 / dE_max``): nearly every move is accepted;
-    - cold: the smallest excitation scale, ``dE_min = 2 min(|J_ij|, |h_i| > 0)``, is accepted with probability
-      1/100 (``beta_cold = ln 100 / dE_min``): excitations die out.
+    - cold: a typical excitation, ``dE_typ = 2 median(|J_ij|, |h_i| > 0)``, is accepted with probability
+      1/100 (``beta_cold = ln 100 / dE_typ``): excitations die out.
 
-    The same rule of thumb as dwave-neal's default, so schedules compare. A model without couplings or
-    fields gets ``(0.1, 1.0)``.
+    The hot end is dwave-neal's rule. neal's cold end uses the *smallest* coupling instead of the median: the
+    same for +-J problems, but for Gaussian couplings (SK) the smallest of ``N^2 / 2`` values is close to
+    zero and neal's schedule then spends most sweeps frozen (``beta_cold ~ 10^6`` for SK with N = 300). A model
+    without couplings or fields gets ``(0.1, 1.0)``.
     """
     if not isinstance(model, IsingModel):
         raise TypeError(f"model must be an IsingModel, got {type(model).__name__}")
-    largest, smallest = model.max_flip_energy(), model.min_flip_energy()
+    largest, smallest = model.max_flip_energy(), model.typical_flip_energy()
     if largest == 0.0:
         return 0.1, 1.0
     return float(np.log(2.0) / largest), float(np.log(100.0) / smallest)

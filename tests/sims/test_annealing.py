@@ -75,7 +75,10 @@ def test_maxcut_values_and_energy_map():
     assert problem.cut_value(result.best_state) == pytest.approx(4.5)
     with pytest.raises(ValueError, match="self-loops"):
         maxcut([(0, 0)])
-    assert random_maxcut(30, seed=1).edges.shape == random_maxcut(30, seed=1).edges.shape
+    graph = random_maxcut(400, seed=1)
+    np.testing.assert_array_equal(graph.edges, random_maxcut(400, seed=1).edges)
+    assert 2 * len(graph.edges) / 400 == pytest.approx(10.0, rel=0.1)  # mean degree about 10
+    assert np.all(graph.edges[:, 0] < graph.edges[:, 1]) and len(np.unique(graph.edges, axis=0)) == len(graph.edges)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +94,7 @@ def test_annealing_finds_brute_force_ground_state(make):
 
 def test_anneal_is_reproducible_and_traces_energy():
     model = lattice_spin_glass(6, seed=0)
-    first = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True)
+    first = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=True)
     serial = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=False, progress=True)
     np.testing.assert_array_equal(first.states, serial.states)
     np.testing.assert_allclose(first.energy_trace, serial.energy_trace)
@@ -104,7 +107,7 @@ def test_anneal_is_reproducible_and_traces_energy():
 
 def test_parallel_tempering_finds_ground_state_and_reports_swaps():
     model = sherrington_kirkpatrick(10, seed=7)
-    result = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0)
+    result = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=True)
     assert result.best_energies.min() == pytest.approx(brute_force_ground_energy(model))
     assert result.states.shape == (2, 6, 10) and result.swap_acceptance.shape == (5,)
     assert np.all((result.swap_acceptance > 0) & (result.swap_acceptance <= 1))
@@ -113,6 +116,20 @@ def test_parallel_tempering_finds_ground_state_and_reports_swaps():
     assert np.all(np.diff(result.energy_trace, axis=1) <= 0)
     again = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=False)
     np.testing.assert_array_equal(result.states, again.states)
+
+
+def test_parallel_tempering_samples_each_temperature_exactly():
+    # 4000 independent ladders of 3 temperatures on a frustrated 5-spin model: the states found at each
+    # ladder beta follow exp(-beta E) (a wrong swap rule skews them); TV tolerance as in test_sampling.
+    model = sherrington_kirkpatrick(5, seed=11)
+    result = parallel_tempering(model, n_sweeps=30, n_temperatures=3, n_chains=4000, beta_range=(0.3, 1.5), seed=1)
+    states = np.array(list(itertools.product([-1, 1], repeat=5)), dtype=np.int8)
+    codes = ((result.states > 0) * (1 << np.arange(4, -1, -1))).sum(axis=2)
+    for k, beta in enumerate(result.betas):
+        exact = np.exp(-beta * model.energy(states))
+        exact /= exact.sum()
+        empirical = np.bincount(codes[:, k], minlength=32) / codes.shape[0]
+        assert 0.5 * np.abs(empirical - exact).sum() < 0.05
 
 
 def test_sample_ising_uses_dimod_convention_and_labels():

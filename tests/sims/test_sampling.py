@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from boltzgym.sims._rng import make_streams, next_below, next_double
 from boltzgym.sims.ising import IsingModel
-from boltzgym.sims.sampling import gibbs_sample
+from boltzgym.sims.sampling import gibbs_sample, integer_energy_bound
 
 
 def random_model(n: int, seed: int, field_scale: float = 0.5) -> IsingModel:
@@ -26,6 +26,7 @@ def random_states(n_replicas: int, n: int, seed: int) -> np.ndarray:
 
 def reference_sweeps(model, states, beta, n_sweeps, method, order, seed, clamped=None):
     """Plain NumPy single-site updates that draw the same random numbers in the same order as the kernel."""
+    # random order: the site's draw comes first, then the rule's
     states = states.astype(np.int64).copy()
     J, h = model.dense_couplings(), model.h
     rng = make_streams(seed, states.shape[0])
@@ -38,9 +39,10 @@ def reference_sweeps(model, states, beta, n_sweeps, method, order, seed, clamped
                 if clamped is not None and clamped[i]:
                     continue
                 field = J[i] @ s + h[i]
-                if method == "metropolis":
+                if method == "metropolis":  # one uniform per attempt, accept with min(1, exp(-beta dE))
+                    u = next_double(rng, r)
                     dE = 2 * s[i] * field
-                    if dE <= 0 or (beta * dE < 44.3614195558365 and next_double(rng, r) < np.exp(-beta * dE)):
+                    if dE <= 0 or (beta * dE < 44.3614195558365 and u < np.exp(-beta * dE)):
                         s[i] = -s[i]
                 else:
                     s[i] = 1 if next_double(rng, r) < 1 / (1 + np.exp(-2 * beta * field)) else -1
@@ -48,10 +50,13 @@ def reference_sweeps(model, states, beta, n_sweeps, method, order, seed, clamped
 
 
 @pytest.mark.parametrize(("method", "order"), [("metropolis", "sequential"), ("glauber", "random")])
-@pytest.mark.parametrize("sparse", [False, True])
-def test_kernel_matches_numpy_reference(method, order, sparse):
+@pytest.mark.parametrize("kind", ["dense", "sparse", "dense-integer", "sparse-integer"])
+def test_kernel_matches_numpy_reference(method, order, kind):
     model = random_model(7, 3)
-    if sparse:
+    if kind.endswith("integer"):  # integer couplings: Metropolis reads exp(-beta dE) from a table
+        model = IsingModel(np.sign(model.J) * 2, np.round(model.h))
+        assert integer_energy_bound(model) >= 0
+    if kind.startswith("sparse"):
         model = IsingModel(sp.csr_matrix(model.J), model.h)
     start = random_states(3, 7, 0)
     clamped = np.zeros(7, dtype=bool)
@@ -136,15 +141,17 @@ def test_synchronous_update_is_sign_of_field_and_tracks_energy():
 def test_same_seed_same_result_and_independent_of_threads():
     model = random_model(30, 6)
     start = random_states(6, 30, 0)
-    first = gibbs_sample(model, start, 0.5, 20, seed=42)
-    again = gibbs_sample(model, start, 0.5, 20, seed=42)
+    first = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=True)
+    again = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=True)
     serial = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=False)
+    automatic = gibbs_sample(model, start, 0.5, 20, seed=42)
     np.testing.assert_array_equal(first.states, again.states)
     np.testing.assert_array_equal(first.states, serial.states)
+    np.testing.assert_array_equal(first.states, automatic.states)
     previous = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one_thread = gibbs_sample(model, start, 0.5, 20, seed=42)
+        one_thread = gibbs_sample(model, start, 0.5, 20, seed=42, parallel=True)
     finally:
         numba.set_num_threads(previous)
     np.testing.assert_array_equal(first.states, one_thread.states)

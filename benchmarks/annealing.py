@@ -1,0 +1,111 @@
+"""Simulated annealing: boltzgym.sims against dwave-neal on the same instances, schedule, sweeps and reads.
+
+Instances: a 2D +-J Edwards-Anderson glass (periodic L x L, default L = 64) and an SK model (default N = 1000).
+Both samplers get the same geometric beta schedule (one sweep per beta, sequential Metropolis, as neal does),
+the same number of sweeps and reads. Prints spin-flip attempts per second of each and their ratio, and the
+mean and best energy per spin of each, with boltzgym on 1 thread and on 2 threads (neal is single-threaded).
+
+    python benchmarks/annealing.py                      # defaults: L=64, N=1000, 1000 sweeps, 8 reads
+    python benchmarks/annealing.py --sweeps 200 --reads 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+
+def neal_inputs(model):
+    """dimod's BQM of an IsingModel: dimod's J is minus ours, h likewise (see boltzgym.sims.ising)."""
+    import dimod
+    import scipy.sparse as sp
+
+    upper = sp.triu(model.csr_couplings(), k=1).tocoo()
+    quadratic = {(int(i), int(j)): -float(v) for i, j, v in zip(upper.row, upper.col, upper.data)}
+    linear = {i: -float(v) for i, v in enumerate(model.h)}
+    return dimod.BinaryQuadraticModel(linear, quadratic, 0.0, dimod.SPIN)
+
+
+def _timed(function):
+    """Run ``function()``; return its result, wall seconds and process CPU seconds (all threads)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_neal(bqm, n_spins, sweeps, reads, beta_range, seed):
+    import neal
+
+    sampler = neal.SimulatedAnnealingSampler()
+    sampleset, wall, cpu = _timed(
+        lambda: sampler.sample(
+            bqm, num_reads=reads, num_sweeps=sweeps, beta_range=beta_range, beta_schedule_type="geometric", seed=seed
+        )
+    )
+    energies = sampleset.record.energy / n_spins
+    attempts = reads * sweeps * n_spins
+    return {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
+
+
+def run_boltzgym(model, sweeps, reads, beta_range, seed, threads):
+    import numba
+
+    from boltzgym.sims.annealing import anneal
+
+    numba.set_num_threads(threads)
+    result, wall, cpu = _timed(
+        lambda: anneal(model, sweeps, reads, beta_range, "geometric", seed=seed, parallel=threads > 1)
+    )
+    energies = result.energies / model.n_spins
+    attempts = result.n_attempts
+    return {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--side", type=int, default=64, help="2D lattice side L (default 64)")
+    parser.add_argument("--sk", type=int, default=1000, help="SK size N (default 1000)")
+    parser.add_argument("--sweeps", type=int, default=1000, help="sweeps per read (default 1000)")
+    parser.add_argument("--reads", type=int, default=8, help="reads (default 8)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import numba
+
+    from boltzgym.sims.annealing import anneal
+    from boltzgym.sims.problems import lattice_spin_glass, sherrington_kirkpatrick
+    from boltzgym.sims.schedules import default_beta_range
+
+    print(f"cores visible: {os.cpu_count()}, numba threads available: {numba.config.NUMBA_NUM_THREADS}")
+    print(f"sweeps {args.sweeps}, reads {args.reads}, geometric schedule, sequential Metropolis, seed {args.seed}")
+    instances = [
+        (f"2D +-J L={args.side}", lattice_spin_glass(args.side, 2, "pm", seed=args.seed)),
+        (f"SK N={args.sk}", sherrington_kirkpatrick(args.sk, seed=args.seed)),
+    ]
+    header = (
+        f"{'instance':<14} {'sampler':<15} {'wall Matt/s':>11} {'ratio':>6} {'CPU Matt/s':>11} {'ratio':>6} "
+        f"{'mean E/N':>9} {'best E/N':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, model in instances:
+        beta_range = default_beta_range(model)
+        anneal(model, 2, 2, beta_range, seed=0, parallel=True)  # compile / load both kernels before timing
+        anneal(model, 2, 2, beta_range, seed=0, parallel=False)
+        peer = run_neal(neal_inputs(model), model.n_spins, args.sweeps, args.reads, beta_range, args.seed)
+        rows = [("dwave-neal", peer)]
+        for threads in (1, 2):
+            if threads <= numba.config.NUMBA_NUM_THREADS:
+                rows.append((f"boltzgym {threads} thr", run_boltzgym(model, args.sweeps, args.reads, beta_range,
+                                                                       args.seed, threads)))  # fmt: skip
+        for sampler, row in rows:
+            print(
+                f"{name:<14} {sampler:<15} {row['wall'] / 1e6:>11.2f} {row['wall'] / peer['wall']:>6.2f} "
+                f"{row['cpu'] / 1e6:>11.2f} {row['cpu'] / peer['cpu']:>6.2f} {row['mean']:>9.4f} {row['best']:>9.4f}"
+            )
+        print(f"{'':<14} beta_range ({beta_range[0]:.4g}, {beta_range[1]:.4g})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""``boltzgym anneal`` and ``boltzgym hopfield`` end to end, and their demo parts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from boltzgym.scripts import cli
+from boltzgym.scripts.anneal import anneal_problem
+from boltzgym.scripts.demo import run_demo
+
+ANNEAL_KEYS = {
+    "problem",
+    "n",
+    "sweeps",
+    "reads",
+    "method",
+    "best_energy_per_spin",
+    "mean_energy_per_spin",
+    "seconds",
+    "attempts_per_second",
+}
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert cli.main(list(argv)) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 1
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("method", ["sa", "pt"])
+def test_anneal_json_has_the_issue_keys_and_files(capsys, tmp_path, method):
+    argv = ["anneal", "--problem", "maxcut", "--n", "40", "--sweeps", "60", "--reads", "3", "--method", method]
+    payload = run_json(capsys, *argv, "--out", str(tmp_path), "--json")
+    assert ANNEAL_KEYS <= set(payload)
+    assert payload["method"] == method and payload["n"] == 40
+    assert payload["best_energy_per_spin"] <= payload["mean_energy_per_spin"] < 0
+    assert payload["best_cut"] > 0
+    for name in ("summary.json", "metrics.csv", "energy_trace.png", "final_energy_histogram.png"):
+        assert (tmp_path / name).is_file()
+    again, _ = anneal_problem("maxcut", 40, 60, 3, method, seed=0)
+    assert again["best_energy_per_spin"] == payload["best_energy_per_spin"]
+
+
+def test_anneal_bad_arguments_exit_2(capsys):
+    assert cli.main(["anneal", "--problem", "lattice2d", "--n", "50"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "n must be a square >= 9 for lattice2d, got 50" in err[0]
+    assert cli.main(["anneal", "--beta-min", "2", "--beta-max", "1", "--n", "10", "--sweeps", "5"]) == 2
+    assert "beta_min <= beta_max" in capsys.readouterr().err
+
+
+def test_hopfield_capacity_json(capsys, tmp_path):
+    payload = run_json(capsys, "hopfield", "capacity", "--n", "60", "--trials", "1", "--out", str(tmp_path), "--json")
+    assert {"n", "alphas", "success_rate", "mean_overlap", "alpha_c"} <= set(payload)
+    assert payload["n"] == 60 and len(payload["alphas"]) == len(payload["success_rate"])
+    assert payload["success_rate"][0] == 1.0 and payload["success_rate"][-1] < 0.5
+    assert 0.05 < payload["alpha_c"] < 0.3
+    assert payload["dense_success_rate"] == [1.0] * len(payload["dense_alphas"])
+    assert (tmp_path / "capacity.png").is_file()
+
+
+def test_hopfield_recall_json_and_bad_noise(capsys, tmp_path):
+    payload = run_json(capsys, "hopfield", "recall", "--out", str(tmp_path), "--json")
+    assert payload["rule"] == "pseudoinverse" and payload["recalled"] == 6
+    assert np.allclose(payload["initial_overlap"], 1 - 2 * 0.15, atol=0.02)
+    assert (tmp_path / "recall.png").is_file()
+    assert cli.main(["hopfield", "recall", "--noise", "1.5", "--out", str(tmp_path)]) == 2
+    assert "--noise must be in [0.0, 1.0], got 1.5" in capsys.readouterr().err
+
+
+def test_demo_parts(tmp_path):
+    summary = run_demo(tmp_path, seed=0, only=["anneal", "hopfield"])
+    anneal_part, hopfield_part = summary["parts"]["anneal"], summary["parts"]["hopfield"]
+    assert anneal_part["best_energy_per_spin"] < -1.3  # 2D +-J ground state ~ -1.40
+    assert hopfield_part["mean_final_overlap"]["pseudoinverse"] == 1.0
+    assert hopfield_part["mean_final_overlap"]["hebbian"] < 1.0
+    assert (tmp_path / "anneal" / "energy_trace.png").is_file()
+    assert (tmp_path / "hopfield" / "recall_hebbian.png").is_file()
