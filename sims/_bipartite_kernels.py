@@ -137,7 +137,7 @@ def _minibatch_update(
     drive = np.dot(batch_visible, weights.T)  # positive phase: p(h | v_data)
     for slot in range(m):
         for j in range(n_hidden):
-            p = sigmoid(drive[slot, j] + hidden_bias[j])
+            p = sigmoid(drive[slot, j] + hidden_bias[j])  # notes 5.3: P(s_i = 1) = sigmoid(sum_j w_ij s_j + b_i)
             stacked_hidden[slot, j] = p
             if persistent:
                 hidden_sample[slot, j] = chains[slot, j]

@@ -110,7 +110,7 @@ class BoltzmannMachine:
         """All 2^n joint states (rows, float64 0/1) and their probabilities p_T(x), by enumeration."""
         self._check_enumerable()
         states = np.array(list(itertools.product((0.0, 1.0), repeat=self.n_units)))
-        log_weights = -self.energy(states) / self.temperature
+        log_weights = -self.energy(states) / self.temperature  # notes 5.3: p_T(s) ∝ exp(-E(s) / T)
         probabilities = np.exp(log_weights - log_weights.max())
         return states, probabilities / probabilities.sum()
 
@@ -200,6 +200,7 @@ class BoltzmannMachine:
         """
         X = check_binary("X", X, n_features=self.n_visible)
         for epoch in range(self.n_iter):
+            # notes 5.3 (网络扩展 step 4): clamped minus free statistics, with the exact gradient's 1/T
             difference = (self.statistics(X) - self.statistics()) / self.temperature
             step = self.learning_rate * difference
             self.bias += np.diag(step)  # x_i^2 = x_i: the diagonal of <x x^T> is <x_i>
