@@ -137,3 +137,12 @@ def test_gaussian_visible_units_learn_a_two_cluster_density():
         rbm.score_samples(X)
     with pytest.raises(ValueError, match="visible_units must be one of"):
         RBM(2, visible_units="poisson").fit(X)
+
+
+def test_pickle_round_trip_keeps_the_model_and_its_generator():
+    import pickle
+
+    rbm = RBM(4, n_iter=3, random_state=0).fit(BARS)
+    copy = pickle.loads(pickle.dumps(rbm))
+    np.testing.assert_array_equal(copy.transform(BARS), rbm.transform(BARS))
+    np.testing.assert_array_equal(copy.sample(3, 5), rbm.sample(3, 5))
