@@ -19,6 +19,7 @@ COMMAND_MODULES: dict[str, str] = {
     "bandit": "boltzgym.scripts.bandit",
     "anneal": "boltzgym.scripts.anneal",
     "hopfield": "boltzgym.scripts.hopfield",
+    "rbm": "boltzgym.scripts.rbm",
 }
 
 

@@ -25,6 +25,7 @@ DEMO_PARTS: list[tuple[str, str]] = [
     ("q-learning", "boltzgym.scripts.train_tabular:demo_part"),
     ("anneal", "boltzgym.scripts.anneal:demo_part"),
     ("hopfield", "boltzgym.scripts.hopfield:demo_part"),
+    ("rbm", "boltzgym.scripts.rbm:demo_part"),
 ]
 
 

@@ -1,0 +1,88 @@
+"""Our RBM against scikit-learn's BernoulliRBM on the binarized 8x8 digits: fit time and log-likelihood.
+
+Both fit the same data with the same hidden units, epochs, batch size and learning rate, in one run; both use
+PCD-1 by default (scikit-learn's algorithm). The log-likelihood of each fitted model is computed by the same code:
+exact (enumerating the hidden layer) up to 25 hidden units, else AIS with its standard error. Our kernels are
+compiled before timing (the compile time is printed separately).
+
+    python benchmarks/rbm.py                      # 20 hidden units, 20 epochs, batch 10, lr 0.1
+    python benchmarks/rbm.py --hidden 64 --epochs 10 --momentum 0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.neural_network import BernoulliRBM
+
+from boltzgym.sims.datasets import binary_digits
+from boltzgym.sims.rbm import RBM
+
+
+def log_likelihood(model, X: np.ndarray, seed: int) -> tuple[float, float, str]:
+    """Mean log-likelihood of our RBM or a fitted BernoulliRBM: (value, stderr, method)."""
+    rbm = model if isinstance(model, RBM) else RBM.from_bernoulli_rbm(model)
+    if rbm.n_components <= 25:
+        return rbm.log_likelihood(X, "exact"), 0.0, "exact"
+    value, error = rbm.log_likelihood(X, "ais", n_chains=100, n_betas=14501, random_state=seed)
+    return value, error, "ais"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hidden", type=int, default=20, help="hidden units (default: 20)")
+    parser.add_argument("--epochs", type=int, default=20, help="epochs (default: 20)")
+    parser.add_argument("--batch-size", type=int, default=10, help="minibatch size (default: 10, sklearn's)")
+    parser.add_argument("--learning-rate", type=float, default=0.1, help="learning rate (default: 0.1, sklearn's)")
+    parser.add_argument("--cd-k", type=int, default=1, help="our k (default: 1)")
+    parser.add_argument("--cd", action="store_true", help="our RBM by CD-k instead of PCD-k")
+    parser.add_argument("--momentum", type=float, default=0.0, help="our momentum (default: 0, as sklearn)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed fits of each, best taken (default: 3)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    X = binary_digits()
+    common = dict(
+        n_components=args.hidden,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        n_iter=args.epochs,
+        random_state=args.seed,
+    )
+    ours_options = dict(cd_k=args.cd_k, persistent=not args.cd, momentum=args.momentum)
+
+    start = time.perf_counter()
+    RBM(**{**common, "n_iter": 1}, **ours_options).fit(X[:20])  # compile (or load cached) kernels
+    compile_seconds = time.perf_counter() - start
+
+    def best_time(make):
+        times, model = [], None
+        for _ in range(args.repeats):
+            model = make()
+            start = time.perf_counter()
+            model.fit(X)
+            times.append(time.perf_counter() - start)
+        return min(times), model
+
+    sklearn_seconds, sklearn_model = best_time(lambda: BernoulliRBM(**common))
+    ours_seconds, ours_model = best_time(lambda: RBM(**common, **ours_options))
+    sklearn_ll, sklearn_err, method = log_likelihood(sklearn_model, X, args.seed)
+    ours_ll, ours_err, _ = log_likelihood(ours_model, X, args.seed)
+
+    algorithm = f"{'cd' if args.cd else 'pcd'}-{args.cd_k}" + (f", momentum {args.momentum}" if args.momentum else "")
+    print(
+        f"binarized digits {X.shape}, {args.hidden} hidden, {args.epochs} epochs, batch {args.batch_size}, "
+        f"lr {args.learning_rate}; ours: {algorithm}; sklearn: pcd-1; best of {args.repeats}"
+    )
+    print(f"our kernels compile/load: {compile_seconds:.2f}s (not in the fit times)")
+    print(f"{'model':<14}{'fit seconds':>12}{'log-lik (' + method + ')':>20}{'stderr':>10}")
+    print(f"{'BernoulliRBM':<14}{sklearn_seconds:>12.4f}{sklearn_ll:>20.4f}{sklearn_err:>10.4f}")
+    print(f"{'boltzgym RBM':<14}{ours_seconds:>12.4f}{ours_ll:>20.4f}{ours_err:>10.4f}")
+    print(f"speed ratio (sklearn time / ours): {sklearn_seconds / ours_seconds:.1f}x")
+    print(f"log-likelihood difference (ours - sklearn): {ours_ll - sklearn_ll:+.4f} nats")
+
+
+if __name__ == "__main__":
+    main()
