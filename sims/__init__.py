@@ -35,6 +35,11 @@ _EXPORTS: dict[str, str] = {
     "capacity_experiment": "boltzgym.sims.capacity",
     "digit_recall_experiment": "boltzgym.sims.capacity",
     "load_digit_patterns": "boltzgym.sims.hopfield",
+    "block_gibbs_sample": "boltzgym.sims.bipartite",
+    "BoltzmannMachine": "boltzgym.sims.boltzmann",
+    "RBM": "boltzgym.sims.rbm",
+    "bars_and_stripes": "boltzgym.sims.datasets",
+    "binary_digits": "boltzgym.sims.datasets",
 }
 
 __all__ = sorted(_EXPORTS)
