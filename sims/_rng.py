@@ -41,13 +41,9 @@ def _rotl(x, k):
     return (x << k) | (x >> (np.uint64(64) - k))
 
 
-@njit(cache=True)
-def next_uint64(states, stream):
-    """Advance ``states[stream]`` (uint64[4]) and return the next 64-bit output."""
-    s0 = states[stream, 0]
-    s1 = states[stream, 1]
-    s2 = states[stream, 2]
-    s3 = states[stream, 3]
+@njit(cache=True, inline="always")
+def _xoshiro_step(s0, s1, s2, s3):
+    """One xoshiro256** step on four uint64 words: returns ``(output, s0, s1, s2, s3)``."""
     result = _rotl(s1 * _FIVE, _ROT_7) * _NINE
     t = s1 << _ROT_17
     s2 ^= s0
@@ -56,6 +52,13 @@ def next_uint64(states, stream):
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, _ROT_45)
+    return result, s0, s1, s2, s3
+
+
+@njit(cache=True)
+def next_uint64(states, stream):
+    """Advance ``states[stream]`` (uint64[4]) and return the next 64-bit output."""
+    result, s0, s1, s2, s3 = _xoshiro_step(states[stream, 0], states[stream, 1], states[stream, 2], states[stream, 3])
     states[stream, 0] = s0
     states[stream, 1] = s1
     states[stream, 2] = s2
@@ -90,12 +93,5 @@ def next_double_words(s0, s1, s2, s3):
     Same sequence as ``next_double`` on a row of the state array; hot loops load a row into locals once,
     call this, and store the words back, so the state stays in registers instead of memory.
     """
-    result = _rotl(s1 * _FIVE, _ROT_7) * _NINE
-    t = s1 << _ROT_17
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, _ROT_45)
+    result, s0, s1, s2, s3 = _xoshiro_step(s0, s1, s2, s3)
     return float(result >> _SHIFT_11) * _TWO_POW_MINUS_53, s0, s1, s2, s3

@@ -15,6 +15,25 @@ from boltzgym.sims import _bipartite_kernels as kernels
 from boltzgym.sims._rng import make_streams
 from boltzgym.utils.validation import check_int, check_positive, check_seed
 
+
+def check_bipartite_parameters(weights, visible_bias, hidden_bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(weights, visible_bias, hidden_bias)`` as contiguous float64 arrays of matching, finite shape."""
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if weights.ndim != 2:
+        raise ValueError(f"weights must be a 2-D array (n_hidden, n_visible), got shape {weights.shape}")
+    n_hidden, n_visible = weights.shape
+    visible_bias = np.ascontiguousarray(visible_bias, dtype=np.float64)
+    hidden_bias = np.ascontiguousarray(hidden_bias, dtype=np.float64)
+    if visible_bias.shape != (n_visible,):
+        raise ValueError(f"visible_bias must have shape ({n_visible},) to match weights, got {visible_bias.shape}")
+    if hidden_bias.shape != (n_hidden,):
+        raise ValueError(f"hidden_bias must have shape ({n_hidden},) to match weights, got {hidden_bias.shape}")
+    for name, array in (("weights", weights), ("visible_bias", visible_bias), ("hidden_bias", hidden_bias)):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must be finite, got non-finite values")
+    return weights, visible_bias, hidden_bias
+
+
 # Above this much work (chains x steps x visible x hidden multiply-adds) chains run in parallel by default.
 PARALLEL_WORK = 10**8
 
@@ -48,16 +67,8 @@ def block_gibbs_sample(
     Returns:
         ``(visible, hidden)``: float64 (n_chains, n_visible) and (n_chains, n_hidden), the last sweep's samples.
     """
-    weights = np.ascontiguousarray(weights, dtype=np.float64)
-    if weights.ndim != 2:
-        raise ValueError(f"weights must be a 2-D array (n_hidden, n_visible), got shape {weights.shape}")
+    weights, visible_bias, hidden_bias = check_bipartite_parameters(weights, visible_bias, hidden_bias)
     n_hidden, n_visible = weights.shape
-    visible_bias = np.ascontiguousarray(visible_bias, dtype=np.float64)
-    hidden_bias = np.ascontiguousarray(hidden_bias, dtype=np.float64)
-    if visible_bias.shape != (n_visible,):
-        raise ValueError(f"visible_bias must have shape ({n_visible},), got {visible_bias.shape}")
-    if hidden_bias.shape != (n_hidden,):
-        raise ValueError(f"hidden_bias must have shape ({n_hidden},), got {hidden_bias.shape}")
     visible = np.array(initial_visible, dtype=np.float64, order="C", ndmin=2)  # a copy
     if visible.ndim != 2 or visible.shape[1] != n_visible:
         raise ValueError(f"initial_visible must have shape (n_chains, {n_visible}), got {visible.shape}")

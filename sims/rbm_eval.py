@@ -17,27 +17,11 @@ import numpy as np
 
 from boltzgym.sims import _bipartite_kernels as kernels
 from boltzgym.sims._rng import make_streams
+from boltzgym.sims.bipartite import check_bipartite_parameters
 from boltzgym.utils.validation import check_int, check_seed
 
 MAX_EXACT_UNITS = 25
 SMALL_ENUMERATION_UNITS = 12  # up to 2^12 states, log Z is one NumPy pass; beyond, the Gray-code kernel
-
-
-def _as_parameters(weights, visible_bias, hidden_bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    weights = np.ascontiguousarray(weights, dtype=np.float64)
-    if weights.ndim != 2:
-        raise ValueError(f"weights must be a 2-D array (n_hidden, n_visible), got shape {weights.shape}")
-    n_hidden, n_visible = weights.shape
-    visible_bias = np.ascontiguousarray(visible_bias, dtype=np.float64)
-    hidden_bias = np.ascontiguousarray(hidden_bias, dtype=np.float64)
-    if visible_bias.shape != (n_visible,):
-        raise ValueError(f"visible_bias must have shape ({n_visible},) to match weights, got {visible_bias.shape}")
-    if hidden_bias.shape != (n_hidden,):
-        raise ValueError(f"hidden_bias must have shape ({n_hidden},) to match weights, got {hidden_bias.shape}")
-    for name, array in (("weights", weights), ("visible_bias", visible_bias), ("hidden_bias", hidden_bias)):
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} must be finite, got non-finite values")
-    return weights, visible_bias, hidden_bias
 
 
 def check_binary(name: str, X, n_features: int | None = None) -> np.ndarray:
@@ -60,7 +44,7 @@ def free_energy(weights, visible_bias, hidden_bias, X, gaussian_visible: bool = 
 
     With ``gaussian_visible`` (unit-variance Gaussian visible units), the first term is ||v - b||^2 / 2.
     """
-    weights, visible_bias, hidden_bias = _as_parameters(weights, visible_bias, hidden_bias)
+    weights, visible_bias, hidden_bias = check_bipartite_parameters(weights, visible_bias, hidden_bias)
     X = np.asarray(X, dtype=np.float64)
     hidden_term = np.logaddexp(0.0, X @ weights.T + hidden_bias).sum(axis=1)
     if gaussian_visible:
@@ -74,7 +58,7 @@ def log_partition_exact(weights, visible_bias, hidden_bias, max_units: int = MAX
     Raises:
         ValueError: if both layers have more than ``max_units`` units (use AIS: ``log_partition_ais``).
     """
-    weights, visible_bias, hidden_bias = _as_parameters(weights, visible_bias, hidden_bias)
+    weights, visible_bias, hidden_bias = check_bipartite_parameters(weights, visible_bias, hidden_bias)
     max_units = check_int("max_units", max_units, minimum=1, maximum=40)
     n_hidden, n_visible = weights.shape
     if min(n_hidden, n_visible) > max_units:
@@ -107,7 +91,7 @@ def log_partition_exact_gaussian(weights, visible_bias, hidden_bias, max_units: 
     Raises:
         ValueError: if the hidden layer has more than ``max_units`` units (the visible layer cannot be enumerated).
     """
-    weights, visible_bias, hidden_bias = _as_parameters(weights, visible_bias, hidden_bias)
+    weights, visible_bias, hidden_bias = check_bipartite_parameters(weights, visible_bias, hidden_bias)
     max_units = check_int("max_units", max_units, minimum=1, maximum=40)
     n_hidden, n_visible = weights.shape
     if n_hidden > max_units:
@@ -168,7 +152,7 @@ def log_partition_ais(
     The estimate is log Z_A + log mean(w) with log Z_A = sum_i softplus(b_A,i) + n_hidden log 2. The standard error
     is std(w) / (sqrt(M) mean(w)), the delta-method error of log mean(w).
     """
-    weights, visible_bias, hidden_bias = _as_parameters(weights, visible_bias, hidden_bias)
+    weights, visible_bias, hidden_bias = check_bipartite_parameters(weights, visible_bias, hidden_bias)
     n_chains = check_int("n_chains", n_chains, minimum=2)
     random_state = check_seed("random_state", random_state)
     n_hidden, n_visible = weights.shape
