@@ -59,6 +59,29 @@ def greedy_action(row):
 
 
 @njit(cache=True)
+def greedy_action_random_ties(row, rng):
+    """An index of the largest entry of ``row``, uniform among ties (one ``rng.integers`` draw only when tied).
+
+    The behaviour policy breaks ties at random: with first-index ties an all-zero table would always pick action
+    0, and an agent on a sparse-reward task could sit in a corner once epsilon has decayed.
+    """
+    best = greedy_action(row)
+    n_tied = 0
+    for a in range(row.shape[0]):
+        if row[a] == row[best]:
+            n_tied += 1
+    if n_tied == 1:
+        return best
+    pick = rng.integers(0, n_tied)
+    for a in range(row.shape[0]):
+        if row[a] == row[best]:
+            if pick == 0:
+                return a
+            pick -= 1
+    return best
+
+
+@njit(cache=True)
 def ucb_action(row, counts_row, coef):
     """UCB1 applied to one state (notes 6.2): ``argmax Q(s,a) + coef*sqrt(2 ln N(s) / n(s,a))``.
 
@@ -97,8 +120,9 @@ def boltzmann_weights(row, temperature):
 def select_action(row, counts_row, exploration, t, params, rng):
     """The behaviour policy's action at step ``t`` given the state's values ``row`` (float64 ``(A,)``).
 
-    Epsilon-greedy draws ``u = rng.random()`` and, when ``u < epsilon``, ``rng.integers(0, A)``; Boltzmann draws
-    one ``rng.random()``; UCB draws nothing.
+    Epsilon-greedy draws ``u = rng.random()`` and, when ``u < epsilon``, ``rng.integers(0, A)``, else takes a greedy
+    action with ties broken by one ``rng.integers`` draw (none without ties); Boltzmann draws one ``rng.random()``;
+    UCB draws nothing.
     """
     n_actions = row.shape[0]
     steps = params[PARAM_EXPLORATION_STEPS]
@@ -106,7 +130,7 @@ def select_action(row, counts_row, exploration, t, params, rng):
         epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], t, steps)
         if rng.random() < epsilon:
             return rng.integers(0, n_actions)
-        return greedy_action(row)
+        return greedy_action_random_ties(row, rng)
     if exploration == BOLTZMANN:
         temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], t, steps)
         weights, total = boltzmann_weights(row, temperature)

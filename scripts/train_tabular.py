@@ -130,7 +130,10 @@ def train(request: TrainRequest) -> tuple[dict, str]:
             raise ValueError("--set cannot be combined with --resume: the checkpoint holds the hyperparameters")
         agent = agent_class.load(request.resume, env=env)
     else:
-        agent = agent_class(env, seed=request.seed, **request.hyperparameters)
+        # Exploration decays over the first half of the run unless --set says otherwise: a fixed decay length
+        # would leave long runs greedy too early and short runs exploring to the end.
+        hyperparameters = {"exploration_steps": max(1, request.steps // 2), **request.hyperparameters}
+        agent = agent_class(env, seed=request.seed, **hyperparameters)
     episodes_before = len(agent.episode_returns)
     start = time.perf_counter()
     agent.learn(request.steps, progress_bar=request.progress)

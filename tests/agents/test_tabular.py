@@ -99,12 +99,13 @@ def test_cliff_sarsa_learns_the_safe_path_q_learning_the_optimal_one():
 
 def _maximization_bias_env():
     # Sutton & Barto (2018), example 6.7, with B's N(-0.1, 1) reward as -0.1 then +-1 with probability 1/2.
-    # States: 0 = A (start), 1 = B, 2 / 3 = the +1 / -1 outcomes, 4 = terminal. Action 0 in A is "right".
+    # States: 0 = A (start), 1 = B, 2 / 3 = the +1 / -1 outcomes, 4 = terminal. B has 10 actions; A has one "left"
+    # action (1) as in the book, and its other actions all go "right" (TabularMDP gives every state 10 actions).
     n_states, n_actions = 5, 10
     probabilities = np.zeros((n_states, n_actions, n_states))
     rewards = np.zeros((n_states, n_actions))
-    probabilities[0, 0, 4] = 1.0
-    probabilities[0, 1:, 1] = 1.0
+    probabilities[0, :, 4] = 1.0
+    probabilities[0, 1] = np.eye(n_states)[1]
     probabilities[1, :, 2] = probabilities[1, :, 3] = 0.5
     rewards[1] = -0.1
     probabilities[2:, :, 4] = 1.0
@@ -120,7 +121,8 @@ def _maximization_bias_env():
 
 def test_double_q_removes_the_maximization_bias():
     # Fraction of "left" episodes (3 steps long) among the first 150, averaged over 100 runs. With epsilon = 0.1
-    # and 9 of A's 10 actions going left, an unbiased learner goes left about 9% of the time.
+    # and 1 of A's 10 actions going left, an unbiased learner goes left about 1% of the time once its estimate of
+    # "left" is negative (ties at the start are broken at random).
     def left_fraction(cls):
         fractions = []
         for seed in range(100):
@@ -131,15 +133,15 @@ def test_double_q_removes_the_maximization_bias():
         return np.mean(fractions)
 
     q_learning, double_q = left_fraction(QLearning), left_fraction(DoubleQLearning)
-    assert q_learning > 0.35  # measured 0.50
-    assert double_q < 0.15  # measured 0.11
+    assert q_learning > 0.35  # measured 0.51
+    assert double_q < 0.15  # measured 0.075
 
 
 @pytest.mark.parametrize(
     ("map_name", "steps", "hyperparameters", "tolerance"),
     [
         ("4x4", 300_000, {"step_size_exponent": 0.7}, 0.01),
-        ("8x8", 2_000_000, {"learning_rate": 0.02}, 0.03),
+        ("8x8", 5_000_000, {"step_size_exponent": 0.6}, 0.03),
     ],
 )
 def test_frozenlake_greedy_policy_is_near_optimal(map_name, steps, hyperparameters, tolerance):
