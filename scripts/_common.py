@@ -62,8 +62,11 @@ def name_list(text: str) -> list[str]:
     return names
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, seed: bool = True) -> None:
-    """Add ``--seed``, ``--out``, ``--json`` and ``--progress/--no-progress`` to a subcommand."""
+def add_common_arguments(
+    parser: argparse.ArgumentParser, seed: bool = True, out_default: str = "runs/<command>-<timestamp>"
+) -> None:
+    """Add ``--seed``, ``--out``, ``--json`` and ``--progress/--no-progress`` to a subcommand
+    (``out_default`` is only the help text: the command decides where output goes without ``--out``)."""
     if seed:
         parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<command>-<timestamp>)")

@@ -30,7 +30,7 @@ DEMO_PARTS: list[tuple[str, str]] = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_common_arguments(parser)
+    add_common_arguments(parser, out_default="runs/demo")
     parser.add_argument("--only", default=None, help="comma-separated part names to run (default: all parts)")
 
 

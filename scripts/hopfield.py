@@ -37,24 +37,35 @@ DENSE_ALPHAS = (0.5, 1.0, 2.0, 4.0)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", choices=["capacity", "recall"], help="which experiment to run")
     add_common_arguments(parser)
-    parser.add_argument("--n", type=positive_int, default=200, help="capacity: neurons N (default: 200)")
-    parser.add_argument("--trials", type=positive_int, default=3, help="capacity: pattern sets per load (default: 3)")
-    parser.add_argument("--patterns", type=positive_int, default=6, help="recall: digits 0..P-1 to store (max 10)")
+    # Options that only one experiment reads default to None, so that run() can reject them for the other.
+    parser.add_argument("--n", type=positive_int, default=None, help="capacity: neurons N (default: 200)")
+    parser.add_argument(
+        "--trials", type=positive_int, default=None, help="capacity: pattern sets per load (default: 3)"
+    )
+    parser.add_argument(
+        "--patterns", type=positive_int, default=None, help="recall: digits 0..P-1 to store (default 6)"
+    )
     parser.add_argument("--noise", type=float, default=0.15, help="fraction of flipped neurons in probes")
     parser.add_argument("--rule", choices=["hebbian", "pseudoinverse", "storkey"], default=None,
                         help="storage rule (default: hebbian for capacity, pseudoinverse for recall)")  # fmt: skip
-    parser.add_argument("--mode", choices=["async", "sync"], default="async", help="recall dynamics")
-    parser.add_argument("--beta", type=float, default=float("inf"), help="recall inverse temperature (default inf)")
-    parser.add_argument("--sweeps", type=positive_int, default=8, help="recall sweeps (default: 8)")
+    parser.add_argument("--mode", choices=["async", "sync"], default=None, help="recall: dynamics (default: async)")
+    parser.add_argument("--beta", type=float, default=None, help="recall: inverse temperature (default: inf)")
+    parser.add_argument("--sweeps", type=positive_int, default=None, help="sweeps (default: 10 capacity, 8 recall)")
+
+
+# experiment -> options it does not read (given anyway, they are an error rather than silently ignored)
+UNUSED_OPTIONS = {"capacity": ("patterns", "mode", "beta"), "recall": ("n", "trials")}
 
 
 def capacity_summary(n: int, trials: int, seed: int, flip_fraction: float = 0.1, rule: str = "hebbian",
-                     progress: bool = False) -> dict:  # fmt: skip
+                     progress: bool = False, n_sweeps: int = 10) -> dict:  # fmt: skip
     """The ``boltzgym hopfield capacity`` summary: keys ``n, alphas, success_rate, mean_overlap, alpha_c`` for the
     classical network, and ``dense_alphas, dense_success_rate, dense_mean_overlap`` for the dense memory."""
     from boltzgym.sims.capacity import capacity_experiment
 
-    classical = capacity_experiment(n, None, trials, flip_fraction, rule=rule, seed=seed, progress=progress)
+    classical = capacity_experiment(
+        n, None, trials, flip_fraction, n_sweeps=n_sweeps, rule=rule, seed=seed, progress=progress
+    )
     dense = capacity_experiment(n, DENSE_ALPHAS, trials, flip_fraction, memory="dense", seed=seed)
     return {
         "n": n,
@@ -63,6 +74,7 @@ def capacity_summary(n: int, trials: int, seed: int, flip_fraction: float = 0.1,
         "mean_overlap": classical.mean_overlap.tolist(),
         "alpha_c": classical.alpha_c,
         "rule": rule,
+        "sweeps": n_sweeps,
         "trials": trials,
         "flip_fraction": flip_fraction,
         "dense_alphas": list(DENSE_ALPHAS),
@@ -84,7 +96,9 @@ def plot_capacity(summary: dict, path: Path) -> None:
     ax.set_xlabel("load alpha = P / N")
     ax.set_ylabel("rate / overlap")
     dense = ", ".join(f"{a:g}: {r:.2f}" for a, r in zip(summary["dense_alphas"], summary["dense_success_rate"]))
-    ax.set_title(f"Hebbian Hopfield net, N = {summary['n']}\ndense memory success at alpha {dense}", fontsize=9)
+    ax.set_title(
+        f"{summary['rule']} Hopfield net, N = {summary['n']}\ndense memory success at alpha {dense}", fontsize=9
+    )
     ax.set_ylim(-0.05, 1.05)
     ax.legend(fontsize=8, loc="lower left")
     save_figure(fig, path)
@@ -134,11 +148,14 @@ def run(args: argparse.Namespace) -> dict:
     from boltzgym.utils.validation import check_probability
 
     check_probability("--noise", args.noise)
-    if args.beta <= 0 or np.isnan(args.beta):
-        raise ValueError(f"--beta must be > 0 (inf for zero temperature), got {args.beta}")
+    for option in UNUSED_OPTIONS[args.experiment]:
+        if getattr(args, option) is not None:
+            raise ValueError(f"--{option} does not apply to 'hopfield {args.experiment}'")
     if args.experiment == "capacity":
         rule = args.rule or "hebbian"
-        summary = capacity_summary(args.n, args.trials, args.seed, args.noise, rule, progress_enabled(args))
+        summary = capacity_summary(
+            args.n or 200, args.trials or 3, args.seed, args.noise, rule, progress_enabled(args), args.sweeps or 10
+        )
         out_dir = run_dir(args, "hopfield-capacity")  # created once the arguments proved valid
         rows = [
             {"alpha": a, "success_rate": s, "mean_overlap": m}
@@ -150,7 +167,12 @@ def run(args: argparse.Namespace) -> dict:
         table += f"\n\nestimated alpha_c = {summary['alpha_c']:.3f} (theory 0.138)"
     else:
         rule = args.rule or "pseudoinverse"
-        summary, result = recall_summary(args.patterns, args.noise, rule, args.mode, args.beta, args.sweeps, args.seed)
+        beta = float("inf") if args.beta is None else args.beta
+        if beta <= 0 or np.isnan(beta):
+            raise ValueError(f"--beta must be > 0 (inf for zero temperature), got {beta}")
+        n_patterns = args.patterns or 6
+        summary, result = recall_summary(n_patterns, args.noise, rule, args.mode or "async", beta, args.sweeps or 8,
+                                         args.seed)  # fmt: skip
         out_dir = run_dir(args, "hopfield-recall")
         rows = [
             {
@@ -164,7 +186,7 @@ def run(args: argparse.Namespace) -> dict:
         plot_recall(result, summary, out_dir / "recall.png")
         table = format_table(
             ["digit", "initial_overlap", "final_overlap"],
-            [(k, summary["initial_overlap"][k], summary["final_overlap"][k]) for k in range(args.patterns)],
+            [(k, summary["initial_overlap"][k], summary["final_overlap"][k]) for k in range(n_patterns)],
         )
     return finish(args, out_dir, summary, table)
 

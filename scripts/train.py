@@ -22,12 +22,11 @@ from pathlib import Path
 from boltzgym.scripts._common import add_common_arguments, finish, positive_int, progress_enabled, run_dir
 
 HELP = "train an agent (tabular TD or DQN) on a Gymnasium env"
-DESCRIPTION = __doc__.split("\n\n")[0]
+DESCRIPTION = "Train an agent on a Gymnasium env, evaluate its greedy policy, write metrics, plots and a checkpoint."
 EXAMPLES = [
     "boltzgym train q-learning --env boltzgym/GridWorld-v0 --steps 20000 --seed 0",
     "boltzgym train sarsa --env CliffWalking-v1 --steps 50000",
-    "boltzgym train dqn --env CartPole-v1 --steps 50000 --seed 0 --json",
-    "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --set learning_rate=0.1",
+    "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --steps 200000 --set learning_rate=0.1",
 ]
 
 # agent name -> module that trains it (see the module docstring for the contract).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import shlex
 import subprocess
 import sys
 
@@ -24,6 +26,16 @@ def test_every_subcommand_has_help_with_examples(capsys):
         assert exit_info.value.code == 0
         out = capsys.readouterr().out
         assert "examples:" in out and f"boltzgym {name}" in out
+
+
+def test_every_help_example_parses():
+    parser = cli.build_parser()
+    for name in cli.COMMAND_MODULES:
+        module = importlib.import_module(cli.COMMAND_MODULES[name])
+        for example in module.EXAMPLES:
+            argv = shlex.split(example)
+            assert argv[:2] == ["boltzgym", name], example
+            parser.parse_args(argv[1:])  # exits 2 (failing the test) on an invalid example
 
 
 def test_unknown_subcommand_exits_2_with_one_line():

@@ -62,6 +62,24 @@ def test_hopfield_capacity_json(capsys, tmp_path):
     assert 0.05 < payload["alpha_c"] < 0.3
     assert payload["dense_success_rate"] == [1.0] * len(payload["dense_alphas"])
     assert (tmp_path / "capacity.png").is_file()
+    assert payload["sweeps"] == 10 and payload["rule"] == "hebbian"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["capacity", "--mode", "sync"], "--mode does not apply to 'hopfield capacity'"),
+        (["capacity", "--beta", "2"], "--beta does not apply to 'hopfield capacity'"),
+        (["capacity", "--patterns", "3"], "--patterns does not apply to 'hopfield capacity'"),
+        (["recall", "--n", "50"], "--n does not apply to 'hopfield recall'"),
+        (["recall", "--trials", "2"], "--trials does not apply to 'hopfield recall'"),
+    ],
+)
+def test_hopfield_rejects_options_the_experiment_does_not_read(capsys, tmp_path, argv, message):
+    assert cli.main(["hopfield", *argv, "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and message in err
+    assert not (tmp_path / "run").exists()
 
 
 def test_hopfield_recall_json_and_bad_noise(capsys, tmp_path):
