@@ -69,7 +69,7 @@ def add_common_arguments(
     (``out_default`` is only the help text: the command decides where output goes without ``--out``)."""
     if seed:
         parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<command>-<timestamp>)")
+    parser.add_argument("--out", type=Path, default=None, help=f"output folder (default: {out_default})")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object (the summary) on stdout")
     parser.add_argument(
         "--progress",
