@@ -209,6 +209,7 @@ def compare_policies(
     if isinstance(policies, str) or not policies:
         raise ValueError(f"policies must be a non-empty list of policies or names, got {policies!r}")
     means = check_means(means, kind)
+    reward_std = check_positive("reward_std", reward_std)
     built = []
     for policy in policies:
         try:

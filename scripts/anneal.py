@@ -41,10 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweeps", type=positive_int, default=1000, help="sweeps per read/replica (default: 1000)")
     parser.add_argument("--reads", type=positive_int, default=8, help="independent reads; pt: ladders (default: 8)")
     parser.add_argument("--method", choices=["sa", "pt"], default="sa", help="annealing or tempering (default: sa)")
-    parser.add_argument("--schedule", choices=["geometric", "linear"], default="geometric", help="sa beta schedule")
+    parser.add_argument("--schedule", choices=["geometric", "linear"], default=None,
+                        help="sa: beta schedule (default: geometric)")  # fmt: skip
     parser.add_argument("--beta-min", type=float, default=None, help="hot beta (default: from the couplings)")
     parser.add_argument("--beta-max", type=float, default=None, help="cold beta (default: from the couplings)")
-    parser.add_argument("--temperatures", type=positive_int, default=16, help="pt ladder size (default: 16)")
+    parser.add_argument("--temperatures", type=positive_int, default=None, help="pt: ladder size (default: 16)")
     parser.add_argument("--threads", type=positive_int, default=None, help="numba threads (default: all cores)")
 
 
@@ -155,6 +156,10 @@ def plot_traces(traces: dict, summary: dict, out_dir) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
+    if args.method == "pt" and args.schedule is not None:
+        raise ValueError("--schedule applies to --method sa only (tempering uses a fixed geometric ladder)")
+    if args.method == "sa" and args.temperatures is not None:
+        raise ValueError("--temperatures applies to --method pt only")
     if (args.beta_min is None) != (args.beta_max is None):
         raise ValueError("--beta-min and --beta-max must be given together")
     beta_range = None if args.beta_min is None else (args.beta_min, args.beta_max)
@@ -169,9 +174,9 @@ def run(args: argparse.Namespace) -> dict:
         args.reads,
         args.method,
         args.seed,
-        args.schedule,
+        args.schedule or "geometric",
         beta_range,
-        args.temperatures,
+        args.temperatures or 16,
         progress=progress_enabled(args),
     )
     out_dir = run_dir(args, "anneal")  # created once the arguments proved valid

@@ -163,7 +163,7 @@ def plot_regret(path: Path, results: dict[str, BanditResult], means, kind: str, 
         ax.plot(times, upper, "k--", linewidth=1.2, label=f"Auer et al. UCB1 bound (Thm 1), {upper[-1]:.3g} at T")
     ax.set_xscale("log")
     ax.set_ylim(0.0, 1.15 * max(top, float(lower[-1]), 1e-9))
-    ax.set_xlim(1, horizon)
+    ax.set_xlim(1, max(horizon, 2))  # a one-pull run still gets a non-degenerate axis
     ax.set_xlabel("pulls t (log scale)")
     ax.set_ylabel("mean cumulative pseudo-regret")
     ax.set_title(f"{len(means)}-armed {kind} bandit, {result.runs} runs (band: ±2 standard errors)")

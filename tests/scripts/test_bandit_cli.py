@@ -80,3 +80,13 @@ def test_demo_part_writes_its_plot(tmp_path):
     assert result["result"].startswith("regret at t=2000")
     assert set(result["policies"]) == {"ucb1", "kl-ucb", "thompson", "eps-greedy"}
     assert (tmp_path / "bandits" / "regret.png").is_file()
+
+
+def test_negative_reward_std_is_named_and_a_one_pull_run_plots_cleanly(tmp_path, capsys, recwarn):
+    from boltzgym.scripts import cli
+
+    argv = ["bandit", "--kind", "gaussian", "--policies", "thompson-gaussian", "--reward-std", "-1"]
+    assert cli.main([*argv, "--out", str(tmp_path / "bad")]) == 2
+    assert "reward_std must be > 0, got -1.0" in capsys.readouterr().err
+    assert cli.main(["bandit", "--horizon", "1", "--runs", "3", "--out", str(tmp_path / "one"), "--json"]) == 0
+    assert not [w for w in recwarn if "xlim" in str(w.message) or "singular" in str(w.message)]

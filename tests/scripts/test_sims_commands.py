@@ -68,6 +68,18 @@ def test_hopfield_capacity_json(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (["--method", "pt", "--schedule", "linear"], "--schedule applies to --method sa only"),
+        (["--method", "sa", "--temperatures", "8"], "--temperatures applies to --method pt only"),
+    ],
+)
+def test_anneal_rejects_options_of_the_other_method(capsys, tmp_path, argv, message):
+    assert cli.main(["anneal", "--n", "16", *argv, "--out", str(tmp_path / "run")]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
         (["capacity", "--mode", "sync"], "--mode does not apply to 'hopfield capacity'"),
         (["capacity", "--beta", "2"], "--beta does not apply to 'hopfield capacity'"),
         (["capacity", "--patterns", "3"], "--patterns does not apply to 'hopfield capacity'"),
