@@ -20,7 +20,9 @@ DESCRIPTION = "Run a small version of every boltzgym experiment and print one su
 EXAMPLES = ["boltzgym demo", "boltzgym demo --out runs/demo --seed 1 --json"]
 
 # (part name, "module:function"), in the order of the tour. Each capability adds its part.
-DEMO_PARTS: list[tuple[str, str]] = []
+DEMO_PARTS: list[tuple[str, str]] = [
+    ("dqn", "boltzgym.scripts.train_dqn:demo_part"),
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -31,7 +31,9 @@ EXAMPLES = [
 ]
 
 # agent name -> module that trains it (see the module docstring for the contract).
-TRAINERS: dict[str, str] = {}
+TRAINERS: dict[str, str] = {
+    "dqn": "boltzgym.scripts.train_dqn",
+}
 
 
 @dataclass
