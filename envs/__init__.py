@@ -37,6 +37,18 @@ def boltzgym_env_ids() -> list[str]:
 
 
 # --- tabular MDPs and grids (notes 6.1) -------------------------------------------------------------
+_register(
+    "GridWorld-v0",
+    "boltzgym.envs.gridworld:GridWorldEnv",
+    "grid from an ASCII map (start, goal, holes, walls, cliffs), slip and wind; named maps 5x5/cliff/windy/four-rooms",
+    max_episode_steps=200,
+)
+_register(
+    "TabularMDP-v0",
+    "boltzgym.envs.tabular_mdp:TabularMDPEnv",
+    "any finite MDP from arrays P[s,a,s'], R[s,a] and terminal states; seeded random MDPs by default",
+    max_episode_steps=100,
+)
 
 
 # --- image observations for DQN (notes 6.1, deep Q-learning) ----------------------------------------

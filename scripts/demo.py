@@ -21,6 +21,7 @@ EXAMPLES = ["boltzgym demo", "boltzgym demo --out runs/demo --seed 1 --json"]
 
 # (part name, "module:function"), in the order of the tour. Each capability adds its part.
 DEMO_PARTS: list[tuple[str, str]] = [
+    ("q-learning", "boltzgym.scripts.train_tabular:demo_part"),
     ("dqn", "boltzgym.scripts.train_dqn:demo_part"),
 ]
 

@@ -32,6 +32,10 @@ EXAMPLES = [
 
 # agent name -> module that trains it (see the module docstring for the contract).
 TRAINERS: dict[str, str] = {
+    "q-learning": "boltzgym.scripts.train_tabular",
+    "sarsa": "boltzgym.scripts.train_tabular",
+    "expected-sarsa": "boltzgym.scripts.train_tabular",
+    "double-q": "boltzgym.scripts.train_tabular",
     "dqn": "boltzgym.scripts.train_dqn",
 }
 

@@ -1,0 +1,245 @@
+"""Jitted kernels of the tabular TD agents (:mod:`boltzgym.agents.tabular`): the fast path.
+
+``run_steps`` is the whole training loop of QLearning / SARSA / ExpectedSARSA / DoubleQLearning over the dynamics
+arrays of :class:`~boltzgym.agents.dynamics.TabularDynamics`, replaying the env's own sampling (one uniform draw from
+the env's generator per step and per reset, ``argmax(cumsum(p) > u)``) so that it follows the same trajectory as
+the step-by-step loop through the Gymnasium API for the same seeds. The policy helpers (``select_action``,
+``policy_expectation``, ...) are shared: the step-by-step loop calls their pure-Python originals (``.py_func``).
+
+All random numbers come from ``numpy.random.Generator`` objects passed in (numba draws the same numbers as numpy
+and advances the caller's generator). Kernels do arithmetic only; the wrapper validates and preallocates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# Algorithm codes (settings[SETTING_ALGORITHM]).
+Q_LEARNING, SARSA, EXPECTED_SARSA, DOUBLE_Q = 0, 1, 2, 3
+# Exploration codes (settings[SETTING_EXPLORATION]).
+EPSILON_GREEDY, BOLTZMANN, UCB = 0, 1, 2
+
+# Layout of the float64 ``params`` array.
+(
+    PARAM_GAMMA,
+    PARAM_LEARNING_RATE,
+    PARAM_STEP_SIZE_EXPONENT,  # <= 0 means a constant step size
+    PARAM_EPSILON_START,
+    PARAM_EPSILON_END,
+    PARAM_TEMPERATURE_START,
+    PARAM_TEMPERATURE_END,
+    PARAM_EXPLORATION_STEPS,
+    PARAM_UCB_COEF,
+) = range(9)
+N_PARAMS = 9
+# Layout of the int64 ``settings`` array.
+SETTING_ALGORITHM, SETTING_EXPLORATION, SETTING_MAX_EPISODE_STEPS = range(3)  # max steps 0: no time limit
+# Layout of the int64 ``cursor`` array (carried from one call to the next).
+CURSOR_STATE, CURSOR_PENDING_ACTION, CURSOR_EPISODE_STEPS, CURSOR_TIMESTEPS = range(4)
+
+
+@njit(cache=True)
+def linear_schedule(start, end, t, steps):
+    """``start`` moving linearly to ``end`` over ``steps`` steps, then ``end`` (float64 scalars)."""
+    fraction = min(1.0, t / steps)
+    return start + fraction * (end - start)
+
+
+@njit(cache=True)
+def greedy_action(row):
+    """First index of the largest entry of a float64 ``(A,)`` row (``np.argmax``'s tie-breaking)."""
+    best = 0
+    for a in range(1, row.shape[0]):
+        if row[a] > row[best]:
+            best = a
+    return best
+
+
+@njit(cache=True)
+def ucb_action(row, counts_row, coef):
+    """UCB1 applied to one state (notes 6.2): ``argmax Q(s,a) + coef*sqrt(2 ln N(s) / n(s,a))``.
+
+    ``row`` float64 ``(A,)`` action values, ``counts_row`` int64 ``(A,)`` visit counts; an untried action is taken
+    first (the lowest such index).
+    """
+    total = 0
+    for a in range(row.shape[0]):
+        if counts_row[a] == 0:
+            return a
+        total += counts_row[a]
+    log_total = math.log(total)
+    best, best_score = 0, -np.inf
+    for a in range(row.shape[0]):
+        score = row[a] + coef * math.sqrt(2.0 * log_total / counts_row[a])  # notes 6.2: mu + alpha sqrt(2 ln t / m)
+        if score > best_score:
+            best, best_score = a, score
+    return best
+
+
+@njit(cache=True)
+def boltzmann_weights(row, temperature):
+    """Unnormalised softmax weights ``exp((Q - max Q) / temperature)`` (float64 ``(A,)``) and their sum."""
+    top = row[0]
+    for a in range(1, row.shape[0]):
+        top = max(top, row[a])
+    weights = np.empty(row.shape[0])
+    total = 0.0
+    for a in range(row.shape[0]):
+        weights[a] = math.exp((row[a] - top) / temperature)
+        total += weights[a]
+    return weights, total
+
+
+@njit(cache=True)
+def select_action(row, counts_row, exploration, t, params, rng):
+    """The behaviour policy's action at step ``t`` given the state's values ``row`` (float64 ``(A,)``).
+
+    Epsilon-greedy draws ``u = rng.random()`` and, when ``u < epsilon``, ``rng.integers(0, A)``; Boltzmann draws
+    one ``rng.random()``; UCB draws nothing.
+    """
+    n_actions = row.shape[0]
+    steps = params[PARAM_EXPLORATION_STEPS]
+    if exploration == EPSILON_GREEDY:
+        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], t, steps)
+        if rng.random() < epsilon:
+            return rng.integers(0, n_actions)
+        return greedy_action(row)
+    if exploration == BOLTZMANN:
+        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], t, steps)
+        weights, total = boltzmann_weights(row, temperature)
+        threshold = rng.random() * total
+        cumulative = 0.0
+        for a in range(n_actions):
+            cumulative += weights[a]
+            if cumulative > threshold:
+                return a
+        return n_actions - 1
+    return ucb_action(row, counts_row, params[PARAM_UCB_COEF])
+
+
+@njit(cache=True)
+def policy_expectation(row, counts_row, exploration, t, params):
+    """``sum_a pi(a|s) row[a]`` under the behaviour policy at step ``t`` (Expected SARSA's target)."""
+    n_actions = row.shape[0]
+    steps = params[PARAM_EXPLORATION_STEPS]
+    if exploration == EPSILON_GREEDY:
+        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], t, steps)
+        best = greedy_action(row)
+        expectation = 0.0
+        for a in range(n_actions):
+            probability = epsilon / n_actions
+            if a == best:
+                probability += 1.0 - epsilon
+            expectation += probability * row[a]
+        return expectation
+    if exploration == BOLTZMANN:
+        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], t, steps)
+        weights, total = boltzmann_weights(row, temperature)
+        expectation = 0.0
+        for a in range(n_actions):
+            expectation += weights[a] * row[a]
+        return expectation / total
+    return row[ucb_action(row, counts_row, params[PARAM_UCB_COEF])]
+
+
+@njit(cache=True)
+def step_size(count, params):
+    """``learning_rate``, or ``1 / count**omega`` when the exponent omega is > 0 (count: int64 visits)."""
+    omega = params[PARAM_STEP_SIZE_EXPONENT]
+    if omega > 0.0:
+        return 1.0 / count**omega
+    return params[PARAM_LEARNING_RATE]
+
+
+@njit(cache=True)
+def sample_index(cumulative, n, u):
+    """First ``k < n`` with ``cumulative[k] > u``, else 0: ``np.argmax(np.cumsum(p) > u)`` as toy-text envs do."""
+    for k in range(n):
+        if cumulative[k] > u:
+            return k
+    return 0
+
+
+@njit(cache=True)
+def behaviour_row(q1, q2, s, algorithm):
+    """The values the behaviour policy acts on: ``Q[s]``, or ``(Q1[s] + Q2[s]) * 0.5`` for Double Q."""
+    if algorithm == DOUBLE_Q:
+        return (q1[s] + q2[s]) * 0.5
+    return q1[s]
+
+
+@njit(cache=True)
+def run_steps(dynamics, tables, params, settings, cursor, episode_return, n_steps, agent_rng, env_rng, log):
+    """Train for ``n_steps`` environment steps in place; return the number of episodes that ended.
+
+    Args:
+        dynamics: ``(cumulative (S,A,K) float64, next_states (S,A,K) int64, rewards (S,A,K) float64,
+            terminated (S,A,K) bool, n_outcomes (S,A) int64, initial_cumulative (S,) float64)``.
+        tables: ``(q1 (S,A) float64, q2 (S,A) float64, counts (S,A) int64)``, updated in place (q2 only for
+            Double Q).
+        params: float64 ``(N_PARAMS,)``; settings: int64 ``(3,)``; see the layouts above.
+        cursor: int64 ``(4,)`` state, pending action (-1: none), steps in the episode, steps so far; updated.
+        episode_return: float64 ``(1,)`` return of the running episode; updated.
+        agent_rng, env_rng: ``numpy.random.Generator`` of the agent (exploration, Double Q's coin) and of the env.
+        log: ``(returns (n_steps,) float64, end_steps (n_steps,) int64)`` filled with the episodes that ended.
+    """
+    cumulative, next_states, rewards, terminated, n_outcomes, initial_cumulative = dynamics
+    q1, q2, counts = tables
+    returns_log, end_steps_log = log
+    algorithm = settings[SETTING_ALGORITHM]
+    exploration = settings[SETTING_EXPLORATION]
+    max_episode_steps = settings[SETTING_MAX_EPISODE_STEPS]
+    gamma = params[PARAM_GAMMA]
+    s, pending, episode_steps, t = cursor[0], cursor[1], cursor[2], cursor[3]
+    running = episode_return[0]
+    n_ended = 0
+    for _ in range(n_steps):
+        if pending >= 0:
+            a = pending
+        else:
+            a = select_action(behaviour_row(q1, q2, s, algorithm), counts[s], exploration, t, params, agent_rng)
+        k = sample_index(cumulative[s, a], n_outcomes[s, a], env_rng.random())
+        s2, r, done = next_states[s, a, k], rewards[s, a, k], terminated[s, a, k]
+        t += 1
+        episode_steps += 1
+        running += r
+        counts[s, a] += 1
+        alpha = step_size(counts[s, a], params)
+        next_action = -1
+        if algorithm == Q_LEARNING:
+            target = r if done else r + gamma * q1[s2].max()
+            q1[s, a] += alpha * (target - q1[s, a])
+        elif algorithm == SARSA:
+            target = r
+            if not done:
+                next_action = select_action(q1[s2], counts[s2], exploration, t, params, agent_rng)
+                target = r + gamma * q1[s2, next_action]
+            q1[s, a] += alpha * (target - q1[s, a])
+        elif algorithm == EXPECTED_SARSA:
+            target = r if done else r + gamma * policy_expectation(q1[s2], counts[s2], exploration, t, params)
+            q1[s, a] += alpha * (target - q1[s, a])
+        else:  # Double Q: a fair coin picks the table to update; the other one evaluates its greedy action
+            if agent_rng.random() < 0.5:
+                target = r if done else r + gamma * q2[s2, greedy_action(q1[s2])]
+                q1[s, a] += alpha * (target - q1[s, a])
+            else:
+                target = r if done else r + gamma * q1[s2, greedy_action(q2[s2])]
+                q2[s, a] += alpha * (target - q2[s, a])
+        truncated = max_episode_steps > 0 and episode_steps >= max_episode_steps
+        if done or truncated:
+            returns_log[n_ended] = running
+            end_steps_log[n_ended] = t
+            n_ended += 1
+            running = 0.0
+            episode_steps = 0
+            s = sample_index(initial_cumulative, initial_cumulative.shape[0], env_rng.random())
+            pending = -1
+        else:
+            s = s2
+            pending = next_action
+    cursor[0], cursor[1], cursor[2], cursor[3] = s, pending, episode_steps, t
+    episode_return[0] = running
+    return n_ended

@@ -1,0 +1,467 @@
+"""Tabular temporal-difference agents: Q-learning, SARSA, Expected SARSA and Double Q-learning (notes 6.1).
+
+Every agent keeps a table ``Q[s, a]`` and after each step moves ``Q(s, a)`` toward a target by a step size
+``alpha``: ``Q(s, a) <- (1 - alpha) Q(s, a) + alpha * target`` (notes 6.1, step 3). The targets:
+
+- Q-learning (Watkins & Dayan 1992): ``r + gamma * max_a' Q(s', a')``. The notes write ``r + gamma * Q(s, a)``,
+  which bootstraps from the state just left and does not converge to the optimal values; we use the next state's
+  best value, as the literature does.
+- SARSA (Rummery & Niranjan 1994): ``r + gamma * Q(s', a')`` with ``a'`` the action the policy then takes.
+- Expected SARSA (van Seijen et al. 2009): ``r + gamma * sum_a' pi(a'|s') Q(s', a')``.
+- Double Q-learning (van Hasselt 2010): two tables; a fair coin picks the one to update, whose greedy action at
+  ``s'`` is valued by the other: ``r + gamma * Q_B(s', argmax_a' Q_A(s', a'))``. ``q_table`` is their mean.
+
+Beyond a terminating transition the target is ``r`` alone; a time-limit truncation is not a termination (the
+target still bootstraps from ``s'``). Exploration: epsilon-greedy with a linearly decaying epsilon, Boltzmann
+(softmax) with a linearly decaying temperature, or a UCB count bonus ``c * sqrt(2 ln N(s) / n(s, a))`` (the notes'
+6.2 rule applied per state); ``initial_q`` > 0 gives optimistic initial values. Step sizes are constant
+(``learning_rate``) or ``1 / n(s, a)^omega`` (``step_size_exponent=omega``; omega in (0.5, 1] meets the
+Robbins-Monro conditions).
+
+The API is Stable-Baselines3's: ``QLearning(env, seed=0, **hyperparameters).learn(total_steps)``,
+``predict(obs, deterministic=True)``, ``save(path)`` / ``QLearning.load(path, env)``. When the env exposes
+toy-text dynamics (``unwrapped.P``: FrozenLake, CliffWalking, Taxi, GridWorld, TabularMDP) ``learn`` runs the jitted
+fast path of :mod:`boltzgym.agents._tabular_kernels`, which gives the same ``q_table`` for the same seed as the
+step-by-step loop below (``use_fast_path=False``). This module does not import torch.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from boltzgym.agents import _tabular_kernels as kernels
+from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.dynamics import check_discrete, extract_dynamics, replay_blocker
+from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, read_json
+from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
+
+EXPLORATIONS = {"epsilon-greedy": kernels.EPSILON_GREEDY, "boltzmann": kernels.BOLTZMANN, "ucb": kernels.UCB}
+CHECKPOINT_FORMAT = "boltzgym-tabular-v1"
+
+
+@dataclass
+class TabularConfig:
+    """Hyperparameters of the tabular agents (the keyword arguments of their constructors)."""
+
+    gamma: float = 0.99
+    """Discount factor in [0, 1]."""
+    learning_rate: float = 0.1
+    """Constant step size alpha in (0, 1], used when ``step_size_exponent`` is None."""
+    step_size_exponent: float | None = None
+    """omega in (0, 1]: step size ``1 / n(s, a)^omega`` instead of ``learning_rate``."""
+    exploration: str = "epsilon-greedy"
+    """``"epsilon-greedy"``, ``"boltzmann"`` or ``"ucb"``."""
+    epsilon_start: float = 1.0
+    """Epsilon at step 0 (epsilon-greedy)."""
+    epsilon_end: float = 0.05
+    """Epsilon after ``exploration_steps`` steps."""
+    temperature_start: float = 1.0
+    """Softmax temperature at step 0 (Boltzmann), > 0."""
+    temperature_end: float = 0.05
+    """Softmax temperature after ``exploration_steps`` steps, > 0."""
+    exploration_steps: int = 10_000
+    """Steps over which epsilon / temperature move linearly from start to end (counted over all ``learn`` calls)."""
+    ucb_coef: float = 1.0
+    """c of the UCB bonus ``c * sqrt(2 ln N(s) / n(s, a))``, >= 0."""
+    initial_q: float = 0.0
+    """Initial value of every ``Q[s, a]`` (> 0 rewards: optimistic initialisation)."""
+
+    def __post_init__(self) -> None:
+        self.gamma = check_probability("gamma", self.gamma)
+        self.learning_rate = check_in_range("learning_rate", self.learning_rate, 0.0, 1.0)
+        if self.learning_rate == 0.0:
+            raise ValueError("learning_rate must be in (0, 1], got 0.0")
+        if self.step_size_exponent is not None:
+            self.step_size_exponent = check_in_range("step_size_exponent", self.step_size_exponent, 0.0, 1.0)
+            if self.step_size_exponent == 0.0:
+                raise ValueError("step_size_exponent must be in (0, 1] or None, got 0.0")
+        if self.exploration not in EXPLORATIONS:
+            raise ValueError(f"exploration must be one of {sorted(EXPLORATIONS)}, got {self.exploration!r}")
+        self.epsilon_start = check_probability("epsilon_start", self.epsilon_start)
+        self.epsilon_end = check_probability("epsilon_end", self.epsilon_end)
+        self.temperature_start = check_positive("temperature_start", self.temperature_start)
+        self.temperature_end = check_positive("temperature_end", self.temperature_end)
+        self.exploration_steps = check_int("exploration_steps", self.exploration_steps, minimum=1)
+        self.ucb_coef = check_positive("ucb_coef", self.ucb_coef, allow_zero=True)
+        self.initial_q = check_in_range("initial_q", self.initial_q, -np.inf, np.inf)
+
+    @classmethod
+    def from_kwargs(cls, hyperparameters: dict) -> TabularConfig:
+        """Build from keyword arguments, rejecting unknown names with the list of known ones."""
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(hyperparameters) - set(known))
+        if unknown:
+            raise TypeError(f"unknown hyperparameter(s) {unknown}; expected names from {known}")
+        return cls(**hyperparameters)
+
+    def as_params(self) -> np.ndarray:
+        """The float64 ``params`` array of the kernels."""
+        params = np.zeros(kernels.N_PARAMS)
+        params[kernels.PARAM_GAMMA] = self.gamma
+        params[kernels.PARAM_LEARNING_RATE] = self.learning_rate
+        params[kernels.PARAM_STEP_SIZE_EXPONENT] = self.step_size_exponent or 0.0
+        params[kernels.PARAM_EPSILON_START] = self.epsilon_start
+        params[kernels.PARAM_EPSILON_END] = self.epsilon_end
+        params[kernels.PARAM_TEMPERATURE_START] = self.temperature_start
+        params[kernels.PARAM_TEMPERATURE_END] = self.temperature_end
+        params[kernels.PARAM_EXPLORATION_STEPS] = self.exploration_steps
+        params[kernels.PARAM_UCB_COEF] = self.ucb_coef
+        return params
+
+
+class TabularAgent:
+    """Shared machinery of the tabular TD agents; subclasses define ``_update`` (their TD target).
+
+    Args:
+        env: a Gymnasium env with ``Discrete`` observation and action spaces (None only through ``load``).
+        seed: seeds the agent's generator (exploration, Double Q's coin) and the env's first reset.
+        use_fast_path: None (default) runs the jitted loop when the env's dynamics can be replayed exactly, True
+            requires it (``ValueError`` naming the reason otherwise), False always steps through the Gymnasium API.
+        **hyperparameters: the fields of :class:`TabularConfig`.
+
+    Attributes:
+        num_timesteps: environment steps taken over all ``learn`` calls.
+        episode_returns, episode_end_steps: the return of every finished training episode and the step it ended at.
+        fast_chunk_steps: steps per jitted call; callbacks and the progress bar run between chunks.
+    """
+
+    algorithm: ClassVar[int] = kernels.Q_LEARNING
+    fast_chunk_steps: int = 10_000
+
+    def __init__(self, env: gym.Env, *, seed: int | None = None, use_fast_path: bool | None = None, **hyperparameters):
+        if env is None:
+            raise TypeError("env must be a gymnasium.Env with Discrete spaces, got None (use load() without an env)")
+        self.config = TabularConfig.from_kwargs(hyperparameters)
+        n_states, n_actions = check_discrete(env)
+        self._setup(n_states, n_actions, check_seed("seed", seed))
+        self.set_env(env, use_fast_path)
+
+    def _setup(self, n_states: int, n_actions: int, seed: int | None) -> None:
+        self.n_states, self.n_actions, self.seed = n_states, n_actions, seed
+        self.rng = np.random.default_rng(seed)
+        self._params = self.config.as_params()
+        self._exploration = EXPLORATIONS[self.config.exploration]
+        self._q1 = np.full((n_states, n_actions), self.config.initial_q)
+        self._q2 = np.full((n_states, n_actions), self.config.initial_q) if self.algorithm == kernels.DOUBLE_Q else None
+        self._counts = np.zeros((n_states, n_actions), dtype=np.int64)
+        self.num_timesteps = 0
+        self.episode_returns: list[float] = []
+        self.episode_end_steps: list[int] = []
+        self.env: gym.Env | None = None
+        self._dynamics = None
+
+    @property
+    def gamma(self) -> float:
+        return self.config.gamma
+
+    @property
+    def q_table(self) -> np.ndarray:
+        """The ``(n_states, n_actions)`` action values: the live table (Double Q: a new array, the mean of its two)."""
+        if self._q2 is not None:
+            return (self._q1 + self._q2) * 0.5
+        return self._q1
+
+    def set_env(self, env: gym.Env, use_fast_path: bool | None = None) -> None:
+        """Attach ``env`` (same space sizes as the table) and decide between the fast path and the step loop."""
+        n_states, n_actions = check_discrete(env)
+        if (n_states, n_actions) != (self.n_states, self.n_actions):
+            raise ValueError(
+                f"env has {n_states} states and {n_actions} actions, the agent's table "
+                f"{self.n_states} x {self.n_actions}"
+            )
+        blocker = replay_blocker(env)
+        if use_fast_path and blocker is not None:
+            raise ValueError(f"use_fast_path=True but the fast path cannot replay this env: {blocker}")
+        self.env = env
+        self._env_seeded = False
+        self._dynamics = None
+        if use_fast_path is not False and blocker is None:
+            dynamics = extract_dynamics(env)
+            self._dynamics = (
+                dynamics.cumulative_probabilities(),
+                dynamics.next_states,
+                dynamics.rewards,
+                dynamics.terminated,
+                dynamics.n_outcomes,
+                np.cumsum(dynamics.initial_distribution),
+            )
+            self._max_episode_steps = dynamics.max_episode_steps or 0
+
+    @property
+    def uses_fast_path(self) -> bool:
+        """Whether ``learn`` runs the jitted loop on the current env."""
+        return self._dynamics is not None
+
+    # --- acting ---------------------------------------------------------------------------------------
+
+    def _behaviour_row(self, s: int) -> np.ndarray:
+        return kernels.behaviour_row.py_func(self._q1, self._q2, s, self.algorithm)
+
+    def _select(self, s: int, t: int) -> int:
+        """The behaviour policy's action in state ``s`` at step ``t`` (draws from ``self.rng``)."""
+        row = self._behaviour_row(s)
+        return int(kernels.select_action.py_func(row, self._counts[s], self._exploration, t, self._params, self.rng))
+
+    def predict(self, observation, deterministic: bool = True) -> tuple[np.ndarray | int, None]:
+        """The greedy action (ties: lowest index) or, with ``deterministic=False``, a behaviour-policy action.
+
+        ``observation`` is a state index or an array of them; returns ``(action(s), None)`` as SB3 does.
+        """
+        states = np.asarray(observation)
+        if not np.issubdtype(states.dtype, np.integer) or states.min() < 0 or states.max() >= self.n_states:
+            raise ValueError(f"observation must be state indices in [0, {self.n_states}), got {observation!r}")
+        if deterministic:
+            actions = self.q_table[states].argmax(axis=-1)
+        else:
+            actions = np.vectorize(lambda s: self._select(int(s), self.num_timesteps))(states)
+        return (int(actions) if states.ndim == 0 else actions.astype(np.int64)), None
+
+    # --- learning -------------------------------------------------------------------------------------
+
+    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float) -> int:
+        """Apply one TD update; return the next action when the algorithm already chose it (SARSA), else -1."""
+        raise NotImplementedError
+
+    def learn(self, total_steps: int, callback=None, progress_bar: bool = False) -> TabularAgent:
+        """Train for ``total_steps`` environment steps; return self.
+
+        Each call starts a fresh episode: the first reset of an env uses ``seed + num_timesteps`` (the agent's seed,
+        moved on by the steps already taken when resuming), later calls continue the env's random stream.
+        ``callback`` (a :class:`~boltzgym.agents.callbacks.Callback`, a list of them or None) runs after every step
+        of the step loop, or after every chunk of ``fast_chunk_steps`` on the fast path; ``False`` stops training.
+        """
+        total_steps = check_int("total_steps", total_steps, minimum=1)
+        if self.env is None:
+            raise ValueError("the agent has no env: pass one to load(path, env) or call set_env(env) before learn()")
+        callback = as_callback(callback)
+        callback.init_callback(self)
+        callback.on_training_start()
+        reset_seed = None if (self._env_seeded or self.seed is None) else self.seed + self.num_timesteps
+        state, _ = self.env.reset(seed=reset_seed)
+        self._env_seeded = True
+        from tqdm.auto import tqdm
+
+        with tqdm(total=total_steps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
+            if self.uses_fast_path:
+                self._learn_fast(int(state), total_steps, callback, bar)
+            else:
+                self._learn_steps(int(state), total_steps, callback, bar)
+        callback.on_training_end()
+        return self
+
+    def _learn_steps(self, state: int, total_steps: int, callback, bar) -> None:
+        """The textbook loop through the Gymnasium API, one step at a time."""
+        pending, episode_return = -1, 0.0
+        for step in range(total_steps):
+            action = pending if pending >= 0 else self._select(state, self.num_timesteps)
+            next_state, reward, terminated, truncated, _ = self.env.step(action)
+            next_state, reward = int(next_state), float(reward)
+            self.num_timesteps += 1
+            episode_return += reward
+            self._counts[state, action] += 1
+            alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
+            pending = self._update(state, action, reward, next_state, bool(terminated), alpha)
+            if terminated or truncated:
+                self.episode_returns.append(episode_return)
+                self.episode_end_steps.append(self.num_timesteps)
+                episode_return, pending = 0.0, -1
+                state, _ = self.env.reset()
+                state = int(state)
+            else:
+                state = next_state
+            if (step + 1) % 1000 == 0:
+                bar.update(1000)
+            if not callback.on_step():
+                break
+
+    def _learn_fast(self, state: int, total_steps: int, callback, bar) -> None:
+        """The same loop, jitted over the env's dynamics arrays, in chunks with callbacks in between."""
+        settings = np.array([self.algorithm, self._exploration, self._max_episode_steps], dtype=np.int64)
+        cursor = np.array([state, -1, 0, self.num_timesteps], dtype=np.int64)
+        episode_return = np.zeros(1)
+        q2 = self._q2 if self._q2 is not None else self._q1[:0]
+        env_rng = self.env.unwrapped.np_random
+        done = 0
+        while done < total_steps:
+            n_steps = min(self.fast_chunk_steps, total_steps - done)
+            log = (np.empty(n_steps), np.empty(n_steps, dtype=np.int64))
+            n_ended = kernels.run_steps(
+                self._dynamics,
+                (self._q1, q2, self._counts),
+                self._params,
+                settings,
+                cursor,
+                episode_return,
+                n_steps,
+                self.rng,
+                env_rng,
+                log,
+            )
+            self.episode_returns.extend(log[0][:n_ended].tolist())
+            self.episode_end_steps.extend(log[1][:n_ended].tolist())
+            self.num_timesteps = int(cursor[kernels.CURSOR_TIMESTEPS])
+            done += n_steps
+            bar.update(n_steps)
+            if not callback.on_step():
+                break
+
+    # --- checkpoints ----------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write ``path/arrays.npz`` (tables, counts, learning curve) then ``path/config.json``, each atomically.
+
+        The JSON holds the class, hyperparameters, sizes, step count, seed and the generator state: nothing is
+        pickled, so loading executes no code.
+        """
+        path = Path(path)
+        arrays = {
+            "q1": self._q1,
+            "counts": self._counts,
+            "episode_returns": np.asarray(self.episode_returns, dtype=np.float64),
+            "episode_end_steps": np.asarray(self.episode_end_steps, dtype=np.int64),
+        }
+        if self._q2 is not None:
+            arrays["q2"] = self._q2
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        atomic_write_bytes(path / "arrays.npz", buffer.getvalue())
+        config = {
+            "format": CHECKPOINT_FORMAT,
+            "agent": type(self).__name__,
+            "hyperparameters": asdict(self.config),
+            "n_states": self.n_states,
+            "n_actions": self.n_actions,
+            "num_timesteps": self.num_timesteps,
+            "seed": self.seed,
+            "rng_state": self.rng.bit_generator.state,
+        }
+        atomic_write_json(path / "config.json", config)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, env: gym.Env | None = None, use_fast_path: bool | None = None):
+        """Load an agent written by ``save``; ``env`` (optional) is attached for further ``learn`` calls.
+
+        Called on a subclass it checks the checkpoint holds that class; on ``TabularAgent`` it returns whichever
+        tabular agent was saved.
+        """
+        path = Path(path)
+        config = read_json(path / "config.json", what="checkpoint config")
+        if config.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"path {str(path)!r} is not a tabular-agent checkpoint (format {config.get('format')!r})")
+        agent_class = AGENT_CLASSES.get(config["agent"])
+        if agent_class is None or (cls is not TabularAgent and agent_class is not cls):
+            raise ValueError(f"checkpoint {str(path)!r} holds a {config['agent']}, not a {cls.__name__}")
+        agent = agent_class.__new__(agent_class)
+        agent.config = TabularConfig.from_kwargs(config["hyperparameters"])
+        agent._setup(config["n_states"], config["n_actions"], config["seed"])
+        with np.load(path / "arrays.npz", allow_pickle=False) as arrays:
+            agent._q1[...] = arrays["q1"]
+            agent._counts[...] = arrays["counts"]
+            if agent._q2 is not None:
+                agent._q2[...] = arrays["q2"]
+            agent.episode_returns = arrays["episode_returns"].tolist()
+            agent.episode_end_steps = arrays["episode_end_steps"].tolist()
+        agent.num_timesteps = int(config["num_timesteps"])
+        agent.rng.bit_generator.state = config["rng_state"]
+        if env is not None:
+            agent.set_env(env, use_fast_path)
+        return agent
+
+
+class QLearning(TabularAgent):
+    """Q-learning (Watkins & Dayan 1992): off-policy TD control toward ``r + gamma * max_a' Q(s', a')``.
+
+    Deviation from the notes (6.1, step 3): they write the target as ``R + gamma * Q(s, a)``; the correct target
+    bootstraps from the next state's best action value, which is what converges to ``Q*``. See
+    :class:`TabularAgent` for the arguments and :class:`TabularConfig` for the hyperparameters.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> agent = QLearning(gym.make("FrozenLake-v1"), seed=0, exploration_steps=20_000).learn(50_000)
+        >>> agent.q_table.shape
+        (16, 4)
+    """
+
+    algorithm = kernels.Q_LEARNING
+
+    def _update(self, s, a, r, s2, terminated, alpha):
+        target = r if terminated else r + self.gamma * self._q1[s2].max()  # notes 6.1, corrected: max over s'
+        self._q1[s, a] += alpha * (target - self._q1[s, a])
+        return -1
+
+
+class SARSA(TabularAgent):
+    """SARSA (Rummery & Niranjan 1994): on-policy TD control toward ``r + gamma * Q(s', a')``.
+
+    ``a'`` is drawn from the behaviour policy before the update and is the next action taken, so SARSA learns
+    the value of the exploring policy (the safe path on the cliff, Sutton & Barto 2018 example 6.6).
+    """
+
+    algorithm = kernels.SARSA
+
+    def _update(self, s, a, r, s2, terminated, alpha):
+        next_action, target = -1, r
+        if not terminated:
+            next_action = int(
+                kernels.select_action.py_func(
+                    self._q1[s2], self._counts[s2], self._exploration, self.num_timesteps, self._params, self.rng
+                )
+            )
+            target = r + self.gamma * self._q1[s2, next_action]
+        self._q1[s, a] += alpha * (target - self._q1[s, a])
+        return next_action
+
+
+class ExpectedSARSA(TabularAgent):
+    """Expected SARSA (van Seijen et al. 2009): the target averages ``Q(s', .)`` under the behaviour policy.
+
+    ``r + gamma * sum_a' pi(a'|s') Q(s', a')``, with ``pi`` the epsilon-greedy, Boltzmann or UCB policy at the
+    current step: SARSA's expectation without its sampling noise.
+    """
+
+    algorithm = kernels.EXPECTED_SARSA
+
+    def _update(self, s, a, r, s2, terminated, alpha):
+        if terminated:
+            target = r
+        else:
+            expectation = kernels.policy_expectation.py_func(
+                self._q1[s2], self._counts[s2], self._exploration, self.num_timesteps, self._params
+            )
+            target = r + self.gamma * expectation
+        self._q1[s, a] += alpha * (target - self._q1[s, a])
+        return -1
+
+
+class DoubleQLearning(TabularAgent):
+    """Double Q-learning (van Hasselt 2010): two tables remove Q-learning's maximisation bias.
+
+    A fair coin (one draw from the agent's generator per step) picks table A or B to update; the updated table
+    chooses ``a* = argmax_a' Q_A(s', a')`` and the other values it: ``r + gamma * Q_B(s', a*)``. The behaviour
+    policy and ``q_table`` use the mean ``(Q_A + Q_B) / 2``. Sutton & Barto (2018), example 6.7.
+    """
+
+    algorithm = kernels.DOUBLE_Q
+
+    def _update(self, s, a, r, s2, terminated, alpha):
+        if self.rng.random() < 0.5:
+            update, evaluate = self._q1, self._q2
+        else:
+            update, evaluate = self._q2, self._q1
+        target = r if terminated else r + self.gamma * evaluate[s2, kernels.greedy_action.py_func(update[s2])]
+        update[s, a] += alpha * (target - update[s, a])
+        return -1
+
+
+AGENT_CLASSES: dict[str, type[TabularAgent]] = {
+    cls.__name__: cls for cls in (QLearning, SARSA, ExpectedSARSA, DoubleQLearning)
+}
