@@ -17,6 +17,7 @@ def _frozen_lake_pixels(**kwargs) -> gym.Env:
     return gym.make("boltzgym/PixelGridWorld-v0", base_id="FrozenLake-v1", is_slippery=False, **kwargs)
 
 
+@pytest.mark.filterwarnings("ignore:.*different from the unwrapped version")  # checking the wrapper is the point
 def test_passes_the_gymnasium_env_checker():
     check_env(_frozen_lake_pixels(), skip_render_check=True)
     check_env(gym.make("boltzgym/PixelGridWorld-v0"), skip_render_check=True)

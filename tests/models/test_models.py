@@ -45,8 +45,14 @@ def test_mlp_rejects_bad_arguments_by_name():
 def test_convnet_shapes_and_stride_arithmetic():
     net = ConvNet((3, 5, 5), out_features=10)
     assert net(torch.zeros(2, 3, 5, 5)).shape == (2, 10)
-    strided = ConvNet((1, 84, 84), channels=(32, 64, 64), kernel_sizes=(8, 4, 3), strides=(4, 2, 1),
-                      paddings=(0, 0, 0), out_features=16)
+    strided = ConvNet(
+        (1, 84, 84),
+        channels=(32, 64, 64),
+        kernel_sizes=(8, 4, 3),
+        strides=(4, 2, 1),
+        paddings=(0, 0, 0),
+        out_features=16,
+    )
     flat = strided.linear[0].in_features
     assert flat == 64 * 7 * 7  # the Nature DQN encoder: 84 -> 20 -> 9 -> 7
     with pytest.raises(ValueError, match="input_shape"):
