@@ -230,14 +230,42 @@ def td_targets(
 
 def update_target(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
     """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied."""
+    _update_tensors(list(zip(target_net.parameters(), q_net.parameters())), tau)
+    _update_tensors(list(zip(target_net.buffers(), q_net.buffers())), 1.0)
+
+
+def _update_tensors(pairs: list[tuple[torch.Tensor, torch.Tensor]], tau: float) -> None:
     with torch.no_grad():
-        for target, online in zip(target_net.parameters(), q_net.parameters()):
+        for target, online in pairs:
             if tau == 1.0:
                 target.copy_(online)
             else:
                 target.lerp_(online, tau)
-        for target, online in zip(target_net.buffers(), q_net.buffers()):
-            target.copy_(online)
+
+
+def _numpy_mlp(q_net: QNetwork) -> list[tuple[np.ndarray, np.ndarray, Any]] | None:
+    """``(weight, bias, activation)`` NumPy views of a plain MLP Q-network on CPU (vector observations, no
+    batch norm, dropout or dueling), else ``None``.
+
+    The views share memory with the torch parameters, which the optimizer updates in place, so they always
+    hold the current weights. Acting through them skips torch's per-call overhead (~30 us per step on CPU).
+    """
+    activations = {nn.ReLU: lambda x: np.maximum(x, 0.0, out=x), nn.Tanh: lambda x: np.tanh(x, out=x)}
+    if q_net.kind != "vector" or not isinstance(q_net.head, nn.Linear):
+        return None
+    modules = [*q_net.torso.layers, q_net.head]
+    if any(p.device.type != "cpu" or p.dtype != torch.float32 for p in q_net.parameters()):
+        return None
+    layers: list[tuple[np.ndarray, np.ndarray, Any]] = []
+    for module in modules:
+        if isinstance(module, nn.Linear):
+            layers.append((module.weight.detach().numpy().T, module.bias.detach().numpy(), None))
+        elif type(module) in activations and layers and layers[-1][2] is None:
+            weight, bias, _ = layers[-1]
+            layers[-1] = (weight, bias, activations[type(module)])
+        else:
+            return None
+    return layers
 
 
 # --- metrics --------------------------------------------------------------------------------------------
@@ -309,8 +337,8 @@ class DQN:
     Args:
         env: a Gymnasium env, a ``gymnasium.vector`` env (sync or async; either autoreset mode
             ``NEXT_STEP`` or ``SAME_STEP``), an env id (made with ``gym.make``), or ``None`` (predict only).
-        config: a :class:`DQNConfig`; keyword arguments override its fields (``DQN(env, lr=...)`` style:
-            ``DQN(env, learning_rate=3e-4, n_step=3)``).
+        config: a :class:`DQNConfig`; keyword arguments override its fields, e.g.
+            ``DQN(env, learning_rate=3e-4, n_step=3)`` (unknown names raise ``ValueError``).
         seed: seeds the network initialisation (torch, in a forked RNG so torch's global state is untouched),
             exploration, replay sampling and the environment resets. ``None``: fresh entropy.
         log_dir: folder for ``metrics.csv`` (and TensorBoard event files when tensorboard is installed).
@@ -366,6 +394,8 @@ class DQN:
 
     def _attach_env(self, env) -> _EnvSpec:
         if isinstance(env, str):
+            if env.startswith("boltzgym/"):
+                import boltzgym.envs  # noqa: F401  (registers the boltzgym/ ids)
             self.env_id = env
             env = gym.make(env)
         elif getattr(env, "spec", None) is not None:
@@ -412,6 +442,10 @@ class DQN:
             self._torch_rng_state = torch.get_rng_state()
         self.target_net.load_state_dict(self.q_net.state_dict())
         self.target_net.requires_grad_(False)
+        self._parameters = list(self.q_net.parameters())
+        self._target_parameters = list(zip(self.target_net.parameters(), self._parameters))
+        self._target_buffers = list(zip(self.target_net.buffers(), self.q_net.buffers()))
+        self._fast_policy = _numpy_mlp(self.q_net)
         self.optimizer = _adam(self.q_net.parameters(), self.config.learning_rate)
         self._has_modes = any(isinstance(m, (nn.BatchNorm1d, nn.Dropout)) for m in self.q_net.modules())
         self.q_net.train(not self._has_modes)  # acting mode by default; switched per update when needed
@@ -483,8 +517,16 @@ class DQN:
         explore = self._rng.random(self.n_envs) < epsilon
         if explore.all():
             return self._rng.integers(0, self._spec.n_actions, size=self.n_envs)
-        with torch.inference_mode():
-            actions = self.q_net(torch.as_tensor(obs, device=self.device)).argmax(dim=1).cpu().numpy()
+        if self._fast_policy is not None:
+            x = obs.reshape(self.n_envs, -1).astype(np.float32)
+            for weight, bias, activation in self._fast_policy:
+                x = x @ weight + bias
+                if activation is not None:
+                    activation(x)
+            actions = x.argmax(axis=1)
+        else:
+            with torch.inference_mode():
+                actions = self.q_net(torch.as_tensor(obs, device=self.device)).argmax(dim=1).cpu().numpy()
         if explore.any():
             actions[explore] = self._rng.integers(0, self._spec.n_actions, size=int(explore.sum()))
         return actions
@@ -531,7 +573,8 @@ class DQN:
                 ):
                     self._train_phase()
                 if self.num_timesteps // config.target_update_interval > previous // config.target_update_interval:
-                    update_target(self.target_net, self.q_net, config.tau)
+                    _update_tensors(self._target_parameters, config.tau)
+                    _update_tensors(self._target_buffers, 1.0)
                 bar.update(self.n_envs)
                 if not callback.on_step():
                     break
@@ -653,7 +696,7 @@ class DQN:
         loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self.q_net.parameters(), self.config.max_grad_norm)
+        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)
         self.optimizer.step()
         return loss.detach(), q.detach().mean()
 

@@ -92,6 +92,7 @@ class ReplayBuffer:
         self.full = False
         self.rng = np.random.default_rng(check_seed("seed", seed))
         self._powers = self.gamma ** np.arange(self.n_step + 1, dtype=np.float64)
+        self._offsets = np.arange(self.n_step)
 
     @property
     def rows(self) -> int:
@@ -147,19 +148,17 @@ class ReplayBuffer:
             discounts = np.where(self.terminated[rows, envs], 0.0, self.gamma).astype(np.float32)
             last = rows
         else:
-            # Steps available after each sampled row, newest stored row = position - 1.
+            # window[i, k] = row of step t_i + k; it counts while k <= steps stored after t_i (newest row is
+            # position - 1) and no episode ended at an earlier step of the window.
+            window = (rows[:, None] + self._offsets) % self.capacity
+            env_column = envs[:, None]
             newer = (self.position - 1 - rows) % self.capacity
-            returns = np.zeros(rows.shape, dtype=np.float64)
-            last = rows.copy()
-            length = np.zeros(rows.shape, dtype=np.int64)  # rewards summed so far (m + 1 at the end)
-            open_ = np.ones(rows.shape, dtype=bool)  # window still collecting rewards
-            for k in range(self.n_step):
-                active = open_ & (k <= newer)
-                row_k = (rows + k) % self.capacity
-                returns += np.where(active, self._powers[k] * self.rewards[row_k, envs], 0.0)
-                last = np.where(active, row_k, last)
-                length += active
-                open_ = active & ~self.episode_ends[row_k, envs]
+            ended = self.episode_ends[window, env_column]
+            ended_before = np.cumsum(ended, axis=1) - ended
+            counts = (self._offsets <= newer[:, None]) & (ended_before == 0)
+            returns = (counts * self.rewards[window, env_column]) @ self._powers[: self.n_step].astype(np.float32)
+            length = counts.sum(axis=1)  # m + 1 rewards summed
+            last = window[np.arange(len(rows)), length - 1]
             discounts = (self._powers[length] * ~self.terminated[last, envs]).astype(np.float32)
             returns = returns.astype(np.float32)
         return ReplayBatch(

@@ -277,3 +277,14 @@ def test_agent_package_does_not_import_torch_until_dqn_is_used():
 
     code = "import sys, boltzgym.agents, boltzgym.agents.replay\nassert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_numpy_acting_path_matches_the_torch_network_and_follows_updates():
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    assert agent._fast_policy is not None  # a plain MLP on vector observations
+    observations = np.random.default_rng(1).normal(size=(64, 4)).astype(np.float32)
+    for _ in range(2):  # before and after training: the views follow the in-place optimizer updates
+        fast = np.array([agent._act(obs[None], epsilon=0.0)[0] for obs in observations])
+        np.testing.assert_array_equal(fast, agent.q_values(observations).argmax(axis=1))
+        agent.learn(300)
+    assert DQN("CartPole-v1", dueling=True, **TINY)._fast_policy is None  # other networks act through torch
