@@ -21,32 +21,47 @@ AGENTS = ("dqn",)
 
 # Tuned per env; --set KEY=VALUE overrides. Envs not listed use DQNConfig's defaults (tuned for CartPole).
 TUNED_DEFAULTS: dict[str, dict] = {
-    "CartPole-v1": {},
+    "CartPole-v1": {},  # DQNConfig's defaults are CartPole's
+    # After rl-baselines3-zoo's Acrobot-v1 settings, with a smaller network and fewer gradient steps.
     "Acrobot-v1": {
         "net_arch": (128, 128),
-        "learning_rate": 1e-3,
-        "n_step": 3,
-        "exploration_fraction": 0.2,
-        "exploration_final_eps": 0.05,
-        "target_update_interval": 500,
+        "learning_rate": 6.3e-4,
+        "learning_rate_final": None,
+        "batch_size": 128,
+        "train_freq": 4,
+        "gradient_steps": 2,
+        "target_update_interval": 250,
+        "exploration_fraction": 0.12,
+        "exploration_final_eps": 0.1,
     },
+    # Sparse reward at the goal: one-step targets, a shorter horizon and a long exploration phase.
     "FrozenLake-v1": {
         "net_arch": (64,),
         "learning_rate": 1e-3,
+        "learning_rate_final": None,
+        "batch_size": 64,
         "learning_starts": 500,
+        "train_freq": 4,
+        "gradient_steps": 1,
+        "target_update_interval": 250,
         "n_step": 1,
+        "gamma": 0.95,
         "exploration_fraction": 0.3,
         "exploration_final_eps": 0.05,
-        "target_update_interval": 250,
     },
     "boltzgym/PixelGridWorld-v0": {
         "net_arch": (64,),
-        "learning_rate": 5e-4,
+        "learning_rate": 1e-3,
+        "learning_rate_final": None,
+        "batch_size": 64,
         "learning_starts": 500,
-        "n_step": 1,
+        "train_freq": 4,
+        "gradient_steps": 1,
+        "target_update_interval": 100,
+        "n_step": 3,
+        "gamma": 0.95,
         "exploration_fraction": 0.3,
         "exploration_final_eps": 0.05,
-        "target_update_interval": 250,
     },
 }
 

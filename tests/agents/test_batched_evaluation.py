@@ -13,7 +13,9 @@ from boltzgym.agents.evaluation import run_episodes
 
 @pytest.mark.parametrize(("env_id", "kwargs"), [("CartPole-v1", {}), ("FrozenLake-v1", {"is_slippery": True})])
 def test_batched_returns_equal_sequential_returns(env_id, kwargs):
-    agent = DQN(env_id, seed=0, learning_starts=50, batch_size=16, net_arch=(16,)).learn(300)
+    agent = DQN(
+        env_id, seed=0, learning_starts=50, batch_size=16, net_arch=(16,), train_freq=4, gradient_steps=1
+    ).learn(300)
     sequential = run_episodes(agent, gym.make(env_id, **kwargs), 6, seed=100)
     batched = run_episodes_batched(agent, lambda: gym.make(env_id, **kwargs), 6, seed=100)
     np.testing.assert_array_equal(batched, sequential)

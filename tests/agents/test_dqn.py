@@ -17,7 +17,15 @@ from boltzgym.agents.dqn import DQN, DQNConfig, linear_schedule, td_targets, upd
 from boltzgym.agents.replay import ReplayBuffer
 
 # Tiny settings so that every run takes a fraction of a second.
-TINY = {"learning_starts": 50, "batch_size": 16, "buffer_size": 500, "net_arch": (16,), "target_update_interval": 40}
+TINY = {
+    "learning_starts": 50,
+    "batch_size": 16,
+    "buffer_size": 500,
+    "net_arch": (16,),
+    "target_update_interval": 40,
+    "train_freq": 4,
+    "gradient_steps": 1,
+}
 
 
 class _Table(nn.Module):
@@ -52,14 +60,19 @@ def test_linear_schedule_values():
     assert linear_schedule(1.0, 0.05, 0, 0) == 0.05
 
 
-def test_exploration_rate_decays_over_the_first_learn_call():
+def test_exploration_rate_and_learning_rate_follow_the_schedule_horizon():
     agent = DQN("CartPole-v1", seed=0, exploration_fraction=0.5, exploration_final_eps=0.1, **TINY)
     agent.learn(200)
-    assert agent.exploration_horizon == 200
+    assert agent.schedule_horizon == 200
     assert agent.exploration_rate(0) == 1.0
     assert agent.exploration_rate(50) == pytest.approx(1.0 - 0.9 * 0.5)
     assert agent.exploration_rate(100) == pytest.approx(0.1)
     assert agent.exploration_rate() == pytest.approx(0.1)  # now: after the decay
+    assert agent.optimizer.param_groups[0]["lr"] == 0.0  # annealed to learning_rate_final at the last phase
+    before = _weights(agent)
+    agent.learn(200)  # a later call stretches the schedules to its own end (step 400) and trains again
+    assert agent.schedule_horizon == 400 and agent.exploration_rate(100) == pytest.approx(1.0 - 0.9 * 0.5)
+    assert any(not torch.equal(before[k], v) for k, v in _weights(agent).items())
 
 
 def test_double_dqn_targets_use_online_argmax_and_target_values():

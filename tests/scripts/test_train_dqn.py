@@ -9,7 +9,7 @@ from boltzgym.scripts import cli
 from boltzgym.scripts.train import TrainRequest
 from boltzgym.scripts.train_dqn import train
 
-TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]"]
+TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]", "--set", "train_freq=4"]
 SUMMARY_KEYS = {
     "agent",
     "env",
