@@ -49,7 +49,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from boltzgym.agents.callbacks import as_callback
-from boltzgym.agents.replay import ReplayBatch, ReplayBuffer
+from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.models.conv import ConvNet
 from boltzgym.models.heads import DuelingHead
 from boltzgym.models.mlp import MLP
@@ -58,6 +58,7 @@ from boltzgym.utils.validation import check_in_range, check_int, check_positive,
 
 CHECKPOINT_FORMAT = "boltzgym-dqn"
 CHECKPOINT_VERSION = 1
+_ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
 
 
 # --- configuration --------------------------------------------------------------------------------------
@@ -212,26 +213,24 @@ def linear_schedule(start: float, end: float, duration: float, step: float) -> f
 
 
 def td_targets(
-    q_net: nn.Module,
-    target_net: nn.Module,
     returns: torch.Tensor,
-    next_obs: torch.Tensor,
     discounts: torch.Tensor,
-    double_q: bool = True,
+    next_q_target: torch.Tensor,
+    next_q_online: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Bootstrapped targets ``returns + discounts * Q_target(s', a*)`` (notes 6.1, corrected).
 
-    Double DQN (van Hasselt et al. 2016) picks ``a* = argmax_a Q_online(s', a)`` and evaluates it with the
-    target network; plain DQN uses ``max_a Q_target(s', a)``. ``discounts`` already hold ``gamma^n`` times
-    zero at terminal states (see ``ReplayBuffer``).
+    With ``next_q_online`` (the online network's Q-values at ``s'``), Double DQN (van Hasselt et al. 2016):
+    ``a* = argmax_a Q_online(s', a)`` evaluated by the target network; without it, plain DQN:
+    ``max_a Q_target(s', a)``. ``discounts`` already hold ``gamma^n`` times zero at terminal states (see
+    ``ReplayBuffer``). Inputs are ``(batch,)`` and ``(batch, n_actions)`` tensors; no gradient flows.
     """
     with torch.no_grad():
-        next_q = target_net(next_obs)
-        if double_q:
-            best = q_net(next_obs).argmax(dim=1, keepdim=True)
-            next_value = next_q.gather(1, best).squeeze(1)
+        if next_q_online is not None:
+            best = next_q_online.argmax(dim=1, keepdim=True)
+            next_value = next_q_target.gather(1, best).squeeze(1)
         else:
-            next_value = next_q.max(dim=1).values
+            next_value = next_q_target.max(dim=1).values
         return returns + discounts * next_value
 
 
@@ -449,6 +448,7 @@ class DQN:
             self._torch_rng_state = torch.get_rng_state()
         self.target_net.load_state_dict(self.q_net.state_dict())
         self.target_net.requires_grad_(False)
+        self.target_net.eval()  # never trained: batch norm uses the copied running statistics
         self._parameters = list(self.q_net.parameters())
         self._target_parameters = list(zip(self.target_net.parameters(), self._parameters))
         self._target_buffers = list(zip(self.target_net.buffers(), self.q_net.buffers()))
@@ -670,40 +670,56 @@ class DQN:
         )
 
     def _train_phase(self) -> None:
-        """``gradient_steps`` steps of Huber-loss regression of Q(s, a) onto the (Double) DQN targets."""
+        """``gradient_steps`` steps of Huber-loss regression of Q(s, a) onto the (Double) DQN targets.
+
+        The target network does not change during a phase (it is updated between env steps), so the
+        phase's mini-batches are sampled together and ``Q_target(s', .)`` is computed in one forward pass
+        per chunk of batches; the online network still moves after every batch.
+        """
         config = self.config
         if config.learning_rate_final is not None:
             for group in self.optimizer.param_groups:
                 group["lr"] = self._learning_rate()
         if self._has_modes:
             self.q_net.train()
-        for _ in range(config.gradient_steps):
-            loss, q_mean = self._gradient_step(self.replay_buffer.sample(config.batch_size))
-            self.n_updates += 1
-            if self.n_updates % config.log_interval == 0:
-                self.logger.record(
-                    self.num_timesteps, {"losses/td_loss": loss.item(), "losses/q_values": q_mean.item()}
+        batch_size = config.batch_size
+        per_chunk = max(1, _ROWS_PER_CHUNK // batch_size)
+        remaining = config.gradient_steps
+        while remaining > 0:
+            n_batches = min(per_chunk, remaining)
+            remaining -= n_batches
+            batch = self.replay_buffer.sample(n_batches * batch_size)
+            obs, actions, returns, next_obs, discounts = (
+                torch.as_tensor(array, device=self.device)
+                for array in (batch.obs, batch.actions, batch.returns, batch.next_obs, batch.discounts)
+            )
+            with torch.no_grad():
+                next_q_target = self.target_net(next_obs)
+            for start in range(0, n_batches * batch_size, batch_size):
+                rows = slice(start, start + batch_size)
+                loss, q_mean = self._gradient_step(
+                    obs[rows], actions[rows], returns[rows], next_obs[rows], discounts[rows], next_q_target[rows]
                 )
+                self.n_updates += 1
+                if self.n_updates % config.log_interval == 0:
+                    self.logger.record(
+                        self.num_timesteps, {"losses/td_loss": loss.item(), "losses/q_values": q_mean.item()}
+                    )
         if self._has_modes:
             self.q_net.eval()
 
-    def _gradient_step(self, batch: ReplayBatch) -> tuple[torch.Tensor, torch.Tensor]:
-        device = self.device
-        obs = torch.as_tensor(batch.obs, device=device)
-        actions = torch.as_tensor(batch.actions, device=device)
-        targets = td_targets(
-            self.q_net,
-            self.target_net,
-            torch.as_tensor(batch.returns, device=device),
-            torch.as_tensor(batch.next_obs, device=device),
-            torch.as_tensor(batch.discounts, device=device),
-            double_q=self.config.double_q,
-        )
+    def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target):
+        """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
+        next_q_online = None
+        if self.config.double_q:
+            with torch.no_grad():
+                next_q_online = self.q_net(next_obs)
+        targets = td_targets(returns, discounts, next_q_target, next_q_online)
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)
+        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)  # notes 2.3: gradient clipping
         self.optimizer.step()
         return loss.detach(), q.detach().mean()
 

@@ -28,17 +28,6 @@ TINY = {
 }
 
 
-class _Table(nn.Module):
-    """A fixed Q-table indexed by observation: Q(s, .) = table[s]."""
-
-    def __init__(self, table) -> None:
-        super().__init__()
-        self.table = torch.tensor(table, dtype=torch.float32)
-
-    def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        return self.table[observations]
-
-
 def _weights(agent: DQN) -> dict[str, torch.Tensor]:
     return {k: v.clone() for k, v in agent.q_net.state_dict().items()}
 
@@ -76,13 +65,12 @@ def test_exploration_rate_and_learning_rate_follow_the_schedule_horizon():
 
 
 def test_double_dqn_targets_use_online_argmax_and_target_values():
-    online = _Table([[1.0, 5.0], [3.0, 2.0]])
-    target = _Table([[10.0, 4.0], [7.0, 8.0]])
-    next_obs = torch.tensor([0, 1])
+    next_q_online = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+    next_q_target = torch.tensor([[10.0, 4.0], [7.0, 8.0]])
     returns, discounts = torch.tensor([1.0, 2.0]), torch.tensor([0.5, 0.0])
-    double = td_targets(online, target, returns, next_obs, discounts, double_q=True)
+    double = td_targets(returns, discounts, next_q_target, next_q_online)
     torch.testing.assert_close(double, torch.tensor([1.0 + 0.5 * 4.0, 2.0]))  # a* = (1, 0) from the online net
-    plain = td_targets(online, target, returns, next_obs, discounts, double_q=False)
+    plain = td_targets(returns, discounts, next_q_target)
     torch.testing.assert_close(plain, torch.tensor([1.0 + 0.5 * 10.0, 2.0]))  # max of the target net
 
 
