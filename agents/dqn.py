@@ -89,7 +89,7 @@ class DQNConfig:
     exploration_fraction: float = 0.16  # fraction of the schedule horizon over which epsilon decays
     exploration_initial_eps: float = 1.0  # epsilon at step 0
     exploration_final_eps: float = 0.04  # epsilon after the decay
-    max_grad_norm: float = 10.0  # clip the global gradient norm to this (notes 2.3)
+    max_grad_norm: float = 10.0  # clip the global gradient norm to this (notes 2.3 says ~5; 10 is SB3's value)
     double_q: bool = True  # Double DQN targets (van Hasselt et al. 2016)
     dueling: bool = False  # dueling head (Wang et al. 2016)
     net_arch: tuple[int, ...] = (64, 64)  # hidden layer widths of the MLP torso

@@ -69,3 +69,11 @@ def _find_wrapper(env: gym.Env) -> PixelGridObservation:
     while not isinstance(env, PixelGridObservation):
         env = env.env
     return env
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    from boltzgym.envs import pixel_gridworld
+
+    assert doctest.testmod(pixel_gridworld).failed == 0

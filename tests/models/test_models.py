@@ -71,3 +71,12 @@ def test_dueling_head_mean_q_equals_the_value_stream():
     torch.testing.assert_close(q - q.mean(dim=1, keepdim=True), advantage - advantage.mean(dim=1, keepdim=True))
     with pytest.raises(ValueError, match="n_actions"):
         DuelingHead(5, 0)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from boltzgym.models import conv, heads, mlp
+
+    for module in (mlp, conv, heads):
+        assert doctest.testmod(module).failed == 0, module.__name__
