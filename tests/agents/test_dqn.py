@@ -104,7 +104,7 @@ def test_target_network_is_hard_copied_every_interval():
         ("CartPole-v1", {}),
         ("Acrobot-v1", {}),
         ("FrozenLake-v1", {}),
-        ("boltzgym/PixelGridWorld-v0", {"base_id": "FrozenLake-v1", "is_slippery": False}),
+        ("boltzgym/PixelGridWorld-v0", {}),  # images of boltzgym/GridWorld-v0: the ConvNet path
     ],
 )
 def test_runs_on_vector_discrete_and_image_observations(env_id, kwargs):
