@@ -70,6 +70,11 @@ _register(
 
 
 # --- image observations for DQN (notes 6.1, deep Q-learning) ----------------------------------------
+_register(
+    "PixelGridWorld-v0",
+    "boltzgym.envs.pixel_gridworld:make_pixel_gridworld",
+    "GridWorld seen as a uint8 image (one channel per tile type + the agent), for DQN's ConvNet",
+)
 
 
 # --- multi-agent (PettingZoo) ------------------------------------------------------------------------

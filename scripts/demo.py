@@ -23,6 +23,7 @@ EXAMPLES = ["boltzgym demo", "boltzgym demo --out runs/demo --seed 1 --json"]
 DEMO_PARTS: list[tuple[str, str]] = [
     ("bandits", "boltzgym.scripts.bandit:demo_part"),
     ("q-learning", "boltzgym.scripts.train_tabular:demo_part"),
+    ("dqn", "boltzgym.scripts.train_dqn:demo_part"),
     ("anneal", "boltzgym.scripts.anneal:demo_part"),
     ("hopfield", "boltzgym.scripts.hopfield:demo_part"),
     ("rbm", "boltzgym.scripts.rbm:demo_part"),

@@ -26,6 +26,7 @@ DESCRIPTION = "Train an agent on a Gymnasium env, evaluate its greedy policy, wr
 EXAMPLES = [
     "boltzgym train q-learning --env boltzgym/GridWorld-v0 --steps 20000 --seed 0",
     "boltzgym train sarsa --env CliffWalking-v1 --steps 50000",
+    "boltzgym train dqn --env CartPole-v1 --steps 50000 --seed 0 --json",
     "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --steps 200000 --set learning_rate=0.1",
 ]
 
@@ -35,6 +36,7 @@ TRAINERS: dict[str, str] = {
     "sarsa": "boltzgym.scripts.train_tabular",
     "expected-sarsa": "boltzgym.scripts.train_tabular",
     "double-q": "boltzgym.scripts.train_tabular",
+    "dqn": "boltzgym.scripts.train_dqn",
 }
 
 

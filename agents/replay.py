@@ -1,0 +1,233 @@
+"""Experience replay (Lin 1992; Mnih et al. 2015): a preallocated NumPy ring buffer with n-step returns.
+
+The buffer stores one-step transitions ``(obs, action, reward, next_obs, terminated, truncated)`` of
+``n_envs`` parallel environments in arrays of shape ``(capacity, n_envs, ...)``: row ``t`` holds the
+transitions of every env at the ``t``-th vector step, so each column is one env's history in time order.
+Nothing is allocated after construction except the sampled batch.
+
+n-step returns (Sutton 1988; used by Rainbow, Hessel et al. 2018) are computed when sampling, so the
+stored data do not depend on ``n_step``. For a sampled transition at time ``t`` of env ``e``::
+
+    m       = first k in 0..n_step-1 where step t+k ended the episode (terminated or truncated),
+              else n_step-1, and never beyond the newest stored step
+    return  = sum_{k=0..m} gamma^k r_{t+k}
+    next    = next_obs_{t+m}
+    discount= gamma^(m+1) * (1 - terminated_{t+m})
+
+so that the target is ``return + discount * max_a Q(next, a)``. A truncated episode (time limit) is
+bootstrapped from its true final observation; a terminated one is not. Near the newest stored step the
+return uses fewer than ``n_step`` rewards (and bootstraps earlier), as in Stable-Baselines3's n-step buffer.
+
+This module imports NumPy only (no torch).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from boltzgym.utils.io import atomic_write_bytes
+from boltzgym.utils.validation import check_in_range, check_int, check_seed
+
+
+@dataclass
+class ReplayBatch:
+    """A sampled mini-batch: arrays with leading dimension ``batch_size``.
+
+    ``returns`` are the (n-step) discounted reward sums and ``discounts`` the factor in front of the
+    bootstrapped value of ``next_obs`` (0 where the episode terminated inside the window).
+    """
+
+    obs: np.ndarray
+    actions: np.ndarray
+    returns: np.ndarray
+    next_obs: np.ndarray
+    discounts: np.ndarray
+
+
+class ReplayBuffer:
+    """Preallocated ring buffer of transitions from ``n_envs`` environments, sampled uniformly.
+
+    Args:
+        capacity: vector steps kept per env (the buffer holds ``capacity * n_envs`` transitions); the
+            oldest are overwritten first.
+        obs_shape: shape of one observation (``()`` for a Discrete observation index).
+        obs_dtype: dtype of the stored observations (e.g. ``float32`` vectors, ``uint8`` images, ``int64``
+            indices); images stay ``uint8`` to use 4x less memory.
+        n_envs: number of parallel environments feeding the buffer.
+        n_step: length of the n-step return (1: the one-step Q-learning target).
+        gamma: discount factor of the returns.
+        seed: seed of the buffer's own sampling generator.
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        obs_shape: tuple[int, ...],
+        obs_dtype=np.float32,
+        n_envs: int = 1,
+        n_step: int = 1,
+        gamma: float = 0.99,
+        seed: int | None = None,
+    ) -> None:
+        self.capacity = check_int("capacity", capacity, minimum=1)
+        self.n_envs = check_int("n_envs", n_envs, minimum=1)
+        self.n_step = check_int("n_step", n_step, minimum=1)
+        self.gamma = check_in_range("gamma", gamma, 0.0, 1.0)
+        self.obs_shape = tuple(int(v) for v in obs_shape)
+        self.obs_dtype = np.dtype(obs_dtype)
+        shape = (self.capacity, self.n_envs)
+        self.observations = np.zeros(shape + self.obs_shape, dtype=self.obs_dtype)
+        self.next_observations = np.zeros(shape + self.obs_shape, dtype=self.obs_dtype)
+        self.actions = np.zeros(shape, dtype=np.int64)
+        self.rewards = np.zeros(shape, dtype=np.float32)
+        self.terminated = np.zeros(shape, dtype=bool)
+        self.episode_ends = np.zeros(shape, dtype=bool)  # terminated or truncated
+        self.valid = np.ones(shape, dtype=bool)  # False: a vector env's autoreset step, never sampled
+        self.position = 0  # next row to write
+        self.full = False
+        self.rng = np.random.default_rng(check_seed("seed", seed))
+        self._powers = self.gamma ** np.arange(self.n_step + 1, dtype=np.float64)
+        self._offsets = np.arange(self.n_step)
+
+    @property
+    def rows(self) -> int:
+        """Number of filled rows (vector steps stored)."""
+        return self.capacity if self.full else self.position
+
+    def __len__(self) -> int:
+        """Number of stored transitions (all envs counted)."""
+        return self.rows * self.n_envs
+
+    def add(self, obs, actions, rewards, next_obs, terminated, truncated, valid=None) -> None:
+        """Store one vector step: each argument has leading dimension ``n_envs``.
+
+        ``next_obs`` must be the observation that followed the action, also when the episode ended (the
+        final observation, not the first of the next episode). ``valid`` (default: all True) marks the
+        entries that are real transitions; a vector env in ``NEXT_STEP`` autoreset mode spends one step
+        resetting an env after its episode ended, and that entry is stored with ``valid=False`` and never
+        sampled.
+        """
+        row = self.position
+        self.observations[row] = obs
+        self.actions[row] = actions
+        self.rewards[row] = rewards
+        self.next_observations[row] = next_obs
+        self.terminated[row] = terminated
+        self.episode_ends[row] = np.logical_or(terminated, truncated)
+        self.valid[row] = True if valid is None else valid
+        self.position = (row + 1) % self.capacity
+        if self.position == 0:
+            self.full = True
+
+    def sample(self, batch_size: int) -> ReplayBatch:
+        """Sample ``batch_size`` transitions uniformly (with replacement) and build their n-step targets."""
+        check_int("batch_size", batch_size, minimum=1)
+        if len(self) == 0:
+            raise ValueError("cannot sample from an empty replay buffer: add transitions first")
+        rows = self.rng.integers(0, self.rows, size=batch_size)
+        envs = self.rng.integers(0, self.n_envs, size=batch_size)
+        invalid = ~self.valid[rows, envs]
+        if invalid.all() and not self.valid[: self.rows].any():
+            raise ValueError("the buffer holds no valid transition to sample")
+        while invalid.any():  # rare (one autoreset step per episode): redraw those entries
+            count = int(invalid.sum())
+            rows[invalid] = self.rng.integers(0, self.rows, size=count)
+            envs[invalid] = self.rng.integers(0, self.n_envs, size=count)
+            invalid = ~self.valid[rows, envs]
+        return self.gather(rows, envs)
+
+    def gather(self, rows: np.ndarray, envs: np.ndarray) -> ReplayBatch:
+        """The batch for the given (row, env) index pairs (what :meth:`sample` draws); n-step windows are built here."""
+        if self.n_step == 1:
+            returns = self.rewards[rows, envs].astype(np.float32)
+            discounts = np.where(self.terminated[rows, envs], 0.0, self.gamma).astype(np.float32)
+            last = rows
+        else:
+            # window[i, k] = row of step t_i + k; it counts while k <= steps stored after t_i (newest row is
+            # position - 1) and no episode ended at an earlier step of the window.
+            window = (rows[:, None] + self._offsets) % self.capacity
+            env_column = envs[:, None]
+            newer = (self.position - 1 - rows) % self.capacity
+            ended = self.episode_ends[window, env_column]
+            ended_before = np.cumsum(ended, axis=1) - ended
+            counts = (self._offsets <= newer[:, None]) & (ended_before == 0)
+            returns = (counts * self.rewards[window, env_column]) @ self._powers[: self.n_step].astype(np.float32)
+            length = counts.sum(axis=1)  # m + 1 rewards summed
+            last = window[np.arange(len(rows)), length - 1]
+            discounts = (self._powers[length] * ~self.terminated[last, envs]).astype(np.float32)
+            returns = returns.astype(np.float32)
+        return ReplayBatch(
+            obs=self.observations[rows, envs],
+            actions=self.actions[rows, envs],
+            returns=returns,
+            next_obs=self.next_observations[last, envs],
+            discounts=discounts,
+        )
+
+    # --- persistence ------------------------------------------------------------------------------------
+
+    _ARRAYS = ("observations", "next_observations", "actions", "rewards", "terminated", "episode_ends", "valid")
+
+    def state_dict(self) -> dict:
+        """Arrays and counters (the sampling generator's state included) as a flat dict of NumPy values."""
+        state = {name: getattr(self, name)[: self.rows] for name in self._ARRAYS}
+        meta = {
+            "capacity": self.capacity,
+            "n_envs": self.n_envs,
+            "n_step": self.n_step,
+            "gamma": self.gamma,
+            "position": self.position,
+            "full": self.full,
+        }
+        state["meta"] = np.array(repr(meta))
+        state["rng_state"] = np.array(repr(self.rng.bit_generator.state))
+        return state
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the buffer to an ``.npz`` file atomically (no pickled objects inside)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, **self.state_dict())
+        return atomic_write_bytes(path, buffer.getvalue())
+
+    def load(self, path: str | os.PathLike) -> ReplayBuffer:
+        """Restore a buffer saved by :meth:`save` into this one (same capacity, n_envs and obs layout)."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"replay buffer file {str(path)!r} does not exist")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+            meta = _literal(arrays["meta"])
+            rng_state = _literal(arrays["rng_state"])
+        except (OSError, ValueError, KeyError, SyntaxError, EOFError) as exc:
+            raise ValueError(f"replay buffer file {str(path)!r} is corrupt: {exc}") from exc
+        expected = {"capacity": self.capacity, "n_envs": self.n_envs}
+        found = {key: meta[key] for key in expected}
+        if found != expected:
+            raise ValueError(f"replay buffer file {str(path)!r} holds a buffer with {found}, expected {expected}")
+        rows = self.capacity if meta["full"] else meta["position"]
+        for name in self._ARRAYS:
+            values = arrays[name]
+            target = getattr(self, name)
+            if values.shape != (rows,) + target.shape[1:]:
+                raise ValueError(
+                    f"replay buffer file {str(path)!r}: {name} has shape {values.shape}, "
+                    f"expected {(rows,) + target.shape[1:]}"
+                )
+            target[:rows] = values
+        self.position = int(meta["position"])
+        self.full = bool(meta["full"])
+        self.rng.bit_generator.state = rng_state
+        return self
+
+
+def _literal(array: np.ndarray):
+    """Read back a dict stored with ``repr`` (plain literals only: ``ast.literal_eval`` runs no code)."""
+    import ast
+
+    return ast.literal_eval(str(array[()]))

@@ -1,0 +1,88 @@
+"""A multilayer perceptron: the fully connected network of notes 1.1-1.2, with the regularisers of notes 2.
+
+``MLP(in_features, hidden_sizes, out_features)`` stacks ``Linear -> [BatchNorm1d] -> activation -> [Dropout]``
+blocks and ends with a plain ``Linear`` layer (no activation: the caller adds one when it needs it). With
+``out_features=None`` the network ends after the last hidden block, which makes it a feature extractor whose
+width is ``MLP.out_features``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def activation_layer(name: str) -> nn.Module:
+    """A fresh activation module by name: ``"relu"``, ``"tanh"`` or ``"sigmoid"``."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+class MLP(nn.Module):
+    """Fully connected network ``in_features -> hidden_sizes... -> out_features``.
+
+    Args:
+        in_features: width of the input vectors.
+        hidden_sizes: width of each hidden layer, in order (may be empty: then a single linear layer).
+        out_features: width of the final linear layer; ``None`` ends the network after the last hidden block.
+        activation: ``"relu"`` (default, the usual choice for deep nets), ``"tanh"`` or ``"sigmoid"``.
+        batch_norm: insert ``BatchNorm1d`` after each hidden linear layer (notes 2.1, Ioffe & Szegedy 2015).
+            Off by default: it couples the samples of a batch, which hurts bootstrapped targets in RL.
+        dropout: probability of zeroing a hidden unit during training (notes 2.3, Srivastava et al. 2014);
+            0 disables it. ``nn.Dropout`` rescales at training time, so evaluation needs no weight scaling.
+
+    Example:
+        >>> import torch
+        >>> net = MLP(4, [64, 64], 2)
+        >>> net(torch.zeros(3, 4)).shape
+        torch.Size([3, 2])
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        hidden_sizes: Sequence[int] = (64, 64),
+        out_features: int | None = None,
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        _check_width("in_features", in_features)
+        hidden_sizes = [int(_check_width("hidden_sizes", width)) for width in hidden_sizes]
+        if out_features is not None:
+            _check_width("out_features", out_features)
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        activation_layer(activation)  # validates the name early
+        layers: list[nn.Module] = []
+        width = in_features
+        for hidden in hidden_sizes:
+            layers.append(nn.Linear(width, hidden))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(hidden))
+            layers.append(activation_layer(activation))
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = hidden
+        if out_features is not None:
+            layers.append(nn.Linear(width, out_features))
+            width = out_features
+        self.layers = nn.Sequential(*layers)
+        self.in_features = int(in_features)
+        self.out_features = int(width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(batch, in_features)`` to ``(batch, out_features)``."""
+        return self.layers(x)
+
+
+def _check_width(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be positive integers, got {value!r}")
+    return value

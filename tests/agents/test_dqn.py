@@ -1,0 +1,291 @@
+"""DQN: targets, target updates, schedule, checkpoints and resume, env kinds, vector envs, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from boltzgym.agents.callbacks import Callback, CheckpointCallback
+from boltzgym.agents.dqn import DQN, DQNConfig, linear_schedule, td_targets, update_target
+from boltzgym.agents.replay import ReplayBuffer
+
+# Tiny settings so that every run takes a fraction of a second.
+TINY = {
+    "learning_starts": 50,
+    "batch_size": 16,
+    "buffer_size": 500,
+    "net_arch": (16,),
+    "target_update_interval": 40,
+    "train_freq": 4,
+    "gradient_steps": 1,
+}
+
+
+def _weights(agent: DQN) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in agent.q_net.state_dict().items()}
+
+
+def _assert_same_weights(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+
+
+# --- schedule, targets, target updates -----------------------------------------------------------------
+
+
+def test_linear_schedule_values():
+    assert linear_schedule(1.0, 0.05, 100, 0) == 1.0
+    assert linear_schedule(1.0, 0.05, 100, 50) == pytest.approx(0.525)
+    assert linear_schedule(1.0, 0.05, 100, 100) == pytest.approx(0.05)
+    assert linear_schedule(1.0, 0.05, 100, 10_000) == pytest.approx(0.05)
+    assert linear_schedule(1.0, 0.05, 0, 0) == 0.05
+
+
+def test_exploration_rate_and_learning_rate_follow_the_schedule_horizon():
+    agent = DQN("CartPole-v1", seed=0, exploration_fraction=0.5, exploration_final_eps=0.1, **TINY)
+    agent.learn(200)
+    assert agent.schedule_horizon == 200
+    assert agent.exploration_rate(0) == 1.0
+    assert agent.exploration_rate(50) == pytest.approx(1.0 - 0.9 * 0.5)
+    assert agent.exploration_rate(100) == pytest.approx(0.1)
+    assert agent.exploration_rate() == pytest.approx(0.1)  # now: after the decay
+    assert agent.optimizer.param_groups[0]["lr"] == 0.0  # annealed to learning_rate_final at the last phase
+    before = _weights(agent)
+    agent.learn(200)  # a later call stretches the schedules to its own end (step 400) and trains again
+    assert agent.schedule_horizon == 400 and agent.exploration_rate(100) == pytest.approx(1.0 - 0.9 * 0.5)
+    assert any(not torch.equal(before[k], v) for k, v in _weights(agent).items())
+
+
+def test_double_dqn_targets_use_online_argmax_and_target_values():
+    next_q_online = torch.tensor([[1.0, 5.0], [3.0, 2.0]])
+    next_q_target = torch.tensor([[10.0, 4.0], [7.0, 8.0]])
+    returns, discounts = torch.tensor([1.0, 2.0]), torch.tensor([0.5, 0.0])
+    double = td_targets(returns, discounts, next_q_target, next_q_online)
+    torch.testing.assert_close(double, torch.tensor([1.0 + 0.5 * 4.0, 2.0]))  # a* = (1, 0) from the online net
+    plain = td_targets(returns, discounts, next_q_target)
+    torch.testing.assert_close(plain, torch.tensor([1.0 + 0.5 * 10.0, 2.0]))  # max of the target net
+
+
+def test_hard_and_polyak_target_updates():
+    torch.manual_seed(0)
+    online, target = nn.Linear(3, 2), nn.Linear(3, 2)
+    before = [p.clone() for p in target.parameters()]
+    update_target(target, online, tau=0.25)
+    for new, old, source in zip(target.parameters(), before, online.parameters()):
+        torch.testing.assert_close(new, 0.25 * source + 0.75 * old)
+    update_target(target, online, tau=1.0)
+    for new, source in zip(target.parameters(), online.parameters()):
+        torch.testing.assert_close(new, source, rtol=0, atol=0)
+
+
+def test_target_network_is_hard_copied_every_interval():
+    agent = DQN("CartPole-v1", seed=1, **{**TINY, "target_update_interval": 100, "train_freq": 1})
+    agent.learn(100)  # 50 collection steps, 50 gradient steps, then a copy at step 100
+    _assert_same_weights(agent.target_net.state_dict(), agent.q_net.state_dict())
+    agent.learn(30)  # 30 more gradient steps, no copy
+    online, target = agent.q_net.state_dict(), agent.target_net.state_dict()
+    assert any(not torch.equal(online[k], target[k]) for k in online)
+
+
+# --- learning runs on every observation kind --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kwargs"),
+    [
+        ("CartPole-v1", {}),
+        ("Acrobot-v1", {}),
+        ("FrozenLake-v1", {}),
+        ("boltzgym/PixelGridWorld-v0", {}),  # images of boltzgym/GridWorld-v0: the ConvNet path
+    ],
+)
+def test_runs_on_vector_discrete_and_image_observations(env_id, kwargs):
+    import boltzgym.envs  # noqa: F401
+
+    env = gym.make(env_id, **kwargs)
+    agent = DQN(env, seed=0, dueling=True, n_step=2, **TINY).learn(150)
+    assert agent.num_timesteps == 150 and agent.n_updates == 25  # one update per 4 steps after step 50
+    obs, _ = env.reset(seed=0)
+    action, _ = agent.predict(obs)
+    assert env.action_space.contains(int(action))
+    actions, _ = agent.predict(np.stack([obs, obs]))
+    assert actions.shape == (2,) and actions[0] == action
+
+
+def test_same_seed_same_agent_and_different_seed_differs():
+    first = DQN("CartPole-v1", seed=5, **TINY).learn(300)
+    second = DQN("CartPole-v1", seed=5, **TINY).learn(300)
+    third = DQN("CartPole-v1", seed=6, **TINY).learn(300)
+    _assert_same_weights(_weights(first), _weights(second))
+    assert first.episode_returns == second.episode_returns
+    assert any(not torch.equal(a, b) for a, b in zip(_weights(first).values(), _weights(third).values()))
+
+
+def test_dqn_learns_deterministic_frozen_lake():
+    env = gym.make("FrozenLake-v1", is_slippery=False)
+    settings = {"net_arch": (32,), "learning_starts": 200, "exploration_fraction": 0.5, "gamma": 0.9}
+    agent = DQN(env, seed=0, learning_rate=3e-3, target_update_interval=50, **settings).learn(2500)
+    obs, _ = env.reset(seed=0)
+    total, done = 0.0, False
+    while not done:
+        obs, reward, terminated, truncated, _ = env.step(agent.predict(obs)[0])
+        total, done = total + reward, terminated or truncated
+    assert total == 1.0  # the greedy policy reaches the goal (random play: ~1.5% of episodes)
+
+
+# --- vector envs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [gym.vector.AutoresetMode.NEXT_STEP, gym.vector.AutoresetMode.SAME_STEP])
+def test_vector_env_collection_stores_consistent_transitions(mode):
+    envs = gym.make_vec("CartPole-v1", num_envs=3, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode})
+    agent = DQN(envs, seed=0, **{**TINY, "learning_starts": 10_000}).learn(600)  # collection only
+    buffer: ReplayBuffer = agent.replay_buffer
+    assert agent.num_timesteps == 600 and agent.n_calls == 200 and buffer.rows == 200
+    assert agent.episode_returns, "some CartPole episodes end within 200 random steps"
+    for env_index in range(3):
+        valid = np.flatnonzero(buffer.valid[:200, env_index])
+        for t0, t1 in zip(valid[:-1], valid[1:]):
+            if buffer.episode_ends[t0, env_index]:
+                continue
+            assert t1 == t0 + 1  # no gap inside an episode
+            np.testing.assert_array_equal(buffer.next_observations[t0, env_index], buffer.observations[t1, env_index])
+    ended = int(buffer.episode_ends[:199].sum())
+    invalid = int((~buffer.valid[:200]).sum())
+    assert invalid == (ended if mode == gym.vector.AutoresetMode.NEXT_STEP else 0)
+    assert len(agent.episode_returns) == int(buffer.episode_ends[:200].sum())
+
+
+# --- checkpoints and resume -----------------------------------------------------------------------------
+
+
+def test_checkpoint_round_trip(tmp_path):
+    agent = DQN("CartPole-v1", seed=2, dueling=True, **TINY).learn(200)
+    path = agent.save(tmp_path / "ckpt")
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.pt"]
+    header = json.loads((path / "config.json").read_text())
+    assert header["num_timesteps"] == 200 and header["config"]["dueling"] is True
+    loaded = DQN.load(path)
+    assert loaded.config == agent.config and loaded.num_timesteps == 200
+    observations = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.q_values(observations), agent.q_values(observations))
+    _assert_same_weights(loaded.target_net.state_dict(), agent.target_net.state_dict())
+
+
+def test_resume_from_a_checkpoint_continues_identically(tmp_path):
+    settings = {**TINY, "n_step": 3, "dropout": 0.1}  # dropout: torch's RNG state is checkpointed too
+    straight = DQN("CartPole-v1", seed=3, **settings).learn(250)
+    straight.learn(250)
+    interrupted = DQN("CartPole-v1", seed=3, **settings).learn(250)
+    interrupted.save(tmp_path / "ckpt", include_buffer=True)
+    resumed = DQN.load(tmp_path / "ckpt", env=gym.make("CartPole-v1")).learn(250)
+    _assert_same_weights(_weights(resumed), _weights(straight))
+    assert resumed.episode_returns == straight.episode_returns
+    assert (resumed.num_timesteps, resumed.n_updates) == (straight.num_timesteps, straight.n_updates)
+
+
+def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        DQN.load(tmp_path / "nowhere")
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    (path / "model.pt").write_bytes(b"\x00garbage")
+    with pytest.raises(ValueError, match="model.pt"):
+        DQN.load(path)
+    (path / "config.json").write_text("{not json")
+    with pytest.raises(ValueError, match="config.json"):
+        DQN.load(path)
+    (path / "config.json").unlink()
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        DQN.load(path)
+
+
+def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    agent = DQN("CartPole-v1", seed=0, **TINY).learn(100)
+    path = agent.save(tmp_path / "ckpt")
+    saved = _weights(agent)
+    agent.learn(200)
+
+    def disk_full(self, target):
+        Path(target).write_bytes(b"half a buff")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ReplayBuffer, "save", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        agent.save(path, include_buffer=True)
+    assert os.listdir(tmp_path) == ["ckpt"]  # the staging folder is gone
+    _assert_same_weights(_weights(DQN.load(path)), saved)
+    assert DQN.load(path).num_timesteps == 100
+    monkeypatch.undo()
+    agent.save(path)  # overwriting with a complete checkpoint works
+    assert DQN.load(path).num_timesteps == 300 and os.listdir(tmp_path) == ["ckpt"]
+
+
+# --- callbacks and logs ---------------------------------------------------------------------------------
+
+
+def test_callbacks_stop_training_and_write_checkpoints(tmp_path):
+    class StopAt(Callback):
+        def on_step(self) -> bool:
+            return self.agent.num_timesteps < 120
+
+    checkpoints = CheckpointCallback(50, tmp_path / "checkpoints", name_prefix="dqn")
+    agent = DQN("CartPole-v1", seed=0, log_dir=tmp_path / "logs", **TINY)
+    agent.learn(1000, callback=[StopAt(), checkpoints])
+    assert agent.num_timesteps == 120
+    assert [p.name for p in checkpoints.saved] == ["dqn_50_steps", "dqn_100_steps"]
+    assert DQN.load(checkpoints.saved[-1]).num_timesteps == 100
+    header = (tmp_path / "logs" / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert {"step", "charts/episode_return", "charts/epsilon"} <= set(header)
+
+
+# --- bad input ------------------------------------------------------------------------------------------
+
+
+def test_continuous_action_space_is_refused():
+    with pytest.raises(ValueError, match="Discrete action space.*Box"):
+        DQN("Pendulum-v1")
+
+
+def test_buffer_smaller_than_batch_is_refused():
+    with pytest.raises(ValueError, match="buffer_size.*batch_size=64"):
+        DQN("CartPole-v1", buffer_size=32, batch_size=64)
+
+
+def test_bad_hyperparameters_are_named():
+    with pytest.raises(ValueError, match="learning_rate"):
+        DQNConfig(learning_rate=-1.0)
+    with pytest.raises(ValueError, match="gamma"):
+        DQN("CartPole-v1", gamma=2.0)
+    with pytest.raises(ValueError, match="unknown DQN hyperparameter.*lr"):
+        DQN("CartPole-v1", lr=1e-3)
+    with pytest.raises(TypeError, match="train_freq"):
+        DQNConfig(train_freq=2.5)
+    with pytest.raises(TypeError, match="observation_space"):
+        DQN(gym.make("Blackjack-v1"))  # a Tuple observation space
+
+
+def test_agent_package_does_not_import_torch_until_dqn_is_used():
+    import subprocess
+    import sys
+
+    code = "import sys, boltzgym.agents, boltzgym.agents.replay\nassert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_numpy_acting_path_matches_the_torch_network_and_follows_updates():
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    assert agent._fast_policy is not None  # a plain MLP on vector observations
+    observations = np.random.default_rng(1).normal(size=(64, 4)).astype(np.float32)
+    for _ in range(2):  # before and after training: the views follow the in-place optimizer updates
+        fast = np.array([agent._act(obs[None], epsilon=0.0)[0] for obs in observations])
+        np.testing.assert_array_equal(fast, agent.q_values(observations).argmax(axis=1))
+        agent.learn(300)
+    assert DQN("CartPole-v1", dueling=True, **TINY)._fast_policy is None  # other networks act through torch

@@ -1,0 +1,148 @@
+"""The replay buffer: storage, uniform sampling, hand-computed n-step returns, persistence."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from boltzgym.agents.replay import ReplayBuffer
+
+
+def _fill(buffer: ReplayBuffer, rewards, terminated=(), truncated=()) -> None:
+    """One env; observation t is [t], next observation [t + 0.5]."""
+    for t, reward in enumerate(rewards):
+        buffer.add(
+            np.array([[t]], dtype=np.float32),
+            np.array([t % 2]),
+            np.array([reward]),
+            np.array([[t + 0.5]], dtype=np.float32),
+            np.array([t in terminated]),
+            np.array([t in truncated]),
+        )
+
+
+def _at(buffer: ReplayBuffer, rows):
+    rows = np.asarray(rows)
+    return buffer.gather(rows, np.zeros_like(rows))
+
+
+def test_n_step_returns_match_hand_computed_values():
+    buffer = ReplayBuffer(8, (1,), n_step=3, gamma=0.5)
+    # rewards 1, 2, 4 (terminates at t=2), 8, 16 (truncated at t=4), 32 (newest)
+    _fill(buffer, [1, 2, 4, 8, 16, 32], terminated={2}, truncated={4})
+    batch = _at(buffer, [0, 1, 2, 3, 4, 5])
+    np.testing.assert_allclose(batch.returns, [1 + 0.5 * 2 + 0.25 * 4, 2 + 0.5 * 4, 4, 8 + 0.5 * 16, 16, 32])
+    np.testing.assert_allclose(batch.discounts, [0, 0, 0, 0.25, 0.5, 0.5])  # gamma^m, 0 after a termination
+    np.testing.assert_allclose(batch.next_obs[:, 0], [2.5, 2.5, 2.5, 4.5, 4.5, 5.5])
+    np.testing.assert_allclose(batch.obs[:, 0], [0, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(batch.actions, [0, 1, 0, 1, 0, 1])
+
+
+def test_one_step_returns_are_the_q_learning_target_terms():
+    buffer = ReplayBuffer(8, (1,), n_step=1, gamma=0.5)
+    _fill(buffer, [1, 2, 4], terminated={2})
+    batch = _at(buffer, [0, 1, 2])
+    np.testing.assert_allclose(batch.returns, [1, 2, 4])
+    np.testing.assert_allclose(batch.discounts, [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(batch.next_obs[:, 0], [0.5, 1.5, 2.5])
+
+
+def test_n_step_windows_wrap_around_the_ring_but_stop_at_the_newest_step():
+    buffer = ReplayBuffer(4, (1,), n_step=3, gamma=0.5)
+    _fill(buffer, [1, 2, 4, 8, 16, 32])  # t=0, 1 overwritten: rows hold t = 4, 5, 2, 3
+    assert buffer.full and buffer.position == 2 and len(buffer) == 4
+    batch = _at(buffer, [2, 3, 0, 1])  # t = 2, 3, 4, 5
+    np.testing.assert_allclose(batch.obs[:, 0], [2, 3, 4, 5])
+    np.testing.assert_allclose(batch.returns, [4 + 0.5 * 8 + 0.25 * 16, 8 + 0.5 * 16 + 0.25 * 32, 16 + 0.5 * 32, 32])
+    np.testing.assert_allclose(batch.discounts, [0.125, 0.125, 0.25, 0.5])
+    np.testing.assert_allclose(batch.next_obs[:, 0], [4.5, 5.5, 5.5, 5.5])
+
+
+def test_sampling_draws_only_stored_transitions_uniformly():
+    buffer = ReplayBuffer(100, (1,), seed=0)
+    _fill(buffer, [0.0] * 5)
+    observed = buffer.sample(5000).obs[:, 0]
+    counts = np.bincount(observed.astype(int), minlength=5)
+    assert counts.sum() == 5000 and len(counts) == 5
+    assert np.all(np.abs(counts - 1000) < 4 * np.sqrt(5000 * 0.2 * 0.8))  # 4 binomial sigmas
+
+
+def test_sampling_is_reproducible_for_a_seed():
+    batches = []
+    for _ in range(2):
+        buffer = ReplayBuffer(16, (1,), seed=7)
+        _fill(buffer, np.arange(10.0))
+        batches.append(buffer.sample(32).obs)
+    np.testing.assert_array_equal(batches[0], batches[1])
+
+
+def test_invalid_entries_are_never_sampled_and_vector_columns_are_separate():
+    buffer = ReplayBuffer(8, (1,), n_envs=2, n_step=2, gamma=0.5, seed=1)
+    for t in range(3):
+        buffer.add(
+            np.array([[10 * t], [10 * t + 1]], dtype=np.float32),
+            np.array([0, 1]),
+            np.array([1.0, 100.0]),
+            np.array([[10 * t + 5], [10 * t + 6]], dtype=np.float32),
+            np.array([False, False]),
+            np.array([False, False]),
+            valid=np.array([True, t != 1]),
+        )
+    observed = set(buffer.sample(2000).obs[:, 0].tolist())
+    assert observed == {0.0, 1.0, 10.0, 20.0, 21.0}  # env 1 at t=1 (obs 11) is an autoreset step
+    batch = buffer.gather(np.array([0, 0]), np.array([0, 1]))
+    np.testing.assert_allclose(batch.returns, [1 + 0.5 * 1, 100 + 0.5 * 100])  # each env's own column
+
+
+def test_sampling_an_empty_buffer_or_a_bad_batch_size_is_refused():
+    buffer = ReplayBuffer(8, (1,))
+    with pytest.raises(ValueError, match="empty"):
+        buffer.sample(3)
+    _fill(buffer, [1.0, 2.0])
+    with pytest.raises(ValueError, match="batch_size"):
+        buffer.sample(0)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="capacity"):
+        ReplayBuffer(0, (1,))
+    with pytest.raises(ValueError, match="gamma"):
+        ReplayBuffer(4, (1,), gamma=1.5)
+    with pytest.raises(TypeError, match="n_step"):
+        ReplayBuffer(4, (1,), n_step=2.5)
+
+
+def test_save_load_round_trip_restores_data_and_sampling_state(tmp_path):
+    buffer = ReplayBuffer(4, (2,), n_step=2, gamma=0.9, seed=3)
+    for t in range(6):
+        buffer.add(np.full((1, 2), t), [t % 3], [t], np.full((1, 2), t + 1), [t == 3], [False])
+    buffer.sample(5)
+    path = buffer.save(tmp_path / "replay.npz")
+    restored = ReplayBuffer(4, (2,), n_step=2, gamma=0.9, seed=99).load(path)
+    assert (restored.position, restored.full) == (buffer.position, buffer.full)
+    first, second = buffer.sample(16), restored.sample(16)
+    for name in ("obs", "actions", "returns", "next_obs", "discounts"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+
+
+def test_load_names_a_missing_or_corrupt_file(tmp_path):
+    buffer = ReplayBuffer(4, (1,))
+    with pytest.raises(FileNotFoundError, match="nothing.npz"):
+        buffer.load(tmp_path / "nothing.npz")
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"not an npz file")
+    with pytest.raises(ValueError, match="corrupt.npz"):
+        buffer.load(corrupt)
+    other = ReplayBuffer(8, (1,))
+    _fill(other, [1.0])
+    with pytest.raises(ValueError, match="capacity"):
+        buffer.load(other.save(tmp_path / "other.npz"))
+
+
+def test_replay_module_does_not_import_torch():
+    import subprocess
+
+    code = "import sys, boltzgym.agents.replay\nassert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

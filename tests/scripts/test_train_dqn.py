@@ -1,0 +1,77 @@
+"""``boltzgym train dqn`` end to end: JSON summary, run-folder files, resume, bad arguments."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from boltzgym.scripts import cli
+from boltzgym.scripts.train import TrainRequest
+from boltzgym.scripts.train_dqn import train
+
+TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]", "--set", "train_freq=4"]
+SUMMARY_KEYS = {
+    "agent",
+    "env",
+    "steps",
+    "seed",
+    "eval_episodes",
+    "eval_mean_return",
+    "steps_per_second",
+    "optimal_mean_return",
+}
+
+
+def test_cli_json_run_then_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "300", "--eval-episodes", "3", "--out", str(out)]
+    assert cli.main([*argv, "--seed", "1", "--json", *TINY]) == 0
+    summary = json.loads(capsys.readouterr().out)  # exactly one JSON object on stdout
+    assert SUMMARY_KEYS <= summary.keys()
+    assert summary["agent"] == "dqn" and summary["env"] == "CartPole-v1" and summary["seed"] == 1
+    assert summary["steps"] == 300 and summary["eval_episodes"] == 3 and summary["optimal_mean_return"] is None
+    assert summary["eval_mean_return"] >= 8.0  # CartPole gives at least 8 steps of reward 1
+    assert summary["config"]["net_arch"] == [16]
+    for name in (
+        "summary.json",
+        "metrics.csv",
+        "learning_curve.png",
+        "checkpoint/config.json",
+        "checkpoint/replay.npz",
+    ):
+        assert (out / name).is_file(), name
+    with open(out / "metrics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and "charts/episode_return" in rows[0]
+
+    resumed = tmp_path / "resumed"
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "200", "--eval-episodes", "2", "--out", str(resumed)]
+    assert cli.main([*argv, "--resume", str(out / "checkpoint"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["num_timesteps"] == 500 and summary["resumed_from"] == str(out / "checkpoint")
+
+
+def test_cli_bad_arguments_exit_2_naming_them(tmp_path, capsys):
+    base = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path)]
+    assert cli.main([*base, "--set", "learning_rat=0.1"]) == 2
+    assert "learning_rat" in capsys.readouterr().err
+    assert cli.main([*base, "--resume", str(tmp_path / "missing")]) == 2
+    assert "missing" in capsys.readouterr().err
+    assert cli.main(["train", "dqn", "--env", "Pendulum-v1", "--steps", "10", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Discrete action space" in err
+
+
+def test_trainer_on_pixel_gridworld(tmp_path):
+    request = TrainRequest(
+        agent="dqn",
+        env_id="boltzgym/PixelGridWorld-v0",
+        steps=200,
+        seed=0,
+        eval_episodes=2,
+        out_dir=tmp_path,
+        hyperparameters={"learning_starts": 100, "batch_size": 16},
+    )
+    summary, table = train(request)
+    assert summary["num_timesteps"] == 200 and summary["gradient_steps"] == 25
+    assert "PixelGridWorld" in table and (tmp_path / "checkpoint" / "model.pt").is_file()
