@@ -79,14 +79,16 @@ def add_common_arguments(
     )
 
 
-def run_dir(args: argparse.Namespace, command: str) -> Path:
-    """The run's output folder: ``--out`` or ``runs/<command>-<timestamp>``, created."""
+def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path:
+    """The run's output folder: ``--out`` or ``runs/<command>-<timestamp>``, created unless ``create=False``
+    (for commands whose library call validates first and writes its files, creating the folder itself)."""
     out = args.out
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{command}-{stamp}"
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if create:
+        out.mkdir(parents=True, exist_ok=True)
     return out
 
 

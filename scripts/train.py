@@ -96,8 +96,9 @@ def check_env_id(env_id: str) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    check_env_id(args.env)  # before the run folder is created, so a typo leaves nothing behind
-    out_dir = run_dir(args, f"train-{args.agent}")
+    check_env_id(args.env)
+    # The trainer validates before it writes (its writers create the folder), so bad input leaves nothing behind.
+    out_dir = run_dir(args, f"train-{args.agent}", create=False)
     request = TrainRequest(
         agent=args.agent,
         env_id=args.env,

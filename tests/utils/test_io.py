@@ -36,3 +36,14 @@ def test_read_json_names_missing_and_corrupt_files(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ValueError, match="corrupt"):
         read_json(bad, what="checkpoint")
+
+
+def test_written_files_get_the_permissions_open_would_give(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_json(tmp_path / "summary.json", {"a": 1})
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
