@@ -71,7 +71,8 @@ def capacity_experiment(
 
     Args:
         n_neurons: ``N``.
-        alphas: loads to try (default ``0.025, 0.05, ..., 0.3``); ``P = max(1, round(alpha N))``.
+        alphas: loads to try (default ``0.025, 0.05, ..., 0.3``); ``P = max(1, round(alpha N))``, and the result
+            reports the realised loads ``P / N`` (they differ from the nominal ones when ``alpha N`` is not whole).
         n_trials: independent pattern sets per load.
         flip_fraction: fraction of neurons flipped in each probe.
         n_sweeps: zero-temperature asynchronous sweeps of the classical network.
@@ -97,18 +98,20 @@ def capacity_experiment(
         raise ValueError(f"memory must be one of {list(MEMORIES)}, got {memory!r}")
     check_positive("beta", beta)
     success_overlap = check_probability("success_overlap", success_overlap)
+    pattern_counts = np.maximum(1, np.round(alpha_array * n_neurons)).astype(np.int64)
+    alpha_array = pattern_counts / n_neurons  # the loads actually realised
     seeds = np.random.SeedSequence(check_seed("seed", seed)).generate_state(2 * alpha_array.size * n_trials)
     success = np.zeros(alpha_array.size)
     overlap = np.zeros(alpha_array.size)
     from tqdm.auto import tqdm
 
     with tqdm(total=alpha_array.size * n_trials, desc="capacity", disable=not progress, leave=False) as bar:
-        for a, alpha in enumerate(alpha_array):
+        for a in range(alpha_array.size):
             overlaps = []
             for trial in range(n_trials):
                 k = 2 * (a * n_trials + trial)
                 rng = np.random.default_rng(int(seeds[k]))
-                n_patterns = max(1, int(round(alpha * n_neurons)))
+                n_patterns = int(pattern_counts[a])
                 patterns = rng.choice(np.array([-1, 1], dtype=np.int8), size=(n_patterns, n_neurons))
                 probes = corrupt(patterns, flip_fraction, seed=int(seeds[k + 1]))
                 if memory == "hopfield":

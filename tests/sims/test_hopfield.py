@@ -109,3 +109,10 @@ def test_capacity_experiment_locates_the_hebbian_transition():
 def test_bad_input_is_rejected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_capacity_reports_the_realised_loads():
+    from boltzgym.sims.capacity import capacity_experiment
+
+    result = capacity_experiment(n_neurons=40, alphas=[0.01, 0.11, 0.2], n_trials=1, seed=0)
+    np.testing.assert_allclose(result.alphas, [1 / 40, 4 / 40, 8 / 40])  # P = max(1, round(alpha N))
