@@ -151,6 +151,8 @@ def plot_traces(traces: dict, summary: dict, out_dir) -> None:
     ax.hist(traces["final_energy_per_spin"], bins=min(30, max(5, len(traces["final_energy_per_spin"]))))
     ax.set_xlabel("final energy per spin")
     ax.set_ylabel("reads")
+    ax.yaxis.get_major_locator().set_params(integer=True)  # counts of reads are whole numbers
+    ax.xaxis.get_major_locator().set_params(nbins=5)  # long energy labels must not overlap
     ax.set_title(f"final energies, {summary['reads']} reads")
     save_figure(fig, out_dir / "final_energy_histogram.png")
 

@@ -157,6 +157,7 @@ def write_plots(out_dir: Path, summary: dict, history: list[dict], rbm, X: np.nd
     if summary["optimum_log_likelihood"] is not None:
         ax.axhline(summary["optimum_log_likelihood"], color="k", linestyle="--", label="optimum")
     ax.set_xlabel("epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(f"mean log-likelihood (nats, {summary['log_likelihood_method']})")
     ax.set_title(f"{summary['data']}, {summary['hidden']} hidden units")
     ax.legend(loc="lower right")
