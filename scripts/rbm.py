@@ -177,7 +177,9 @@ def write_plots(out_dir: Path, summary: dict, history: list[dict], rbm, X: np.nd
 
 
 def run(args: argparse.Namespace) -> dict:
-    for name in ("learning_rate", "momentum", "weight_decay"):
+    if not math.isfinite(args.learning_rate) or args.learning_rate <= 0:
+        raise ValueError(f"--learning-rate must be a finite number > 0, got {args.learning_rate}")
+    for name in ("momentum", "weight_decay"):
         value = getattr(args, name)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from boltzgym.scripts import cli
 from boltzgym.scripts.rbm import demo_part
 
@@ -24,10 +26,11 @@ def test_rbm_json_summary_and_files(tmp_path, capsys):
     assert json.loads((out / "summary.json").read_text()) == summary
 
 
-def test_rbm_bad_arguments_exit_2_with_one_line(tmp_path, capsys):
-    assert cli.main(["rbm", "--learning-rate", "-1", "--out", str(tmp_path)]) == 2
+@pytest.mark.parametrize("value", ["-1", "0"])
+def test_rbm_bad_arguments_exit_2_with_one_line(tmp_path, capsys, value):
+    assert cli.main(["rbm", "--learning-rate", value, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "--learning-rate" in err
+    assert len(err.splitlines()) == 1 and f"--learning-rate must be a finite number > 0, got {float(value)}" in err
 
 
 def test_demo_part_reports_a_result_line(tmp_path):
