@@ -21,7 +21,8 @@ The API is Stable-Baselines3's::
     agent = DQN.load("runs/dqn-cartpole")    # torch.load(weights_only=True): no code is executed
 
 Checkpoints and resuming: :meth:`DQN.learn` resets the environments at its start, with seeds derived from
-``seed`` and the step count, so ``learn(a); save; load; learn(b)`` gives exactly the same agent as
+``seed`` and the step count (the episodes it cuts end there in the replay buffer, so that no n-step return
+joins two episodes), so ``learn(a); save; load; learn(b)`` gives exactly the same agent as
 ``learn(a); learn(b)`` when the replay buffer is saved too (``save(path, include_buffer=True)``). A checkpoint
 written in the middle of ``learn`` (by ``CheckpointCallback``) resumes from a fresh episode instead.
 
@@ -606,7 +607,11 @@ class DQN:
             torch.set_num_threads(threads)
 
     def _reset_envs(self) -> np.ndarray:
-        """Reset every env (seeded from ``seed`` and the step count) and clear the episode trackers."""
+        """Reset every env (seeded from ``seed`` and the step count) and clear the episode trackers.
+
+        The episodes cut by this reset end at the newest stored step (see ``ReplayBuffer.end_episodes``).
+        """
+        self.replay_buffer.end_episodes()
         seed = None
         if self.seed is not None:  # a fresh, reproducible reset seed per learn() call
             seed = int(np.random.SeedSequence([self.seed, self.num_timesteps]).generate_state(1)[0])

@@ -124,6 +124,16 @@ class ReplayBuffer:
         if self.position == 0:
             self.full = True
 
+    def end_episodes(self) -> None:
+        """Mark the newest stored step of every env as the end of its episode (a truncation).
+
+        Call it when the envs are reset before their episodes ended (e.g. at the start of another ``learn``
+        call), so that no n-step window runs from the cut episode into the next one. The cut step keeps
+        its bootstrapped target: its ``next_obs`` is still the true successor and it did not terminate.
+        """
+        if self.rows:
+            self.episode_ends[(self.position - 1) % self.capacity] = True
+
     def sample(self, batch_size: int) -> ReplayBatch:
         """Sample ``batch_size`` transitions uniformly (with replacement) and build their n-step targets."""
         check_int("batch_size", batch_size, minimum=1)

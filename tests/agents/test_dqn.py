@@ -164,6 +164,16 @@ def test_vector_env_collection_stores_consistent_transitions(mode):
     assert len(agent.episode_returns) == int(buffer.episode_ends[:200].sum())
 
 
+def test_n_step_windows_never_join_two_learn_calls():
+    agent = DQN("CartPole-v1", seed=0, **{**TINY, "n_step": 3, "learning_starts": 10_000})
+    agent.learn(45).learn(45)  # the second call resets the env in the middle of an episode
+    buffer = agent.replay_buffer
+    assert not buffer.terminated[44, 0] and buffer.episode_ends[44, 0]  # cut at the boundary, not terminated
+    for t in range(buffer.rows - 1):  # a window may only continue where the next step follows this one
+        if not buffer.episode_ends[t, 0]:
+            np.testing.assert_array_equal(buffer.next_observations[t, 0], buffer.observations[t + 1, 0])
+
+
 # --- checkpoints and resume -----------------------------------------------------------------------------
 
 

@@ -60,6 +60,18 @@ def test_n_step_windows_wrap_around_the_ring_but_stop_at_the_newest_step():
     np.testing.assert_allclose(batch.next_obs[:, 0], [4.5, 5.5, 5.5, 5.5])
 
 
+def test_end_episodes_stops_n_step_windows_at_the_newest_step():
+    buffer = ReplayBuffer(8, (1,), n_step=3, gamma=0.5)
+    _fill(buffer, [1, 2])
+    buffer.end_episodes()  # the envs are reset here: t=2 starts another episode
+    buffer.add(np.array([[9]], dtype=np.float32), [0], [4], np.array([[9.5]], dtype=np.float32), [False], [False])
+    batch = _at(buffer, [0, 1, 2])
+    np.testing.assert_allclose(batch.returns, [1 + 0.5 * 2, 2, 4])
+    np.testing.assert_allclose(batch.discounts, [0.25, 0.5, 0.5])  # cut, not terminated: still bootstrapped
+    np.testing.assert_allclose(batch.next_obs[:, 0], [1.5, 1.5, 9.5])
+    ReplayBuffer(4, (1,)).end_episodes()  # an empty buffer has nothing to mark
+
+
 def test_sampling_draws_only_stored_transitions_uniformly():
     buffer = ReplayBuffer(100, (1,), seed=0)
     _fill(buffer, [0.0] * 5)
