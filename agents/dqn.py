@@ -59,6 +59,9 @@ from boltzgym.utils.validation import check_in_range, check_int, check_positive,
 
 CHECKPOINT_FORMAT = "boltzgym-dqn"
 CHECKPOINT_VERSION = 1
+_CHECKPOINT_COUNTERS = ("num_timesteps", "n_calls", "n_updates")
+_OBSERVATION_KINDS = ("discrete", "image", "vector")
+_REPLAY_FILE = "replay.npz"
 _ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
 
 
@@ -755,7 +758,7 @@ class DQN:
             )
             atomic_write_bytes(staging / "model.pt", weights.getvalue())
             if include_buffer:
-                self.replay_buffer.save(staging / "replay.npz")
+                self.replay_buffer.save(staging / _REPLAY_FILE)
             _replace_folder(staging, path)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -778,7 +781,7 @@ class DQN:
             "episode_returns": self.episode_returns,
             "episode_steps": self.episode_steps,
             "rng_state": json.dumps(self._rng.bit_generator.state),
-            "replay_buffer": "replay.npz" if include_buffer else None,
+            "replay_buffer": _REPLAY_FILE if include_buffer else None,
         }
 
     @classmethod
@@ -797,21 +800,38 @@ class DQN:
         path = Path(path)
         if not path.is_dir():
             raise FileNotFoundError(f"checkpoint folder {str(path)!r} does not exist")
-        header = read_json(path / "config.json", what="checkpoint config")
+        config_file = path / "config.json"
+        header = read_json(config_file, what="checkpoint config")
         try:
-            if header.get("format") != CHECKPOINT_FORMAT:
-                raise ValueError(f"format is {header.get('format')!r}, expected {CHECKPOINT_FORMAT!r}")
+            if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
+                found = header.get("format") if isinstance(header, dict) else type(header).__name__
+                raise ValueError(f"format is {found!r}, expected {CHECKPOINT_FORMAT!r}")
             spec_values = dict(header["spec"])
             spec_values["shape"] = tuple(spec_values["shape"])
             spec = _EnvSpec(**spec_values)
+            if spec.kind not in _OBSERVATION_KINDS:
+                raise ValueError(f"spec kind is {spec.kind!r}, expected one of {_OBSERVATION_KINDS}")
             config = DQNConfig.from_dict(header["config"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"checkpoint config {str(path / 'config.json')!r} is corrupt: {exc}") from exc
-        agent = cls(None, config, seed=header["seed"], log_dir=log_dir, device=device)
-        agent.env_id = header["env_id"]
-        agent.n_envs = int(header["n_envs"])
-        agent._spec = spec
-        agent._build(spec)
+            seed = check_seed("seed", header["seed"])
+            counters = {name: check_int(name, header[name], minimum=0) for name in _CHECKPOINT_COUNTERS}
+            n_envs = check_int("n_envs", header["n_envs"], minimum=1)
+            horizon = header["schedule_horizon"]
+            if horizon is not None:
+                check_int("schedule_horizon", horizon, minimum=0)
+            episode_returns = [float(value) for value in header["episode_returns"]]
+            episode_steps = [int(value) for value in header["episode_steps"]]
+            rng_state = json.loads(header["rng_state"])
+            env_id, buffer_name = header["env_id"], header["replay_buffer"]
+            if buffer_name not in (None, _REPLAY_FILE):  # never a path out of the checkpoint folder
+                raise ValueError(f"replay_buffer is {buffer_name!r}, expected {_REPLAY_FILE!r} or null")
+            agent = cls(None, config, seed=seed, log_dir=log_dir, device=device)
+            agent._rng.bit_generator.state = rng_state
+            agent.env_id, agent.n_envs, agent._spec = env_id, n_envs, spec
+            agent._build(spec)  # a spec that no network fits (unknown kind, bad shape) is corrupt too
+        except KeyError as exc:
+            raise ValueError(f"checkpoint config {str(config_file)!r} is corrupt: missing field {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"checkpoint config {str(config_file)!r} is corrupt: {exc}") from exc
         weights_file = path / "model.pt"
         if not weights_file.is_file():
             raise FileNotFoundError(f"checkpoint weights {str(weights_file)!r} do not exist")
@@ -823,15 +843,14 @@ class DQN:
             agent._torch_rng_state = state["torch_rng_state"]
         except Exception as exc:  # torch raises many kinds (UnpicklingError, RuntimeError, EOFError...)
             raise ValueError(f"checkpoint weights {str(weights_file)!r} are corrupt: {exc}") from exc
-        agent.num_timesteps = int(header["num_timesteps"])
-        agent.n_calls = int(header["n_calls"])
-        agent.n_updates = int(header["n_updates"])
-        agent.schedule_horizon = header["schedule_horizon"]
-        agent.episode_returns = list(header["episode_returns"])
-        agent.episode_steps = list(header["episode_steps"])
-        agent._rng.bit_generator.state = json.loads(header["rng_state"])
-        if header.get("replay_buffer"):
-            agent.replay_buffer.load(path / header["replay_buffer"])
+        agent.num_timesteps = counters["num_timesteps"]
+        agent.n_calls = counters["n_calls"]
+        agent.n_updates = counters["n_updates"]
+        agent.schedule_horizon = horizon
+        agent.episode_returns = episode_returns
+        agent.episode_steps = episode_steps
+        if buffer_name:
+            agent.replay_buffer.load(path / buffer_name)
         if env is not None:
             agent.set_env(env)
         return agent

@@ -217,6 +217,45 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         DQN.load(path)
 
 
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda header: header.pop("num_timesteps"),
+        lambda header: header.pop("rng_state"),
+        lambda header: header.update(n_updates="12"),
+        lambda header: header.update(seed=-1),
+        lambda header: header["spec"].update(kind="audio"),
+        lambda header: header.update(episode_returns=None),
+        lambda header: header.clear() or header.update(format=["not", "a", "checkpoint"]),
+        lambda header: header.update(replay_buffer="../elsewhere.npz"),
+    ],
+    ids=[
+        "missing-counter",
+        "missing-rng",
+        "text-counter",
+        "negative-seed",
+        "unknown-kind",
+        "null-list",
+        "format",
+        "buffer-path",
+    ],
+)
+def test_a_checkpoint_config_with_bad_fields_is_reported_as_corrupt(tmp_path, corrupt):
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    header = json.loads((path / "config.json").read_text())
+    corrupt(header)
+    (path / "config.json").write_text(json.dumps(header))
+    with pytest.raises(ValueError, match=r"checkpoint config .*config\.json.* is corrupt"):
+        DQN.load(path)
+
+
+def test_a_checkpoint_config_that_is_not_an_object_is_reported_as_corrupt(tmp_path):
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    (path / "config.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match=r"config\.json.* is corrupt: format is 'list'"):
+        DQN.load(path)
+
+
 def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
     agent = DQN("CartPole-v1", seed=0, **TINY).learn(100)
     path = agent.save(tmp_path / "ckpt")
