@@ -23,6 +23,9 @@ def _fill(buffer: ReplayBuffer, rewards, terminated=(), truncated=()) -> None:
         )
 
 
+_META = {"capacity": 4, "n_envs": 1, "n_step": 2, "gamma": 0.5, "position": 3, "full": False}
+
+
 def _at(buffer: ReplayBuffer, rows):
     rows = np.asarray(rows)
     return buffer.gather(rows, np.zeros_like(rows))
@@ -151,6 +154,32 @@ def test_load_names_a_missing_or_corrupt_file(tmp_path):
     _fill(other, [1.0])
     with pytest.raises(ValueError, match="capacity"):
         buffer.load(other.save(tmp_path / "other.npz"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(meta=np.array("{'capacity': 4}")), "corrupt: missing 'n_envs'"),
+        (lambda d: d.pop("rewards"), "corrupt: missing 'rewards'"),
+        (lambda d: d.update(rng_state=np.array("{'bit_generator': 'MT19937'}")), "corrupt: .*PCG64"),
+        (lambda d: d.update(observations=d["observations"].astype(np.float64)), "observations is float64"),
+        (lambda d: d.update(meta=np.array(str(_META | {"position": 9}))), "position=9"),
+    ],
+    ids=["meta-key", "array", "rng-state", "dtype", "position"],
+)
+def test_load_rejects_a_corrupt_file_by_name_and_leaves_the_buffer_unchanged(tmp_path, change, message):
+    source = ReplayBuffer(4, (1,), n_step=2, gamma=0.5)
+    _fill(source, [1, 2, 3])
+    with np.load(source.save(tmp_path / "good.npz")) as data:
+        arrays = dict(data)
+    change(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    buffer = ReplayBuffer(4, (1,), n_step=2, gamma=0.5)
+    _fill(buffer, [7])
+    with pytest.raises(ValueError, match=f"bad.npz.*{message}"):
+        buffer.load(tmp_path / "bad.npz")
+    assert (buffer.position, buffer.full) == (1, False)
+    np.testing.assert_array_equal(buffer.rewards[:, 0], [7, 0, 0, 0])
 
 
 def test_replay_module_does_not_import_torch():
