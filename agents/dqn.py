@@ -737,11 +737,14 @@ class DQN:
         """Write a checkpoint folder atomically: ``config.json``, ``model.pt`` (+ ``replay.npz``).
 
         The folder is written as a temporary sibling and renamed into place, so ``path`` is always either the
-        previous complete checkpoint or the new complete one, never a half-written mix.
+        previous complete checkpoint or the new complete one, never a half-written mix. An existing ``path``
+        is replaced only when it is an empty folder or a DQN checkpoint; any other folder or file raises
+        ``ValueError`` and is left untouched.
         """
         if self._spec is None:
             raise RuntimeError("nothing to save: this agent has no networks yet")
         path = Path(path)
+        _check_replaceable(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
         try:
@@ -856,14 +859,33 @@ class DQN:
         return agent
 
 
-def _replace_folder(staging: Path, path: Path) -> None:
-    """Move the complete ``staging`` folder to ``path``; an existing ``path`` is set aside first and removed
-    only after the new one is in place (a crash in between leaves the old checkpoint as ``.<name>.old*``)."""
+def _check_replaceable(path: Path) -> None:
+    """Raise ``ValueError`` unless ``path`` is absent, an empty folder or a DQN checkpoint folder (whose
+    ``config.json`` names the format), so that a save never deletes files it did not write."""
     if not path.exists():
-        os.replace(staging, path)
         return
     if not path.is_dir():
         raise ValueError(f"path {str(path)!r} exists and is not a checkpoint folder")
+    if not any(path.iterdir()):
+        return
+    try:
+        is_checkpoint = read_json(path / "config.json").get("format") == CHECKPOINT_FORMAT
+    except (OSError, ValueError, AttributeError):
+        is_checkpoint = False
+    if not is_checkpoint:
+        raise ValueError(
+            f"path {str(path)!r} is a folder that holds no DQN checkpoint; refusing to replace it "
+            "(save into a new or empty folder, e.g. path / 'checkpoint')"
+        )
+
+
+def _replace_folder(staging: Path, path: Path) -> None:
+    """Move the complete ``staging`` folder to ``path``; an existing ``path`` is set aside first and removed
+    only after the new one is in place (a crash in between leaves the old checkpoint as ``.<name>.old*``)."""
+    _check_replaceable(path)  # again: the folder may have changed while the checkpoint was written
+    if not path.exists():
+        os.replace(staging, path)
+        return
     old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
     os.replace(path, old / "checkpoint")
     os.replace(staging, path)

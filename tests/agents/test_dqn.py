@@ -277,6 +277,21 @@ def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypat
     assert DQN.load(path).num_timesteps == 300 and os.listdir(tmp_path) == ["ckpt"]
 
 
+def test_save_never_replaces_a_folder_or_file_that_is_not_a_checkpoint(tmp_path):
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "notes.txt").write_text("keep me")
+    (tmp_path / "file").write_text("keep me too")
+    for target in ("runs", "file"):
+        with pytest.raises(ValueError, match=f"{target}.*not a checkpoint folder|{target}.*holds no DQN checkpoint"):
+            agent.save(tmp_path / target)
+    assert (tmp_path / "runs" / "notes.txt").read_text() == "keep me"
+    assert (tmp_path / "file").read_text() == "keep me too"
+    assert sorted(os.listdir(tmp_path)) == ["file", "runs"]  # no staging folder left behind
+    (tmp_path / "empty").mkdir()
+    assert DQN.load(agent.save(tmp_path / "empty")).num_timesteps == 0  # an empty folder is fine
+
+
 # --- callbacks and logs ---------------------------------------------------------------------------------
 
 
