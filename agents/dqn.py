@@ -201,7 +201,7 @@ class QNetwork(nn.Module):
         elif self.kind == "image":
             x = self.encoder(observations.permute(0, 3, 1, 2).float().div_(255.0))
         else:
-            x = observations.float().flatten(1)
+            x = observations.float().reshape(len(observations), -1)  # (batch, features), also for shape ()
         return self.head(self.torso(x))
 
 

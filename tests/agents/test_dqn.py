@@ -120,6 +120,29 @@ def test_runs_on_vector_discrete_and_image_observations(env_id, kwargs):
     assert actions.shape == (2,) and actions[0] == action
 
 
+class _ScalarObservationEnv(gym.Env):
+    """Ten steps; the observation is a Box of shape () holding t / 10."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, shape=(), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.float32(0.0), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.float32(self.t / 10), float(action), self.t >= 10, False, {}
+
+
+def test_runs_on_a_scalar_box_observation():
+    agent = DQN(_ScalarObservationEnv(), seed=0, **{**TINY, "dropout": 0.1}).learn(120)  # dropout: torch path
+    assert agent.n_updates > 0
+    assert agent.q_values(np.zeros(3, dtype=np.float32)).shape == (3, 2)
+    assert agent.predict(np.float32(0.5))[0] in (0, 1)
+
+
 def test_same_seed_same_agent_and_different_seed_differs():
     first = DQN("CartPole-v1", seed=5, **TINY).learn(300)
     second = DQN("CartPole-v1", seed=5, **TINY).learn(300)
