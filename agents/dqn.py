@@ -36,9 +36,9 @@ import csv
 import io
 import json
 import os
+import secrets
 import shutil
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -746,7 +746,7 @@ class DQN:
         path = Path(path)
         _check_replaceable(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        staging = _new_sibling_folder(path, ".tmp")
         try:
             atomic_write_json(staging / "config.json", self._checkpoint_header(include_buffer))
             weights = io.BytesIO()
@@ -879,6 +879,21 @@ def _check_replaceable(path: Path) -> None:
         )
 
 
+def _new_sibling_folder(path: Path, suffix: str) -> Path:
+    """Create a new hidden folder ``.<name>.<random><suffix>`` next to ``path``.
+
+    Unlike ``tempfile.mkdtemp`` (always mode 0700) it gets the permissions the umask gives any new folder, so
+    a checkpoint renamed from it is as readable as the files written into it.
+    """
+    while True:
+        candidate = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}"
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+
+
 def _replace_folder(staging: Path, path: Path) -> None:
     """Move the complete ``staging`` folder to ``path``; an existing ``path`` is set aside first and removed
     only after the new one is in place (a crash in between leaves the old checkpoint as ``.<name>.old*``)."""
@@ -886,7 +901,7 @@ def _replace_folder(staging: Path, path: Path) -> None:
     if not path.exists():
         os.replace(staging, path)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+    old = _new_sibling_folder(path, ".old")
     os.replace(path, old / "checkpoint")
     os.replace(staging, path)
     shutil.rmtree(old, ignore_errors=True)

@@ -315,6 +315,18 @@ def test_save_never_replaces_a_folder_or_file_that_is_not_a_checkpoint(tmp_path)
     assert DQN.load(agent.save(tmp_path / "empty")).num_timesteps == 0  # an empty folder is fine
 
 
+def test_a_checkpoint_folder_gets_the_umask_permissions_of_any_new_folder(tmp_path):
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    previous = os.umask(0o022)
+    try:
+        for _ in range(2):  # a new checkpoint, then one replacing it
+            path = agent.save(tmp_path / "ckpt")
+            assert path.stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700
+    finally:
+        os.umask(previous)
+    assert os.listdir(tmp_path) == ["ckpt"]
+
+
 # --- callbacks and logs ---------------------------------------------------------------------------------
 
 
