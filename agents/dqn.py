@@ -21,7 +21,8 @@ The API is Stable-Baselines3's::
     agent = DQN.load("runs/dqn-cartpole")    # torch.load(weights_only=True): no code is executed
 
 Checkpoints and resuming: :meth:`DQN.learn` resets the environments at its start, with seeds derived from
-``seed`` and the step count, so ``learn(a); save; load; learn(b)`` gives exactly the same agent as
+``seed`` and the step count (the episodes it cuts end there in the replay buffer, so that no n-step return
+joins two episodes), so ``learn(a); save; load; learn(b)`` gives exactly the same agent as
 ``learn(a); learn(b)`` when the replay buffer is saved too (``save(path, include_buffer=True)``). A checkpoint
 written in the middle of ``learn`` (by ``CheckpointCallback``) resumes from a fresh episode instead.
 
@@ -35,9 +36,9 @@ import csv
 import io
 import json
 import os
+import secrets
 import shutil
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,9 @@ from boltzgym.utils.validation import check_in_range, check_int, check_positive,
 
 CHECKPOINT_FORMAT = "boltzgym-dqn"
 CHECKPOINT_VERSION = 1
+_CHECKPOINT_COUNTERS = ("num_timesteps", "n_calls", "n_updates")
+_OBSERVATION_KINDS = ("discrete", "image", "vector")
+_REPLAY_FILE = "replay.npz"
 _ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
 
 
@@ -197,7 +201,7 @@ class QNetwork(nn.Module):
         elif self.kind == "image":
             x = self.encoder(observations.permute(0, 3, 1, 2).float().div_(255.0))
         else:
-            x = observations.float().flatten(1)
+            x = observations.float().reshape(len(observations), -1)  # (batch, features), also for shape ()
         return self.head(self.torso(x))
 
 
@@ -606,7 +610,11 @@ class DQN:
             torch.set_num_threads(threads)
 
     def _reset_envs(self) -> np.ndarray:
-        """Reset every env (seeded from ``seed`` and the step count) and clear the episode trackers."""
+        """Reset every env (seeded from ``seed`` and the step count) and clear the episode trackers.
+
+        The episodes cut by this reset end at the newest stored step (see ``ReplayBuffer.end_episodes``).
+        """
+        self.replay_buffer.end_episodes()
         seed = None
         if self.seed is not None:  # a fresh, reproducible reset seed per learn() call
             seed = int(np.random.SeedSequence([self.seed, self.num_timesteps]).generate_state(1)[0])
@@ -729,13 +737,16 @@ class DQN:
         """Write a checkpoint folder atomically: ``config.json``, ``model.pt`` (+ ``replay.npz``).
 
         The folder is written as a temporary sibling and renamed into place, so ``path`` is always either the
-        previous complete checkpoint or the new complete one, never a half-written mix.
+        previous complete checkpoint or the new complete one, never a half-written mix. An existing ``path``
+        is replaced only when it is an empty folder or a DQN checkpoint; any other folder or file raises
+        ``ValueError`` and is left untouched.
         """
         if self._spec is None:
             raise RuntimeError("nothing to save: this agent has no networks yet")
         path = Path(path)
+        _check_replaceable(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        staging = _new_sibling_folder(path, ".tmp")
         try:
             atomic_write_json(staging / "config.json", self._checkpoint_header(include_buffer))
             weights = io.BytesIO()
@@ -750,7 +761,7 @@ class DQN:
             )
             atomic_write_bytes(staging / "model.pt", weights.getvalue())
             if include_buffer:
-                self.replay_buffer.save(staging / "replay.npz")
+                self.replay_buffer.save(staging / _REPLAY_FILE)
             _replace_folder(staging, path)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -773,7 +784,7 @@ class DQN:
             "episode_returns": self.episode_returns,
             "episode_steps": self.episode_steps,
             "rng_state": json.dumps(self._rng.bit_generator.state),
-            "replay_buffer": "replay.npz" if include_buffer else None,
+            "replay_buffer": _REPLAY_FILE if include_buffer else None,
         }
 
     @classmethod
@@ -792,21 +803,38 @@ class DQN:
         path = Path(path)
         if not path.is_dir():
             raise FileNotFoundError(f"checkpoint folder {str(path)!r} does not exist")
-        header = read_json(path / "config.json", what="checkpoint config")
+        config_file = path / "config.json"
+        header = read_json(config_file, what="checkpoint config")
         try:
-            if header.get("format") != CHECKPOINT_FORMAT:
-                raise ValueError(f"format is {header.get('format')!r}, expected {CHECKPOINT_FORMAT!r}")
+            if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
+                found = header.get("format") if isinstance(header, dict) else type(header).__name__
+                raise ValueError(f"format is {found!r}, expected {CHECKPOINT_FORMAT!r}")
             spec_values = dict(header["spec"])
             spec_values["shape"] = tuple(spec_values["shape"])
             spec = _EnvSpec(**spec_values)
+            if spec.kind not in _OBSERVATION_KINDS:
+                raise ValueError(f"spec kind is {spec.kind!r}, expected one of {_OBSERVATION_KINDS}")
             config = DQNConfig.from_dict(header["config"])
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"checkpoint config {str(path / 'config.json')!r} is corrupt: {exc}") from exc
-        agent = cls(None, config, seed=header["seed"], log_dir=log_dir, device=device)
-        agent.env_id = header["env_id"]
-        agent.n_envs = int(header["n_envs"])
-        agent._spec = spec
-        agent._build(spec)
+            seed = check_seed("seed", header["seed"])
+            counters = {name: check_int(name, header[name], minimum=0) for name in _CHECKPOINT_COUNTERS}
+            n_envs = check_int("n_envs", header["n_envs"], minimum=1)
+            horizon = header["schedule_horizon"]
+            if horizon is not None:
+                check_int("schedule_horizon", horizon, minimum=0)
+            episode_returns = [float(value) for value in header["episode_returns"]]
+            episode_steps = [int(value) for value in header["episode_steps"]]
+            rng_state = json.loads(header["rng_state"])
+            env_id, buffer_name = header["env_id"], header["replay_buffer"]
+            if buffer_name not in (None, _REPLAY_FILE):  # never a path out of the checkpoint folder
+                raise ValueError(f"replay_buffer is {buffer_name!r}, expected {_REPLAY_FILE!r} or null")
+            agent = cls(None, config, seed=seed, log_dir=log_dir, device=device)
+            agent._rng.bit_generator.state = rng_state
+            agent.env_id, agent.n_envs, agent._spec = env_id, n_envs, spec
+            agent._build(spec)  # a spec that no network fits (unknown kind, bad shape) is corrupt too
+        except KeyError as exc:
+            raise ValueError(f"checkpoint config {str(config_file)!r} is corrupt: missing field {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"checkpoint config {str(config_file)!r} is corrupt: {exc}") from exc
         weights_file = path / "model.pt"
         if not weights_file.is_file():
             raise FileNotFoundError(f"checkpoint weights {str(weights_file)!r} do not exist")
@@ -818,29 +846,62 @@ class DQN:
             agent._torch_rng_state = state["torch_rng_state"]
         except Exception as exc:  # torch raises many kinds (UnpicklingError, RuntimeError, EOFError...)
             raise ValueError(f"checkpoint weights {str(weights_file)!r} are corrupt: {exc}") from exc
-        agent.num_timesteps = int(header["num_timesteps"])
-        agent.n_calls = int(header["n_calls"])
-        agent.n_updates = int(header["n_updates"])
-        agent.schedule_horizon = header["schedule_horizon"]
-        agent.episode_returns = list(header["episode_returns"])
-        agent.episode_steps = list(header["episode_steps"])
-        agent._rng.bit_generator.state = json.loads(header["rng_state"])
-        if header.get("replay_buffer"):
-            agent.replay_buffer.load(path / header["replay_buffer"])
+        agent.num_timesteps = counters["num_timesteps"]
+        agent.n_calls = counters["n_calls"]
+        agent.n_updates = counters["n_updates"]
+        agent.schedule_horizon = horizon
+        agent.episode_returns = episode_returns
+        agent.episode_steps = episode_steps
+        if buffer_name:
+            agent.replay_buffer.load(path / buffer_name)
         if env is not None:
             agent.set_env(env)
         return agent
 
 
-def _replace_folder(staging: Path, path: Path) -> None:
-    """Move the complete ``staging`` folder to ``path``; an existing ``path`` is set aside first and removed
-    only after the new one is in place (a crash in between leaves the old checkpoint as ``.<name>.old*``)."""
+def _check_replaceable(path: Path) -> None:
+    """Raise ``ValueError`` unless ``path`` is absent, an empty folder or a DQN checkpoint folder (whose
+    ``config.json`` names the format), so that a save never deletes files it did not write."""
     if not path.exists():
-        os.replace(staging, path)
         return
     if not path.is_dir():
         raise ValueError(f"path {str(path)!r} exists and is not a checkpoint folder")
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+    if not any(path.iterdir()):
+        return
+    try:
+        is_checkpoint = read_json(path / "config.json").get("format") == CHECKPOINT_FORMAT
+    except (OSError, ValueError, AttributeError):
+        is_checkpoint = False
+    if not is_checkpoint:
+        raise ValueError(
+            f"path {str(path)!r} is a folder that holds no DQN checkpoint; refusing to replace it "
+            "(save into a new or empty folder, e.g. path / 'checkpoint')"
+        )
+
+
+def _new_sibling_folder(path: Path, suffix: str) -> Path:
+    """Create a new hidden folder ``.<name>.<random><suffix>`` next to ``path``.
+
+    Unlike ``tempfile.mkdtemp`` (always mode 0700) it gets the permissions the umask gives any new folder, so
+    a checkpoint renamed from it is as readable as the files written into it.
+    """
+    while True:
+        candidate = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}"
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+
+
+def _replace_folder(staging: Path, path: Path) -> None:
+    """Move the complete ``staging`` folder to ``path``; an existing ``path`` is set aside first and removed
+    only after the new one is in place (a crash in between leaves the old checkpoint as ``.<name>.old*``)."""
+    _check_replaceable(path)  # again: the folder may have changed while the checkpoint was written
+    if not path.exists():
+        os.replace(staging, path)
+        return
+    old = _new_sibling_folder(path, ".old")
     os.replace(path, old / "checkpoint")
     os.replace(staging, path)
     shutil.rmtree(old, ignore_errors=True)

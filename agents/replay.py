@@ -124,6 +124,16 @@ class ReplayBuffer:
         if self.position == 0:
             self.full = True
 
+    def end_episodes(self) -> None:
+        """Mark the newest stored step of every env as the end of its episode (a truncation).
+
+        Call it when the envs are reset before their episodes ended (e.g. at the start of another ``learn``
+        call), so that no n-step window runs from the cut episode into the next one. The cut step keeps
+        its bootstrapped target: its ``next_obs`` is still the true successor and it did not terminate.
+        """
+        if self.rows:
+            self.episode_ends[(self.position - 1) % self.capacity] = True
+
     def sample(self, batch_size: int) -> ReplayBatch:
         """Sample ``batch_size`` transitions uniformly (with replacement) and build their n-step targets."""
         check_int("batch_size", batch_size, minimum=1)
@@ -195,7 +205,11 @@ class ReplayBuffer:
         return atomic_write_bytes(path, buffer.getvalue())
 
     def load(self, path: str | os.PathLike) -> ReplayBuffer:
-        """Restore a buffer saved by :meth:`save` into this one (same capacity, n_envs and obs layout)."""
+        """Restore a buffer saved by :meth:`save` into this one (same capacity, n_envs and obs layout).
+
+        Everything is checked before anything is copied: a missing, corrupt or mismatched file raises
+        (``FileNotFoundError``/``ValueError`` naming the file) and leaves this buffer unchanged.
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"replay buffer file {str(path)!r} does not exist")
@@ -204,24 +218,36 @@ class ReplayBuffer:
                 arrays = {name: data[name] for name in data.files}
             meta = _literal(arrays["meta"])
             rng_state = _literal(arrays["rng_state"])
-        except (OSError, ValueError, KeyError, SyntaxError, EOFError) as exc:
+            found = {key: meta[key] for key in ("capacity", "n_envs")}
+            position, full = meta["position"], meta["full"]
+            rng = np.random.default_rng()
+            rng.bit_generator.state = rng_state  # raises on a state of another generator
+            missing = [name for name in self._ARRAYS if name not in arrays]
+            if missing:
+                raise KeyError(", ".join(missing))
+        except KeyError as exc:
+            raise ValueError(f"replay buffer file {str(path)!r} is corrupt: missing {exc}") from exc
+        except (OSError, ValueError, TypeError, SyntaxError, EOFError) as exc:
             raise ValueError(f"replay buffer file {str(path)!r} is corrupt: {exc}") from exc
         expected = {"capacity": self.capacity, "n_envs": self.n_envs}
-        found = {key: meta[key] for key in expected}
         if found != expected:
             raise ValueError(f"replay buffer file {str(path)!r} holds a buffer with {found}, expected {expected}")
-        rows = self.capacity if meta["full"] else meta["position"]
+        if not isinstance(full, bool) or not isinstance(position, int) or not 0 <= position < self.capacity:
+            raise ValueError(
+                f"replay buffer file {str(path)!r} is corrupt: position={position!r}, full={full!r}; expected "
+                f"an int in [0, {self.capacity}) and a bool"
+            )
+        rows = self.capacity if full else position
         for name in self._ARRAYS:
-            values = arrays[name]
-            target = getattr(self, name)
-            if values.shape != (rows,) + target.shape[1:]:
+            values, target = arrays[name], getattr(self, name)
+            if values.shape != (rows,) + target.shape[1:] or values.dtype != target.dtype:
                 raise ValueError(
-                    f"replay buffer file {str(path)!r}: {name} has shape {values.shape}, "
-                    f"expected {(rows,) + target.shape[1:]}"
+                    f"replay buffer file {str(path)!r}: {name} is {values.dtype}{list(values.shape)}, "
+                    f"expected {target.dtype}{[rows, *target.shape[1:]]}"
                 )
-            target[:rows] = values
-        self.position = int(meta["position"])
-        self.full = bool(meta["full"])
+        for name in self._ARRAYS:
+            getattr(self, name)[:rows] = arrays[name]
+        self.position, self.full = position, full
         self.rng.bit_generator.state = rng_state
         return self
 

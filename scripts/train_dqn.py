@@ -2,8 +2,9 @@
 
 Writes into the run folder: ``summary.json``, ``metrics.csv`` (episode returns, epsilon, TD loss),
 ``learning_curve.png`` and ``checkpoint/`` (config.json + model.pt + replay.npz, resumable with
-``--resume RUN/checkpoint``). The greedy evaluation runs ``eval_episodes`` episodes side by side, seeded
-``10_000 + seed + i`` so that they never reuse a training reset seed.
+``--resume RUN/checkpoint``, which keeps the checkpoint's config and seed). The greedy evaluation runs
+``eval_episodes`` episodes side by side, seeded ``10_000 + seed + i`` so that they never reuse a training
+reset seed.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         hyperparameters = {**TUNED_DEFAULTS.get(request.env_id, {}), **request.hyperparameters}
         agent = DQN(env, seed=request.seed, log_dir=request.out_dir, **hyperparameters)
 
+    seed = request.seed if agent.seed is None else agent.seed  # a resumed agent keeps its checkpoint's seed
     start = time.perf_counter()
     agent.learn(request.steps, progress_bar=request.progress)
     train_seconds = time.perf_counter() - start
@@ -98,14 +100,14 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         agent,
         lambda: gym.make(request.env_id, **request.env_kwargs),
         request.eval_episodes,
-        seed=EVAL_SEED_OFFSET + request.seed,
+        seed=EVAL_SEED_OFFSET + seed,
     )
     plot_learning_curve(agent.episode_steps, agent.episode_returns, request.env_id, request.out_dir)
     summary = {
         "agent": request.agent,
         "env": request.env_id,
         "steps": request.steps,
-        "seed": request.seed,
+        "seed": seed,
         "eval_episodes": request.eval_episodes,
         "eval_mean_return": float(returns.mean()),
         "steps_per_second": request.steps / train_seconds,

@@ -120,6 +120,29 @@ def test_runs_on_vector_discrete_and_image_observations(env_id, kwargs):
     assert actions.shape == (2,) and actions[0] == action
 
 
+class _ScalarObservationEnv(gym.Env):
+    """Ten steps; the observation is a Box of shape () holding t / 10."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, shape=(), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.float32(0.0), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.float32(self.t / 10), float(action), self.t >= 10, False, {}
+
+
+def test_runs_on_a_scalar_box_observation():
+    agent = DQN(_ScalarObservationEnv(), seed=0, **{**TINY, "dropout": 0.1}).learn(120)  # dropout: torch path
+    assert agent.n_updates > 0
+    assert agent.q_values(np.zeros(3, dtype=np.float32)).shape == (3, 2)
+    assert agent.predict(np.float32(0.5))[0] in (0, 1)
+
+
 def test_same_seed_same_agent_and_different_seed_differs():
     first = DQN("CartPole-v1", seed=5, **TINY).learn(300)
     second = DQN("CartPole-v1", seed=5, **TINY).learn(300)
@@ -162,6 +185,16 @@ def test_vector_env_collection_stores_consistent_transitions(mode):
     invalid = int((~buffer.valid[:200]).sum())
     assert invalid == (ended if mode == gym.vector.AutoresetMode.NEXT_STEP else 0)
     assert len(agent.episode_returns) == int(buffer.episode_ends[:200].sum())
+
+
+def test_n_step_windows_never_join_two_learn_calls():
+    agent = DQN("CartPole-v1", seed=0, **{**TINY, "n_step": 3, "learning_starts": 10_000})
+    agent.learn(45).learn(45)  # the second call resets the env in the middle of an episode
+    buffer = agent.replay_buffer
+    assert not buffer.terminated[44, 0] and buffer.episode_ends[44, 0]  # cut at the boundary, not terminated
+    for t in range(buffer.rows - 1):  # a window may only continue where the next step follows this one
+        if not buffer.episode_ends[t, 0]:
+            np.testing.assert_array_equal(buffer.next_observations[t, 0], buffer.observations[t + 1, 0])
 
 
 # --- checkpoints and resume -----------------------------------------------------------------------------
@@ -207,6 +240,45 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         DQN.load(path)
 
 
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda header: header.pop("num_timesteps"),
+        lambda header: header.pop("rng_state"),
+        lambda header: header.update(n_updates="12"),
+        lambda header: header.update(seed=-1),
+        lambda header: header["spec"].update(kind="audio"),
+        lambda header: header.update(episode_returns=None),
+        lambda header: header.clear() or header.update(format=["not", "a", "checkpoint"]),
+        lambda header: header.update(replay_buffer="../elsewhere.npz"),
+    ],
+    ids=[
+        "missing-counter",
+        "missing-rng",
+        "text-counter",
+        "negative-seed",
+        "unknown-kind",
+        "null-list",
+        "format",
+        "buffer-path",
+    ],
+)
+def test_a_checkpoint_config_with_bad_fields_is_reported_as_corrupt(tmp_path, corrupt):
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    header = json.loads((path / "config.json").read_text())
+    corrupt(header)
+    (path / "config.json").write_text(json.dumps(header))
+    with pytest.raises(ValueError, match=r"checkpoint config .*config\.json.* is corrupt"):
+        DQN.load(path)
+
+
+def test_a_checkpoint_config_that_is_not_an_object_is_reported_as_corrupt(tmp_path):
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    (path / "config.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match=r"config\.json.* is corrupt: format is 'list'"):
+        DQN.load(path)
+
+
 def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
     agent = DQN("CartPole-v1", seed=0, **TINY).learn(100)
     path = agent.save(tmp_path / "ckpt")
@@ -226,6 +298,33 @@ def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypat
     monkeypatch.undo()
     agent.save(path)  # overwriting with a complete checkpoint works
     assert DQN.load(path).num_timesteps == 300 and os.listdir(tmp_path) == ["ckpt"]
+
+
+def test_save_never_replaces_a_folder_or_file_that_is_not_a_checkpoint(tmp_path):
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "notes.txt").write_text("keep me")
+    (tmp_path / "file").write_text("keep me too")
+    for target in ("runs", "file"):
+        with pytest.raises(ValueError, match=f"{target}.*not a checkpoint folder|{target}.*holds no DQN checkpoint"):
+            agent.save(tmp_path / target)
+    assert (tmp_path / "runs" / "notes.txt").read_text() == "keep me"
+    assert (tmp_path / "file").read_text() == "keep me too"
+    assert sorted(os.listdir(tmp_path)) == ["file", "runs"]  # no staging folder left behind
+    (tmp_path / "empty").mkdir()
+    assert DQN.load(agent.save(tmp_path / "empty")).num_timesteps == 0  # an empty folder is fine
+
+
+def test_a_checkpoint_folder_gets_the_umask_permissions_of_any_new_folder(tmp_path):
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    previous = os.umask(0o022)
+    try:
+        for _ in range(2):  # a new checkpoint, then one replacing it
+            path = agent.save(tmp_path / "ckpt")
+            assert path.stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700
+    finally:
+        os.umask(previous)
+    assert os.listdir(tmp_path) == ["ckpt"]
 
 
 # --- callbacks and logs ---------------------------------------------------------------------------------

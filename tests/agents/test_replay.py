@@ -23,6 +23,9 @@ def _fill(buffer: ReplayBuffer, rewards, terminated=(), truncated=()) -> None:
         )
 
 
+_META = {"capacity": 4, "n_envs": 1, "n_step": 2, "gamma": 0.5, "position": 3, "full": False}
+
+
 def _at(buffer: ReplayBuffer, rows):
     rows = np.asarray(rows)
     return buffer.gather(rows, np.zeros_like(rows))
@@ -58,6 +61,18 @@ def test_n_step_windows_wrap_around_the_ring_but_stop_at_the_newest_step():
     np.testing.assert_allclose(batch.returns, [4 + 0.5 * 8 + 0.25 * 16, 8 + 0.5 * 16 + 0.25 * 32, 16 + 0.5 * 32, 32])
     np.testing.assert_allclose(batch.discounts, [0.125, 0.125, 0.25, 0.5])
     np.testing.assert_allclose(batch.next_obs[:, 0], [4.5, 5.5, 5.5, 5.5])
+
+
+def test_end_episodes_stops_n_step_windows_at_the_newest_step():
+    buffer = ReplayBuffer(8, (1,), n_step=3, gamma=0.5)
+    _fill(buffer, [1, 2])
+    buffer.end_episodes()  # the envs are reset here: t=2 starts another episode
+    buffer.add(np.array([[9]], dtype=np.float32), [0], [4], np.array([[9.5]], dtype=np.float32), [False], [False])
+    batch = _at(buffer, [0, 1, 2])
+    np.testing.assert_allclose(batch.returns, [1 + 0.5 * 2, 2, 4])
+    np.testing.assert_allclose(batch.discounts, [0.25, 0.5, 0.5])  # cut, not terminated: still bootstrapped
+    np.testing.assert_allclose(batch.next_obs[:, 0], [1.5, 1.5, 9.5])
+    ReplayBuffer(4, (1,)).end_episodes()  # an empty buffer has nothing to mark
 
 
 def test_sampling_draws_only_stored_transitions_uniformly():
@@ -139,6 +154,32 @@ def test_load_names_a_missing_or_corrupt_file(tmp_path):
     _fill(other, [1.0])
     with pytest.raises(ValueError, match="capacity"):
         buffer.load(other.save(tmp_path / "other.npz"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(meta=np.array("{'capacity': 4}")), "corrupt: missing 'n_envs'"),
+        (lambda d: d.pop("rewards"), "corrupt: missing 'rewards'"),
+        (lambda d: d.update(rng_state=np.array("{'bit_generator': 'MT19937'}")), "corrupt: .*PCG64"),
+        (lambda d: d.update(observations=d["observations"].astype(np.float64)), "observations is float64"),
+        (lambda d: d.update(meta=np.array(str(_META | {"position": 9}))), "position=9"),
+    ],
+    ids=["meta-key", "array", "rng-state", "dtype", "position"],
+)
+def test_load_rejects_a_corrupt_file_by_name_and_leaves_the_buffer_unchanged(tmp_path, change, message):
+    source = ReplayBuffer(4, (1,), n_step=2, gamma=0.5)
+    _fill(source, [1, 2, 3])
+    with np.load(source.save(tmp_path / "good.npz")) as data:
+        arrays = dict(data)
+    change(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    buffer = ReplayBuffer(4, (1,), n_step=2, gamma=0.5)
+    _fill(buffer, [7])
+    with pytest.raises(ValueError, match=f"bad.npz.*{message}"):
+        buffer.load(tmp_path / "bad.npz")
+    assert (buffer.position, buffer.full) == (1, False)
+    np.testing.assert_array_equal(buffer.rewards[:, 0], [7, 0, 0, 0])
 
 
 def test_replay_module_does_not_import_torch():

@@ -49,6 +49,7 @@ def test_cli_json_run_then_resume(tmp_path, capsys):
     assert cli.main([*argv, "--resume", str(out / "checkpoint"), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["num_timesteps"] == 500 and summary["resumed_from"] == str(out / "checkpoint")
+    assert summary["seed"] == 1  # the checkpoint's seed drives the resumed run, not the --seed default
 
 
 def test_cli_bad_arguments_exit_2_naming_them(tmp_path, capsys):
