@@ -19,7 +19,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from boltzgym.scripts._common import add_common_arguments, finish, positive_int, progress_enabled, run_dir
+import numpy as np
+
+from boltzgym.scripts._common import (
+    add_common_arguments,
+    finish,
+    new_figure,
+    positive_int,
+    progress_enabled,
+    run_dir,
+    save_figure,
+)
 
 HELP = "train an agent (tabular TD or DQN) on a Gymnasium env"
 DESCRIPTION = "Train an agent on a Gymnasium env, evaluate its greedy policy, write metrics, plots and a checkpoint."
@@ -29,6 +39,18 @@ EXAMPLES = [
     "boltzgym train dqn --env CartPole-v1 --steps 50000 --seed 0 --json",
     "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --steps 200000 --set learning_rate=0.1",
 ]
+
+# The keys every trainer's summary starts with (the `--json` contract of `boltzgym train`).
+SUMMARY_KEYS = (
+    "agent",
+    "env",
+    "steps",
+    "seed",
+    "eval_episodes",
+    "eval_mean_return",
+    "steps_per_second",
+    "optimal_mean_return",
+)
 
 # agent name -> module that trains it (see the module docstring for the contract).
 TRAINERS: dict[str, str] = {
@@ -54,6 +76,54 @@ class TrainRequest:
     out_dir: Path = Path("runs/train")
     progress: bool = False
     resume: Path | None = None
+
+
+def base_summary(
+    request: TrainRequest,
+    eval_mean_return: float,
+    steps_per_second: float | None,
+    optimal_mean_return: float | None = None,
+    seed: int | None = None,
+) -> dict:
+    """The ``SUMMARY_KEYS`` part of a trainer's summary (``seed`` overrides ``request.seed``, e.g. on resume)."""
+    return {
+        "agent": request.agent,
+        "env": request.env_id,
+        "steps": request.steps,
+        "seed": request.seed if seed is None else seed,
+        "eval_episodes": request.eval_episodes,
+        "eval_mean_return": float(eval_mean_return),
+        "steps_per_second": steps_per_second,
+        "optimal_mean_return": optimal_mean_return,
+    }
+
+
+def plot_learning_curve(
+    end_steps: list[int], returns: list[float], path: Path, title: str, optimum: float | None = None
+) -> Path:
+    """Training-episode returns against environment steps, with a moving average and the exact optimum."""
+    fig, ax = new_figure(figsize=(6.4, 3.8))
+    steps, returns = np.asarray(end_steps), np.asarray(returns, dtype=float)
+    ax.plot(steps, returns, ".", markersize=2, alpha=0.25, color="tab:blue", label="episode return")
+    window = max(1, min(100, len(returns) // 10))
+    if len(returns) >= window:
+        average = np.convolve(returns, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1 :], average, color="tab:blue", label=f"moving average ({window} episodes)")
+    if optimum is not None:
+        ax.axhline(optimum, color="tab:green", linestyle="--", label=f"optimal expected return {optimum:.3g}")
+    if len(returns) >= 20:
+        # Zoom on the later episodes: a few early catastrophes (-10000 on the cliff) would squash the rest.
+        later = returns[len(returns) // 5 :]
+        low, high = np.percentile(later, [2, 100])
+        if optimum is not None:
+            low, high = min(low, optimum), max(high, optimum)
+        margin = 0.1 * (high - low) or 1.0
+        ax.set_ylim(low - margin, high + margin)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("return (early outliers may lie below the axis)" if len(returns) >= 20 else "return")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    return save_figure(fig, path)
 
 
 def _key_value(text: str) -> tuple[str, object]:

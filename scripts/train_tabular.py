@@ -18,7 +18,7 @@ from boltzgym.agents.evaluation import evaluate_policy
 from boltzgym.agents.planning import expected_return
 from boltzgym.agents.tabular import SARSA, DoubleQLearning, ExpectedSARSA, QLearning, TabularAgent
 from boltzgym.scripts._common import format_table, new_figure, save_figure, write_metrics_csv
-from boltzgym.scripts.train import TrainRequest
+from boltzgym.scripts.train import TrainRequest, base_summary, plot_learning_curve
 
 AGENTS = ("q-learning", "sarsa", "expected-sarsa", "double-q")
 AGENT_CLASSES: dict[str, type[TabularAgent]] = {
@@ -96,34 +96,6 @@ def plot_value_policy(q_table: np.ndarray, letters: np.ndarray, arrows: np.ndarr
     return save_figure(fig, path)
 
 
-def plot_learning_curve(
-    end_steps: list[int], returns: list[float], path: Path, title: str, optimum: float | None = None
-) -> Path:
-    """Training-episode returns against environment steps, with a moving average and the exact optimum."""
-    fig, ax = new_figure(figsize=(6.4, 3.8))
-    steps, returns = np.asarray(end_steps), np.asarray(returns, dtype=float)
-    ax.plot(steps, returns, ".", markersize=2, alpha=0.25, color="tab:blue", label="episode return")
-    window = max(1, min(100, len(returns) // 10))
-    if len(returns) >= window:
-        average = np.convolve(returns, np.ones(window) / window, mode="valid")
-        ax.plot(steps[window - 1 :], average, color="tab:blue", label=f"moving average ({window} episodes)")
-    if optimum is not None:
-        ax.axhline(optimum, color="tab:green", linestyle="--", label=f"optimal expected return {optimum:.3g}")
-    if len(returns) >= 20:
-        # Zoom on the later episodes: a few early catastrophes (-10000 on the cliff) would squash the rest.
-        later = returns[len(returns) // 5 :]
-        low, high = np.percentile(later, [2, 100])
-        if optimum is not None:
-            low, high = min(low, optimum), max(high, optimum)
-        margin = 0.1 * (high - low) or 1.0
-        ax.set_ylim(low - margin, high + margin)
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("return (early outliers may lie below the axis)" if len(returns) >= 20 else "return")
-    ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
-    return save_figure(fig, path)
-
-
 def train(request: TrainRequest) -> tuple[dict, str]:
     """Train, evaluate and write the run folder; return ``(summary, table)``."""
     if request.agent not in AGENT_CLASSES:
@@ -166,14 +138,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         plot_value_policy(agent.q_table, *layout, out_dir / "value_policy.png", f"{title}: values and greedy policy")
 
     summary = {
-        "agent": request.agent,
-        "env": request.env_id,
-        "steps": request.steps,
-        "seed": request.seed,
-        "eval_episodes": request.eval_episodes,
-        "eval_mean_return": mean_return,
-        "steps_per_second": request.steps / elapsed if elapsed > 0 else None,
-        "optimal_mean_return": optimum,
+        **base_summary(request, mean_return, request.steps / elapsed if elapsed > 0 else None, optimum),
         "eval_std_return": std_return,
         "greedy_expected_return": greedy_exact,
         "total_timesteps": agent.num_timesteps,

@@ -73,3 +73,19 @@ def test_train_error_after_parsing_leaves_no_run_folder(tmp_path, capsys):
     assert cli.main(argv) == 2
     assert "gamma must be in [0.0, 1.0], got 2.0" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_train_summary_keys_are_the_documented_contract():
+    from boltzgym.scripts.train import SUMMARY_KEYS
+
+    # The issues' --json keys for every `boltzgym train` agent, tabular and DQN alike.
+    assert SUMMARY_KEYS == (
+        "agent",
+        "env",
+        "steps",
+        "seed",
+        "eval_episodes",
+        "eval_mean_return",
+        "steps_per_second",
+        "optimal_mean_return",
+    )

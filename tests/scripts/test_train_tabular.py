@@ -11,19 +11,11 @@ import pytest
 from boltzgym.agents.planning import expected_return
 from boltzgym.scripts import cli
 from boltzgym.scripts.envs_command import list_envs
+from boltzgym.scripts.train import SUMMARY_KEYS as TRAIN_SUMMARY_KEYS
 from boltzgym.scripts.train import TRAINERS, TrainRequest
 from boltzgym.scripts.train_tabular import AGENTS, demo_part, train
 
-SUMMARY_KEYS = {
-    "agent",
-    "env",
-    "steps",
-    "seed",
-    "eval_episodes",
-    "eval_mean_return",
-    "steps_per_second",
-    "optimal_mean_return",
-}
+SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)
 
 
 def test_every_tabular_agent_is_registered():
