@@ -35,6 +35,7 @@ import contextlib
 import csv
 import io
 import json
+import numbers
 import os
 import secrets
 import shutil
@@ -53,7 +54,7 @@ from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.models.conv import ConvNet
 from boltzgym.models.heads import DuelingHead
-from boltzgym.models.mlp import MLP
+from boltzgym.models.mlp import ACTIVATIONS, MLP
 from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
 
@@ -105,16 +106,20 @@ class DQNConfig:
     log_interval: int = 100  # gradient steps between logged loss values
 
     def __post_init__(self) -> None:
-        self.net_arch = tuple(self.net_arch)
-        self.conv_channels = tuple(self.conv_channels)
+        # Values may come from the CLI (``--set KEY=VALUE``, read as JSON or else kept as a string) or from a
+        # checkpoint's JSON: every field is checked for its type, so that ``double_q="False"`` (truthy) or
+        # ``net_arch=64`` fail here, naming the field, instead of silently misconfiguring the agent.
+        for name in _BOOL_FIELDS:
+            setattr(self, name, _check_bool(name, getattr(self, name)))
+        self.net_arch = _check_widths("net_arch", self.net_arch, example="[64, 64]", allow_empty=True)
+        self.conv_channels = _check_widths("conv_channels", self.conv_channels, example="[16, 32]")
+        for name, minimum in _COUNT_FIELDS.items():
+            setattr(self, name, _check_count(name, getattr(self, name), minimum))
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         check_positive("learning_rate", self.learning_rate)
         if self.learning_rate_final is not None:
             check_positive("learning_rate_final", self.learning_rate_final, allow_zero=True)
-        for name in ("buffer_size", "batch_size", "n_step", "train_freq", "gradient_steps"):
-            check_int(name, getattr(self, name), minimum=1)
-        check_int("target_update_interval", self.target_update_interval, minimum=1)
-        check_int("learning_starts", self.learning_starts, minimum=0)
-        check_int("log_interval", self.log_interval, minimum=1)
         check_in_range("gamma", self.gamma, 0.0, 1.0)
         check_in_range("tau", self.tau, 0.0, 1.0)
         if self.tau == 0:
@@ -123,7 +128,7 @@ class DQNConfig:
         check_probability("exploration_initial_eps", self.exploration_initial_eps)
         check_probability("exploration_final_eps", self.exploration_final_eps)
         check_positive("max_grad_norm", self.max_grad_norm)
-        if not 0 <= self.dropout < 1:
+        if not 0 <= check_positive("dropout", self.dropout, allow_zero=True) < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
     @classmethod
@@ -134,6 +139,49 @@ class DQNConfig:
         if unknown:
             raise ValueError(f"unknown DQN hyperparameter(s) {unknown}; expected names from {sorted(known)}")
         return cls(**values)
+
+
+_BOOL_FIELDS = ("double_q", "dueling", "batch_norm")
+_COUNT_FIELDS = {  # integer fields and their minimum
+    "buffer_size": 1,
+    "batch_size": 1,
+    "learning_starts": 0,
+    "n_step": 1,
+    "train_freq": 1,
+    "gradient_steps": 1,
+    "target_update_interval": 1,
+    "conv_features": 1,
+    "log_interval": 1,
+}
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    """``value`` as a bool; strings such as ``"False"`` are refused (they are truthy), and so are 0 and 1."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be true or false, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def _check_count(name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``; an integral float (``1e5`` as written on a command line) is accepted."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return check_int(name, value, minimum=minimum)
+
+
+def _check_widths(name: str, value: Any, example: str, allow_empty: bool = False) -> tuple[int, ...]:
+    """``value`` as a tuple of positive ints (layer widths or channel counts), non-empty unless ``allow_empty``
+    (an empty ``net_arch`` is a linear Q-function of the features)."""
+    valid = (
+        isinstance(value, (list, tuple))
+        and (allow_empty or len(value) > 0)
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in value)
+    )
+    if not valid:
+        raise TypeError(
+            f"{name} must be a list of positive integers, e.g. {example}, got {value!r} ({type(value).__name__})"
+        )
+    return tuple(int(v) for v in value)
 
 
 # --- networks -------------------------------------------------------------------------------------------

@@ -388,3 +388,16 @@ def test_numpy_acting_path_matches_the_torch_network_and_follows_updates():
         np.testing.assert_array_equal(fast, agent.q_values(observations).argmax(axis=1))
         agent.learn(300)
     assert DQN("CartPole-v1", dueling=True, **TINY)._fast_policy is None  # other networks act through torch
+
+
+def test_config_accepts_integral_floats_as_counts_and_json_lists_as_tuples():
+    config = DQNConfig(buffer_size=1e5, gradient_steps=64.0, net_arch=[32, 32], double_q=False)
+    assert config.buffer_size == 100_000 and type(config.buffer_size) is int
+    assert config.gradient_steps == 64 and type(config.gradient_steps) is int
+    assert config.net_arch == (32, 32) and config.double_q is False
+    with pytest.raises(TypeError, match=r"double_q must be true or false, got 'False' \(str\)"):
+        DQNConfig(double_q="False")
+    with pytest.raises(TypeError, match=r"net_arch must be a list of positive integers, e.g. \[64, 64\], got 64"):
+        DQNConfig(net_arch=64)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        DQNConfig(activation="gelu")
