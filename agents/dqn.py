@@ -331,7 +331,10 @@ def _numpy_mlp(q_net: QNetwork) -> list[tuple[np.ndarray, np.ndarray, Any]] | No
 
 class MetricsLog:
     """Rows of metrics (``charts/``, ``losses/`` groups) kept in memory, written as CSV to ``log_dir`` at the end
-    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed."""
+    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed.
+
+    The rows are saved in checkpoints (``config.json``, field ``metrics``), so that the ``metrics.csv`` of a
+    resumed run holds every row since step 0, as its learning curve does."""
 
     def __init__(self, log_dir: str | os.PathLike | None) -> None:
         self.log_dir = None if log_dir is None else Path(log_dir)
@@ -831,6 +834,7 @@ class DQN:
             "schedule_horizon": self.schedule_horizon,
             "episode_returns": self.episode_returns,
             "episode_steps": self.episode_steps,
+            "metrics": self.logger.rows,  # so that a resumed run's metrics.csv holds the earlier rows too
             "rng_state": json.dumps(self._rng.bit_generator.state),
             "replay_buffer": _REPLAY_FILE if include_buffer else None,
         }
@@ -871,6 +875,7 @@ class DQN:
                 check_int("schedule_horizon", horizon, minimum=0)
             episode_returns = [float(value) for value in header["episode_returns"]]
             episode_steps = [int(value) for value in header["episode_steps"]]
+            metrics = _metric_rows(header.get("metrics", []))  # absent from checkpoints of before the field
             rng_state = json.loads(header["rng_state"])
             env_id, buffer_name = header["env_id"], header["replay_buffer"]
             if buffer_name not in (None, _REPLAY_FILE):  # never a path out of the checkpoint folder
@@ -900,11 +905,25 @@ class DQN:
         agent.schedule_horizon = horizon
         agent.episode_returns = episode_returns
         agent.episode_steps = episode_steps
+        agent.logger.rows = metrics
         if buffer_name:
             agent.replay_buffer.load(path / buffer_name)
         if env is not None:
             agent.set_env(env)
         return agent
+
+
+def _metric_rows(rows: Any) -> list[dict[str, float]]:
+    """A checkpoint's metric rows, checked: a list of objects mapping names to numbers (``TypeError`` else)."""
+    if not isinstance(rows, list):
+        raise TypeError(f"metrics is a {type(rows).__name__}, expected a list of rows")
+    for row in rows:
+        if not isinstance(row, dict) or not all(
+            isinstance(key, str) and isinstance(value, (int, float)) and not isinstance(value, bool)
+            for key, value in row.items()
+        ):
+            raise TypeError(f"metrics row {row!r} is not an object of numbers")
+    return rows
 
 
 def _check_replaceable(path: Path) -> None:

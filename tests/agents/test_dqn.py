@@ -251,6 +251,7 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         lambda header: header.update(episode_returns=None),
         lambda header: header.clear() or header.update(format=["not", "a", "checkpoint"]),
         lambda header: header.update(replay_buffer="../elsewhere.npz"),
+        lambda header: header.update(metrics=[{"step": "ten"}]),
     ],
     ids=[
         "missing-counter",
@@ -261,6 +262,7 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         "null-list",
         "format",
         "buffer-path",
+        "metric-row",
     ],
 )
 def test_a_checkpoint_config_with_bad_fields_is_reported_as_corrupt(tmp_path, corrupt):

@@ -93,3 +93,21 @@ def test_cli_rejects_hyperparameters_of_the_wrong_kind_in_one_line(tmp_path, cap
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and message in err, (setting, err)
     assert not (tmp_path / "run").exists()  # nothing written for bad input
+
+
+def test_resuming_into_the_same_folder_keeps_every_metrics_row(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--eval-episodes", "2", "--out", str(out), "--json"]
+    assert cli.main([*argv, "--steps", "300", *TINY]) == 0
+    first = json.loads(capsys.readouterr().out)
+    with open(out / "metrics.csv") as handle:
+        first_rows = list(csv.DictReader(handle))
+    assert cli.main([*argv, "--steps", "300", "--resume", str(out / "checkpoint")]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    with open(out / "metrics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[: len(first_rows)] == first_rows  # the first run's rows, unchanged, then the new ones
+    episodes = [row for row in rows if row["charts/episode_return"]]
+    # the CSV and learning_curve.png (drawn from the agent's episode lists) show the same episodes
+    assert len(episodes) == resumed["training_episodes"] > first["training_episodes"]
+    assert int(rows[-1]["step"]) > 300
