@@ -403,3 +403,60 @@ def test_config_accepts_integral_floats_as_counts_and_json_lists_as_tuples():
         DQNConfig(net_arch=64)
     with pytest.raises(ValueError, match="activation must be one of"):
         DQNConfig(activation="gelu")
+
+
+# --- the gradient step: Double DQN roles, Huber loss, gradient clipping ----------------------------------
+
+
+def _linear_agent(online_bias, target_bias, **settings) -> DQN:
+    """A CartPole DQN whose Q-functions are constant: Q_online(s, .) = online_bias, Q_target(s, .) = target_bias."""
+    settings = {"net_arch": [], "n_step": 1, "gamma": 1.0, "learning_rate_final": None, **settings}
+    agent = DQN("CartPole-v1", seed=0, batch_size=4, buffer_size=8, gradient_steps=1, log_interval=1, **settings)
+    for net, bias in ((agent.q_net, online_bias), (agent.target_net, target_bias)):
+        with torch.no_grad():
+            net.head.weight.zero_()
+            net.head.bias.copy_(torch.tensor(bias))
+    return agent
+
+
+def _fill(agent: DQN, reward: float, terminated: bool = False) -> None:
+    zeros = np.zeros((1, 4), dtype=np.float32)
+    for _ in range(agent.replay_buffer.capacity):
+        agent.replay_buffer.add(zeros, [0], [reward], zeros, [terminated], [False])
+
+
+@pytest.mark.parametrize(("double_q", "expected_loss"), [(True, 1.5), (False, 4.5)])
+def test_a_training_phase_chooses_next_actions_online_and_values_them_with_the_target_net(double_q, expected_loss):
+    # Q(s, 0) = 0 and every target is 0 + 1 * Q(s', a*). Double DQN: a* = argmax of the online net's [0, 1]
+    # (action 1), valued by the target net's [5, 2]: target 2, Huber loss 2 - 0.5. Swapping the networks'
+    # roles gives a* = 0 valued online (target 0, loss 0); plain DQN: max of the target net (target 5, loss 4.5).
+    agent = _linear_agent([0.0, 1.0], [5.0, 2.0], double_q=double_q)
+    _fill(agent, reward=0.0)
+    agent._train_phase()
+    assert agent.n_updates == 1
+    assert agent.logger.rows[-1]["losses/td_loss"] == pytest.approx(expected_loss)
+    assert agent.logger.rows[-1]["losses/q_values"] == 0.0
+
+
+def test_the_loss_is_huber_quadratic_near_zero_and_linear_beyond_one():
+    agent = _linear_agent([0.0, 0.0], [0.0, 0.0], max_grad_norm=1e6)
+    obs = torch.zeros(2, 4)
+    returns, discounts = torch.tensor([0.5, 3.0]), torch.zeros(2)  # TD errors 0.5 and 3 (terminal steps)
+    loss, _ = agent._gradient_step(obs, torch.tensor([0, 0]), returns, obs, discounts, torch.zeros(2, 2))
+    assert loss.item() == pytest.approx((0.5 * 0.5**2 + (3.0 - 0.5)) / 2)  # MSE would give 2.3125
+    # dL/dQ(s, 0) per sample is the error clipped to [-1, 1]: mean(-0.5, -1) (MSE: mean(-0.5, -3))
+    torch.testing.assert_close(agent.q_net.head.bias.grad, torch.tensor([-0.75, 0.0]))
+
+
+def test_gradient_norm_is_clipped_for_a_huge_td_error():
+    agent = _linear_agent([0.0, 0.0], [0.0, 0.0], max_grad_norm=0.5)
+    obs = torch.full((4, 4), 1e3)  # large inputs: the unclipped weight gradient has norm 2e3
+    returns = torch.full((4,), 1e6)
+    before = [p.detach().clone() for p in agent.q_net.parameters()]
+    agent._gradient_step(obs, torch.zeros(4, dtype=torch.int64), returns, obs, torch.zeros(4), torch.zeros(4, 2))
+    grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in agent.q_net.parameters()]))
+    assert grad_norm.item() == pytest.approx(0.5, rel=1e-5)
+    change = torch.linalg.vector_norm(
+        torch.stack([(p.detach() - b).norm() for p, b in zip(agent.q_net.parameters(), before)])
+    )
+    assert torch.isfinite(change) and 0 < change.item() <= 10 * agent.config.learning_rate  # Adam: ~lr per weight
