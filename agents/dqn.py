@@ -771,8 +771,14 @@ class DQN:
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
         next_q_online = None
         if self.config.double_q:
+            # The argmax pass runs in eval mode: no dropout noise in the choice of a*, and batch norm uses (and
+            # does not update) its running statistics, which only the regression pass on obs below updates.
+            if self._has_modes:
+                self.q_net.eval()
             with torch.no_grad():
                 next_q_online = self.q_net(next_obs)
+            if self._has_modes:
+                self.q_net.train()
         targets = td_targets(returns, discounts, next_q_target, next_q_online)
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)

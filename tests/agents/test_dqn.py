@@ -460,3 +460,29 @@ def test_gradient_norm_is_clipped_for_a_huge_td_error():
         torch.stack([(p.detach() - b).norm() for p, b in zip(agent.q_net.parameters(), before)])
     )
     assert torch.isfinite(change) and 0 < change.item() <= 10 * agent.config.learning_rate  # Adam: ~lr per weight
+
+
+def test_double_dqn_argmax_pass_leaves_batch_norm_statistics_alone_and_keeps_train_mode():
+    import copy
+
+    agent = DQN("CartPole-v1", seed=0, batch_norm=True, dropout=0.2, **TINY)
+    agent.q_net.train()  # as in a training phase
+    generator = torch.Generator().manual_seed(0)
+    obs, next_obs = torch.randn(16, 4, generator=generator), 100 + torch.randn(16, 4, generator=generator)
+    reference = copy.deepcopy(agent.q_net)
+    with torch.no_grad():
+        reference(obs)  # the one train-mode pass that should update the statistics: the one on obs
+    actions, returns, discounts, next_q_target = (
+        torch.zeros(16, dtype=torch.int64),
+        torch.zeros(16),
+        torch.ones(16),
+        torch.zeros(16, 2),
+    )
+    agent._gradient_step(obs, actions, returns, next_obs, discounts, next_q_target)
+    assert agent.q_net.training and all(module.training for module in agent.q_net.modules())
+    batch_norms = [(m, r) for m, r in zip(agent.q_net.modules(), reference.modules()) if isinstance(m, nn.BatchNorm1d)]
+    assert batch_norms
+    for module, expected in batch_norms:
+        assert module.num_batches_tracked.item() == 1
+        torch.testing.assert_close(module.running_mean, expected.running_mean)
+        torch.testing.assert_close(module.running_var, expected.running_var)
