@@ -329,9 +329,19 @@ def _numpy_mlp(q_net: QNetwork) -> list[tuple[np.ndarray, np.ndarray, Any]] | No
 # --- metrics --------------------------------------------------------------------------------------------
 
 
+def _summary_writer_class():
+    """TensorBoard's ``SummaryWriter`` class, or ``None`` when tensorboard is not installed (it is optional)."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter
+
+
 class MetricsLog:
     """Rows of metrics (``charts/``, ``losses/`` groups) kept in memory, written as CSV to ``log_dir`` at the end
-    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed.
+    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed (between :meth:`open`
+    and :meth:`close`, which ``learn`` calls at its start and end).
 
     The rows are saved in checkpoints (``config.json``, field ``metrics``), so that the ``metrics.csv`` of a
     resumed run holds every row since step 0, as its learning curve does."""
@@ -340,13 +350,19 @@ class MetricsLog:
         self.log_dir = None if log_dir is None else Path(log_dir)
         self.rows: list[dict[str, float]] = []
         self._writer = None
-        if self.log_dir is not None:
-            try:  # optional backend, imported only when a log folder is asked for
-                from torch.utils.tensorboard import SummaryWriter
-            except ImportError:
-                SummaryWriter = None
-            if SummaryWriter is not None:
-                self._writer = SummaryWriter(str(self.log_dir))
+
+    def open(self) -> None:
+        """Open a TensorBoard writer on ``log_dir`` (when there is one and tensorboard is installed)."""
+        if self.log_dir is not None and self._writer is None:
+            writer_class = _summary_writer_class()
+            if writer_class is not None:
+                self._writer = writer_class(str(self.log_dir))
+
+    def close(self) -> None:
+        """Close the TensorBoard writer, if open (its event file is complete and its file handle released)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def record(self, step: int, values: dict[str, float]) -> None:
         self.rows.append({"step": step, **values})
@@ -602,11 +618,12 @@ class DQN:
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
         update the target network, then call ``callback.on_step()`` (``False`` stops). Returns ``self``.
+        Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
+        error) and to ``log_dir/metrics.csv`` when it ends.
         """
         total_steps = check_int("total_steps", total_steps, minimum=1)
         if self.env is None:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
-        config = self.config
         self.schedule_horizon = self.num_timesteps + total_steps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
         callback.init_callback(self)
@@ -616,6 +633,19 @@ class DQN:
         bar = tqdm(total=total_steps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
         end = self.num_timesteps + total_steps
         obs = self._reset_envs()
+        self.logger.open()
+        try:
+            self._collect_and_train(obs, end, bar, callback)
+        finally:
+            bar.close()
+            self.logger.close()
+        callback.on_training_end()
+        self.logger.write_csv()
+        return self
+
+    def _collect_and_train(self, obs: np.ndarray, end: int, bar, callback) -> None:
+        """The loop of :meth:`learn`, until ``num_timesteps`` reaches ``end`` or the callback stops it."""
+        config = self.config
         with self._torch_settings():
             while self.num_timesteps < end:
                 epsilon = self.exploration_rate()
@@ -640,10 +670,6 @@ class DQN:
                 bar.update(self.n_envs)
                 if not callback.on_step():
                     break
-        bar.close()
-        callback.on_training_end()
-        self.logger.write_csv()
-        return self
 
     @contextlib.contextmanager
     def _torch_settings(self):

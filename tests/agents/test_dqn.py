@@ -486,3 +486,32 @@ def test_double_dqn_argmax_pass_leaves_batch_norm_statistics_alone_and_keeps_tra
         assert module.num_batches_tracked.item() == 1
         torch.testing.assert_close(module.running_mean, expected.running_mean)
         torch.testing.assert_close(module.running_var, expected.running_var)
+
+
+def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
+    import boltzgym.agents.dqn as dqn_module
+
+    writers = []
+
+    class RecordingWriter:  # stands in for torch.utils.tensorboard.SummaryWriter (tensorboard is optional)
+        def __init__(self, log_dir):
+            self.log_dir, self.scalars, self.closed = log_dir, [], False
+            writers.append(self)
+
+        def add_scalar(self, name, value, step):
+            assert not self.closed, "a scalar was written after close()"
+            self.scalars.append((name, step))
+
+        def flush(self):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(dqn_module, "_summary_writer_class", lambda: RecordingWriter)
+    agent = DQN("CartPole-v1", seed=0, log_dir=tmp_path, **TINY)
+    agent.learn(200)
+    agent.learn(100)  # a second call opens a new writer and closes it too
+    assert len(writers) == 2 and all(writer.closed for writer in writers)
+    assert writers[0].log_dir == str(tmp_path) and writers[0].scalars and writers[1].scalars
+    assert (tmp_path / "metrics.csv").is_file()
