@@ -885,6 +885,11 @@ class DQN:
         Raises ``FileNotFoundError``/``ValueError`` naming the file when the checkpoint is missing or corrupt.
         """
         path = Path(path)
+        if path.is_file():
+            raise ValueError(
+                f"checkpoint {str(path)!r} is a file: a checkpoint folder is expected (the folder written by "
+                "DQN.save, holding config.json and model.pt, e.g. RUN/checkpoint)"
+            )
         if not path.is_dir():
             raise FileNotFoundError(f"checkpoint folder {str(path)!r} does not exist")
         config_file = path / "config.json"

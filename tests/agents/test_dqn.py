@@ -515,3 +515,9 @@ def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
     assert len(writers) == 2 and all(writer.closed for writer in writers)
     assert writers[0].log_dir == str(tmp_path) and writers[0].scalars and writers[1].scalars
     assert (tmp_path / "metrics.csv").is_file()
+
+
+def test_load_given_a_file_says_a_checkpoint_folder_is_expected(tmp_path):
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    with pytest.raises(ValueError, match=r"model\.pt.* is a file: a checkpoint folder is expected"):
+        DQN.load(path / "model.pt")

@@ -111,3 +111,12 @@ def test_resuming_into_the_same_folder_keeps_every_metrics_row(tmp_path, capsys)
     # the CSV and learning_curve.png (drawn from the agent's episode lists) show the same episodes
     assert len(episodes) == resumed["training_episodes"] > first["training_episodes"]
     assert int(rows[-1]["step"]) > 300
+
+
+def test_cli_resume_from_a_file_asks_for_the_checkpoint_folder(tmp_path, capsys):
+    weights = tmp_path / "model.pt"
+    weights.write_bytes(b"not a folder")
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
+    assert cli.main([*argv, "--resume", str(weights)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "is a file: a checkpoint folder is expected" in err
