@@ -35,6 +35,7 @@ import contextlib
 import csv
 import io
 import json
+import numbers
 import os
 import secrets
 import shutil
@@ -53,7 +54,7 @@ from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.models.conv import ConvNet
 from boltzgym.models.heads import DuelingHead
-from boltzgym.models.mlp import MLP
+from boltzgym.models.mlp import ACTIVATIONS, MLP
 from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
 
@@ -105,16 +106,20 @@ class DQNConfig:
     log_interval: int = 100  # gradient steps between logged loss values
 
     def __post_init__(self) -> None:
-        self.net_arch = tuple(self.net_arch)
-        self.conv_channels = tuple(self.conv_channels)
+        # Values may come from the CLI (``--set KEY=VALUE``, read as JSON or else kept as a string) or from a
+        # checkpoint's JSON: every field is checked for its type, so that ``double_q="False"`` (truthy) or
+        # ``net_arch=64`` fail here, naming the field, instead of silently misconfiguring the agent.
+        for name in _BOOL_FIELDS:
+            setattr(self, name, _check_bool(name, getattr(self, name)))
+        self.net_arch = _check_widths("net_arch", self.net_arch, example="[64, 64]", allow_empty=True)
+        self.conv_channels = _check_widths("conv_channels", self.conv_channels, example="[16, 32]")
+        for name, minimum in _COUNT_FIELDS.items():
+            setattr(self, name, _check_count(name, getattr(self, name), minimum))
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         check_positive("learning_rate", self.learning_rate)
         if self.learning_rate_final is not None:
             check_positive("learning_rate_final", self.learning_rate_final, allow_zero=True)
-        for name in ("buffer_size", "batch_size", "n_step", "train_freq", "gradient_steps"):
-            check_int(name, getattr(self, name), minimum=1)
-        check_int("target_update_interval", self.target_update_interval, minimum=1)
-        check_int("learning_starts", self.learning_starts, minimum=0)
-        check_int("log_interval", self.log_interval, minimum=1)
         check_in_range("gamma", self.gamma, 0.0, 1.0)
         check_in_range("tau", self.tau, 0.0, 1.0)
         if self.tau == 0:
@@ -123,7 +128,7 @@ class DQNConfig:
         check_probability("exploration_initial_eps", self.exploration_initial_eps)
         check_probability("exploration_final_eps", self.exploration_final_eps)
         check_positive("max_grad_norm", self.max_grad_norm)
-        if not 0 <= self.dropout < 1:
+        if not 0 <= check_positive("dropout", self.dropout, allow_zero=True) < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
     @classmethod
@@ -134,6 +139,49 @@ class DQNConfig:
         if unknown:
             raise ValueError(f"unknown DQN hyperparameter(s) {unknown}; expected names from {sorted(known)}")
         return cls(**values)
+
+
+_BOOL_FIELDS = ("double_q", "dueling", "batch_norm")
+_COUNT_FIELDS = {  # integer fields and their minimum
+    "buffer_size": 1,
+    "batch_size": 1,
+    "learning_starts": 0,
+    "n_step": 1,
+    "train_freq": 1,
+    "gradient_steps": 1,
+    "target_update_interval": 1,
+    "conv_features": 1,
+    "log_interval": 1,
+}
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    """``value`` as a bool; strings such as ``"False"`` are refused (they are truthy), and so are 0 and 1."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be true or false, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def _check_count(name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``; an integral float (``1e5`` as written on a command line) is accepted."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return check_int(name, value, minimum=minimum)
+
+
+def _check_widths(name: str, value: Any, example: str, allow_empty: bool = False) -> tuple[int, ...]:
+    """``value`` as a tuple of positive ints (layer widths or channel counts), non-empty unless ``allow_empty``
+    (an empty ``net_arch`` is a linear Q-function of the features)."""
+    valid = (
+        isinstance(value, (list, tuple))
+        and (allow_empty or len(value) > 0)
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in value)
+    )
+    if not valid:
+        raise TypeError(
+            f"{name} must be a list of positive integers, e.g. {example}, got {value!r} ({type(value).__name__})"
+        )
+    return tuple(int(v) for v in value)
 
 
 # --- networks -------------------------------------------------------------------------------------------
@@ -281,21 +329,40 @@ def _numpy_mlp(q_net: QNetwork) -> list[tuple[np.ndarray, np.ndarray, Any]] | No
 # --- metrics --------------------------------------------------------------------------------------------
 
 
+def _summary_writer_class():
+    """TensorBoard's ``SummaryWriter`` class, or ``None`` when tensorboard is not installed (it is optional)."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter
+
+
 class MetricsLog:
     """Rows of metrics (``charts/``, ``losses/`` groups) kept in memory, written as CSV to ``log_dir`` at the end
-    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed."""
+    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed (between :meth:`open`
+    and :meth:`close`, which ``learn`` calls at its start and end).
+
+    The rows are saved in checkpoints (``config.json``, field ``metrics``), so that the ``metrics.csv`` of a
+    resumed run holds every row since step 0, as its learning curve does."""
 
     def __init__(self, log_dir: str | os.PathLike | None) -> None:
         self.log_dir = None if log_dir is None else Path(log_dir)
         self.rows: list[dict[str, float]] = []
         self._writer = None
-        if self.log_dir is not None:
-            try:  # optional backend, imported only when a log folder is asked for
-                from torch.utils.tensorboard import SummaryWriter
-            except ImportError:
-                SummaryWriter = None
-            if SummaryWriter is not None:
-                self._writer = SummaryWriter(str(self.log_dir))
+
+    def open(self) -> None:
+        """Open a TensorBoard writer on ``log_dir`` (when there is one and tensorboard is installed)."""
+        if self.log_dir is not None and self._writer is None:
+            writer_class = _summary_writer_class()
+            if writer_class is not None:
+                self._writer = writer_class(str(self.log_dir))
+
+    def close(self) -> None:
+        """Close the TensorBoard writer, if open (its event file is complete and its file handle released)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def record(self, step: int, values: dict[str, float]) -> None:
         self.rows.append({"step": step, **values})
@@ -551,11 +618,12 @@ class DQN:
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
         update the target network, then call ``callback.on_step()`` (``False`` stops). Returns ``self``.
+        Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
+        error) and to ``log_dir/metrics.csv`` when it ends.
         """
         total_steps = check_int("total_steps", total_steps, minimum=1)
         if self.env is None:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
-        config = self.config
         self.schedule_horizon = self.num_timesteps + total_steps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
         callback.init_callback(self)
@@ -565,6 +633,19 @@ class DQN:
         bar = tqdm(total=total_steps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
         end = self.num_timesteps + total_steps
         obs = self._reset_envs()
+        self.logger.open()
+        try:
+            self._collect_and_train(obs, end, bar, callback)
+        finally:
+            bar.close()
+            self.logger.close()
+        callback.on_training_end()
+        self.logger.write_csv()
+        return self
+
+    def _collect_and_train(self, obs: np.ndarray, end: int, bar, callback) -> None:
+        """The loop of :meth:`learn`, until ``num_timesteps`` reaches ``end`` or the callback stops it."""
+        config = self.config
         with self._torch_settings():
             while self.num_timesteps < end:
                 epsilon = self.exploration_rate()
@@ -589,10 +670,6 @@ class DQN:
                 bar.update(self.n_envs)
                 if not callback.on_step():
                     break
-        bar.close()
-        callback.on_training_end()
-        self.logger.write_csv()
-        return self
 
     @contextlib.contextmanager
     def _torch_settings(self):
@@ -720,8 +797,14 @@ class DQN:
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
         next_q_online = None
         if self.config.double_q:
+            # The argmax pass runs in eval mode: no dropout noise in the choice of a*, and batch norm uses (and
+            # does not update) its running statistics, which only the regression pass on obs below updates.
+            if self._has_modes:
+                self.q_net.eval()
             with torch.no_grad():
                 next_q_online = self.q_net(next_obs)
+            if self._has_modes:
+                self.q_net.train()
         targets = td_targets(returns, discounts, next_q_target, next_q_online)
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)
@@ -783,6 +866,7 @@ class DQN:
             "schedule_horizon": self.schedule_horizon,
             "episode_returns": self.episode_returns,
             "episode_steps": self.episode_steps,
+            "metrics": self.logger.rows,  # so that a resumed run's metrics.csv holds the earlier rows too
             "rng_state": json.dumps(self._rng.bit_generator.state),
             "replay_buffer": _REPLAY_FILE if include_buffer else None,
         }
@@ -801,6 +885,11 @@ class DQN:
         Raises ``FileNotFoundError``/``ValueError`` naming the file when the checkpoint is missing or corrupt.
         """
         path = Path(path)
+        if path.is_file():
+            raise ValueError(
+                f"checkpoint {str(path)!r} is a file: a checkpoint folder is expected (the folder written by "
+                "DQN.save, holding config.json and model.pt, e.g. RUN/checkpoint)"
+            )
         if not path.is_dir():
             raise FileNotFoundError(f"checkpoint folder {str(path)!r} does not exist")
         config_file = path / "config.json"
@@ -823,6 +912,7 @@ class DQN:
                 check_int("schedule_horizon", horizon, minimum=0)
             episode_returns = [float(value) for value in header["episode_returns"]]
             episode_steps = [int(value) for value in header["episode_steps"]]
+            metrics = _metric_rows(header.get("metrics", []))  # absent from checkpoints of before the field
             rng_state = json.loads(header["rng_state"])
             env_id, buffer_name = header["env_id"], header["replay_buffer"]
             if buffer_name not in (None, _REPLAY_FILE):  # never a path out of the checkpoint folder
@@ -852,11 +942,25 @@ class DQN:
         agent.schedule_horizon = horizon
         agent.episode_returns = episode_returns
         agent.episode_steps = episode_steps
+        agent.logger.rows = metrics
         if buffer_name:
             agent.replay_buffer.load(path / buffer_name)
         if env is not None:
             agent.set_env(env)
         return agent
+
+
+def _metric_rows(rows: Any) -> list[dict[str, float]]:
+    """A checkpoint's metric rows, checked: a list of objects mapping names to numbers (``TypeError`` else)."""
+    if not isinstance(rows, list):
+        raise TypeError(f"metrics is a {type(rows).__name__}, expected a list of rows")
+    for row in rows:
+        if not isinstance(row, dict) or not all(
+            isinstance(key, str) and isinstance(value, (int, float)) and not isinstance(value, bool)
+            for key, value in row.items()
+        ):
+            raise TypeError(f"metrics row {row!r} is not an object of numbers")
+    return rows
 
 
 def _check_replaceable(path: Path) -> None:

@@ -15,6 +15,11 @@ class PixelGridObservation(gym.ObservationWrapper, gym.utils.RecordConstructorAr
     Works with any toy-text grid env exposing FrozenLake's attributes on ``env.unwrapped``: ``desc`` (the 2D
     map of tile letters, e.g. ``S``tart, ``F``rozen, ``H``ole, ``G``oal), ``nrow``, ``ncol`` and ``s`` (the
     current state index ``row * ncol + col``). The dynamics, rewards and episode ends are the wrapped env's.
+    Registered as ``boltzgym/PixelGridWorld-v0``: ``boltzgym/GridWorld-v0`` (its 5x5 map by default) seen as
+    an image, the small image task on which DQN's ConvNet path is tested (notes 6.1, deep Q-learning).
+
+    ## Action Space
+    The wrapped env's: ``Discrete(4)`` for GridWorld and FrozenLake (0 left, 1 down, 2 right, 3 up).
 
     ## Observation Space
     ``Box(0, 255, (nrow * cell_size, ncol * cell_size, len(tile_types) + 1), uint8)``, channels last (the
@@ -22,9 +27,24 @@ class PixelGridObservation(gym.ObservationWrapper, gym.utils.RecordConstructorAr
     (the sorted distinct letters of ``desc``); the last channel is 255 on the agent's cell. Each grid cell is a
     ``cell_size x cell_size`` block of pixels. The image is built from ``desc`` and ``s`` with NumPy (no pygame).
 
+    ## Rewards
+    The wrapped env's. For ``boltzgym/PixelGridWorld-v0``, GridWorld's: 1 for reaching the goal, 0 otherwise
+    (other maps and reward arguments as documented by ``GridWorldEnv``).
+
+    ## Starting State
+    The wrapped env's start cell ``S``; the first image shows the agent there.
+
+    ## Episode End
+    The wrapped env's: termination in a goal or a hole; truncation by its time limit (200 steps for
+    ``boltzgym/PixelGridWorld-v0``, as for ``boltzgym/GridWorld-v0``; 100 for FrozenLake-v1 4x4).
+
     ## Arguments
     - ``env``: the grid env to wrap.
     - ``cell_size``: pixels per grid cell side (default 1: the smallest image, enough for a 3x3 ConvNet).
+
+    ``boltzgym/PixelGridWorld-v0`` (:func:`make_pixel_gridworld`) takes ``base_id`` (default
+    ``"boltzgym/GridWorld-v0"``, or any FrozenLake-like id such as ``"FrozenLake-v1"``), ``cell_size`` and the
+    base env's keyword arguments (e.g. ``map_name="cliff"``, ``is_slippery=False``).
 
     ## Version History
     - v0: initial version.

@@ -2,9 +2,10 @@
 
 Writes into the run folder: ``summary.json``, ``metrics.csv`` (episode returns, epsilon, TD loss),
 ``learning_curve.png`` and ``checkpoint/`` (config.json + model.pt + replay.npz, resumable with
-``--resume RUN/checkpoint``, which keeps the checkpoint's config and seed). The greedy evaluation runs
-``eval_episodes`` episodes side by side, seeded ``10_000 + seed + i`` so that they never reuse a training
-reset seed.
+``--resume RUN/checkpoint``, which keeps the checkpoint's config and seed; the resumed run's metrics.csv and
+learning curve both cover every episode since step 0, also when it writes into the same folder). The greedy
+evaluation runs ``eval_episodes`` episodes side by side, seeded ``10_000 + seed + i`` so that they never reuse a
+training reset seed.
 """
 
 from __future__ import annotations

@@ -251,6 +251,7 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         lambda header: header.update(episode_returns=None),
         lambda header: header.clear() or header.update(format=["not", "a", "checkpoint"]),
         lambda header: header.update(replay_buffer="../elsewhere.npz"),
+        lambda header: header.update(metrics=[{"step": "ten"}]),
     ],
     ids=[
         "missing-counter",
@@ -261,6 +262,7 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         "null-list",
         "format",
         "buffer-path",
+        "metric-row",
     ],
 )
 def test_a_checkpoint_config_with_bad_fields_is_reported_as_corrupt(tmp_path, corrupt):
@@ -388,3 +390,134 @@ def test_numpy_acting_path_matches_the_torch_network_and_follows_updates():
         np.testing.assert_array_equal(fast, agent.q_values(observations).argmax(axis=1))
         agent.learn(300)
     assert DQN("CartPole-v1", dueling=True, **TINY)._fast_policy is None  # other networks act through torch
+
+
+def test_config_accepts_integral_floats_as_counts_and_json_lists_as_tuples():
+    config = DQNConfig(buffer_size=1e5, gradient_steps=64.0, net_arch=[32, 32], double_q=False)
+    assert config.buffer_size == 100_000 and type(config.buffer_size) is int
+    assert config.gradient_steps == 64 and type(config.gradient_steps) is int
+    assert config.net_arch == (32, 32) and config.double_q is False
+    with pytest.raises(TypeError, match=r"double_q must be true or false, got 'False' \(str\)"):
+        DQNConfig(double_q="False")
+    with pytest.raises(TypeError, match=r"net_arch must be a list of positive integers, e.g. \[64, 64\], got 64"):
+        DQNConfig(net_arch=64)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        DQNConfig(activation="gelu")
+
+
+# --- the gradient step: Double DQN roles, Huber loss, gradient clipping ----------------------------------
+
+
+def _linear_agent(online_bias, target_bias, **settings) -> DQN:
+    """A CartPole DQN whose Q-functions are constant: Q_online(s, .) = online_bias, Q_target(s, .) = target_bias."""
+    settings = {"net_arch": [], "n_step": 1, "gamma": 1.0, "learning_rate_final": None, **settings}
+    agent = DQN("CartPole-v1", seed=0, batch_size=4, buffer_size=8, gradient_steps=1, log_interval=1, **settings)
+    for net, bias in ((agent.q_net, online_bias), (agent.target_net, target_bias)):
+        with torch.no_grad():
+            net.head.weight.zero_()
+            net.head.bias.copy_(torch.tensor(bias))
+    return agent
+
+
+def _fill(agent: DQN, reward: float, terminated: bool = False) -> None:
+    zeros = np.zeros((1, 4), dtype=np.float32)
+    for _ in range(agent.replay_buffer.capacity):
+        agent.replay_buffer.add(zeros, [0], [reward], zeros, [terminated], [False])
+
+
+@pytest.mark.parametrize(("double_q", "expected_loss"), [(True, 1.5), (False, 4.5)])
+def test_a_training_phase_chooses_next_actions_online_and_values_them_with_the_target_net(double_q, expected_loss):
+    # Q(s, 0) = 0 and every target is 0 + 1 * Q(s', a*). Double DQN: a* = argmax of the online net's [0, 1]
+    # (action 1), valued by the target net's [5, 2]: target 2, Huber loss 2 - 0.5. Swapping the networks'
+    # roles gives a* = 0 valued online (target 0, loss 0); plain DQN: max of the target net (target 5, loss 4.5).
+    agent = _linear_agent([0.0, 1.0], [5.0, 2.0], double_q=double_q)
+    _fill(agent, reward=0.0)
+    agent._train_phase()
+    assert agent.n_updates == 1
+    assert agent.logger.rows[-1]["losses/td_loss"] == pytest.approx(expected_loss)
+    assert agent.logger.rows[-1]["losses/q_values"] == 0.0
+
+
+def test_the_loss_is_huber_quadratic_near_zero_and_linear_beyond_one():
+    agent = _linear_agent([0.0, 0.0], [0.0, 0.0], max_grad_norm=1e6)
+    obs = torch.zeros(2, 4)
+    returns, discounts = torch.tensor([0.5, 3.0]), torch.zeros(2)  # TD errors 0.5 and 3 (terminal steps)
+    loss, _ = agent._gradient_step(obs, torch.tensor([0, 0]), returns, obs, discounts, torch.zeros(2, 2))
+    assert loss.item() == pytest.approx((0.5 * 0.5**2 + (3.0 - 0.5)) / 2)  # MSE would give 2.3125
+    # dL/dQ(s, 0) per sample is the error clipped to [-1, 1]: mean(-0.5, -1) (MSE: mean(-0.5, -3))
+    torch.testing.assert_close(agent.q_net.head.bias.grad, torch.tensor([-0.75, 0.0]))
+
+
+def test_gradient_norm_is_clipped_for_a_huge_td_error():
+    agent = _linear_agent([0.0, 0.0], [0.0, 0.0], max_grad_norm=0.5)
+    obs = torch.full((4, 4), 1e3)  # large inputs: the unclipped weight gradient has norm 2e3
+    returns = torch.full((4,), 1e6)
+    before = [p.detach().clone() for p in agent.q_net.parameters()]
+    agent._gradient_step(obs, torch.zeros(4, dtype=torch.int64), returns, obs, torch.zeros(4), torch.zeros(4, 2))
+    grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in agent.q_net.parameters()]))
+    assert grad_norm.item() == pytest.approx(0.5, rel=1e-5)
+    change = torch.linalg.vector_norm(
+        torch.stack([(p.detach() - b).norm() for p, b in zip(agent.q_net.parameters(), before)])
+    )
+    assert torch.isfinite(change) and 0 < change.item() <= 10 * agent.config.learning_rate  # Adam: ~lr per weight
+
+
+def test_double_dqn_argmax_pass_leaves_batch_norm_statistics_alone_and_keeps_train_mode():
+    import copy
+
+    agent = DQN("CartPole-v1", seed=0, batch_norm=True, dropout=0.2, **TINY)
+    agent.q_net.train()  # as in a training phase
+    generator = torch.Generator().manual_seed(0)
+    obs, next_obs = torch.randn(16, 4, generator=generator), 100 + torch.randn(16, 4, generator=generator)
+    reference = copy.deepcopy(agent.q_net)
+    with torch.no_grad():
+        reference(obs)  # the one train-mode pass that should update the statistics: the one on obs
+    actions, returns, discounts, next_q_target = (
+        torch.zeros(16, dtype=torch.int64),
+        torch.zeros(16),
+        torch.ones(16),
+        torch.zeros(16, 2),
+    )
+    agent._gradient_step(obs, actions, returns, next_obs, discounts, next_q_target)
+    assert agent.q_net.training and all(module.training for module in agent.q_net.modules())
+    batch_norms = [(m, r) for m, r in zip(agent.q_net.modules(), reference.modules()) if isinstance(m, nn.BatchNorm1d)]
+    assert batch_norms
+    for module, expected in batch_norms:
+        assert module.num_batches_tracked.item() == 1
+        torch.testing.assert_close(module.running_mean, expected.running_mean)
+        torch.testing.assert_close(module.running_var, expected.running_var)
+
+
+def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
+    import boltzgym.agents.dqn as dqn_module
+
+    writers = []
+
+    class RecordingWriter:  # stands in for torch.utils.tensorboard.SummaryWriter (tensorboard is optional)
+        def __init__(self, log_dir):
+            self.log_dir, self.scalars, self.closed = log_dir, [], False
+            writers.append(self)
+
+        def add_scalar(self, name, value, step):
+            assert not self.closed, "a scalar was written after close()"
+            self.scalars.append((name, step))
+
+        def flush(self):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(dqn_module, "_summary_writer_class", lambda: RecordingWriter)
+    agent = DQN("CartPole-v1", seed=0, log_dir=tmp_path, **TINY)
+    agent.learn(200)
+    agent.learn(100)  # a second call opens a new writer and closes it too
+    assert len(writers) == 2 and all(writer.closed for writer in writers)
+    assert writers[0].log_dir == str(tmp_path) and writers[0].scalars and writers[1].scalars
+    assert (tmp_path / "metrics.csv").is_file()
+
+
+def test_load_given_a_file_says_a_checkpoint_folder_is_expected(tmp_path):
+    path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
+    with pytest.raises(ValueError, match=r"model\.pt.* is a file: a checkpoint folder is expected"):
+        DQN.load(path / "model.pt")

@@ -77,3 +77,10 @@ def test_docstring_example_runs():
     from boltzgym.envs import pixel_gridworld
 
     assert doctest.testmod(pixel_gridworld).failed == 0
+
+
+def test_docstring_has_the_gymnasium_sections():
+    sections = ["Description", "Action Space", "Observation Space", "Rewards", "Starting State", "Episode End"]
+    sections += ["Arguments", "Version History"]
+    for section in sections:
+        assert f"## {section}\n" in PixelGridObservation.__doc__, section

@@ -76,3 +76,47 @@ def test_trainer_on_pixel_gridworld(tmp_path):
     summary, table = train(request)
     assert summary["num_timesteps"] == 200 and summary["gradient_steps"] == 25
     assert "PixelGridWorld" in table and (tmp_path / "checkpoint" / "model.pt").is_file()
+
+
+def test_cli_rejects_hyperparameters_of_the_wrong_kind_in_one_line(tmp_path, capsys):
+    base = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
+    cases = [
+        ("double_q=False", "double_q must be true or false, got 'False' (str)"),  # not JSON: stays a string
+        ("dueling=no", "dueling must be true or false, got 'no' (str)"),
+        ("batch_norm=1", "batch_norm must be true or false, got 1 (int)"),
+        ("net_arch=64", "net_arch must be a list of positive integers, e.g. [64, 64], got 64 (int)"),
+        ("conv_channels=[16, 0]", "conv_channels must be a list of positive integers, e.g. [16, 32], got [16, 0]"),
+        ("buffer_size=15000.5", "buffer_size must be an integer, got 15000.5 (float)"),  # 1e5 is accepted
+    ]
+    for setting, message in cases:
+        assert cli.main([*base, "--set", setting]) == 2, setting
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and message in err, (setting, err)
+    assert not (tmp_path / "run").exists()  # nothing written for bad input
+
+
+def test_resuming_into_the_same_folder_keeps_every_metrics_row(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--eval-episodes", "2", "--out", str(out), "--json"]
+    assert cli.main([*argv, "--steps", "300", *TINY]) == 0
+    first = json.loads(capsys.readouterr().out)
+    with open(out / "metrics.csv") as handle:
+        first_rows = list(csv.DictReader(handle))
+    assert cli.main([*argv, "--steps", "300", "--resume", str(out / "checkpoint")]) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    with open(out / "metrics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[: len(first_rows)] == first_rows  # the first run's rows, unchanged, then the new ones
+    episodes = [row for row in rows if row["charts/episode_return"]]
+    # the CSV and learning_curve.png (drawn from the agent's episode lists) show the same episodes
+    assert len(episodes) == resumed["training_episodes"] > first["training_episodes"]
+    assert int(rows[-1]["step"]) > 300
+
+
+def test_cli_resume_from_a_file_asks_for_the_checkpoint_folder(tmp_path, capsys):
+    weights = tmp_path / "model.pt"
+    weights.write_bytes(b"not a folder")
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
+    assert cli.main([*argv, "--resume", str(weights)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "is a file: a checkpoint folder is expected" in err
