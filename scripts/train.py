@@ -111,6 +111,7 @@ def plot_learning_curve(
         ax.plot(steps[window - 1 :], average, color="tab:blue", label=f"moving average ({window} episodes)")
     if optimum is not None:
         ax.axhline(optimum, color="tab:green", linestyle="--", label=f"optimal expected return {optimum:.3g}")
+    ylabel = "return"
     if len(returns) >= 20:
         # Zoom on the later episodes: a few early catastrophes (-10000 on the cliff) would squash the rest.
         later = returns[len(returns) // 5 :]
@@ -119,8 +120,11 @@ def plot_learning_curve(
             low, high = min(low, optimum), max(high, optimum)
         margin = 0.1 * (high - low) or 1.0
         ax.set_ylim(low - margin, high + margin)
+        hidden = int(np.sum(returns < low - margin))
+        if hidden:
+            ylabel = f"return ({hidden} episodes below the axis)"
     ax.set_xlabel("environment steps")
-    ax.set_ylabel("return (early outliers may lie below the axis)" if len(returns) >= 20 else "return")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
     return save_figure(fig, path)

@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 import gymnasium as gym
-import numpy as np
 
-from boltzgym.scripts._common import format_table, new_figure, save_figure
-from boltzgym.scripts.train import TrainRequest
+from boltzgym.scripts._common import format_table
+from boltzgym.scripts.train import TrainRequest, base_summary, plot_learning_curve
 
 AGENTS = ("dqn",)
 
@@ -103,16 +102,11 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         request.eval_episodes,
         seed=EVAL_SEED_OFFSET + seed,
     )
-    plot_learning_curve(agent.episode_steps, agent.episode_returns, request.env_id, request.out_dir)
+    plot_learning_curve(
+        agent.episode_steps, agent.episode_returns, request.out_dir / "learning_curve.png", f"DQN on {request.env_id}"
+    )
     summary = {
-        "agent": request.agent,
-        "env": request.env_id,
-        "steps": request.steps,
-        "seed": seed,
-        "eval_episodes": request.eval_episodes,
-        "eval_mean_return": float(returns.mean()),
-        "steps_per_second": request.steps / train_seconds,
-        "optimal_mean_return": None,
+        **base_summary(request, returns.mean(), request.steps / train_seconds, optimal_mean_return=None, seed=seed),
         "eval_std_return": float(returns.std()),
         "train_seconds": train_seconds,
         "num_timesteps": agent.num_timesteps,
@@ -136,22 +130,6 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         ],
     )
     return summary, table
-
-
-def plot_learning_curve(steps, returns, title: str, out_dir: Path) -> Path:
-    """Training episode returns against env steps, with a 20-episode moving average."""
-    fig, ax = new_figure(figsize=(6.4, 3.6))
-    steps, returns = np.asarray(steps), np.asarray(returns, dtype=float)
-    ax.plot(steps, returns, ".", ms=2, alpha=0.35, color="tab:blue", label="episode return")
-    if len(returns) >= 20:
-        window = np.convolve(returns, np.ones(20) / 20, mode="valid")
-        ax.plot(steps[19:], window, color="tab:red", lw=1.5, label="mean of last 20")
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("return")
-    ax.set_title(f"DQN on {title}")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(alpha=0.3)
-    return save_figure(fig, Path(out_dir) / "learning_curve.png")
 
 
 def demo_part(out_dir: Path, seed: int, progress: bool) -> dict:

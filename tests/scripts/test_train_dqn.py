@@ -6,20 +6,12 @@ import csv
 import json
 
 from boltzgym.scripts import cli
+from boltzgym.scripts.train import SUMMARY_KEYS as TRAIN_SUMMARY_KEYS
 from boltzgym.scripts.train import TrainRequest
 from boltzgym.scripts.train_dqn import train
 
 TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]", "--set", "train_freq=4"]
-SUMMARY_KEYS = {
-    "agent",
-    "env",
-    "steps",
-    "seed",
-    "eval_episodes",
-    "eval_mean_return",
-    "steps_per_second",
-    "optimal_mean_return",
-}
+SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)
 
 
 def test_cli_json_run_then_resume(tmp_path, capsys):
