@@ -35,6 +35,7 @@ class BoltzgymArgumentParser(argparse.ArgumentParser):
 
 
 def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text}")
@@ -42,6 +43,7 @@ def non_negative_int(text: str) -> int:
 
 
 def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
@@ -49,6 +51,7 @@ def positive_int(text: str) -> int:
 
 
 def float_list(text: str) -> list[float]:
+    """argparse type: comma-separated numbers, e.g. ``0.9,0.8,0.5``."""
     try:
         return [float(part) for part in text.split(",") if part.strip()]
     except ValueError as exc:
@@ -56,6 +59,7 @@ def float_list(text: str) -> list[float]:
 
 
 def name_list(text: str) -> list[str]:
+    """argparse type: a non-empty comma-separated list of names."""
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected a comma-separated list of names")
@@ -93,6 +97,7 @@ def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:
+    """``--progress``/``--no-progress`` as given, else whether stderr is a terminal."""
     flag = getattr(args, "progress", None)
     return sys.stderr.isatty() if flag is None else bool(flag)
 

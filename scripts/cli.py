@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, str] = {
 
 
 def build_parser() -> BoltzgymArgumentParser:
+    """The ``boltzgym`` parser with one subparser per entry of ``COMMAND_MODULES``."""
     parser = BoltzgymArgumentParser(
         prog="boltzgym",
         description="Reinforcement learning and energy-based model simulation.",
