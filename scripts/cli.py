@@ -5,6 +5,7 @@ Run ``boltzgym --help`` for the list and ``boltzgym <command> --help`` for examp
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 import textwrap
@@ -47,8 +48,8 @@ def build_parser() -> BoltzgymArgumentParser:
     return parser
 
 
-class _Formatter(importlib.import_module("argparse").RawDescriptionHelpFormatter):
-    pass
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the line breaks of descriptions and of the examples epilog."""
 
 
 def main(argv: list[str] | None = None) -> int:
