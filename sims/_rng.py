@@ -95,3 +95,20 @@ def next_double_words(s0, s1, s2, s3):
     """
     result, s0, s1, s2, s3 = _xoshiro_step(s0, s1, s2, s3)
     return float(result >> _SHIFT_11) * _TWO_POW_MINUS_53, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always")
+def next_uint53_words(s0, s1, s2, s3):
+    """The 53 random bits behind ``next_double_words``: returns ``(m, s0, s1, s2, s3)``, ``m`` uint64 in
+    ``[0, 2**53)`` with ``next_double_words``'s ``u == m * 2**-53`` exactly, so ``u < p`` holds exactly when
+    ``m < ceil(p * 2**53)`` (see ``uint53_threshold``): hot loops compare integers instead of converting.
+    """
+    result, s0, s1, s2, s3 = _xoshiro_step(s0, s1, s2, s3)
+    return result >> _SHIFT_11, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always")
+def uint53_threshold(p):
+    """``ceil(p * 2**53)`` as uint64 for a probability ``0 <= p <= 1``: ``m < uint53_threshold(p)`` exactly when
+    ``m * 2**-53 < p`` for every integer ``m`` in ``[0, 2**53)`` (scaling by a power of two is exact)."""
+    return np.uint64(np.ceil(p * 9007199254740992.0))

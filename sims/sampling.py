@@ -89,20 +89,23 @@ def kernel_couplings(model: IsingModel) -> tuple:
     """The ``couplings`` tuple the kernels take: ``(dense_J, indptr, indices, data, use_dense, energy_bound)``.
 
     Sparse integer models with a table (``energy_bound >= 0``) get int64 ``data`` and run on int64 fields.
+    CSR ``indptr`` is uint64 and ``indices`` uint32 (``N < 2**32``): numba indexes with unsigned integers
+    without its negative-index wraparound check, which makes the lattice sweep about 15% faster than int64
+    (signed int32 measured 7% slower than int64; int32 ``data`` and fields no faster than int64).
     """
     energy_bound = integer_energy_bound(model)
     if model.is_sparse:
         J = model.J
         return (
             np.zeros((0, 0)),
-            J.indptr.astype(np.int64),
-            J.indices.astype(np.int64),
+            J.indptr.astype(np.uint64),
+            J.indices.astype(np.uint32),
             J.data.astype(np.int64 if energy_bound >= 0 else np.float64),
             False,
             energy_bound,
         )
-    empty_int = np.zeros(0, dtype=np.int64)
-    return (np.ascontiguousarray(model.J, dtype=np.float64), empty_int, empty_int, np.zeros(0), True, energy_bound)
+    no_indptr, no_indices = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)  # same types as CSR's
+    return (np.ascontiguousarray(model.J, dtype=np.float64), no_indptr, no_indices, np.zeros(0), True, energy_bound)
 
 
 def run_sweeps(

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boltzgym.sims._rng import make_streams, next_below, next_double, next_normal, next_uint64
+from boltzgym.sims._rng import (
+    make_streams,
+    next_below,
+    next_double,
+    next_double_words,
+    next_normal,
+    next_uint53_words,
+    next_uint64,
+    uint53_threshold,
+)
 
 MASK = (1 << 64) - 1
 
@@ -49,3 +58,27 @@ def test_uniform_normal_and_below_moments():
     k = np.array([next_below(states, 0, 6) for _ in range(12000)])
     counts = np.bincount(k, minlength=6)
     assert counts.min() > 1800 and k.max() == 5
+
+
+def test_uint53_bits_are_those_behind_the_uniform():
+    words = tuple(make_streams(5, 1)[0])
+    for _ in range(100):
+        m, *next_words = next_uint53_words(*words)
+        u, *same_words = next_double_words(*words)
+        assert 0 <= int(m) < 2**53 and float(int(m)) * 2.0**-53 == u
+        assert next_words == same_words
+        words = tuple(np.uint64(word) for word in next_words)  # Python ints would compile an int64 variant
+
+
+@pytest.mark.parametrize(
+    "p",
+    [0.0, 1.0, 2.0**-53, 3 * 2.0**-53, 2.0**-60, 0.5, np.nextafter(0.5, 0.0), np.nextafter(0.5, 1.0),
+     np.exp(-1.0), np.exp(-44.0), np.nextafter(1.0, 0.0), 1 / 3],
+)  # fmt: skip
+def test_integer_threshold_decides_exactly_as_the_double_comparison(p):
+    threshold = int(uint53_threshold(p))
+    assert 0 <= threshold <= 2**53
+    # the integers around the threshold (and the ends of the range): m < threshold  <=>  m * 2**-53 < p
+    candidates = {0, 1, 2**53 - 1} | {m for m in range(threshold - 2, threshold + 3) if 0 <= m < 2**53}
+    for m in candidates:
+        assert (m < threshold) == (m * 2.0**-53 < p), m
