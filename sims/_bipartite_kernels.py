@@ -137,8 +137,8 @@ def _minibatch_update(
     ``weights_t`` and ``velocity_t`` are the weights and their velocity transposed, float64 (n_visible, n_hidden),
     C-contiguous, updated in place; ``velocities`` supplies the bias velocities. ``buffers`` = (stacked_visible
     (2m, n_visible), stacked_hidden (2m, n_hidden), hidden_sample (m, n_hidden)): rows [0, m) of the stacked arrays
-    hold the positive phase, rows [m, 2m) the negative phase, so that one matrix product gives
-    <v h^T>_data - <v h^T>_model.
+    hold the positive phase, rows [m, 2m) the negative phase (hidden probabilities stored negated, so that one matrix
+    product gives <v h^T>_data - <v h^T>_model).
     """
     n_visible, n_hidden = weights_t.shape
     learning_rate, momentum, weight_decay = hyper[0], hyper[1], hyper[2]
@@ -169,12 +169,10 @@ def _minibatch_update(
         for slot in range(m):
             for j in range(n_hidden):
                 p = sigmoid(drive[slot, j] + hidden_bias[j])
-                stacked_hidden[m + slot, j] = p
+                stacked_hidden[m + slot, j] = -p  # negated: one product gives the difference
                 hidden_sample[slot, j] = 1.0 if next_double(states, slot) < p else 0.0
     if persistent:
         chains[:m] = hidden_sample
-    for slot in range(m, 2 * m):  # negate the negative phase: one product gives the difference
-        stacked_hidden[slot] = -stacked_hidden[slot]
     scale = 1.0 / m
     gradient_t = np.dot(stacked_visible.T, stacked_hidden)
     for i in range(n_visible):
