@@ -94,6 +94,22 @@ def _heat_bath_spin(i, beta, state, fields, rng, r):
 
 
 @njit(cache=True, inline="always")
+def _metropolis_accepts(delta_energy, beta, thresholds, use_table, offset, s0, s1, s2, s3):
+    """The Metropolis decision for one attempt, drawing one number: ``(flip, s0, s1, s2, s3)``.
+
+    Integer models (``use_table``) compare the 53 random bits with ``thresholds[dE + offset]`` (uint64,
+    ``ceil(2**53 * min(1, exp(-beta dE)))``: exactly the decisions of ``u < p``); others compare a uniform with
+    ``exp(-beta dE)``.
+    """
+    if use_table:
+        bits, s0, s1, s2, s3 = next_uint53_words(s0, s1, s2, s3)
+        return bits < thresholds[np.uint64(int(delta_energy) + offset)], s0, s1, s2, s3
+    u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
+    flip = delta_energy <= 0.0 or (beta * delta_energy < _MAX_EXPONENT and u < np.exp(-beta * delta_energy))
+    return flip, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always")
 def _metropolis_in_order(flip_site, state, field, couplings, beta, thresholds, use_table, offset, energy, s0, s1, s2,
                          s3):  # fmt: skip
     """One sequential Metropolis sweep at finite ``beta`` with no clamped site: annealing's hot loop.
@@ -106,12 +122,7 @@ def _metropolis_in_order(flip_site, state, field, couplings, beta, thresholds, u
     for i in range(state.shape[0]):
         spin = state[i]
         delta_energy = 2 * spin * field[i]
-        if use_table:
-            bits, s0, s1, s2, s3 = next_uint53_words(s0, s1, s2, s3)
-            flip = bits < thresholds[np.uint64(int(delta_energy) + offset)]
-        else:
-            u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
-            flip = delta_energy <= 0.0 or (beta * delta_energy < _MAX_EXPONENT and u < np.exp(-beta * delta_energy))
+        flip, s0, s1, s2, s3 = _metropolis_accepts(delta_energy, beta, thresholds, use_table, offset, s0, s1, s2, s3)
         if flip:
             energy += delta_energy
             flip_site(i, spin, state, field, couplings)
@@ -140,12 +151,9 @@ def _any_sweep(flip_site, state, field, couplings, beta, method, random_order, c
         if zero_temperature:
             flip = delta_energy < 0.0
         elif method == METROPOLIS:
-            if use_table:
-                bits, s0, s1, s2, s3 = next_uint53_words(s0, s1, s2, s3)
-                flip = bits < thresholds[np.uint64(int(delta_energy) + offset)]
-            else:
-                u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
-                flip = delta_energy <= 0.0 or (beta * delta_energy < _MAX_EXPONENT and u < np.exp(-beta * delta_energy))
+            flip, s0, s1, s2, s3 = _metropolis_accepts(
+                delta_energy, beta, thresholds, use_table, offset, s0, s1, s2, s3
+            )
         else:
             exponent = -2.0 * beta * local_field
             up_probability = 0.0 if exponent > _MAX_EXPONENT else 1.0 / (1.0 + np.exp(exponent))
