@@ -84,5 +84,6 @@ class MLP(nn.Module):
 
 def _check_width(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be positive integers, got {value!r}")
+        what = "a list of positive integers" if name == "hidden_sizes" else "a positive integer"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
     return value
