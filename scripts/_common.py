@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import csv
 import io
 import json
 import os
@@ -28,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, to_json
+from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, to_json
+from boltzgym.utils.metrics import write_csv
 
 
 class UsageError(ValueError):
@@ -284,16 +284,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def write_metrics_csv(path: str | Path, rows: Sequence[dict[str, Any]]) -> Path:
-    """Write a list of flat dicts as CSV atomically (columns: union of keys, first-seen order)."""
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    return atomic_write_text(path, buffer.getvalue())
+write_metrics_csv = write_csv  # the one CSV writer (boltzgym.utils.metrics), under the name commands use
 
 
 def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:

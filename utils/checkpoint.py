@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from boltzgym.utils.io import to_json
+from boltzgym.utils.io import atomic_write_bytes, to_json
 
 MANIFEST = "manifest.json"
 CONFIG = "config.json"
@@ -269,6 +269,25 @@ def _replace_folder(staging: Path, path: Path, format: str) -> None:
     _fsync_folder(path.parent)
 
 
+def rewrite_file(path: str | os.PathLike, name: str, data: bytes) -> None:
+    """Replace the file ``name`` of the checkpoint at ``path`` with ``data`` and record its new size and sha256
+    in the manifest (shapes and dtypes are re-read for ``.npz`` files).
+
+    For tools that migrate a field of old checkpoints, and for tests that need a checkpoint whose files agree
+    with the manifest but hold bad values. It does not check what it writes: :func:`load_checkpoint` will.
+    """
+    path = Path(path)
+    manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    entry = manifest["files"][name]
+    atomic_write_bytes(path / name, data)
+    entry["bytes"] = len(data)
+    entry["sha256"] = hashlib.sha256(data).hexdigest()
+    if entry.get("kind") == "npz":
+        with np.load(path / name, allow_pickle=False) as arrays:
+            entry["arrays"] = {key: _describe(arrays[key]) for key in arrays.files}
+    atomic_write_bytes(path / MANIFEST, (to_json(manifest) + "\n").encode("utf-8"))
+
+
 # --- loading -----------------------------------------------------------------------------------------------
 
 
@@ -427,5 +446,6 @@ __all__ = [
     "check_replaceable",
     "is_checkpoint",
     "load_checkpoint",
+    "rewrite_file",
     "save_checkpoint",
 ]
