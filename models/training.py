@@ -320,13 +320,13 @@ def fit(
     best = {"value": math.inf, "epoch": 0, "state": None, "bad_epochs": 0}
     checkpoint_dir = None if run_dir is None else Path(run_dir) / "checkpoint"
     if resume and checkpoint_dir is not None and is_checkpoint(checkpoint_dir, CHECKPOINT_FORMAT):
-        result.history, best = _load_state(checkpoint_dir, model, optimizers, settings, device)
+        result.history, best, result.stop_reason = _load_state(checkpoint_dir, model, optimizers, settings, device)
         result.best_epoch = best["epoch"]
-    first_epoch = len(result.history) + 1
+    first_epoch = len(result.history) + 1 if result.stop_reason == "epochs" else epochs + 1  # stopped runs stay so
     last_good_state = copy.deepcopy(model.state_dict())
 
     # --- the loop ----------------------------------------------------------------------------------------------
-    bar = _progress_bar(epochs, first_epoch - 1, progress)
+    bar = _progress_bar(epochs, min(first_epoch - 1, epochs), progress)
     n_rows = len(tensors[0])
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.perf_counter()
@@ -403,7 +403,7 @@ def fit(
             if callback(epoch, dict(row), model) is False:
                 stop_reason = stop_reason or "callback"
         if checkpoint_dir is not None:
-            _save_state(checkpoint_dir, model, optimizers, settings, result.history, best)
+            _save_state(checkpoint_dir, model, optimizers, settings, result.history, best, stop_reason or "epochs")
             _write_metrics(run_dir, result.history)
         bar.update(1)
         bar.set_postfix({key: f"{row[key]:.4g}" for key in ("train_loss", "val_loss", "val_accuracy") if key in row})
@@ -480,7 +480,7 @@ def _write_metrics(run_dir, history) -> None:
         write_csv(Path(run_dir) / "metrics.csv", history)
 
 
-def _save_state(path: Path, model, optimizers, settings, history, best) -> None:
+def _save_state(path: Path, model, optimizers, settings, history, best, stop_reason: str) -> None:
     """The one place fit writes a checkpoint (through the shared checkpoint-folder writer)."""
     states = {"model.pt": model.state_dict(), "optimizers.pt": {k: o.state_dict() for k, o in optimizers.items()}}
     if best["state"] is not None:
@@ -490,14 +490,16 @@ def _save_state(path: Path, model, optimizers, settings, history, best) -> None:
         "history": history,
         "best": {"value": best["value"], "epoch": best["epoch"], "bad_epochs": best["bad_epochs"]},
         "optimizers": sorted(optimizers),
+        "stop_reason": stop_reason,
     }
     save_checkpoint(
         path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, config, states=states, counters={"epoch": len(history)}
     )
 
 
-def _load_state(path: Path, model, optimizers, settings, device) -> tuple[list[dict], dict]:
-    """The one place fit reads a checkpoint; restores model and optimizers in place, returns (history, best)."""
+def _load_state(path: Path, model, optimizers, settings, device) -> tuple[list[dict], dict, str]:
+    """The one place fit reads a checkpoint; restores model and optimizers in place and returns
+    ``(history, best, stop_reason)`` (a run that stopped early or by a callback is not continued)."""
     checkpoint = load_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, map_location=device)
     saved = checkpoint.config.get("settings", {})
     for key in _RESUME_SETTINGS:
@@ -516,4 +518,4 @@ def _load_state(path: Path, model, optimizers, settings, device) -> tuple[list[d
     best = dict(checkpoint.config["best"])
     best["value"] = float(best["value"])
     best["state"] = checkpoint.states.get("best.pt")
-    return list(checkpoint.config["history"]), best
+    return list(checkpoint.config["history"]), best, str(checkpoint.config.get("stop_reason", "epochs"))

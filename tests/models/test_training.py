@@ -73,19 +73,40 @@ def test_resume_equals_the_uninterrupted_run(tmp_path):
         fit(_net(), data, run_dir=tmp_path / "part", resume=True, **{**settings, "batch_size": 8})
 
 
-def test_early_stopping_restores_the_best_weights():
+def test_early_stopping_restores_the_best_weights(tmp_path):
     x, y = _blobs(seed=0)
     rng = np.random.default_rng(5)
     noisy_validation = (x[:32] + rng.normal(size=(32, 4)).astype(np.float32), rng.integers(0, 3, size=32))
     model = _net(dropout=0.0)
     result = fit(
-        model, (x, y), epochs=200, batch_size=8, lr=0.05, validation_data=noisy_validation, early_stopping_patience=3
+        model,
+        (x, y),
+        epochs=200,
+        batch_size=8,
+        lr=0.05,
+        validation_data=noisy_validation,
+        early_stopping_patience=3,
+        run_dir=tmp_path,
     )
     assert result.stop_reason == "early_stopping"
     val_losses = [row["val_loss"] for row in result.history]
     assert result.best_epoch == int(np.argmin(val_losses)) + 1
     assert result.epochs == result.best_epoch + 3
     assert evaluate(model, noisy_validation, "cross_entropy")["loss"] == pytest.approx(min(val_losses), rel=1e-5)
+    # resuming a run that stopped early does not train on: it restores the same best weights
+    again = _net(seed=5, dropout=0.0)
+    resumed = fit(
+        again,
+        (x, y),
+        epochs=200,
+        batch_size=8,
+        validation_data=noisy_validation,
+        early_stopping_patience=3,
+        run_dir=tmp_path,
+        resume=True,
+    )
+    assert resumed.epochs == result.epochs and resumed.stop_reason == "early_stopping"
+    assert torch.equal(_weights(again), _weights(model))
 
 
 def test_gradient_clipping_bounds_the_step():
