@@ -60,6 +60,7 @@ from boltzgym.agents.networks import (
     registered_name,
 )
 from boltzgym.agents.replay import ReplayBuffer
+from boltzgym.agents.schedules import linear_schedule
 from boltzgym.models.mlp import ACTIVATIONS
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.io import to_json
@@ -194,14 +195,6 @@ _COUNT_FIELDS = {  # integer fields and their minimum
 # --- schedule and targets -------------------------------------------------------------------------------
 
 
-def linear_schedule(start: float, end: float, duration: float, step: float) -> float:
-    """Linear interpolation from ``start`` (step 0) to ``end`` (step ``duration``), constant afterwards."""
-    if duration <= 0:
-        return end
-    fraction = min(max(step / duration, 0.0), 1.0)
-    return start + fraction * (end - start)
-
-
 def td_targets(
     returns: torch.Tensor,
     discounts: torch.Tensor,
@@ -282,7 +275,7 @@ class DQN:
 
     Attributes:
         num_timesteps: environment steps taken so far (all envs counted).
-        episode_returns: undiscounted return of each finished training episode, with ``episode_steps`` the
+        episode_returns: undiscounted return of each finished training episode, with ``episode_end_steps`` the
             ``num_timesteps`` at which it ended.
     """
 
@@ -323,7 +316,7 @@ class DQN:
         self.n_updates = 0  # gradient steps
         self.schedule_horizon: int | None = None  # step at which the current learn() call ends
         self.episode_returns: list[float] = []
-        self.episode_steps: list[int] = []
+        self.episode_end_steps: list[int] = []
         self.logger = MetricsLog(log_dir)
         seeds = np.random.SeedSequence(self.seed).spawn(3)
         self._rng = np.random.default_rng(seeds[0])
@@ -626,7 +619,7 @@ class DQN:
         for i in np.flatnonzero(dones):
             episode_return, length = float(self._episode_return[i]), int(self._episode_length[i])
             self.episode_returns.append(episode_return)
-            self.episode_steps.append(self.num_timesteps)
+            self.episode_end_steps.append(self.num_timesteps)
             self.logger.record(
                 self.num_timesteps,
                 {"charts/episode_return": episode_return, "charts/episode_length": length, "charts/epsilon": epsilon},
@@ -741,7 +734,7 @@ class DQN:
             "seed": self.seed,
             "schedule_horizon": self.schedule_horizon,
             "episode_returns": self.episode_returns,
-            "episode_steps": self.episode_steps,
+            "episode_end_steps": self.episode_end_steps,
             "metrics": self.logger.rows,  # so that a resumed run's metrics.csv holds the earlier rows too
             "rng_state": json.dumps(self._rng.bit_generator.state),
         }
@@ -781,7 +774,7 @@ class DQN:
             if horizon is not None:
                 check_int("schedule_horizon", horizon, minimum=0)
             episode_returns = [float(value) for value in header["episode_returns"]]
-            episode_steps = [int(value) for value in header["episode_steps"]]
+            episode_end_steps = [int(value) for value in header["episode_end_steps"]]
             metrics = check_metric_rows(header["metrics"])
             rng_state = json.loads(header["rng_state"])
             counters = {name: checkpoint.counters[name] for name in _CHECKPOINT_COUNTERS}
@@ -814,7 +807,7 @@ class DQN:
             setattr(agent, name, value)
         agent.schedule_horizon = horizon
         agent.episode_returns = episode_returns
-        agent.episode_steps = episode_steps
+        agent.episode_end_steps = episode_end_steps
         agent.logger.rows = metrics
         if _REPLAY_FILE in checkpoint.arrays:
             try:

@@ -103,7 +103,10 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         seed=EVAL_SEED_OFFSET + seed,
     )
     plot_learning_curve(
-        agent.episode_steps, agent.episode_returns, request.out_dir / "learning_curve.png", f"DQN on {request.env_id}"
+        agent.episode_end_steps,
+        agent.episode_returns,
+        request.out_dir / "learning_curve.png",
+        f"DQN on {request.env_id}",
     )
     summary = {
         **base_summary(request, returns.mean(), request.steps / train_seconds, optimal_mean_return=None, seed=seed),

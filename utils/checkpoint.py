@@ -349,11 +349,21 @@ def load_checkpoint(
         else:
             raise CheckpointError(manifest_file, f"file {name!r} has unknown kind {kind!r}")
     for name, expected in (shapes or {}).items():
-        if name not in checkpoint.arrays:
-            raise CheckpointNotFoundError(path / name, "is missing from the checkpoint")
-        for key, shape in expected.items():
-            _check_shape(path / name, key, checkpoint.arrays[name], shape)
+        load_checkpoint_arrays(checkpoint, name, expected)
     return checkpoint
+
+
+def load_checkpoint_arrays(
+    checkpoint: Checkpoint, file: str, shapes: Mapping[str, tuple[int | None, ...]]
+) -> dict[str, np.ndarray]:
+    """The arrays of ``file`` in ``checkpoint``, each present with the shape ``shapes`` names (``None``: any
+    length), else :class:`CheckpointError` naming the file."""
+    if file not in checkpoint.arrays:
+        raise CheckpointNotFoundError(checkpoint.path / file, "is missing from the checkpoint")
+    arrays = checkpoint.arrays[file]
+    for key, shape in shapes.items():
+        _check_shape(checkpoint.path / file, key, arrays, shape)
+    return arrays
 
 
 def _read_json_file(file: Path) -> Any:
@@ -446,6 +456,7 @@ __all__ = [
     "check_replaceable",
     "is_checkpoint",
     "load_checkpoint",
+    "load_checkpoint_arrays",
     "rewrite_file",
     "save_checkpoint",
 ]
