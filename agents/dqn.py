@@ -66,6 +66,7 @@ from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.io import to_json
 from boltzgym.utils.metrics import MetricsLog, check_metric_rows
 from boltzgym.utils.validation import (
+    DivergenceError,
     check_bool,
     check_count,
     check_in_range,
@@ -673,6 +674,12 @@ class DQN:
                     )
         if self._has_modes:
             self.q_net.eval()
+        if not torch.isfinite(loss):  # a NaN anywhere in the phase has reached the weights and this loss
+            raise DivergenceError(
+                f"DQN diverged at step {self.num_timesteps}: the TD loss is {loss.item()} (non-finite rewards or "
+                f"observations, or learning_rate={config.learning_rate} too large); training stopped, and the last "
+                "good checkpoint (if any) was kept"
+            )
 
     def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target):
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""

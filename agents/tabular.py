@@ -457,6 +457,5 @@ class DoubleQLearning(TabularAgent):
     algorithm = kernels.DOUBLE_Q
 
 
-AGENT_CLASSES: dict[str, type[TabularAgent]] = {
-    cls.__name__: cls for cls in (QLearning, SARSA, ExpectedSARSA, DoubleQLearning)
-}
+# class name -> class, for checkpoints (the names users type live in boltzgym.agents.registry.AGENTS)
+AGENT_CLASSES: dict[str, type[TabularAgent]] = {cls.__name__: cls for cls in TabularAgent.__subclasses__()}
