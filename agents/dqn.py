@@ -495,8 +495,8 @@ class DQN:
 
     # --- learning -------------------------------------------------------------------------------------
 
-    def learn(self, total_steps: int, callback=None, progress_bar: bool = False) -> DQN:
-        """Collect ``total_steps`` more environment steps (all envs counted), training as configured.
+    def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> DQN:
+        """Collect ``total_timesteps`` more environment steps (all envs counted), training as configured.
 
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
@@ -504,17 +504,17 @@ class DQN:
         Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
         error) and to ``log_dir/metrics.csv`` when it ends.
         """
-        total_steps = check_int("total_steps", total_steps, minimum=1)
+        total_timesteps = check_int("total_timesteps", total_timesteps, minimum=1)
         if self.env is None:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
-        self.schedule_horizon = self.num_timesteps + total_steps  # SB3's progress: steps / end of this call
+        self.schedule_horizon = self.num_timesteps + total_timesteps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
         callback.init_callback(self)
         callback.on_training_start()
         from tqdm.auto import tqdm  # imported here: only learn() needs it
 
-        bar = tqdm(total=total_steps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
-        end = self.num_timesteps + total_steps
+        bar = tqdm(total=total_timesteps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
+        end = self.num_timesteps + total_timesteps
         obs = self._reset_envs()
         self.logger.open()
         try:

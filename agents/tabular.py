@@ -18,7 +18,7 @@ target still bootstraps from ``s'``). Exploration: epsilon-greedy with a linearl
 (``learning_rate``) or ``1 / n(s, a)^omega`` (``step_size_exponent=omega``; omega in (0.5, 1] meets the
 Robbins-Monro conditions).
 
-The API is Stable-Baselines3's: ``QLearning(env, seed=0, **hyperparameters).learn(total_steps)``,
+The API is Stable-Baselines3's: ``QLearning(env, seed=0, **hyperparameters).learn(total_timesteps)``,
 ``predict(obs, deterministic=True)``, ``save(path)`` / ``QLearning.load(path, env)``. When the env exposes
 toy-text dynamics (``unwrapped.P``: FrozenLake, CliffWalking, Taxi, GridWorld, TabularMDP) ``learn`` runs the jitted
 fast path of :mod:`boltzgym.agents._tabular_kernels`, which gives the same ``q_table`` for the same seed as the
@@ -248,15 +248,15 @@ class TabularAgent:
             )
         )
 
-    def learn(self, total_steps: int, callback=None, progress_bar: bool = False) -> TabularAgent:
-        """Train for ``total_steps`` environment steps; return self.
+    def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> TabularAgent:
+        """Train for ``total_timesteps`` environment steps; return self.
 
         Each call starts a fresh episode: the first reset of an env uses ``seed + num_timesteps`` (the agent's seed,
         moved on by the steps already taken when resuming), later calls continue the env's random stream.
         ``callback`` (a :class:`~boltzgym.agents.callbacks.Callback`, a list of them or None) runs after every step
         of the step loop, or after every chunk of ``fast_chunk_steps`` on the fast path; ``False`` stops training.
         """
-        total_steps = check_int("total_steps", total_steps, minimum=1)
+        total_timesteps = check_int("total_timesteps", total_timesteps, minimum=1)
         if self.env is None:
             raise ValueError("the agent has no env: pass one to load(path, env) or call set_env(env) before learn()")
         callback = as_callback(callback)
@@ -267,18 +267,18 @@ class TabularAgent:
         self._env_seeded = True
         from tqdm.auto import tqdm
 
-        with tqdm(total=total_steps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
+        with tqdm(total=total_timesteps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
             if self.uses_fast_path:
-                self._learn_fast(int(state), total_steps, callback, bar)
+                self._learn_fast(int(state), total_timesteps, callback, bar)
             else:
-                self._learn_steps(int(state), total_steps, callback, bar)
+                self._learn_steps(int(state), total_timesteps, callback, bar)
         callback.on_training_end()
         return self
 
-    def _learn_steps(self, state: int, total_steps: int, callback, bar) -> None:
+    def _learn_steps(self, state: int, total_timesteps: int, callback, bar) -> None:
         """The textbook loop through the Gymnasium API, one step at a time."""
         pending, episode_return = -1, 0.0
-        for step in range(total_steps):
+        for step in range(total_timesteps):
             action = pending if pending >= 0 else self._select(state, self.num_timesteps)
             next_state, reward, terminated, truncated, _ = self.env.step(action)
             next_state, reward = int(next_state), float(reward)
@@ -300,7 +300,7 @@ class TabularAgent:
             if not callback.on_step():
                 break
 
-    def _learn_fast(self, state: int, total_steps: int, callback, bar) -> None:
+    def _learn_fast(self, state: int, total_timesteps: int, callback, bar) -> None:
         """The same loop, jitted over the env's dynamics arrays, in chunks with callbacks in between."""
         settings = np.array([self.algorithm, self._exploration, self._max_episode_steps], dtype=np.int64)
         cursor = np.array([state, -1, 0, self.num_timesteps], dtype=np.int64)
@@ -308,8 +308,8 @@ class TabularAgent:
         q2 = self._q2 if self._q2 is not None else self._q1[:0]
         env_rng = self.env.unwrapped.np_random
         done = 0
-        while done < total_steps:
-            n_steps = min(self.fast_chunk_steps, total_steps - done)
+        while done < total_timesteps:
+            n_steps = min(self.fast_chunk_steps, total_timesteps - done)
             log = (np.empty(n_steps), np.empty(n_steps, dtype=np.int64))
             n_ended = kernels.run_steps(
                 self._dynamics,

@@ -229,7 +229,7 @@ def test_bad_hyperparameters_name_the_argument(kwargs, error, match):
 def test_continuous_observation_space_is_rejected():
     with pytest.raises(TypeError, match="env.observation_space must be gymnasium.spaces.Discrete .*got Box"):
         QLearning(gym.make("CartPole-v1"))
-    with pytest.raises(ValueError, match="total_steps must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="total_timesteps must be >= 1, got 0"):
         QLearning(gym.make("FrozenLake-v1")).learn(0)
 
 
