@@ -193,10 +193,9 @@ def run(args: argparse.Namespace) -> dict:
         value = getattr(args, name)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
-    from boltzgym.sims.datasets import load_dataset
     from boltzgym.utils.resources import array_bytes, check_memory
 
-    n_features = load_dataset(args.data).shape[1]
+    n_features = load_rbm_data(args.data).shape[1]
     weights = 4 * array_bytes((args.hidden, n_features), np.float64, "--hidden")  # W, velocity, epoch copies
     check_memory(weights, "--hidden", f"an RBM of {args.hidden} x {n_features} weights")
     out_dir = run_dir(args, "rbm")  # checked and locked before any work
