@@ -193,6 +193,12 @@ def run(args: argparse.Namespace) -> dict:
         value = getattr(args, name)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
+    from boltzgym.utils.resources import array_bytes, check_memory
+
+    n_features = load_rbm_data(args.data).shape[1]
+    weights = 4 * array_bytes((args.hidden, n_features), np.float64, "--hidden")  # W, velocity, epoch copies
+    check_memory(weights, "--hidden", f"an RBM of {args.hidden} x {n_features} weights")
+    out_dir = run_dir(args, "rbm")  # checked and locked before any work
     summary, history, rbm, X = train_rbm_experiment(
         data=args.data,
         hidden=args.hidden,
@@ -209,9 +215,9 @@ def run(args: argparse.Namespace) -> dict:
         seed=args.seed,
         progress=progress_enabled(args),
     )
-    out_dir = run_dir(args, "rbm")
     write_metrics_csv(out_dir / "metrics.csv", history)
     write_plots(out_dir, summary, history, rbm, X)
+    summary["checkpoint"] = str(rbm.save(out_dir / "checkpoint"))
     rows = [(key, value) for key, value in summary.items() if value is not None]
     return finish(args, out_dir, summary, format_table(["quantity", "value"], rows))
 
