@@ -160,6 +160,36 @@ def as_tensors(data, name: str = "data") -> tuple[torch.Tensor, ...]:
     return tuple(tensors)
 
 
+@torch.no_grad()
+def check_data_fits_model(model: nn.Module, tensors: tuple[torch.Tensor, ...], loss: nn.Module) -> None:
+    """Run the model on two rows and check that the data fits it: ``ValueError`` naming ``data`` otherwise
+    (input width, label range of a classification, target shape of a regression)."""
+    if len(tensors) < 2:
+        raise ValueError("data must be (x, y) for a criterion loss; pass loss_fn(model, batch) for unlabelled data")
+    x, y = tensors[0], tensors[1]
+    was_training = model.training
+    model.eval()
+    try:
+        output = model(x[:2])
+    except RuntimeError as exc:
+        message = str(exc).splitlines()[0]
+        raise ValueError(
+            f"data x has rows of shape {tuple(x.shape[1:])}, which the model cannot take: {message}"
+        ) from None
+    finally:
+        model.train(was_training)
+    if isinstance(loss, nn.CrossEntropyLoss) and not y.dtype.is_floating_point:
+        if output.ndim != 2 or y.ndim != 1:
+            raise ValueError(f"data y must be 1-D class labels for (batch, classes) outputs, got y {tuple(y.shape)}")
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= output.shape[1]:
+            raise ValueError(f"data y holds labels in [{low}, {high}] but the model outputs {output.shape[1]} classes")
+    elif isinstance(loss, nn.MSELoss) and output.shape[1:] != y.shape[1:]:
+        raise ValueError(
+            f"data y has rows of shape {tuple(y.shape[1:])} but the model outputs {tuple(output.shape[1:])}"
+        )
+
+
 def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], loss) -> tuple[torch.Tensor, dict[str, float]]:
     """The scalar training loss of one batch and its named parts, by hook 1 (criterion) or 2 (``loss_fn``)."""
     if isinstance(loss, nn.Module):
@@ -230,6 +260,7 @@ def fit(
     device: str | torch.device = "auto",
     run_dir: str | Path | None = None,
     resume: bool = False,
+    checkpoint_every: int = 1,
     shuffle: bool = True,
     progress: bool = False,
 ) -> FitResult:
@@ -259,6 +290,7 @@ def fit(
         device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
         run_dir: folder for ``metrics.csv`` and ``checkpoint/`` (written each epoch); ``None`` writes nothing.
         resume: continue from ``run_dir/checkpoint`` when it exists (the settings must match).
+        checkpoint_every: write the checkpoint every this many epochs (and at the last epoch or a stop).
         shuffle: reshuffle the rows each epoch.
         progress: a tqdm bar over epochs on stderr.
 
@@ -280,6 +312,7 @@ def fit(
     if clip_grad_norm is not None:
         clip_grad_norm = check_positive("clip_grad_norm", clip_grad_norm)
     input_noise = check_positive("input_noise", input_noise, allow_zero=True)
+    checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
     if resume and run_dir is None:
         raise ValueError("resume=True needs run_dir (the folder holding checkpoint/)")
     custom_step = loss is None
@@ -304,6 +337,8 @@ def fit(
     else:
         validation = None
     tensors = tuple(t.to(device) for t in tensors)
+    if isinstance(loss, nn.Module):
+        check_data_fits_model(model, tensors, loss)
     validation_loss = loss if loss is not None else _validation_step_loss(model)
     if validation_loss is None:
         validation = None
@@ -324,6 +359,7 @@ def fit(
         result.best_epoch = best["epoch"]
     first_epoch = len(result.history) + 1 if result.stop_reason == "epochs" else epochs + 1  # stopped runs stay so
     last_good_state = copy.deepcopy(model.state_dict())
+    last_checkpoint = len(result.history) if result.history else None
 
     # --- the loop ----------------------------------------------------------------------------------------------
     bar = _progress_bar(epochs, min(first_epoch - 1, epochs), progress)
@@ -368,8 +404,8 @@ def fit(
                     model.load_state_dict(last_good_state)
                     _write_metrics(run_dir, result.history)
                     kept = (
-                        f"; the last good checkpoint (epoch {epoch - 1}) is kept in {checkpoint_dir}"
-                        if (checkpoint_dir is not None and epoch > 1)
+                        f"; the last good checkpoint (epoch {last_checkpoint}) is kept in {checkpoint_dir}"
+                        if (checkpoint_dir is not None and last_checkpoint is not None)
                         else ""
                     )
                     raise TrainingDiverged(
@@ -402,9 +438,10 @@ def fit(
         for callback in callbacks:
             if callback(epoch, dict(row), model) is False:
                 stop_reason = stop_reason or "callback"
-        if checkpoint_dir is not None:
+        if checkpoint_dir is not None and (epoch % checkpoint_every == 0 or epoch == epochs or stop_reason):
             _save_state(checkpoint_dir, model, optimizers, settings, result.history, best, stop_reason or "epochs")
-            _write_metrics(run_dir, result.history)
+            last_checkpoint = epoch
+        _write_metrics(run_dir, result.history)
         bar.update(1)
         bar.set_postfix({key: f"{row[key]:.4g}" for key in ("train_loss", "val_loss", "val_accuracy") if key in row})
         if stop_reason:

@@ -137,6 +137,10 @@ def test_divergence_stops_with_a_clear_error_and_keeps_the_last_good_state(tmp_p
     assert checkpoint.counters["epoch"] == 1
     for key, value in checkpoint.states["model.pt"].items():
         assert torch.equal(value, model.state_dict()[key])  # the model holds the checkpoint's weights
+    # with a checkpoint every 2 epochs, a divergence in epoch 4 points at the checkpoint of epoch 2
+    calls["n"] = -6  # 3 batches per epoch: epochs 1-3 are fine
+    with pytest.raises(TrainingDiverged, match=r"epoch 4, batch 3.*last good checkpoint \(epoch 2\)"):
+        fit(_net(), _blobs(), loss=unstable_loss, epochs=5, batch_size=32, run_dir=tmp_path / "b", checkpoint_every=2)
 
 
 def test_loss_fn_hook_logs_named_losses():
@@ -204,8 +208,12 @@ def test_bad_input_errors_name_the_argument():
         fit(_net(), (bad, y))
     with pytest.raises(ValueError, match="different row counts"):
         fit(_net(), (x, y[:5]))
-    with pytest.raises(ValueError, match=r"y has shape \(8,\) but the model outputs \(8, 3\)"):
+    with pytest.raises(ValueError, match=r"data y has rows of shape \(\) but the model outputs \(3,\)"):
         fit(_net(), (x, y.astype(np.float32)), loss="mse")
+    with pytest.raises(ValueError, match=r"data x has rows of shape \(5,\), which the model cannot take"):
+        fit(_net(), (np.zeros((8, 5), np.float32), y))
+    with pytest.raises(ValueError, match=r"data y holds labels in \[0, 7\] but the model outputs 3 classes"):
+        fit(_net(), (x, np.arange(8)))
     with pytest.raises(ValueError, match="lr must be > 0"):
         fit(_net(), (x, y), lr=0.0)
     with pytest.raises(ValueError, match="epochs must be >= 1"):
