@@ -61,7 +61,14 @@ from torch import nn
 
 from boltzgym.utils.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 from boltzgym.utils.metrics import write_csv
-from boltzgym.utils.validation import check_count, check_int, check_positive, check_probability, check_seed
+from boltzgym.utils.validation import (
+    DivergenceError,
+    check_count,
+    check_int,
+    check_positive,
+    check_probability,
+    check_seed,
+)
 
 CHECKPOINT_FORMAT = "boltzgym-fit"
 CHECKPOINT_VERSION = 1
@@ -79,8 +86,10 @@ _RESUME_SETTINGS = ("batch_size", "seed", "validation_split", "monitor", "shuffl
 Callback = Callable[[int, dict[str, float], nn.Module], "bool | None"]
 
 
-class TrainingDiverged(ValueError):
-    """The loss became NaN or infinite; the model holds the last good weights (and the last checkpoint is kept)."""
+class TrainingDiverged(DivergenceError):
+    """The loss became NaN or infinite; the model holds the last good weights (and the last checkpoint is kept).
+
+    A ``boltzgym.utils.validation.DivergenceError``: the ``boltzgym`` command exits with status 3."""
 
 
 @dataclass
@@ -206,6 +215,35 @@ def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], loss) -> tup
         total = value["loss"] if "loss" in value else sum(value.values())
         return total, parts
     return value, {}
+
+
+def train_step(
+    model: nn.Module,
+    batch: tuple[torch.Tensor, ...],
+    loss,
+    optimizers: Mapping[str, torch.optim.Optimizer],
+    regularizer: Callable[[nn.Module], torch.Tensor] | None = None,
+    clip_grad_norm: float | None = None,
+) -> tuple[float, dict[str, float]]:
+    """One update on one mini-batch; returns ``(loss value, named parts)``. Nothing is updated when the loss is
+    not finite (the caller stops). ``loss=None``: the model's own ``training_step`` (hook 3)."""
+    if loss is None:
+        values = _step(model, batch, optimizers)
+        values = {k: float(v.detach()) if torch.is_tensor(v) else float(v) for k, v in values.items()}
+        step_loss = values["loss"] if "loss" in values else sum(values.values())
+        return step_loss, {f"losses/{k}": v for k, v in values.items() if k != "loss"}
+    (optimizer,) = optimizers.values()
+    optimizer.zero_grad(set_to_none=True)
+    total, parts = compute_loss(model, batch, loss)
+    if regularizer is not None:
+        total = total + regularizer(model)  # notes 2.3: L1/L2 penalties
+    step_loss = float(total.detach())
+    if math.isfinite(step_loss):
+        total.backward()
+        if clip_grad_norm is not None:
+            parts["grad_norm"] = float(nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm))  # notes 2.3
+        optimizer.step()
+    return step_loss, parts
 
 
 @torch.no_grad()
@@ -380,26 +418,12 @@ def fit(
                 batch = tuple(t[index] for t in tensors)
                 if input_noise > 0 and batch[0].dtype.is_floating_point:
                     batch = (batch[0] + input_noise * torch.randn_like(batch[0]), *batch[1:])  # notes 2.3
-                if custom_step:
-                    values = {
-                        k: float(v.detach()) if torch.is_tensor(v) else float(v)
-                        for k, v in _step(model, batch, optimizers).items()
-                    }
-                    step_loss = sum(values.values()) if "loss" not in values else values["loss"]
-                    parts = {f"losses/{k}": v for k, v in values.items() if k != "loss"}
-                else:
-                    (only,) = optimizers.values()
-                    only.zero_grad(set_to_none=True)
-                    total, parts = compute_loss(model, batch, loss)
-                    if regularizer is not None:
-                        total = total + regularizer(model)
-                    step_loss = float(total.detach())
-                    if math.isfinite(step_loss):
-                        total.backward()
-                        if clip_grad_norm is not None:
-                            norm = nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)  # notes 2.3
-                            parts["grad_norm"] = float(norm)
-                        only.step()
+                try:
+                    step_loss, parts = train_step(model, batch, loss, optimizers, regularizer, clip_grad_norm)
+                except KeyboardInterrupt:
+                    _write_metrics(run_dir, result.history)
+                    where = "" if last_checkpoint is None else f"; the checkpoint of epoch {last_checkpoint} is kept"
+                    raise KeyboardInterrupt(f"interrupted in epoch {epoch}{where} (resume=True continues)") from None
                 if not math.isfinite(step_loss):
                     model.load_state_dict(last_good_state)
                     _write_metrics(run_dir, result.history)

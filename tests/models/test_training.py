@@ -231,3 +231,22 @@ def test_bad_input_errors_name_the_argument():
     with pytest.raises(ValueError, match="device must be"):
         resolve_device("tpu:banana")
     assert resolve_device("auto").type in ("cpu", "cuda")
+
+
+def test_an_interrupted_fit_says_where_its_checkpoint_is_and_resumes(tmp_path):
+    calls = {"n": 0}
+
+    def interrupted_loss(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 8:  # 3 batches per epoch: Ctrl-C in epoch 3
+            raise KeyboardInterrupt
+        return nn.functional.cross_entropy(model(batch[0]), batch[1])
+
+    settings = dict(epochs=4, batch_size=32, lr=0.01, seed=2)
+    with pytest.raises(KeyboardInterrupt, match="interrupted in epoch 3; the checkpoint of epoch 2 is kept"):
+        fit(_net(), _blobs(), loss=interrupted_loss, run_dir=tmp_path / "a", **settings)
+    resumed = _net(seed=7)
+    fit(resumed, _blobs(), loss=interrupted_loss, run_dir=tmp_path / "a", resume=True, **settings)
+    whole = _net()
+    fit(whole, _blobs(), loss="cross_entropy", **settings)
+    assert torch.equal(_weights(resumed), _weights(whole))

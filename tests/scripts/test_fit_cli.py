@@ -86,3 +86,10 @@ def test_experiment_dispatches_through_the_registry(tmp_path, capsys, monkeypatc
     assert "--set colour: unknown key for experiment 'toy'" in capsys.readouterr().err
     assert cli.main(["experiment", "nothing", "--out", str(tmp_path / "e3")]) == 2
     assert "experiment must be one of" in capsys.readouterr().err
+
+
+def test_fit_divergence_exits_3_with_one_line(tmp_path, capsys):
+    argv = ["fit", "mlp", "--data", "sine", "--set", "optimizer=sgd", "--set", "lr=1e4", "--epochs", "3"]
+    assert cli.main([*argv, "--out", str(tmp_path / "d")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "training diverged at epoch 1" in err and "Lower lr" in err
