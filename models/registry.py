@@ -62,7 +62,9 @@ MODELS: dict[str, ModelEntry] = {
     ),
 }
 
-EXPERIMENTS: dict[str, str] = {}
+EXPERIMENTS: dict[str, str] = {
+    "regularization": "boltzgym.models.regularization_experiment:regularization_experiment",
+}
 
 
 def import_object(path: str) -> Any:
