@@ -19,6 +19,7 @@ arguments; a factory passed as a callable that is not registered must be passed 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -29,9 +30,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from boltzgym.agents.env_steps import observation_kind
 from boltzgym.models.conv import ConvNet
 from boltzgym.models.heads import DuelingHead
 from boltzgym.models.mlp import ACTIVATIONS, MLP
+from boltzgym.utils.io import to_json
 from boltzgym.utils.validation import check_bool, check_count, check_widths
 
 QNetworkFactory = Callable[..., nn.Module]
@@ -74,18 +77,31 @@ def registered_name(factory: QNetworkFactory) -> str | None:
     return None
 
 
-def observation_kind(space: gym.Space) -> str:
-    """``"discrete"`` (one-hot encoded), ``"image"`` (uint8 ``(H, W, C)`` Box) or ``"vector"`` (other Box)."""
-    if isinstance(space, gym.spaces.Discrete):
-        return "discrete"
-    if isinstance(space, gym.spaces.Box):
-        if space.dtype == np.uint8 and len(space.shape) == 3:
-            return "image"
-        return "vector"
-    raise TypeError(
-        f"observation_space must be a Box or Discrete space, got {space}; wrap other spaces "
-        "(e.g. gymnasium.wrappers.FlattenObservation) first"
-    )
+def resolve_q_network(value: Any) -> tuple[Any, QNetworkFactory | None]:
+    """``(name, factory)`` for ``DQN(q_network=value)``: a name (or None) passes through with no factory; a
+    callable is recorded by its registered name, or as ``"custom:<module>.<name>"`` with the callable kept."""
+    if not callable(value):
+        return value, None
+    name = registered_name(value)
+    if name is not None:
+        return name, None
+    return f"custom:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}", value
+
+
+def check_q_network_choice(name: Any, kwargs: Any) -> None:
+    """Raise ``ValueError``/``TypeError`` naming ``q_network``/``q_network_kwargs`` unless ``name`` is None, a
+    registered name or a ``custom:`` name, and ``kwargs`` a dict of JSON values with string keys."""
+    if name is not None and (not isinstance(name, str) or (not name.startswith("custom:") and name not in Q_NETWORKS)):
+        raise ValueError(
+            f"q_network must be one of {sorted(Q_NETWORKS)} or a factory(observation_space, n_actions, **kwargs), "
+            f"got {name!r}"
+        )
+    if not isinstance(kwargs, dict) or not all(isinstance(key, str) for key in kwargs):
+        raise TypeError(f"q_network_kwargs must be a dict of keyword arguments, got {kwargs!r}")
+    try:
+        to_json(kwargs)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"q_network_kwargs must hold JSON values (checkpoints record them): {exc}") from exc
 
 
 class QNetwork(nn.Module):
@@ -251,6 +267,33 @@ def numpy_mlp(q_net: nn.Module) -> list[tuple[np.ndarray, np.ndarray, Any]] | No
         else:
             return None
     return layers
+
+
+def fused_adam(parameters, learning_rate: float) -> torch.optim.Adam:
+    """Adam with the fused kernel where torch has one (fewer small ops per step: ~20% faster on CPU)."""
+    parameters = list(parameters)
+    try:
+        return torch.optim.Adam(parameters, lr=learning_rate, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(parameters, lr=learning_rate)
+
+
+@contextlib.contextmanager
+def torch_scope(n_threads: int | None, rng_state: torch.Tensor):
+    """Run a block with ``n_threads`` torch threads (None: unchanged) and torch's RNG in ``rng_state``, restoring
+    both afterwards (torch's global RNG state is left untouched); yields a list that holds the block's final RNG
+    state once the block ends normally."""
+    threads = torch.get_num_threads()
+    if n_threads is not None:
+        torch.set_num_threads(n_threads)
+    final: list[torch.Tensor] = [rng_state]
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(rng_state)
+            yield final
+            final[0] = torch.get_rng_state()
+    finally:
+        torch.set_num_threads(threads)
 
 
 __all__ = [
