@@ -134,9 +134,10 @@ def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path
             if getattr(args, "overwrite", False):
                 (out / "summary.json").unlink()
             elif getattr(args, "resume", None) is None:
+                resume = " (or --resume its checkpoint to continue it)" if hasattr(args, "resume") else ""
                 raise UsageError(
                     f"--out {str(out)!r} holds a finished run (summary.json); choose another --out, "
-                    "or pass --overwrite to replace it (or --resume to continue it)"
+                    f"or pass --overwrite to replace it{resume}"
                 )
     except BaseException:
         release_run_folders(out)
