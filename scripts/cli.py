@@ -22,6 +22,8 @@ COMMAND_MODULES: dict[str, str] = {
     "anneal": "boltzgym.scripts.anneal",
     "hopfield": "boltzgym.scripts.hopfield",
     "rbm": "boltzgym.scripts.rbm",
+    "fit": "boltzgym.scripts.fit",
+    "experiment": "boltzgym.scripts.experiment",
 }
 
 

@@ -80,7 +80,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         n_features_in_: number of visible units.
 
     Example:
-        >>> from boltzgym.sims.datasets import bars_and_stripes
+        >>> from boltzgym.models.datasets import bars_and_stripes
         >>> X = bars_and_stripes(3)
         >>> rbm = RBM(n_components=8, n_iter=5, random_state=0).fit(X)
         >>> rbm.transform(X).shape

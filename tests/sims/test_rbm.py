@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import BernoulliRBM
 from sklearn.pipeline import Pipeline
 
-from boltzgym.sims.datasets import bars_and_stripes, bars_and_stripes_optimum, binary_digits
+from boltzgym.models.datasets import bars_and_stripes, bars_and_stripes_optimum, binary_digits
 from boltzgym.sims.rbm import RBM, RBMInputWarning, fit_with_log_likelihood
 
 BARS = bars_and_stripes(3)

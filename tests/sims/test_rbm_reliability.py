@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from boltzgym.models.datasets import bars_and_stripes
 from boltzgym.scripts import cli
-from boltzgym.sims.datasets import bars_and_stripes
 from boltzgym.sims.rbm import RBM, RBMInputWarning, fit_with_log_likelihood
 from boltzgym.utils.checkpoint import CheckpointError, rewrite_file
 from boltzgym.utils.validation import DivergenceError
