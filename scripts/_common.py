@@ -190,7 +190,8 @@ def _take_lock(out: Path, command: str) -> None:
             if holder is not None and _holder_alive(holder, lock):
                 raise UsageError(
                     f"--out {str(out)!r} is in use by another run (pid {holder.get('pid')} on "
-                    f"{holder.get('host')}, {holder.get('command')}); wait for it or choose another --out"
+                    f"{holder.get('host')}, {holder.get('command')}); wait for it or choose another --out "
+                    f"(if that run is gone, delete {str(lock)!r})"
                 ) from None
             lock.unlink(missing_ok=True)  # the run that held it died without releasing it
             continue

@@ -80,3 +80,19 @@ def test_a_folder_held_by_a_live_run_is_refused(tmp_path, capsys):
     # the holder died without releasing its lock: the stale lock is taken over
     assert cli.main([*BANDIT, "--out", str(out)]) == 0
     assert (out / "summary.json").exists() and not (out / LOCK_FILE).exists()
+
+
+def test_two_concurrent_runs_into_one_folder_never_interleave(tmp_path):
+    """The issue's case: two commands with different seeds and one --out. Exactly one may write the folder."""
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "boltzgym.scripts.cli", "bandit", "--arms", "3", "--horizon", "3000", "--runs", "200"]
+    runs = [
+        subprocess.Popen([*argv, "--seed", str(seed), "--out", str(out), "--json"], stdout=subprocess.PIPE, text=True)
+        for seed in (1, 2)
+    ]
+    outputs = [run.communicate()[0] for run in runs]
+    codes = sorted(run.returncode for run in runs)
+    assert codes == [0, 2]
+    winner = json.loads(next(text for run, text in zip(runs, outputs) if run.returncode == 0))
+    assert json.loads((out / "summary.json").read_text())["seed"] == winner["seed"]
+    assert not (out / LOCK_FILE).exists()
