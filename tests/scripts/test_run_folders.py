@@ -96,3 +96,24 @@ def test_two_concurrent_runs_into_one_folder_never_interleave(tmp_path):
     winner = json.loads(next(text for run, text in zip(runs, outputs) if run.returncode == 0))
     assert json.loads((out / "summary.json").read_text())["seed"] == winner["seed"]
     assert not (out / LOCK_FILE).exists()
+
+
+def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkeypatch):
+    from boltzgym.scripts import bandit
+
+    def fail(error):
+        def run(*args, **kwargs):
+            raise error
+
+        return run
+
+    monkeypatch.setattr(bandit, "run_experiment", fail(MemoryError()))
+    assert cli.main([*BANDIT, "--out", str(tmp_path / "a")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "boltzgym bandit: error: out of memory; reduce the sizes of the run"
+    ]
+    monkeypatch.setattr(bandit, "run_experiment", fail(OSError(28, "No space left on device", "metrics.csv")))
+    assert cli.main([*BANDIT, "--out", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0] and "metrics.csv" in err[0]
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
