@@ -117,3 +117,27 @@ def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkey
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "No space left on device" in err[0] and "metrics.csv" in err[0]
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "work"),
+    [
+        (BANDIT, "boltzgym.scripts.bandit:run_experiment"),
+        (["anneal", "--n", "16", "--sweeps", "5"], "boltzgym.scripts.anneal:anneal_problem"),
+        (["hopfield", "capacity", "--n", "20"], "boltzgym.scripts.hopfield:capacity_summary"),
+        (["rbm", "--epochs", "2"], "boltzgym.scripts.rbm:train_rbm_experiment"),
+        (["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "10"], "boltzgym.scripts.train_tabular:train"),
+    ],
+)
+def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch, argv, work):
+    import importlib
+
+    module, name = work.split(":")
+
+    def work_started(*args, **kwargs):
+        raise AssertionError("the work started before --out was checked")
+
+    monkeypatch.setattr(importlib.import_module(module), name, work_started)
+    (tmp_path / "file").write_text("x")
+    assert cli.main([*argv, "--out", str(tmp_path / "file")]) == 2
+    assert "--out" in capsys.readouterr().err
