@@ -48,16 +48,13 @@ from boltzgym.agents import dqn_checkpoint
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper
 from boltzgym.agents.networks import (
-    BUILTIN_Q_NETWORKS,
     QNetwork,
-    builtin_kwargs,
     check_q_network,
     check_q_network_choice,
-    default_q_network,
     fused_adam,
+    network_factory,
     numpy_mlp,
     observation_kind,
-    q_network_factory,
     resolve_q_network,
     torch_scope,
 )
@@ -300,7 +297,7 @@ class DQN:
     def _build(self, spec: EnvSpec) -> None:
         """Networks, optimizer and replay buffer (torch initialisation seeded in a forked RNG)."""
         self.observation_space, self.action_space = spec.spaces()
-        factory, kwargs = self._network_factory()
+        factory, kwargs = network_factory(self.config, self.observation_space, self._q_network_factory)
         obs_dtype = {"discrete": np.int64, "image": np.uint8, "vector": np.float32}[spec.kind]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self._torch_seed)
@@ -319,45 +316,20 @@ class DQN:
         modal = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
         self._has_modes = any(isinstance(m, modal) for m in self.q_net.modules())
         self.q_net.train(not self._has_modes)  # acting mode by default; switched per update when needed
-        self.replay_buffer = ReplayBuffer(
-            self.config.buffer_size,
-            spec.shape,
-            obs_dtype,
-            n_envs=self.n_envs,
-            n_step=self.config.n_step,
-            gamma=self.config.gamma,
-            seed=self._buffer_seed,
-        )
+        self.replay_buffer = self._new_replay_buffer(spec.shape, obs_dtype)
 
-    def _network_factory(self):
-        """The Q-network factory and its keyword arguments, as ``config.q_network`` names them."""
+    def _new_replay_buffer(self, shape: tuple[int, ...], obs_dtype) -> ReplayBuffer:
         config = self.config
-        name = config.q_network or default_q_network(self.observation_space)
-        if name.startswith("custom:"):
-            if self._q_network_factory is None:
-                raise ValueError(
-                    f"q_network: this agent's network comes from the factory {name[7:]!r}, which is not registered; "
-                    "pass it again, e.g. DQN.load(path, q_network=factory), or register it with "
-                    "boltzgym.agents.networks.register_q_network"
-                )
-            return self._q_network_factory, dict(config.q_network_kwargs)
-        kwargs = builtin_kwargs(name, config) if name in BUILTIN_Q_NETWORKS else {}
-        return q_network_factory(name), {**kwargs, **config.q_network_kwargs}
+        return ReplayBuffer(
+            config.buffer_size, shape, obs_dtype, self.n_envs, config.n_step, config.gamma, seed=self._buffer_seed
+        )
 
     def set_env(self, env: gym.Env | gym.vector.VectorEnv | str) -> None:
         """Attach an environment (same spaces) to a loaded agent; a new ``n_envs`` empties the replay buffer."""
         n_envs = self.n_envs
         self._attach_env(env)
         if self.n_envs != n_envs:
-            self.replay_buffer = ReplayBuffer(
-                self.config.buffer_size,
-                self._spec.shape,
-                self.replay_buffer.obs_dtype,
-                n_envs=self.n_envs,
-                n_step=self.config.n_step,
-                gamma=self.config.gamma,
-                seed=self._buffer_seed,
-            )
+            self.replay_buffer = self._new_replay_buffer(self._spec.shape, self.replay_buffer.obs_dtype)
 
     # --- acting ---------------------------------------------------------------------------------------
 

@@ -224,6 +224,23 @@ def builtin_kwargs(name: str, config: Any) -> dict[str, Any]:
     return values
 
 
+def network_factory(config: Any, observation_space: gym.Space, custom: QNetworkFactory | None):
+    """The factory and keyword arguments that ``config.q_network`` (a :class:`~boltzgym.agents.dqn.DQNConfig`)
+    names; ``custom`` is the callable behind a ``"custom:..."`` name (``ValueError`` naming ``q_network`` when
+    it is missing, e.g. at load)."""
+    name = config.q_network or default_q_network(observation_space)
+    if name.startswith("custom:"):
+        if custom is None:
+            raise ValueError(
+                f"q_network: this agent's network comes from the factory {name[7:]!r}, which is not registered; "
+                "pass it again, e.g. DQN.load(path, q_network=factory), or register it with "
+                "boltzgym.agents.networks.register_q_network"
+            )
+        return custom, dict(config.q_network_kwargs)
+    kwargs = builtin_kwargs(name, config) if name in BUILTIN_Q_NETWORKS else {}
+    return q_network_factory(name), {**kwargs, **config.q_network_kwargs}
+
+
 def check_q_network(module: Any, observation_space: gym.Space, n_actions: int, dtype: np.dtype) -> nn.Module:
     """Raise ``TypeError``/``ValueError`` naming ``q_network`` unless ``module`` is an ``nn.Module`` mapping a
     batch of two observations to Q-values of shape ``(2, n_actions)``."""
