@@ -225,25 +225,35 @@ def train_step(
     regularizer: Callable[[nn.Module], torch.Tensor] | None = None,
     clip_grad_norm: float | None = None,
 ) -> tuple[float, dict[str, float]]:
-    """One update on one mini-batch; returns ``(loss value, named parts)``. Nothing is updated when the loss is
-    not finite (the caller stops). ``loss=None``: the model's own ``training_step`` (hook 3)."""
+    """One update on one mini-batch; returns ``(loss value before the step, named parts)``.
+
+    The forward/backward pass is the closure given to ``optimizer.step(closure)``, so optimizers that re-evaluate
+    the loss (``torch.optim.LBFGS``, a Newton method) work unchanged. Nothing is updated when the loss is not finite
+    (the caller stops). ``loss=None``: the model's own ``training_step`` (hook 3)."""
     if loss is None:
         values = _step(model, batch, optimizers)
         values = {k: float(v.detach()) if torch.is_tensor(v) else float(v) for k, v in values.items()}
         step_loss = values["loss"] if "loss" in values else sum(values.values())
         return step_loss, {f"losses/{k}": v for k, v in values.items() if k != "loss"}
     (optimizer,) = optimizers.values()
-    optimizer.zero_grad(set_to_none=True)
-    total, parts = compute_loss(model, batch, loss)
-    if regularizer is not None:
-        total = total + regularizer(model)  # notes 2.3: L1/L2 penalties
-    step_loss = float(total.detach())
-    if math.isfinite(step_loss):
-        total.backward()
-        if clip_grad_norm is not None:
-            parts["grad_norm"] = float(nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm))  # notes 2.3
-        optimizer.step()
-    return step_loss, parts
+    first: dict = {}
+
+    def closure() -> torch.Tensor:  # step(closure) evaluates it once (SGD, Adam) or several times (LBFGS, Newton)
+        optimizer.zero_grad(set_to_none=True)
+        total, parts = compute_loss(model, batch, loss)
+        if regularizer is not None:
+            total = total + regularizer(model)  # notes 2.3: L1/L2 penalties
+        value = float(total.detach())
+        if math.isfinite(value):  # else no gradients: the optimizer skips every parameter, the caller stops
+            total.backward()
+            if clip_grad_norm is not None:
+                parts["grad_norm"] = float(nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm))  # notes 2.3
+        if not first:
+            first.update(loss=value, parts=parts)
+        return total
+
+    optimizer.step(closure)
+    return first["loss"], first["parts"]
 
 
 @torch.no_grad()

@@ -250,3 +250,14 @@ def test_an_interrupted_fit_says_where_its_checkpoint_is_and_resumes(tmp_path):
     whole = _net()
     fit(whole, _blobs(), loss="cross_entropy", **settings)
     assert torch.equal(_weights(resumed), _weights(whole))
+
+
+def test_closure_optimizers_such_as_lbfgs_work_unchanged():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.25).astype(np.float32)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=20)
+    result = fit(model, (x, y), loss="mse", optimizer=optimizer, epochs=2, batch_size=64)
+    assert result.history[-1]["train_loss"] < 1e-8  # a least-squares problem solved by the quasi-Newton steps
+    torch.testing.assert_close(model.weight.detach(), torch.tensor([[1.0, -2.0, 0.5]]), atol=1e-4, rtol=0)
