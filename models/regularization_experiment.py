@@ -156,7 +156,7 @@ def _plot(rows: list[dict], path: Path, n_train: int, epochs: int, n_seeds: int)
         [r["test_accuracy"] for r in rows],
         0.4,
         yerr=[r["test_accuracy_std"] for r in rows],
-        label="test accuracy",
+        label="test accuracy (±1 s.d. over seeds)",
         color="tab:blue",
     )
     ax.set_xticks(positions, [r["method"] for r in rows], rotation=30, ha="right")

@@ -57,6 +57,7 @@ def test_fit_regression_reports_no_accuracy(tmp_path, capsys):
         (["mlp", "--data", "mnist"], "data must be one of"),
         (["mlp", "--set", "depth=2"], "--set depth: unknown key for model 'mlp'"),
         (["mlp", "--set", "lr=0"], "lr must be > 0"),
+        (["mlp", "--set", "optimizer=rprop"], "weight_decay: optimizer 'rprop' has none"),
         (["mlp", "--data", "bars-stripes-3"], "data 'bars-stripes-3' is binary; these models need classification"),
     ],
 )
