@@ -62,7 +62,11 @@ MODELS: dict[str, ModelEntry] = {
     ),
 }
 
-EXPERIMENTS: dict[str, str] = {}
+EXPERIMENTS: dict[str, str] = {
+    "parity": "boltzgym.models.foundations_experiments:parity_experiment",
+    "bias-variance": "boltzgym.models.foundations_experiments:bias_variance_experiment",
+    "optimizers": "boltzgym.models.optimizer_experiment:optimizers_experiment",
+}
 
 
 def import_object(path: str) -> Any:
