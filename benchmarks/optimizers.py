@@ -27,19 +27,19 @@ def main() -> None:
     print("(a) Rosenbrock from (-1.2, 1), steps until f < 1e-6 (max 3000)")
     for name, row in result["rosenbrock"].items():
         steps = row["steps_to_target"] if row["steps_to_target"] is not None else "not reached"
-        print(
-            f"  {name:13s} lr {row['lr']:<7g} steps {steps!s:>12}  final {row['final_loss']:.2e}  {row['seconds']:.3f} s"
-        )
+        final, seconds = row["final_loss"], row["seconds"]
+        print(f"  {name:13s} lr {row['lr']:<7g} steps {steps!s:>12}  final {final:.2e}  {seconds:.3f} s")
     print(f"(b) 10-5-10 encoder, mean epochs over {args.seeds} seeds (max 3000)")
     for name, row in result["encoder"].items():
-        print(f"  {name:13s} lr {row['lr']:<7g} mean epochs {row['mean_epochs']:8.1f}  solved {row['solved']}/{row['seeds']}"
-              f"  {row['seconds']:.2f} s")  # fmt: skip
+        solved, seconds = f"{row['solved']}/{row['seeds']}", row["seconds"]
+        print(
+            f"  {name:13s} lr {row['lr']:<7g} mean epochs {row['mean_epochs']:8.1f}  solved {solved}  {seconds:.2f} s"
+        )
     print(f"  quickprop / momentum epochs: {result['quickprop_over_momentum_epochs']:.3f} (target <= 0.25)")
     print("(c) softmax regression on digits, full batch")
     for name, row in result["logistic"].items():
-        print(
-            f"  {name:13s} lr {row['lr']:<7g} loss after {row['steps']:3d} steps {row['final_loss']:.4f}  {row['seconds']:.2f} s"
-        )
+        loss, seconds = row["final_loss"], row["seconds"]
+        print(f"  {name:13s} lr {row['lr']:<7g} loss after {row['steps']:3d} steps {loss:.4f}  {seconds:.2f} s")
     print(f"plot: {args.out / 'optimizers.png'}  ({result['seconds']:.0f} s in all)")
 
 

@@ -22,10 +22,10 @@ def test_bias_squared_plus_variance_plus_noise_equals_the_measured_error(degree)
 
 def test_capacity_trades_bias_for_variance():
     rng = np.random.default_rng(0)
-    line, quintic, high = (bias_variance_decomposition(d, 200, 30, 0.3, rng) for d in (1, 5, 12))
-    assert line["bias_squared"] > 10 * quintic["bias_squared"]  # a line cannot follow sin(pi x); a quintic can
-    assert high["variance"] > 100 * quintic["variance"]  # a degree-12 fit to 30 noisy points swings
-    assert quintic["expected_error"] < min(line["expected_error"], high["expected_error"])  # the U curve
+    line, cubic, high = (bias_variance_decomposition(d, 200, 30, 0.3, rng) for d in (1, 3, 12))
+    assert line["bias_squared"] > 10 * cubic["bias_squared"]  # a line cannot follow sin(pi x); a cubic can
+    assert high["variance"] > 100 * cubic["variance"]  # a degree-12 fit to 30 noisy points swings
+    assert cubic["expected_error"] < min(line["expected_error"], high["expected_error"])  # the U curve
 
 
 def test_parity_and_bias_variance_experiments_through_the_cli(tmp_path, capsys):
