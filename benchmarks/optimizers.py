@@ -4,7 +4,7 @@ Quickprop, Newton and averaged SGD (boltzgym.models.optim), each at the best lea
 (a) Rosenbrock from (-1.2, 1): steps until f < 1e-6; (b) Fahlman's 10-5-10 encoder (sigmoid units, sum-of-squares
 error, full batch): mean epochs until every output is within 0.4 of its target, over held-out seeds (Fahlman 1988
 reports quickprop needing about a tenth of backprop's epochs; the target here: quickprop <= 1/4 of momentum's);
-(c) softmax regression on the digits: the loss after 150 full-batch steps (12 for Newton). Writes optimizers.png.
+(c) softmax regression on the digits: the loss after 150 full-batch steps (5 for Newton). Writes optimizers.png.
 
     python benchmarks/optimizers.py [--seeds 8] [--out runs/bench-optimizers]
 """

@@ -156,7 +156,7 @@ def logistic_race(steps: int = 150, names=None) -> dict:
             model = nn.Linear(x.shape[1], 10).double()
             nn.init.zeros_(model.weight), nn.init.zeros_(model.bias)
             loss_fn = lambda model=model: nn.functional.cross_entropy(model(x), y) + 1e-3 * (model.weight**2).sum()  # noqa: E731
-            n_steps = min(steps, 12) if name == "newton" else steps  # a Newton step costs 650 gradient passes
+            n_steps = min(steps, 5) if name == "newton" else steps  # a Newton step costs 650 gradient passes
             results.append((lr, *_run(name, lr, list(model.parameters()), loss_fn, n_steps, lambda: False)))
         lr, losses, _, seconds = min(results, key=lambda r: r[1][-1] if math.isfinite(r[1][-1]) else math.inf)
         out[name] = {"lr": lr, "final_loss": losses[-1], "seconds": seconds, "steps": len(losses), "losses": losses}
