@@ -65,6 +65,9 @@ MODELS: dict[str, ModelEntry] = {
 
 EXPERIMENTS: dict[str, str] = {
     "regularization": "boltzgym.models.regularization_experiment:regularization_experiment",
+    "parity": "boltzgym.models.foundations_experiments:parity_experiment",
+    "bias-variance": "boltzgym.models.foundations_experiments:bias_variance_experiment",
+    "optimizers": "boltzgym.models.optimizer_experiment:optimizers_experiment",
 }
 
 
