@@ -294,10 +294,9 @@ def _limit_threads(threads: int) -> None:
     import numba
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    with contextlib.suppress(ImportError):
-        import torch
-
-        torch.set_num_threads(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)  # read by torch when a trial first imports it
+    if "torch" in sys.modules:  # importing torch here would cost trials that never use it seconds
+        sys.modules["torch"].set_num_threads(threads)
 
 
 def _tune_trainable(config: dict, target: list[str], root: str, cwd: str, threads: int) -> None:
@@ -492,7 +491,11 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
                     trainable,
                     param_space={"trial": tune.grid_search([t.__dict__ for t in trials])},
                     tune_config=tune.TuneConfig(
-                        metric=metric, mode=mode, scheduler=scheduler, max_concurrent_trials=args.max_concurrent
+                        metric=metric,
+                        mode=mode,
+                        scheduler=scheduler,
+                        max_concurrent_trials=args.max_concurrent,
+                        reuse_actors=True,  # one worker process per CPU: imports and JIT caches load once
                     ),
                     run_config=run_config,
                 )
