@@ -1,6 +1,6 @@
 """``boltzgym sweep``: the search space, refusals before anything runs, and real Ray Tune sweeps on a local Ray.
 
-Ray starts once for the module (2 CPUs, as on CI); every sweep here reuses it.
+Ray starts once for the test session (the ``local_ray`` fixture of tests/conftest.py); every sweep here reuses it.
 """
 
 from __future__ import annotations
@@ -19,14 +19,6 @@ from boltzgym.scripts import cli
 from boltzgym.scripts.sweep import Trial, expand_trials, parse_grid, parse_random
 
 TRAIN = ["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "3000", "--eval-episodes", "20"]
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    from boltzgym.utils.distributed import ray_session
-
-    with ray_session(num_cpus=2) as session:
-        yield session
 
 
 def _run(capsys, argv: list[str]) -> tuple[int, dict | None, str]:
