@@ -6,7 +6,11 @@ process, one after the other, through the same in-process command line as a swee
 same thing; the metrics are compared). The Ray sweep runs them as Tune trials, one CPU each. Ray's start-up (a
 fixed cost per sweep) is reported separately, and the speed-up is given with and without it.
 
-    python benchmarks/sweep.py [--tabular-steps 40000000] [--dqn-steps 4000] [--skip-dqn]
+A third part times ``anneal(..., engine="ray")`` against the local threaded run on the same instance, seed and
+read count (a large one): the wall time of each call as a user sees it, Ray's start-up apart, and checks that
+the final states are identical.
+
+    python benchmarks/sweep.py [--tabular-steps 40000000] [--dqn-steps 4000] [--skip-dqn] [--anneal-reads 512]
 """
 
 from __future__ import annotations
@@ -71,11 +75,43 @@ def compare(name: str, target: list[str], grid_items: list[str], seeds: list[int
         raise SystemExit(f"{name}: the Ray trials differ from the serial loop: {ray_values} vs {serial_values}")
 
 
+def compare_anneal(reads: int, sweeps: int) -> None:
+    import numpy as np
+
+    from boltzgym.sims import anneal, lattice_spin_glass
+    from boltzgym.utils.distributed import ray_session
+
+    model = lattice_spin_glass(64, seed=0)
+    anneal(model, n_sweeps=2, n_reads=reads, seed=1, parallel=True)  # compile/load the kernel
+    tick = time.perf_counter()
+    local = anneal(model, n_sweeps=sweeps, n_reads=reads, seed=1, parallel=True)
+    local_seconds = time.perf_counter() - tick
+    tick = time.perf_counter()
+    with ray_session() as _:
+        start = time.perf_counter() - tick
+        anneal(model, n_sweeps=2, n_reads=reads, seed=1, engine="ray")  # workers load the kernel once
+        tick = time.perf_counter()
+        remote = anneal(model, n_sweeps=sweeps, n_reads=reads, seed=1, engine="ray")
+        ray_seconds = time.perf_counter() - tick
+    same = np.array_equal(local.states, remote.states)
+    print(f"\nanneal: 2D +-J L=64, {sweeps} sweeps, {reads} reads, {usable_cpus()} cores")
+    print(
+        f"  local threaded run    {local_seconds:8.2f} s   ({local.n_attempts / local_seconds / 1e6:.0f} M attempts/s)"
+    )
+    print(f"  engine='ray'          {ray_seconds:8.2f} s   ratio to local {ray_seconds / local_seconds:5.2f}x")
+    print(f"  Ray start-up          {start:8.2f} s   (once per session)")
+    print(f"  identical final states: {same}")
+    if not same:
+        raise SystemExit("anneal: the Ray engine's states differ from the local run's")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tabular-steps", type=int, default=40_000_000)
     parser.add_argument("--dqn-steps", type=int, default=4000)
     parser.add_argument("--skip-dqn", action="store_true")
+    parser.add_argument("--anneal-reads", type=int, default=512)
+    parser.add_argument("--anneal-sweeps", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -85,6 +121,7 @@ def main() -> None:
         if not args.skip_dqn:
             dqn = ["train", "dqn", "--env", "CartPole-v1", "--steps", str(args.dqn_steps), "--eval-episodes", "5"]
             compare("dqn", dqn, ["learning_rate=0.001,0.002", "target_update_interval=10,100"], [0, 1], work)
+    compare_anneal(args.anneal_reads, args.anneal_sweeps)
 
 
 if __name__ == "__main__":
