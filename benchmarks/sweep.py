@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from boltzgym.scripts import cli
-from boltzgym.scripts.sweep import CommandLine, expand_trials, parse_grid, run_trial
+from boltzgym.scripts.sweep_trials import CommandLine, expand_trials, parse_grid, run_trial
 from boltzgym.utils.distributed import usable_cpus
 
 

@@ -20,15 +20,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import itertools
+import json
+import logging
 import math
 import os
-import re
 import sys
 import time
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -43,6 +41,15 @@ from boltzgym.scripts._common import (
     run_dir,
     save_figure,
     write_metrics_csv,
+)
+from boltzgym.scripts.sweep_trials import (
+    SWEEPABLE,
+    CommandLine,
+    Trial,
+    expand_trials,
+    parse_grid,
+    parse_random,
+    run_trial,
 )
 from boltzgym.utils.reporting import numeric_items, reporting_to
 
@@ -66,7 +73,6 @@ EXAMPLES = [
     "boltzgym sweep train sarsa --env CliffWalking-v1 --steps 50000 --grid learning_rate=0.1,0.5 --address auto",
 ]
 
-SWEEPABLE = ("train", "fit", "anneal", "rbm", "bandit")
 # The metric a command is judged by when --metric is not given, and whether higher is better.
 DEFAULT_METRIC = {
     "train": ("eval_mean_return", "max"),
@@ -74,9 +80,6 @@ DEFAULT_METRIC = {
     "anneal": ("mean_energy_per_spin", "min"),
     "rbm": ("log_likelihood", "max"),
 }
-# Options the sweep owns; inside COMMAND's arguments they are the sweep's, never the command's.
-_RESERVED = ("--seed", "--out", "--json", "--progress", "--no-progress")
-_DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 
 
 def _sweep_options(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
@@ -95,6 +98,11 @@ def _sweep_options(parser: argparse.ArgumentParser, suppress: bool = False) -> N
     parser.add_argument("--max-concurrent", type=positive_int, default=default, help="trials at once")
     parser.add_argument("--cpus-per-trial", type=positive_int, default=default, help="CPUs per trial (default 1)")
     parser.add_argument("--scheduler", choices=("fifo", "asha"), default=default, help="trial scheduler")
+    parser.add_argument(
+        "--search", choices=("grid", "optuna"), default=default,
+        help="grid: the grid x --samples random draws (default); optuna: --samples configurations proposed by "
+        "Optuna's TPE over the same space, each run on every seed",
+    )  # fmt: skip
     parser.add_argument("--address", default=default, help="join a Ray cluster: auto or HOST:PORT")
     parser.add_argument("--resume", action="store_true", default=default, help="resume the sweep in --out")
     parser.add_argument("--out", type=Path, default=default, help="output folder (default: runs/sweep-<timestamp>)")
@@ -107,188 +115,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _sweep_options(parser)
 
 
-# --- the search space ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One trial: its index, the swept parameters and the seed; ``name`` is its run folder's name."""
-
-    index: int
-    params: dict
-    seed: int
-
-    @property
-    def name(self) -> str:
-        return f"trial-{self.index:04d}-seed{self.seed}"
-
-
-def _parse_value(text: str) -> Any:
-    """A grid value: an int, a float, true/false, or the string itself."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    for convert in (int, float):
-        with contextlib.suppress(ValueError):
-            return convert(text)
-    return text.strip()
-
-
-def parse_grid(items: list[str]) -> dict[str, list]:
-    """``["lr=0.1,0.5", "steps=100"]`` -> ``{"lr": [0.1, 0.5], "steps": [100]}``; errors name ``--grid``."""
-    grid: dict[str, list] = {}
-    for item in items:
-        key, sep, values = item.partition("=")
-        key = key.strip()
-        parts = [part for part in values.split(",") if part.strip()]
-        if not sep or not key or not parts:
-            raise UsageError(f"--grid expects KEY=V1,V2,..., got {item!r}")
-        if key in grid:
-            raise UsageError(f"--grid names {key!r} twice")
-        grid[key] = [_parse_value(part) for part in parts]
-    return grid
-
-
-def parse_random(items: list[str]) -> dict[str, tuple[str, list]]:
-    """``["lr=loguniform(1e-4,1e-2)"]`` -> ``{"lr": ("loguniform", [1e-4, 1e-2])}``; errors name ``--random``."""
-    space: dict[str, tuple[str, list]] = {}
-    for item in items:
-        key, sep, spec = item.partition("=")
-        match = re.fullmatch(r"\s*(\w+)\((.*)\)\s*", spec)
-        if not sep or not key.strip() or match is None or match.group(1) not in _DISTRIBUTIONS:
-            raise UsageError(f"--random expects KEY=DIST(...) with DIST one of {_DISTRIBUTIONS}, got {item!r}")
-        kind, args = match.group(1), [_parse_value(a) for a in match.group(2).split(",") if a.strip()]
-        if kind != "choice":
-            numeric = len(args) == 2 and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)
-            if not numeric or not args[0] < args[1] or (kind == "loguniform" and args[0] <= 0):
-                raise UsageError(f"--random {key.strip()}: {kind} expects two numbers low < high (low > 0 for "
-                                 f"loguniform), got {spec!r}")  # fmt: skip
-        elif not args:
-            raise UsageError(f"--random {key.strip()}: choice needs at least one value")
-        space[key.strip()] = (kind, args)
-    return space
-
-
-def _draw(rng: np.random.Generator, kind: str, args: list) -> Any:
-    if kind == "uniform":
-        return float(rng.uniform(args[0], args[1]))
-    if kind == "loguniform":
-        return float(np.exp(rng.uniform(math.log(args[0]), math.log(args[1]))))
-    if kind == "randint":
-        return int(rng.integers(int(args[0]), int(args[1])))
-    return args[int(rng.integers(len(args)))]
-
-
-def expand_trials(grid: dict, random_space: dict, seeds: list[int], samples: int, sample_seed: int) -> list[Trial]:
-    """Grid points x ``samples`` random draws x seeds, in a fixed order; the draws come from ``sample_seed``.
-
-    Every seed of a configuration gets the same parameters, so that each configuration has a mean over seeds.
-    """
-    rng = np.random.default_rng(sample_seed)
-    keys = list(grid)
-    configurations = []
-    for values in itertools.product(*(grid[k] for k in keys)):
-        for _ in range(samples):
-            params = dict(zip(keys, values))
-            params.update({key: _draw(rng, kind, args) for key, (kind, args) in random_space.items()})
-            configurations.append(params)
-    return [
-        Trial(index=i * len(seeds) + j, params=params, seed=seed)
-        for i, params in enumerate(configurations)
-        for j, seed in enumerate(seeds)
-    ]
-
-
-# --- one trial's command line ----------------------------------------------------------------------------------
-
-
-def _option_names(parser: argparse.ArgumentParser) -> set[str]:
-    return {opt for action in parser._actions for opt in action.option_strings}
-
-
-def _settable_keys(command: str, args: argparse.Namespace) -> set[str] | None:
-    """The ``--set`` keys the command accepts, where they can be known before running (else ``None``)."""
-    if command == "train":
-        if args.agent == "dqn":
-            from boltzgym.agents.dqn import DQNConfig
-
-            return {f.name for f in fields(DQNConfig)}
-        from boltzgym.agents.tabular import TabularConfig
-
-        return {f.name for f in fields(TabularConfig)}
-    if command == "fit":
-        with contextlib.suppress(ImportError, AttributeError, KeyError):
-            from boltzgym.models.registry import MODELS
-
-            return {f.name for f in fields(MODELS[args.model].config_class)}
-    return None
-
-
-class CommandLine:
-    """Builds and checks the argument list of each trial for one subcommand and its base arguments."""
-
-    def __init__(self, target: list[str]) -> None:
-        from boltzgym.scripts.cli import build_parser
-
-        if not target:
-            raise UsageError(f"a COMMAND to sweep is required: one of {', '.join(SWEEPABLE)}")
-        if target[0] not in SWEEPABLE:
-            raise UsageError(f"COMMAND must be one of {', '.join(SWEEPABLE)}, got {target[0]!r}")
-        for token in target:
-            if token.split("=", 1)[0] in _RESERVED:
-                raise UsageError(f"{token.split('=', 1)[0]} belongs to the sweep (use --seeds for seeds), "
-                                 "not to COMMAND's arguments")  # fmt: skip
-        self.command, self.base = target[0], list(target[1:])
-        self.parser = build_parser()
-        self.subparser = self.parser._subparsers._group_actions[0].choices[self.command]
-        self.options = _option_names(self.subparser)
-
-    def argv(self, params: dict, seed: int, out_dir: Path) -> list[str]:
-        """The full ``boltzgym`` argument list of a trial."""
-        argv = [self.command, *self.base]
-        for key, value in params.items():
-            option = "--" + key.replace("_", "-")
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            if option in self.options or "--" + key in self.options:
-                argv += [option if option in self.options else "--" + key, text]
-            else:
-                argv += ["--set", f"{key}={text}"]
-        return argv + ["--seed", str(seed), "--out", str(out_dir), "--json", "--no-progress"]
-
-    def parse(self, argv: list[str]) -> argparse.Namespace:
-        """Parse a trial's arguments as the CLI would; an error is a ``UsageError`` naming what is wrong."""
-        errors = io.StringIO()
-        try:
-            with contextlib.redirect_stderr(errors):
-                return self.parser.parse_args(argv)
-        except SystemExit:
-            message = errors.getvalue().strip().splitlines()
-            raise UsageError(f"COMMAND arguments rejected: {message[-1] if message else ' '.join(argv)}") from None
-
-    def check(self, keys: list[str], example_argv: list[str]) -> None:
-        """Refuse keys that are neither an option nor a hyperparameter of the command, before anything runs."""
-        set_keys = [k for k in keys if "--" + k.replace("_", "-") not in self.options and "--" + k not in self.options]
-        if set_keys and "--set" not in self.options:
-            raise UsageError(f"--grid/--random key {set_keys[0]!r} is not an option of 'boltzgym {self.command}'")
-        args = self.parse(example_argv)
-        if not set_keys:
-            return
-        known = _settable_keys(self.command, args)
-        unknown = [k for k in set_keys if known is not None and k not in known]
-        if unknown:
-            raise UsageError(
-                f"--grid/--random key {unknown[0]!r} is neither an option nor a hyperparameter of "
-                f"'boltzgym {' '.join([self.command, *self.base[:1]])}' (hyperparameters: {', '.join(sorted(known))})"
-            )
-
-
-def run_trial(command: CommandLine, trial: Trial, out_dir: Path) -> dict:
-    """Run one trial in this process: parse its command line and call the subcommand's handler."""
-    args = command.parse(command.argv(trial.params, trial.seed, out_dir))
-    with contextlib.redirect_stdout(io.StringIO()):
-        return args.handler(args)
-
-
 def _limit_threads(threads: int) -> None:
     """Give a trial's numeric libraries the CPUs Ray gave the trial (not every core of the node)."""
     import numba
@@ -299,32 +125,59 @@ def _limit_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-def _tune_trainable(config: dict, target: list[str], root: str, cwd: str, threads: int) -> None:
-    """The Ray Tune function trainable: one trial, reporting each epoch (via ``report``) and the final summary."""
+def _tune_trainable(config: dict, target: list[str], root: str, cwd: str, threads: int, seeds: list[int]) -> None:
+    """The Ray Tune function trainable: one trial, reporting each epoch (via ``report``) and the final summary.
+
+    A grid/random trial (``config["trial"]``) runs one seed. An Optuna trial (``config`` = the proposed parameters)
+    runs the configuration on every seed in turn and reports the metrics' mean, with each seed's as
+    ``seed<S>/<key>``.
+    """
     from ray import tune
 
     os.chdir(cwd)  # relative paths in COMMAND's arguments mean what they mean on the command line
     _limit_threads(threads)
-    trial = Trial(**config["trial"])
-    start = time.perf_counter()
-    with reporting_to(tune.report):
-        summary = run_trial(CommandLine(target), trial, Path(root) / trial.name)
-    tune.report({**numeric_items(summary), "trial_seconds": time.perf_counter() - start, "trial_done": 1.0})
+    command = CommandLine(target)
+    if "trial" in config:
+        trials = [Trial(**config["trial"])]
+    else:
+        label = f"optuna-{tune.get_context().get_trial_id()}"
+        trials = [Trial(index=0, params=dict(config), seed=seed, label=label) for seed in seeds]
+    per_seed = []
+    for trial in trials:
+        start = time.perf_counter()
+        finished = Path(root) / trial.name / "summary.json"
+        if finished.is_file():  # it ended before an interruption that Tune's saved state missed: not run again
+            summary = json.loads(finished.read_text(encoding="utf-8"))
+            seconds = float(summary.get("seconds") or 0.0)
+        else:
+            with reporting_to(tune.report if len(trials) == 1 else (lambda metrics: None)):
+                summary = run_trial(command, trial, Path(root) / trial.name)
+            seconds = time.perf_counter() - start
+        per_seed.append({**numeric_items(summary), "trial_seconds": seconds})
+    final = {key: float(np.mean([m[key] for m in per_seed])) for key in per_seed[0] if all(key in m for m in per_seed)}
+    if len(trials) > 1:
+        final.update({f"seed{t.seed}/{key}": value for t, m in zip(trials, per_seed) for key, value in m.items()})
+    tune.report({**final, "trial_done": 1.0})
 
 
 # --- results ---------------------------------------------------------------------------------------------------
 
 
-def _trial_rows(results, trials: list[Trial], metric: str, root: Path) -> list[dict]:
-    """One row per trial (in trial order): parameters, seed, metric, seconds, status and error."""
-    by_index: dict[int, Any] = {}
-    for result in results:
-        config = (result.config or {}).get("trial")
-        if config is not None:
-            by_index[int(config["index"])] = result
+def _trial_rows(results, trials: list[Trial] | None, metric: str, root: Path, seeds: list[int]) -> list[dict]:
+    """One row per trial and seed (in trial order): parameters, seed, metric, seconds, status and error.
+
+    ``trials`` is the expanded grid/random search; ``None`` for Optuna, whose trials are read off ``results``.
+    """
+    if trials is None:  # Optuna: each result is one configuration run on every seed
+        found = []
+        for index, result in enumerate(results):
+            label, params = f"optuna-{(result.metrics or {}).get('trial_id', index)}", dict(result.config or {})
+            found += [(Trial(index, params, seed, label), result, f"seed{seed}/") for seed in seeds]
+    else:
+        by_index = {int(r.config["trial"]["index"]): r for r in results if (r.config or {}).get("trial") is not None}
+        found = [(trial, by_index.get(trial.index), "") for trial in trials]
     rows = []
-    for trial in trials:
-        result = by_index.get(trial.index)
+    for trial, result, prefix in found:
         metrics = (result.metrics or {}) if result is not None else {}
         error = getattr(result, "error", None) if result is not None else None
         if result is None:
@@ -335,14 +188,14 @@ def _trial_rows(results, trials: list[Trial], metric: str, root: Path) -> list[d
             status = "not run"
         elif metrics.get("trial_done") != 1.0:
             status = "stopped early"
-        elif metric not in metrics:
+        elif prefix + metric not in metrics:
             status = "no metric"
         else:
             status = "ok"
         message = str(error).strip().splitlines()[-1] if error is not None and str(error).strip() else ""
         rows.append({
-            "trial": trial.name, **trial.params, "seed": trial.seed, metric: metrics.get(metric),
-            "seconds": metrics.get("trial_seconds"), "status": status, "error": message[:500],
+            "trial": trial.name, **trial.params, "seed": trial.seed, metric: metrics.get(prefix + metric),
+            "seconds": metrics.get(prefix + "trial_seconds"), "status": status, "error": message[:500],
             "out": str(root / trial.name),
         })  # fmt: skip
     return rows
@@ -410,6 +263,7 @@ def _options(args: argparse.Namespace) -> argparse.Namespace:
     merged.sample_seed = merged.sample_seed or 0
     merged.cpus_per_trial = merged.cpus_per_trial or 1
     merged.scheduler = merged.scheduler or "fifo"
+    merged.search = merged.search or "grid"
     return merged
 
 
@@ -433,6 +287,18 @@ class _Progress:
                 bar.update(1)
 
         return ProgressCallback()
+
+
+def _optuna_space(grid: dict, random_space: dict, metric: str, mode: str, seed: int):
+    """Tune's search space for Optuna (grid keys become categorical) and the seeded Optuna searcher."""
+    from ray import tune
+    from ray.tune.search.optuna import OptunaSearch
+
+    distributions = {"uniform": tune.uniform, "loguniform": tune.loguniform, "randint": tune.randint}
+    space = {key: tune.choice(values) for key, values in grid.items()}
+    for key, (kind, args) in random_space.items():
+        space[key] = tune.choice(args) if kind == "choice" else distributions[kind](*args)
+    return space, OptunaSearch(metric=metric, mode=mode, seed=seed)
 
 
 def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
@@ -462,6 +328,13 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
         require_ray("boltzgym sweep")
     except ImportError as exc:
         raise UsageError(str(exc)) from None
+    if args.search == "optuna":
+        try:
+            import optuna  # noqa: F401
+        except ImportError:
+            raise UsageError("--search optuna needs Optuna: pip install optuna") from None
+        if not keys:
+            raise UsageError("--search optuna needs a search space (--grid or --random)")
 
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     tick = time.perf_counter()
@@ -472,12 +345,18 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
 
         trainable = tune.with_resources(
             tune.with_parameters(
-                _tune_trainable, target=args.target, root=str(root), cwd=os.getcwd(), threads=args.cpus_per_trial
+                _tune_trainable,
+                target=args.target,
+                root=str(root),
+                cwd=os.getcwd(),
+                threads=args.cpus_per_trial,
+                seeds=args.seeds,
             ),  # fmt: skip
             {"cpu": args.cpus_per_trial},
         )
         storage = (out_dir / "tune").resolve()
-        with progress_bar(total=len(trials), desc="trials", enabled=progress_enabled(args)) as bar:
+        n_runs = args.samples if args.search == "optuna" else len(trials)
+        with progress_bar(total=n_runs, desc="trials", enabled=progress_enabled(args)) as bar:
             run_config = tune.RunConfig(name="sweep", storage_path=str(storage), verbose=0, callbacks=[_Progress(bar)])
             if args.resume and (storage / "sweep").is_dir():
                 tuner = tune.Tuner.restore(str(storage / "sweep"), trainable, resume_errored=False)
@@ -487,24 +366,40 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
                     if args.scheduler == "asha"
                     else FIFOScheduler()
                 )
+                param_space, search_alg, num_samples = (
+                    {"trial": tune.grid_search([t.__dict__ for t in trials])},
+                    None,
+                    1,
+                )
+                if args.search == "optuna":
+                    param_space, search_alg = _optuna_space(grid, random_space, metric, mode, args.sample_seed)
+                    num_samples = args.samples
                 tuner = tune.Tuner(
                     trainable,
-                    param_space={"trial": tune.grid_search([t.__dict__ for t in trials])},
+                    param_space=param_space,
                     tune_config=tune.TuneConfig(
                         metric=metric,
                         mode=mode,
+                        search_alg=search_alg,
+                        num_samples=num_samples,
                         scheduler=scheduler,
                         max_concurrent_trials=args.max_concurrent,
                         reuse_actors=True,  # one worker process per CPU: imports and JIT caches load once
                     ),
                     run_config=run_config,
                 )
-            with contextlib.redirect_stdout(io.StringIO()):
-                results = tuner.fit()
+            tune_logger = logging.getLogger("ray.tune")
+            level = tune_logger.level
+            tune_logger.setLevel(logging.CRITICAL)  # a failed trial's traceback goes to trials.csv, not the screen
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    results = tuner.fit()
+            finally:
+                tune_logger.setLevel(level)
         ray_version = ray.__version__
     seconds = time.perf_counter() - tick
 
-    rows = _trial_rows(results, trials, metric, root)
+    rows = _trial_rows(results, None if args.search == "optuna" else trials, metric, root, args.seeds)
     write_metrics_csv(out_dir / "trials.csv", rows)
     configurations = _configurations(rows, keys, metric, mode)
     plot_sweep(configurations, keys, metric, mode, out_dir / "sweep.png")
@@ -517,7 +412,7 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
         "address": args.address or "local",
         "metric": metric,
         "mode": mode,
-        "n_trials": len(trials),
+        "n_trials": len(rows),
         "n_ok": statuses.count("ok"),
         "n_failed": statuses.count("failed"),
         "n_not_run": statuses.count("not run"),
