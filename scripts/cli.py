@@ -10,7 +10,7 @@ import importlib
 import sys
 import textwrap
 
-from boltzgym.scripts._common import BoltzgymArgumentParser
+from boltzgym.scripts._common import BoltzgymArgumentParser, release_run_folders
 
 # subcommand -> module that defines HELP, DESCRIPTION, EXAMPLES, add_arguments(parser) and run(args).
 COMMAND_MODULES: dict[str, str] = {
@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    finally:
+        release_run_folders()  # the run's lock, and any folder the command made and left empty
     return 0
 
 

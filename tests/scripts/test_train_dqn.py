@@ -111,4 +111,4 @@ def test_cli_resume_from_a_file_asks_for_the_checkpoint_folder(tmp_path, capsys)
     argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
     assert cli.main([*argv, "--resume", str(weights)]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "is a file: a checkpoint folder is expected" in err
+    assert len(err.strip().splitlines()) == 1 and "is a file, expected a checkpoint folder" in err
