@@ -60,11 +60,13 @@ from boltzgym.agents.networks import (
     registered_name,
 )
 from boltzgym.agents.replay import ReplayBuffer
+from boltzgym.agents.schedules import linear_schedule
 from boltzgym.models.mlp import ACTIVATIONS
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.io import to_json
 from boltzgym.utils.metrics import MetricsLog, check_metric_rows
 from boltzgym.utils.validation import (
+    DivergenceError,
     check_bool,
     check_count,
     check_in_range,
@@ -194,14 +196,6 @@ _COUNT_FIELDS = {  # integer fields and their minimum
 # --- schedule and targets -------------------------------------------------------------------------------
 
 
-def linear_schedule(start: float, end: float, duration: float, step: float) -> float:
-    """Linear interpolation from ``start`` (step 0) to ``end`` (step ``duration``), constant afterwards."""
-    if duration <= 0:
-        return end
-    fraction = min(max(step / duration, 0.0), 1.0)
-    return start + fraction * (end - start)
-
-
 def td_targets(
     returns: torch.Tensor,
     discounts: torch.Tensor,
@@ -282,7 +276,7 @@ class DQN:
 
     Attributes:
         num_timesteps: environment steps taken so far (all envs counted).
-        episode_returns: undiscounted return of each finished training episode, with ``episode_steps`` the
+        episode_returns: undiscounted return of each finished training episode, with ``episode_end_steps`` the
             ``num_timesteps`` at which it ended.
     """
 
@@ -323,7 +317,7 @@ class DQN:
         self.n_updates = 0  # gradient steps
         self.schedule_horizon: int | None = None  # step at which the current learn() call ends
         self.episode_returns: list[float] = []
-        self.episode_steps: list[int] = []
+        self.episode_end_steps: list[int] = []
         self.logger = MetricsLog(log_dir)
         seeds = np.random.SeedSequence(self.seed).spawn(3)
         self._rng = np.random.default_rng(seeds[0])
@@ -501,8 +495,8 @@ class DQN:
 
     # --- learning -------------------------------------------------------------------------------------
 
-    def learn(self, total_steps: int, callback=None, progress_bar: bool = False) -> DQN:
-        """Collect ``total_steps`` more environment steps (all envs counted), training as configured.
+    def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> DQN:
+        """Collect ``total_timesteps`` more environment steps (all envs counted), training as configured.
 
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
@@ -510,17 +504,17 @@ class DQN:
         Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
         error) and to ``log_dir/metrics.csv`` when it ends.
         """
-        total_steps = check_int("total_steps", total_steps, minimum=1)
+        total_timesteps = check_int("total_timesteps", total_timesteps, minimum=1)
         if self.env is None:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
-        self.schedule_horizon = self.num_timesteps + total_steps  # SB3's progress: steps / end of this call
+        self.schedule_horizon = self.num_timesteps + total_timesteps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
         callback.init_callback(self)
         callback.on_training_start()
         from tqdm.auto import tqdm  # imported here: only learn() needs it
 
-        bar = tqdm(total=total_steps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
-        end = self.num_timesteps + total_steps
+        bar = tqdm(total=total_timesteps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
+        end = self.num_timesteps + total_timesteps
         obs = self._reset_envs()
         self.logger.open()
         try:
@@ -626,7 +620,7 @@ class DQN:
         for i in np.flatnonzero(dones):
             episode_return, length = float(self._episode_return[i]), int(self._episode_length[i])
             self.episode_returns.append(episode_return)
-            self.episode_steps.append(self.num_timesteps)
+            self.episode_end_steps.append(self.num_timesteps)
             self.logger.record(
                 self.num_timesteps,
                 {"charts/episode_return": episode_return, "charts/episode_length": length, "charts/epsilon": epsilon},
@@ -680,6 +674,12 @@ class DQN:
                     )
         if self._has_modes:
             self.q_net.eval()
+        if not torch.isfinite(loss):  # a NaN anywhere in the phase has reached the weights and this loss
+            raise DivergenceError(
+                f"DQN diverged at step {self.num_timesteps}: the TD loss is {loss.item()} (non-finite rewards or "
+                f"observations, or learning_rate={config.learning_rate} too large); training stopped, and the last "
+                "good checkpoint (if any) was kept"
+            )
 
     def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target):
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
@@ -741,7 +741,7 @@ class DQN:
             "seed": self.seed,
             "schedule_horizon": self.schedule_horizon,
             "episode_returns": self.episode_returns,
-            "episode_steps": self.episode_steps,
+            "episode_end_steps": self.episode_end_steps,
             "metrics": self.logger.rows,  # so that a resumed run's metrics.csv holds the earlier rows too
             "rng_state": json.dumps(self._rng.bit_generator.state),
         }
@@ -781,7 +781,7 @@ class DQN:
             if horizon is not None:
                 check_int("schedule_horizon", horizon, minimum=0)
             episode_returns = [float(value) for value in header["episode_returns"]]
-            episode_steps = [int(value) for value in header["episode_steps"]]
+            episode_end_steps = [int(value) for value in header["episode_end_steps"]]
             metrics = check_metric_rows(header["metrics"])
             rng_state = json.loads(header["rng_state"])
             counters = {name: checkpoint.counters[name] for name in _CHECKPOINT_COUNTERS}
@@ -814,7 +814,7 @@ class DQN:
             setattr(agent, name, value)
         agent.schedule_horizon = horizon
         agent.episode_returns = episode_returns
-        agent.episode_steps = episode_steps
+        agent.episode_end_steps = episode_end_steps
         agent.logger.rows = metrics
         if _REPLAY_FILE in checkpoint.arrays:
             try:

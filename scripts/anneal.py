@@ -167,6 +167,23 @@ def plot_traces(traces: dict, summary: dict, out_dir) -> None:
     save_figure(fig, out_dir / "final_energy_histogram.png")
 
 
+def anneal_memory(problem: str, n: int, sweeps: int, reads: int, method: str, temperatures: int) -> None:
+    """Refuse, naming the option, an anneal whose couplings, chains or traces would not fit in memory."""
+    from boltzgym.utils.resources import check_memory, checked_size
+
+    degree = {"sk": n - 1, "maxcut": 10, "lattice2d": 4, "lattice3d": 6, "ferro2d": 4}.get(problem, n - 1)
+    chains = reads * (temperatures if method == "pt" else 1)
+    chains_flag = "--reads/--temperatures" if method == "pt" else "--reads"
+    terms = {  # bytes: couplings (CSR values and indices, and the dense draw for sk), spin states, energy traces
+        "--n": checked_size((n, degree), "--n") * (24 if problem == "sk" else 16),
+        chains_flag: checked_size((chains, n), chains_flag) * 16,
+        "--sweeps": checked_size((sweeps, chains), "--sweeps") * 16,
+    }
+    flag = max(terms, key=terms.get)
+    what = f"{method} on {problem} with {n} spins, {reads} reads, {sweeps} sweeps"
+    check_memory(sum(terms.values()), flag, what)
+
+
 def run(args: argparse.Namespace) -> dict:
     if args.method == "pt" and args.schedule is not None:
         raise ValueError("--schedule applies to --method sa only (tempering uses a fixed geometric ladder)")
@@ -183,6 +200,8 @@ def run(args: argparse.Namespace) -> dict:
         import numba
 
         numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+    anneal_memory(args.problem, args.n, args.sweeps, args.reads, args.method, args.temperatures or 16)
+    out_dir = run_dir(args, "anneal")  # checked and locked before any work
     with _engine_session(args):
         summary, traces = anneal_problem(
             args.problem,
@@ -197,7 +216,6 @@ def run(args: argparse.Namespace) -> dict:
             engine=args.engine,
             progress=progress_enabled(args),
         )
-    out_dir = run_dir(args, "anneal")  # created once the arguments proved valid
     rows = [
         {"sweep": k + 1, **{key: float(values[k]) for key, values in traces.items() if key != "final_energy_per_spin"}}
         for k in range(len(traces["mean_energy_per_spin"]))

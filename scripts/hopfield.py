@@ -151,6 +151,15 @@ def run(args: argparse.Namespace) -> dict:
     for option in UNUSED_OPTIONS[args.experiment]:
         if getattr(args, option) is not None:
             raise ValueError(f"--{option} does not apply to 'hopfield {args.experiment}'")
+    from boltzgym.utils.resources import check_memory, checked_size
+
+    if args.experiment == "capacity":
+        n = args.n or 200  # weights, the patterns of the highest load and the rule's workspace: ~4 N x N float64
+        check_memory(checked_size((n, n), "--n") * 32, "--n", f"a Hopfield network of {n} neurons")
+    else:
+        n_probes = args.patterns or 6  # one probe per digit, 64 neurons, overlaps and energies per sweep
+        sweeps = args.sweeps or 8
+        check_memory(checked_size((sweeps + 1, n_probes), "--sweeps") * 16, "--sweeps", f"{sweeps} recall sweeps")
     if args.experiment == "capacity":
         rule = args.rule or "hebbian"
         summary = capacity_summary(

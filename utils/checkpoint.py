@@ -3,7 +3,8 @@
 One checkpoint is one folder::
 
     checkpoint/
-        manifest.json   format, version, counters, and per file: kind, size, sha256, array shapes and dtypes
+        manifest.json   format, version, counters, and per file: kind, size, sha256, array shapes and dtypes;
+                        its own checksum over all of that
         config.json     the JSON configuration (hyperparameters, env spec, ...)
         *.npz           named NumPy arrays (``np.savez``; loaded with ``allow_pickle=False``)
         *.pt            torch state dicts (``torch.save``; loaded with ``torch.load(weights_only=True)``)
@@ -145,7 +146,7 @@ def save_checkpoint(
             "counters": counters,
             "files": files,
         }
-        _write_file(staging / MANIFEST, lambda handle: handle.write((to_json(manifest) + "\n").encode("utf-8")))
+        _write_file(staging / MANIFEST, lambda handle: handle.write(_sealed(manifest)))
         _fsync_folder(staging)
         _replace_folder(staging, path, format)
     except BaseException:
@@ -181,6 +182,18 @@ def check_replaceable(path: str | os.PathLike, format: str) -> None:
         f"checkpoint path {str(path)!r} is a folder that holds no {format} checkpoint; refusing to replace it "
         "(save into a new or empty folder)"
     )
+
+
+def _manifest_checksum(manifest: dict) -> str:
+    """sha256 of the manifest's canonical JSON without its own ``checksum`` field (so that a changed counter,
+    size or shape in manifest.json is found like a changed data file)."""
+    body = {key: value for key, value in manifest.items() if key != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, allow_nan=False).encode("utf-8")).hexdigest()
+
+
+def _sealed(manifest: dict) -> bytes:
+    manifest = {**manifest, "checksum": _manifest_checksum(json.loads(to_json(manifest)))}
+    return (to_json(manifest) + "\n").encode("utf-8")
 
 
 def _check_file_names(files: Mapping[str, Any], suffix: str) -> None:
@@ -278,6 +291,7 @@ def rewrite_file(path: str | os.PathLike, name: str, data: bytes) -> None:
     """
     path = Path(path)
     manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    manifest.pop("checksum", None)
     entry = manifest["files"][name]
     atomic_write_bytes(path / name, data)
     entry["bytes"] = len(data)
@@ -285,7 +299,7 @@ def rewrite_file(path: str | os.PathLike, name: str, data: bytes) -> None:
     if entry.get("kind") == "npz":
         with np.load(path / name, allow_pickle=False) as arrays:
             entry["arrays"] = {key: _describe(arrays[key]) for key in arrays.files}
-    atomic_write_bytes(path / MANIFEST, (to_json(manifest) + "\n").encode("utf-8"))
+    atomic_write_bytes(path / MANIFEST, _sealed(manifest))
 
 
 # --- loading -----------------------------------------------------------------------------------------------
@@ -322,6 +336,12 @@ def load_checkpoint(
     manifest = _read_json_file(manifest_file)
     if not isinstance(manifest, dict) or manifest.get("manifest") != _MANIFEST_FORMAT:
         raise CheckpointError(manifest_file, "is not a boltzgym checkpoint manifest")
+    try:
+        intact = manifest.get("checksum") == _manifest_checksum(manifest)
+    except (TypeError, ValueError):
+        intact = False
+    if not intact:
+        raise CheckpointError(manifest_file, "is corrupt: its checksum does not match its contents")
     if manifest.get("format") != format:
         raise CheckpointError(manifest_file, f"checkpoint format is {manifest.get('format')!r}, expected {format!r}")
     accepted = {versions} if isinstance(versions, int) else set(versions)
@@ -349,11 +369,21 @@ def load_checkpoint(
         else:
             raise CheckpointError(manifest_file, f"file {name!r} has unknown kind {kind!r}")
     for name, expected in (shapes or {}).items():
-        if name not in checkpoint.arrays:
-            raise CheckpointNotFoundError(path / name, "is missing from the checkpoint")
-        for key, shape in expected.items():
-            _check_shape(path / name, key, checkpoint.arrays[name], shape)
+        load_checkpoint_arrays(checkpoint, name, expected)
     return checkpoint
+
+
+def load_checkpoint_arrays(
+    checkpoint: Checkpoint, file: str, shapes: Mapping[str, tuple[int | None, ...]]
+) -> dict[str, np.ndarray]:
+    """The arrays of ``file`` in ``checkpoint``, each present with the shape ``shapes`` names (``None``: any
+    length), else :class:`CheckpointError` naming the file."""
+    if file not in checkpoint.arrays:
+        raise CheckpointNotFoundError(checkpoint.path / file, "is missing from the checkpoint")
+    arrays = checkpoint.arrays[file]
+    for key, shape in shapes.items():
+        _check_shape(checkpoint.path / file, key, arrays, shape)
+    return arrays
 
 
 def _read_json_file(file: Path) -> Any:
@@ -446,6 +476,7 @@ __all__ = [
     "check_replaceable",
     "is_checkpoint",
     "load_checkpoint",
+    "load_checkpoint_arrays",
     "rewrite_file",
     "save_checkpoint",
 ]

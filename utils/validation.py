@@ -83,3 +83,7 @@ def check_widths(name: str, value, example: str = "[64, 64]", allow_empty: bool 
             f"{name} must be a list of positive integers, e.g. {example}, got {value!r} ({type(value).__name__})"
         )
     return tuple(int(v) for v in value)
+
+
+class DivergenceError(ArithmeticError):
+    """Training produced non-finite losses or parameters and was stopped (the CLI exits with status 3)."""

@@ -23,7 +23,7 @@ def test_cli_json_run_then_resume(tmp_path, capsys):
     assert summary["agent"] == "dqn" and summary["env"] == "CartPole-v1" and summary["seed"] == 1
     assert summary["steps"] == 300 and summary["eval_episodes"] == 3 and summary["optimal_mean_return"] is None
     assert summary["eval_mean_return"] >= 8.0  # CartPole gives at least 8 steps of reward 1
-    assert summary["config"]["net_arch"] == [16]
+    assert summary["hyperparameters"]["net_arch"] == [16]
     for name in (
         "summary.json",
         "metrics.csv",

@@ -126,6 +126,8 @@ def _corrupt(path, case):
         manifest["version"] = 99
     elif case == "negative counter":
         manifest["counters"]["num_timesteps"] = -1
+    elif case == "edited counter":  # a valid value, but not the one saved: the manifest's own checksum finds it
+        manifest["counters"]["num_timesteps"] = 11
     elif case == "path escape":
         manifest["files"]["../x.npz"] = manifest["files"].pop("arrays.npz")
     (path / "manifest.json").write_text(json.dumps(manifest))
@@ -144,6 +146,7 @@ CORRUPTIONS = [
     "wrong format",
     "wrong version",
     "negative counter",
+    "edited counter",
     "path escape",
 ]
 
