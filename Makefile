@@ -21,7 +21,7 @@ endif
 	@touch $(STAMP)
 
 demo: install
-	$(VENV)/bin/boltzgym demo --out runs/demo
+	$(VENV)/bin/boltzgym demo --out runs/demo --overwrite
 
 lint: install
 	$(VENV)/bin/ruff check .

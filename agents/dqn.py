@@ -31,9 +31,7 @@ Importing this module imports torch; ``boltzgym.agents`` itself does not.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json
 import os
 import sys
 from dataclasses import asdict, dataclass, field, fields
@@ -46,25 +44,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from boltzgym.agents import dqn_checkpoint
 from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.env_steps import EnvSpec, EnvStepper
 from boltzgym.agents.networks import (
-    BUILTIN_Q_NETWORKS,
-    Q_NETWORKS,
     QNetwork,
-    builtin_kwargs,
     check_q_network,
-    default_q_network,
+    check_q_network_choice,
+    fused_adam,
+    network_factory,
     numpy_mlp,
     observation_kind,
-    q_network_factory,
-    registered_name,
+    resolve_q_network,
+    torch_scope,
 )
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
 from boltzgym.models.mlp import ACTIVATIONS
-from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
-from boltzgym.utils.io import to_json
-from boltzgym.utils.metrics import MetricsLog, check_metric_rows
+from boltzgym.utils.metrics import MetricsLog
 from boltzgym.utils.validation import (
     DivergenceError,
     check_bool,
@@ -77,11 +74,6 @@ from boltzgym.utils.validation import (
     check_widths,
 )
 
-CHECKPOINT_FORMAT = "boltzgym-dqn"
-CHECKPOINT_VERSION = 2  # 2: a utils.checkpoint folder (manifest.json); 1 had no manifest
-_CHECKPOINT_COUNTERS = ("num_timesteps", "n_calls", "n_updates")
-_OBSERVATION_KINDS = ("discrete", "image", "vector")
-_REPLAY_FILE = "replay.npz"
 _ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
 
 
@@ -139,20 +131,7 @@ class DQNConfig:
         self.conv_channels = check_widths("conv_channels", self.conv_channels, example="[16, 32]")
         for name, minimum in _COUNT_FIELDS.items():
             setattr(self, name, check_count(name, getattr(self, name), minimum))
-        if self.q_network is not None and (
-            not isinstance(self.q_network, str)
-            or (not self.q_network.startswith("custom:") and self.q_network not in Q_NETWORKS)
-        ):
-            raise ValueError(
-                f"q_network must be one of {sorted(Q_NETWORKS)} or a factory(observation_space, n_actions, "
-                f"**kwargs), got {self.q_network!r}"
-            )
-        if not isinstance(self.q_network_kwargs, dict) or not all(isinstance(k, str) for k in self.q_network_kwargs):
-            raise TypeError(f"q_network_kwargs must be a dict of keyword arguments, got {self.q_network_kwargs!r}")
-        try:
-            to_json(self.q_network_kwargs)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"q_network_kwargs must hold JSON values (checkpoints record them): {exc}") from exc
+        check_q_network_choice(self.q_network, self.q_network_kwargs)
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         check_positive("learning_rate", self.learning_rate)
@@ -236,25 +215,6 @@ def _update_tensors(pairs: list[tuple[torch.Tensor, torch.Tensor]], tau: float) 
 # --- the agent ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _EnvSpec:
-    """What the networks need to know about the environment (saved in checkpoints)."""
-
-    kind: str
-    shape: tuple[int, ...]
-    n_states: int | None
-    n_actions: int
-
-    def spaces(self) -> tuple[gym.Space, gym.spaces.Discrete]:
-        if self.kind == "discrete":
-            obs_space: gym.Space = gym.spaces.Discrete(self.n_states)
-        elif self.kind == "image":
-            obs_space = gym.spaces.Box(0, 255, self.shape, np.uint8)
-        else:
-            obs_space = gym.spaces.Box(-np.inf, np.inf, self.shape, np.float32)
-        return obs_space, gym.spaces.Discrete(self.n_actions)
-
-
 class DQN:
     """Deep Q-Network agent for Discrete action spaces (Mnih et al. 2015; Double DQN by default).
 
@@ -293,14 +253,8 @@ class DQN:
     ) -> None:
         base = asdict(config) if config is not None else {}
         values = {**base, **hyperparameters}
-        self._q_network_factory = None  # a factory given as a callable that is not registered
-        if callable(values.get("q_network")):
-            factory = values["q_network"]
-            name = registered_name(factory)
-            if name is None:
-                self._q_network_factory = factory
-                name = f"custom:{getattr(factory, '__module__', '')}.{getattr(factory, '__qualname__', repr(factory))}"
-            values["q_network"] = name
+        # a factory given as a callable is recorded by name; one that is not registered is kept for _build
+        values["q_network"], self._q_network_factory = resolve_q_network(values.get("q_network"))
         self.config = DQNConfig.from_dict(values)
         self.seed = check_seed("seed", seed)
         self.device = torch.device(device)
@@ -308,10 +262,9 @@ class DQN:
         self.env = None
         self.n_envs = 1
         self.env_id: str | None = None
-        spec = None
-        if env is not None:
-            spec = self._attach_env(env)
-        self._spec: _EnvSpec | None = spec
+        self._spec: EnvSpec | None = None
+        spec = None if env is None else self._attach_env(env)
+        self._spec = spec
         self.num_timesteps = 0
         self.n_calls = 0  # vector steps
         self.n_updates = 0  # gradient steps
@@ -328,50 +281,23 @@ class DQN:
 
     # --- construction ----------------------------------------------------------------------------------
 
-    def _attach_env(self, env) -> _EnvSpec:
-        if isinstance(env, str):
-            if env.startswith("boltzgym/"):
-                import boltzgym.envs  # noqa: F401  (registers the boltzgym/ ids)
-            self.env_id = env
-            env = gym.make(env)
-        elif getattr(env, "spec", None) is not None:
-            self.env_id = env.spec.id
-        if isinstance(env, gym.vector.VectorEnv):
-            obs_space, action_space, n_envs = env.single_observation_space, env.single_action_space, env.num_envs
-            mode = env.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
-            if mode not in (gym.vector.AutoresetMode.NEXT_STEP, gym.vector.AutoresetMode.SAME_STEP):
-                raise ValueError(f"env: vector env autoreset_mode must be NEXT_STEP or SAME_STEP, got {mode}")
-            self._autoreset_mode = mode
-        elif isinstance(env, gym.Env):
-            obs_space, action_space, n_envs = env.observation_space, env.action_space, 1
-        else:
-            raise TypeError(f"env must be a gymnasium Env, VectorEnv, env id or None, got {type(env).__name__}")
-        if not isinstance(action_space, gym.spaces.Discrete):
-            raise ValueError(f"env: DQN needs a Discrete action space, got {action_space}")
-        if int(action_space.start) != 0:
-            raise ValueError(f"env: DQN needs a Discrete action space starting at 0, got start={action_space.start}")
-        kind = observation_kind(obs_space)
-        spec = _EnvSpec(
-            kind=kind,
-            shape=tuple(int(v) for v in obs_space.shape),
-            n_states=int(obs_space.n) if kind == "discrete" else None,
-            n_actions=int(action_space.n),
-        )
-        if getattr(self, "_spec", None) is not None and spec != self._spec:
-            raise ValueError(f"env: its spaces {spec} differ from the agent's {self._spec}")
-        self.env, self.n_envs = env, n_envs
-        self._vector = isinstance(env, gym.vector.VectorEnv)
-        if self.config.buffer_size * n_envs < self.config.batch_size:
+    def _attach_env(self, env) -> EnvSpec:
+        stepper = EnvStepper(env)
+        if self._spec is not None and stepper.spec != self._spec:
+            raise ValueError(f"env: its spaces {stepper.spec} differ from the agent's {self._spec}")
+        if self.config.buffer_size * stepper.n_envs < self.config.batch_size:
             raise ValueError(
-                f"buffer_size ({self.config.buffer_size} steps x {n_envs} envs) must hold at least "
+                f"buffer_size ({self.config.buffer_size} steps x {stepper.n_envs} envs) must hold at least "
                 f"batch_size={self.config.batch_size} transitions"
             )
-        return spec
+        self._stepper, self.env, self.n_envs = stepper, stepper.env, stepper.n_envs
+        self.env_id = stepper.env_id or self.env_id
+        return stepper.spec
 
-    def _build(self, spec: _EnvSpec) -> None:
+    def _build(self, spec: EnvSpec) -> None:
         """Networks, optimizer and replay buffer (torch initialisation seeded in a forked RNG)."""
         self.observation_space, self.action_space = spec.spaces()
-        factory, kwargs = self._network_factory()
+        factory, kwargs = network_factory(self.config, self.observation_space, self._q_network_factory)
         obs_dtype = {"discrete": np.int64, "image": np.uint8, "vector": np.float32}[spec.kind]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self._torch_seed)
@@ -386,49 +312,24 @@ class DQN:
         self.target_net.eval()  # never trained: batch norm uses the copied running statistics
         self._parameters = list(self.q_net.parameters())
         self._fast_policy = numpy_mlp(self.q_net)
-        self.optimizer = _adam(self.q_net.parameters(), self.config.learning_rate)
+        self.optimizer = fused_adam(self.q_net.parameters(), self.config.learning_rate)
         modal = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
         self._has_modes = any(isinstance(m, modal) for m in self.q_net.modules())
         self.q_net.train(not self._has_modes)  # acting mode by default; switched per update when needed
-        self.replay_buffer = ReplayBuffer(
-            self.config.buffer_size,
-            spec.shape,
-            obs_dtype,
-            n_envs=self.n_envs,
-            n_step=self.config.n_step,
-            gamma=self.config.gamma,
-            seed=self._buffer_seed,
-        )
+        self.replay_buffer = self._new_replay_buffer(spec.shape, obs_dtype)
 
-    def _network_factory(self):
-        """The Q-network factory and its keyword arguments, as ``config.q_network`` names them."""
+    def _new_replay_buffer(self, shape: tuple[int, ...], obs_dtype) -> ReplayBuffer:
         config = self.config
-        name = config.q_network or default_q_network(self.observation_space)
-        if name.startswith("custom:"):
-            if self._q_network_factory is None:
-                raise ValueError(
-                    f"q_network: this agent's network comes from the factory {name[7:]!r}, which is not registered; "
-                    "pass it again, e.g. DQN.load(path, q_network=factory), or register it with "
-                    "boltzgym.agents.networks.register_q_network"
-                )
-            return self._q_network_factory, dict(config.q_network_kwargs)
-        kwargs = builtin_kwargs(name, config) if name in BUILTIN_Q_NETWORKS else {}
-        return q_network_factory(name), {**kwargs, **config.q_network_kwargs}
+        return ReplayBuffer(
+            config.buffer_size, shape, obs_dtype, self.n_envs, config.n_step, config.gamma, seed=self._buffer_seed
+        )
 
     def set_env(self, env: gym.Env | gym.vector.VectorEnv | str) -> None:
         """Attach an environment (same spaces) to a loaded agent; a new ``n_envs`` empties the replay buffer."""
         n_envs = self.n_envs
         self._attach_env(env)
         if self.n_envs != n_envs:
-            self.replay_buffer = ReplayBuffer(
-                self.config.buffer_size,
-                self._spec.shape,
-                self.replay_buffer.obs_dtype,
-                n_envs=self.n_envs,
-                n_step=self.config.n_step,
-                gamma=self.config.gamma,
-                seed=self._buffer_seed,
-            )
+            self.replay_buffer = self._new_replay_buffer(self._spec.shape, self.replay_buffer.obs_dtype)
 
     # --- acting ---------------------------------------------------------------------------------------
 
@@ -529,11 +430,11 @@ class DQN:
     def _collect_and_train(self, obs: np.ndarray, end: int, bar, callback) -> None:
         """The loop of :meth:`learn`, until ``num_timesteps`` reaches ``end`` or the callback stops it."""
         config = self.config
-        with self._torch_settings():
+        with torch_scope(self.n_threads, self._torch_rng_state) as rng_state:
             while self.num_timesteps < end:
                 epsilon = self.exploration_rate()
                 actions = self._act(obs, epsilon)
-                next_obs, rewards, terminated, truncated, valid, following_obs = self._step_envs(actions)
+                next_obs, rewards, terminated, truncated, valid, following_obs = self._stepper.step(actions)
                 self.replay_buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid=valid)
                 obs = following_obs  # differs from next_obs where an episode ended and the env was reset
                 previous = self.num_timesteps
@@ -552,81 +453,26 @@ class DQN:
                 bar.update(self.n_envs)
                 if not callback.on_step():
                     break
-
-    @contextlib.contextmanager
-    def _torch_settings(self):
-        """Inside ``learn``: ``n_threads`` torch threads and the agent's own torch RNG stream (dropout draws
-        are reproducible and checkpointed; torch's global RNG state is left untouched)."""
-        threads = torch.get_num_threads()
-        if self.n_threads is not None:
-            torch.set_num_threads(self.n_threads)
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.set_rng_state(self._torch_rng_state)
-                yield
-                self._torch_rng_state = torch.get_rng_state()
-        finally:
-            torch.set_num_threads(threads)
+        self._torch_rng_state = rng_state[0]  # dropout draws are reproducible and checkpointed
 
     def _reset_envs(self) -> np.ndarray:
-        """Reset every env (seeded from ``seed`` and the step count) and clear the episode trackers.
-
-        The episodes cut by this reset end at the newest stored step (see ``ReplayBuffer.end_episodes``).
-        """
+        """Reset every env, seeded from ``seed`` and the step count (a fresh, reproducible seed per ``learn``
+        call); the episodes this cuts end at the newest stored step (see ``ReplayBuffer.end_episodes``)."""
         self.replay_buffer.end_episodes()
         seed = None
-        if self.seed is not None:  # a fresh, reproducible reset seed per learn() call
+        if self.seed is not None:
             seed = int(np.random.SeedSequence([self.seed, self.num_timesteps]).generate_state(1)[0])
-        obs, _ = self.env.reset(seed=seed)
-        self._episode_return = np.zeros(self.n_envs)
-        self._episode_length = np.zeros(self.n_envs, dtype=np.int64)
-        self._pending_reset = np.zeros(self.n_envs, dtype=bool)
-        return np.asarray(obs) if self._vector else np.asarray(obs)[None]
-
-    def _step_envs(self, actions: np.ndarray):
-        """Step the env(s): ``(next_obs, rewards, terminated, truncated, valid, following_obs)``, arrays with
-        leading dimension ``n_envs``.
-
-        ``next_obs`` is the true successor of each action (the final observation where an episode ended),
-        ``following_obs`` is what the agent acts on next (the first observation of the new episode there).
-        ``valid`` is ``None`` or, for ``NEXT_STEP`` vector envs, False where the step only reset an env.
-        """
-        if not self._vector:
-            obs, reward, terminated, truncated, _ = self.env.step(actions[0])
-            next_obs = np.asarray(obs)[None]
-            following = np.asarray(self.env.reset()[0])[None] if terminated or truncated else next_obs
-            return next_obs, np.array([reward]), np.array([terminated]), np.array([truncated]), None, following
-        obs, rewards, terminated, truncated, infos = self.env.step(actions)
-        following = np.asarray(obs)
-        next_obs, valid = following, ~self._pending_reset
-        if self._autoreset_mode == gym.vector.AutoresetMode.SAME_STEP:
-            if "_final_obs" in infos:
-                next_obs = following.copy()
-                for i in np.flatnonzero(infos["_final_obs"]):
-                    next_obs[i] = infos["final_obs"][i]
-            valid = None
-        else:
-            self._pending_reset = terminated | truncated
-        return next_obs, rewards, terminated, truncated, valid, following
+        return self._stepper.reset(seed)
 
     def _track_episodes(self, rewards, dones, valid, epsilon: float) -> None:
-        """Accumulate episode returns; log each finished episode once."""
-        self._episode_return += rewards
-        self._episode_length += 1
-        if valid is not None:  # NEXT_STEP reset steps belong to no episode
-            self._episode_return[~valid] = 0.0
-            self._episode_length[~valid] = 0
-            dones = dones & valid
-        for i in np.flatnonzero(dones):
-            episode_return, length = float(self._episode_return[i]), int(self._episode_length[i])
+        """Log each episode that ended at this step once."""
+        for episode_return, length in self._stepper.finished_episodes(rewards, dones, valid):
             self.episode_returns.append(episode_return)
             self.episode_end_steps.append(self.num_timesteps)
             self.logger.record(
                 self.num_timesteps,
                 {"charts/episode_return": episode_return, "charts/episode_length": length, "charts/epsilon": epsilon},
             )
-        self._episode_return[dones] = 0.0
-        self._episode_length[dones] = 0
 
     def _learning_rate(self) -> float:
         config = self.config
@@ -714,37 +560,7 @@ class DQN:
         """
         if self._spec is None:
             raise RuntimeError("nothing to save: this agent has no networks yet")
-        weights = {
-            "q_net": self.q_net.state_dict(),
-            "target_net": self.target_net.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "torch_rng_state": self._torch_rng_state,
-        }
-        arrays = {_REPLAY_FILE: self.replay_buffer.state_dict()} if include_buffer else None
-        counters = {name: getattr(self, name) for name in _CHECKPOINT_COUNTERS}
-        return save_checkpoint(
-            path,
-            CHECKPOINT_FORMAT,
-            CHECKPOINT_VERSION,
-            self._checkpoint_header(),
-            arrays=arrays,
-            states={"model.pt": weights},
-            counters=counters,
-        )
-
-    def _checkpoint_header(self) -> dict:
-        return {
-            "config": asdict(self.config),
-            "env_id": self.env_id,
-            "spec": asdict(self._spec),
-            "n_envs": self.n_envs,
-            "seed": self.seed,
-            "schedule_horizon": self.schedule_horizon,
-            "episode_returns": self.episode_returns,
-            "episode_end_steps": self.episode_end_steps,
-            "metrics": self.logger.rows,  # so that a resumed run's metrics.csv holds the earlier rows too
-            "rng_state": json.dumps(self._rng.bit_generator.state),
-        }
+        return dqn_checkpoint.write(self, path, include_buffer)
 
     @classmethod
     def load(
@@ -763,67 +579,7 @@ class DQN:
         too for missing files) naming the file when the checkpoint is missing, corrupt, non-finite or of another
         kind.
         """
-        checkpoint = load_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, map_location=device)
-        header = checkpoint.config
-        missing = [name for name in _CHECKPOINT_COUNTERS if name not in checkpoint.counters]
-        if missing:
-            raise checkpoint.error("manifest.json", f"lacks the counter(s) {missing}")
-        try:
-            spec_values = dict(header["spec"])
-            spec_values["shape"] = tuple(spec_values["shape"])
-            spec = _EnvSpec(**spec_values)
-            if spec.kind not in _OBSERVATION_KINDS:
-                raise ValueError(f"spec kind is {spec.kind!r}, expected one of {_OBSERVATION_KINDS}")
-            config = DQNConfig.from_dict(header["config"])
-            seed = check_seed("seed", header["seed"])
-            n_envs = check_int("n_envs", header["n_envs"], minimum=1)
-            horizon = header["schedule_horizon"]
-            if horizon is not None:
-                check_int("schedule_horizon", horizon, minimum=0)
-            episode_returns = [float(value) for value in header["episode_returns"]]
-            episode_end_steps = [int(value) for value in header["episode_end_steps"]]
-            metrics = check_metric_rows(header["metrics"])
-            rng_state = json.loads(header["rng_state"])
-            counters = {name: checkpoint.counters[name] for name in _CHECKPOINT_COUNTERS}
-            agent = cls(None, config, seed=seed, log_dir=log_dir, device=device)
-            agent._rng.bit_generator.state = rng_state
-            agent.env_id, agent.n_envs, agent._spec = header["env_id"], n_envs, spec
-        except KeyError as exc:
-            raise checkpoint.error("config.json", f"is corrupt: missing field {exc}") from exc
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise checkpoint.error("config.json", f"is corrupt: {exc}") from exc
-        if q_network is not None:
-            agent._q_network_factory = q_network
-        try:
-            agent._build(spec)  # a spec that no network fits (bad shape) is corrupt too
-        except (TypeError, ValueError) as exc:
-            if "q_network" in str(exc):
-                raise
-            raise checkpoint.error("config.json", f"is corrupt: {exc}") from exc
-        if "model.pt" not in checkpoint.states:
-            raise checkpoint.error("manifest.json", "lists no model.pt")
-        state = checkpoint.states["model.pt"]
-        try:
-            agent.q_net.load_state_dict(state["q_net"])
-            agent.target_net.load_state_dict(state["target_net"])
-            agent.optimizer.load_state_dict(state["optimizer"])
-            agent._torch_rng_state = state["torch_rng_state"]
-        except Exception as exc:  # a missing key, a shape mismatch (RuntimeError), a state of another optimizer
-            raise checkpoint.error("model.pt", f"does not fit the network: {exc}") from exc
-        for name, value in counters.items():
-            setattr(agent, name, value)
-        agent.schedule_horizon = horizon
-        agent.episode_returns = episode_returns
-        agent.episode_end_steps = episode_end_steps
-        agent.logger.rows = metrics
-        if _REPLAY_FILE in checkpoint.arrays:
-            try:
-                agent.replay_buffer.load_state_dict(checkpoint.arrays[_REPLAY_FILE])
-            except ValueError as exc:
-                raise checkpoint.error(_REPLAY_FILE, str(exc)) from exc
-        if env is not None:
-            agent.set_env(env)
-        return agent
+        return dqn_checkpoint.read(cls, path, env, log_dir, device, q_network)
 
 
 __all__ = [
@@ -835,12 +591,3 @@ __all__ = [
     "update_target",
     "observation_kind",
 ]
-
-
-def _adam(parameters, learning_rate: float) -> torch.optim.Adam:
-    """Adam with the fused kernel where torch has one (fewer small ops per step: ~20% faster on CPU)."""
-    parameters = list(parameters)
-    try:
-        return torch.optim.Adam(parameters, lr=learning_rate, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(parameters, lr=learning_rate)

@@ -19,6 +19,7 @@ arguments; a factory passed as a callable that is not registered must be passed 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -29,9 +30,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from boltzgym.agents.env_steps import observation_kind
 from boltzgym.models.conv import ConvNet
 from boltzgym.models.heads import DuelingHead
 from boltzgym.models.mlp import ACTIVATIONS, MLP
+from boltzgym.utils.io import to_json
 from boltzgym.utils.validation import check_bool, check_count, check_widths
 
 QNetworkFactory = Callable[..., nn.Module]
@@ -74,18 +77,31 @@ def registered_name(factory: QNetworkFactory) -> str | None:
     return None
 
 
-def observation_kind(space: gym.Space) -> str:
-    """``"discrete"`` (one-hot encoded), ``"image"`` (uint8 ``(H, W, C)`` Box) or ``"vector"`` (other Box)."""
-    if isinstance(space, gym.spaces.Discrete):
-        return "discrete"
-    if isinstance(space, gym.spaces.Box):
-        if space.dtype == np.uint8 and len(space.shape) == 3:
-            return "image"
-        return "vector"
-    raise TypeError(
-        f"observation_space must be a Box or Discrete space, got {space}; wrap other spaces "
-        "(e.g. gymnasium.wrappers.FlattenObservation) first"
-    )
+def resolve_q_network(value: Any) -> tuple[Any, QNetworkFactory | None]:
+    """``(name, factory)`` for ``DQN(q_network=value)``: a name (or None) passes through with no factory; a
+    callable is recorded by its registered name, or as ``"custom:<module>.<name>"`` with the callable kept."""
+    if not callable(value):
+        return value, None
+    name = registered_name(value)
+    if name is not None:
+        return name, None
+    return f"custom:{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}", value
+
+
+def check_q_network_choice(name: Any, kwargs: Any) -> None:
+    """Raise ``ValueError``/``TypeError`` naming ``q_network``/``q_network_kwargs`` unless ``name`` is None, a
+    registered name or a ``custom:`` name, and ``kwargs`` a dict of JSON values with string keys."""
+    if name is not None and (not isinstance(name, str) or (not name.startswith("custom:") and name not in Q_NETWORKS)):
+        raise ValueError(
+            f"q_network must be one of {sorted(Q_NETWORKS)} or a factory(observation_space, n_actions, **kwargs), "
+            f"got {name!r}"
+        )
+    if not isinstance(kwargs, dict) or not all(isinstance(key, str) for key in kwargs):
+        raise TypeError(f"q_network_kwargs must be a dict of keyword arguments, got {kwargs!r}")
+    try:
+        to_json(kwargs)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"q_network_kwargs must hold JSON values (checkpoints record them): {exc}") from exc
 
 
 class QNetwork(nn.Module):
@@ -208,6 +224,23 @@ def builtin_kwargs(name: str, config: Any) -> dict[str, Any]:
     return values
 
 
+def network_factory(config: Any, observation_space: gym.Space, custom: QNetworkFactory | None):
+    """The factory and keyword arguments that ``config.q_network`` (a :class:`~boltzgym.agents.dqn.DQNConfig`)
+    names; ``custom`` is the callable behind a ``"custom:..."`` name (``ValueError`` naming ``q_network`` when
+    it is missing, e.g. at load)."""
+    name = config.q_network or default_q_network(observation_space)
+    if name.startswith("custom:"):
+        if custom is None:
+            raise ValueError(
+                f"q_network: this agent's network comes from the factory {name[7:]!r}, which is not registered; "
+                "pass it again, e.g. DQN.load(path, q_network=factory), or register it with "
+                "boltzgym.agents.networks.register_q_network"
+            )
+        return custom, dict(config.q_network_kwargs)
+    kwargs = builtin_kwargs(name, config) if name in BUILTIN_Q_NETWORKS else {}
+    return q_network_factory(name), {**kwargs, **config.q_network_kwargs}
+
+
 def check_q_network(module: Any, observation_space: gym.Space, n_actions: int, dtype: np.dtype) -> nn.Module:
     """Raise ``TypeError``/``ValueError`` naming ``q_network`` unless ``module`` is an ``nn.Module`` mapping a
     batch of two observations to Q-values of shape ``(2, n_actions)``."""
@@ -251,6 +284,33 @@ def numpy_mlp(q_net: nn.Module) -> list[tuple[np.ndarray, np.ndarray, Any]] | No
         else:
             return None
     return layers
+
+
+def fused_adam(parameters, learning_rate: float) -> torch.optim.Adam:
+    """Adam with the fused kernel where torch has one (fewer small ops per step: ~20% faster on CPU)."""
+    parameters = list(parameters)
+    try:
+        return torch.optim.Adam(parameters, lr=learning_rate, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(parameters, lr=learning_rate)
+
+
+@contextlib.contextmanager
+def torch_scope(n_threads: int | None, rng_state: torch.Tensor):
+    """Run a block with ``n_threads`` torch threads (None: unchanged) and torch's RNG in ``rng_state``, restoring
+    both afterwards (torch's global RNG state is left untouched); yields a list that holds the block's final RNG
+    state once the block ends normally."""
+    threads = torch.get_num_threads()
+    if n_threads is not None:
+        torch.set_num_threads(n_threads)
+    final: list[torch.Tensor] = [rng_state]
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(rng_state)
+            yield final
+            final[0] = torch.get_rng_state()
+    finally:
+        torch.set_num_threads(threads)
 
 
 __all__ = [

@@ -134,9 +134,10 @@ def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path
             if getattr(args, "overwrite", False):
                 (out / "summary.json").unlink()
             elif getattr(args, "resume", None) is None:
+                resume = " (or --resume its checkpoint to continue it)" if hasattr(args, "resume") else ""
                 raise UsageError(
                     f"--out {str(out)!r} holds a finished run (summary.json); choose another --out, "
-                    "or pass --overwrite to replace it (or --resume to continue it)"
+                    f"or pass --overwrite to replace it{resume}"
                 )
     except BaseException:
         release_run_folders(out)
@@ -189,7 +190,8 @@ def _take_lock(out: Path, command: str) -> None:
             if holder is not None and _holder_alive(holder, lock):
                 raise UsageError(
                     f"--out {str(out)!r} is in use by another run (pid {holder.get('pid')} on "
-                    f"{holder.get('host')}, {holder.get('command')}); wait for it or choose another --out"
+                    f"{holder.get('host')}, {holder.get('command')}); wait for it or choose another --out "
+                    f"(if that run is gone, delete {str(lock)!r})"
                 ) from None
             lock.unlink(missing_ok=True)  # the run that held it died without releasing it
             continue

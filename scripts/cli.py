@@ -70,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     except DivergenceError as exc:
         sys.stderr.write(f"{args.subparser.prog}: error: {exc}\n")
         return 3
+    except MemoryError:  # an allocation that the estimates before the work did not foresee
+        sys.stderr.write(f"{args.subparser.prog}: error: out of memory; reduce the sizes of the run\n")
+        return 2
+    except OSError as exc:  # disk full, permissions changed during the run, ...: one line naming the file
+        sys.stderr.write(f"{args.subparser.prog}: error: {exc}\n")
+        return 1
     except KeyboardInterrupt as exc:
         sys.stderr.write(f"{exc}\n" if str(exc) else "interrupted\n")
         return 130

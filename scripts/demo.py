@@ -63,8 +63,8 @@ def check_demo_parts(only: list[str] | None) -> None:
 def run(args: argparse.Namespace) -> dict:
     only = [p.strip() for p in args.only.split(",")] if args.only else None
     check_demo_parts(only)  # before the run folder is made: a rejected command leaves no folder
-    if args.out is None:
-        args.out = Path("runs") / "demo"
+    if args.out is None:  # the tour's default folder is replaced by each tour
+        args.out, args.overwrite = Path("runs") / "demo", True
     out_dir = run_dir(args, "demo")
     summary = run_demo(out_dir, seed=args.seed, progress=progress_enabled(args), only=only)
     rows = [(name, part["result"], part["seconds"]) for name, part in summary["parts"].items()]
