@@ -69,7 +69,9 @@ EXAMPLES = [
     "boltzgym sweep anneal --problem lattice2d --n 256 --reads 8 --grid sweeps=100,1000 --seeds 0,1 "
     "--metric mean_energy_per_spin --mode min",
     "boltzgym sweep train dqn --env CartPole-v1 --steps 20000 --random learning_rate=loguniform(1e-4,3e-3) "
-    "--samples 4 --seeds 0,1 --scheduler asha",
+    "--samples 4 --seeds 0,1 --scheduler asha --metric train_mean_return",
+    "boltzgym sweep fit mlp --data digits --epochs 20 --grid lr=1e-4,1e-3,1e-2 --scheduler asha --metric val_loss "
+    "--mode min",
     "boltzgym sweep train sarsa --env CliffWalking-v1 --steps 50000 --grid learning_rate=0.1,0.5 --address auto",
 ]
 
@@ -289,6 +291,15 @@ class _Progress:
         return ProgressCallback()
 
 
+def _intermediate_metrics(command: CommandLine) -> set[str]:
+    """The metrics a command reports during training (``boltzgym.utils.reporting.report``), for ASHA."""
+    if command.command == "fit":
+        return {"train_loss", "val_loss", "val_accuracy"}
+    if command.command == "train" and command.base[:1] == ["dqn"]:
+        return {"train_mean_return"}
+    return set()
+
+
 def _optuna_space(grid: dict, random_space: dict, metric: str, mode: str, seed: int):
     """Tune's search space for Optuna (grid keys become categorical) and the seeded Optuna searcher."""
     from ray import tune
@@ -328,6 +339,13 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
         require_ray("boltzgym sweep")
     except ImportError as exc:
         raise UsageError(str(exc)) from None
+    if args.scheduler == "asha":
+        reported = _intermediate_metrics(command)
+        if metric not in reported:
+            raise UsageError(
+                f"--scheduler asha stops trials on metrics reported during training; 'boltzgym "
+                f"{' '.join(args.target[:2])}' reports {sorted(reported) or 'none'}, not --metric {metric!r}"
+            )
     if args.search == "optuna":
         try:
             import optuna  # noqa: F401
@@ -362,7 +380,7 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
                 tuner = tune.Tuner.restore(str(storage / "sweep"), trainable, resume_errored=False)
             else:
                 scheduler = (
-                    ASHAScheduler(time_attr="training_iteration", grace_period=1, reduction_factor=2)
+                    ASHAScheduler(time_attr="training_iteration", grace_period=1, reduction_factor=2, max_t=100_000)
                     if args.scheduler == "asha"
                     else FIFOScheduler()
                 )

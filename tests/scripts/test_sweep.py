@@ -92,6 +92,7 @@ def test_expansion_is_grid_times_samples_times_seeds_and_reproducible():
         (["sweep", "bandit", "--horizon", "10", "--grid", "runs=2,3"], "--metric is required"),
         (["sweep", "anneal", "--grid", "nonsense=1,2"], "not an option of 'boltzgym anneal'"),
         (["sweep", *TRAIN, "--grid", "learning_rate=0.1", "--random", "learning_rate=uniform(0,1)"], "both --grid"),
+        (["sweep", *TRAIN, "--grid", "learning_rate=0.1,0.2", "--scheduler", "asha"], "reports none, not --metric"),
     ],
 )
 def test_bad_sweeps_are_refused_before_anything_runs(tmp_path, capsys, argv, message):
@@ -201,3 +202,16 @@ def test_optuna_proposes_configurations_each_run_on_every_seed(local_ray, tmp_pa
     )
     assert status == 0 and float(row["eval_mean_return"]) == expected["eval_mean_return"]
     assert (out / "trials" / row["trial"] / "summary.json").is_file()
+
+
+def test_asha_stops_trials_on_the_per_epoch_reports_of_fit(local_ray, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    argv = ["sweep", "fit", "mlp", "--data", "parity-4", "--epochs", "6", "--grid", "lr=0.00001,0.01,0.0001,0.05"]
+    argv += ["--scheduler", "asha", "--metric", "train_loss", "--mode", "min", "--out", str(out), "--json"]
+    status, summary, _ = _run(capsys, argv)
+    assert status == 0 and summary["n_failed"] == 0
+    statuses = [row["status"] for row in summary["trials"]]
+    assert set(statuses) <= {"ok", "stopped early"} and "ok" in statuses
+    for row in summary["trials"]:  # a trial ASHA stopped reported fewer epochs than the full run
+        epochs = (out / "trials" / row["trial"] / "metrics.csv").read_text().strip().count("\n")
+        assert (epochs == 6) == (row["status"] == "ok")
