@@ -119,7 +119,7 @@ def test_polynomial_averaging_weights_match_the_notes_formula():
         averaged.update_parameters(model)
         weight = (3.0 + 1) / (t + 3.0)
         expected = value if expected is None else (1 - weight) * expected + weight * value
-        assert float(averaged.module.weight) == pytest.approx(expected)
+        assert float(averaged.module.weight.detach()) == pytest.approx(expected)
 
 
 def test_averaged_sgd_ends_closer_to_the_optimum_than_the_last_iterate():
