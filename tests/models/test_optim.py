@@ -42,10 +42,10 @@ def test_quickprop_first_step_is_gradient_descent_and_then_the_secant_step_is_ex
     loss_fn = lambda v: 2.0 * (v - 3.0) ** 2  # noqa: E731  (minimum at 3, L'' = 4)
     optimizer = Quickprop([w], lr=0.1, max_growth=10.0)
     optimizer.zero_grad(), loss_fn(w).sum().backward(), optimizer.step()
-    assert float(w) == pytest.approx(0.1 * 12.0)  # -lr * L'(0) = 1.2
+    assert float(w.detach()) == pytest.approx(0.1 * 12.0)  # -lr * L'(0) = 1.2
     optimizer.zero_grad(), loss_fn(w).sum().backward(), optimizer.step()
     # the secant through L'(0) = -12 and L'(1.2) = -7.2 is exact for a parabola; the gradient term adds lr*7.2
-    assert float(w) == pytest.approx(3.0 + 0.1 * 7.2)
+    assert float(w.detach()) == pytest.approx(3.0 + 0.1 * 7.2)
 
 
 def test_quickprop_growth_limit_caps_each_step_at_max_growth_times_the_last():
@@ -56,7 +56,7 @@ def test_quickprop_growth_limit_caps_each_step_at_max_growth_times_the_last():
         optimizer.zero_grad()
         (-w).sum().backward()
         optimizer.step()
-        positions.append(float(w))
+        positions.append(float(w.detach()))
     steps = [b - a for a, b in zip(positions, positions[1:])]
     for previous, step in zip(steps, steps[1:]):
         assert step == pytest.approx(1.75 * previous + 0.01)  # growth-limited step + the gradient term
@@ -95,18 +95,18 @@ def test_newton_reaches_the_rosenbrock_minimum_in_a_handful_of_iterations():
     w.data = torch.tensor([-1.2, 1.0], dtype=torch.float64)  # with backtracking: monotone, slower (21 here)
     optimizer = Newton([w], lr=1.0, backtracking=True)
     for _ in range(25):
-        before = float(rosenbrock())
+        before = float(rosenbrock().detach())
         optimizer.step(rosenbrock)
-        assert float(rosenbrock()) <= before
+        assert float(rosenbrock().detach()) <= before
     assert float((w.detach() - 1).abs().max()) < 1e-8
 
 
 def test_newton_on_a_non_convex_point_still_goes_downhill():
     w = torch.tensor([0.1, 0.2], dtype=torch.float64, requires_grad=True)
     saddle = lambda: w[0] ** 2 - w[1] ** 2 + 0.25 * w[1] ** 4  # noqa: E731  (indefinite Hessian at the start)
-    before = float(saddle())
+    before = float(saddle().detach())
     Newton([w], lr=1.0, backtracking=True).step(saddle)
-    assert float(saddle()) < before
+    assert float(saddle().detach()) < before
 
 
 def test_polynomial_averaging_weights_match_the_notes_formula():
@@ -119,7 +119,7 @@ def test_polynomial_averaging_weights_match_the_notes_formula():
         averaged.update_parameters(model)
         weight = (3.0 + 1) / (t + 3.0)
         expected = value if expected is None else (1 - weight) * expected + weight * value
-        assert float(averaged.module.weight) == pytest.approx(expected)
+        assert float(averaged.module.weight.detach()) == pytest.approx(expected)
 
 
 def test_averaged_sgd_ends_closer_to_the_optimum_than_the_last_iterate():
@@ -215,5 +215,5 @@ def test_quickprop_trains_a_torch_module_like_any_optimizer():
         loss = torch.nn.functional.mse_loss(model(x), y)
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     assert losses[-1] < 1e-4 * losses[0] and math.isfinite(losses[-1])
