@@ -38,6 +38,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from boltzgym.envs._pettingzoo import check_joint_action
 from boltzgym.utils.validation import check_int
 
 
@@ -79,15 +80,7 @@ class MultiPlayerBandit(ParallelEnv):
         return {agent: 2 for agent in self.agents}, {agent: {} for agent in self.agents}
 
     def step(self, actions):
-        if not self.agents:
-            raise RuntimeError("step() called after the episode ended; call reset()")
-        missing = [agent for agent in self.agents if agent not in actions]
-        if missing:
-            raise ValueError(f"actions must name every live agent; missing {missing}")
-        for agent in self.agents:
-            if not self._action_space.contains(actions[agent]):
-                raise ValueError(f"actions[{agent!r}] must be in {self._action_space}, got {actions[agent]!r}")
-        pulls = {agent: int(actions[agent]) for agent in self.agents}
+        pulls = check_joint_action(self, actions)
         load = np.bincount(list(pulls.values()), minlength=self.means.size)
         draws = self.np_random.random(self.means.size) < self.means  # one draw per arm, shared by its puller
         rewards, infos = {}, {}

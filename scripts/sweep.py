@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -409,11 +410,13 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
             tune_logger = logging.getLogger("ray.tune")
             level = tune_logger.level
             tune_logger.setLevel(logging.CRITICAL)  # a failed trial's traceback goes to trials.csv, not the screen
+            sigint = signal.getsignal(signal.SIGINT)  # Tune installs its own Ctrl-C handler and leaves it there
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
                     results = tuner.fit()
             finally:
                 tune_logger.setLevel(level)
+                signal.signal(signal.SIGINT, sigint)
         ray_version = ray.__version__
     seconds = time.perf_counter() - tick
 

@@ -125,8 +125,10 @@ def test_a_bad_address_fails_within_seconds_naming_it(tmp_path, capsys):
 def test_trials_equal_direct_runs_and_a_failing_trial_is_reported(local_ray, tmp_path, capsys):
     out = tmp_path / "sweep"
     argv = ["sweep", *TRAIN, "--grid", "learning_rate=0.5,-1", "--seeds", "0,1", "--out", str(out), "--json"]
+    handler = signal.getsignal(signal.SIGINT)
     status, summary, _ = _run(capsys, argv)
     assert status == 0
+    assert signal.getsignal(signal.SIGINT) is handler  # Tune's Ctrl-C handler does not outlive the sweep
     assert summary["engine"] == "ray" and summary["ray_version"] == ray.__version__
     assert (summary["n_trials"], summary["n_ok"], summary["n_failed"]) == (4, 2, 2)
     rows = _rows(out / "trials.csv")
