@@ -215,5 +215,5 @@ def test_quickprop_trains_a_torch_module_like_any_optimizer():
         loss = torch.nn.functional.mse_loss(model(x), y)
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     assert losses[-1] < 1e-4 * losses[0] and math.isfinite(losses[-1])
