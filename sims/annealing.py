@@ -145,8 +145,6 @@ def anneal(
     if method == "multispin":
         if order != "sequential":
             raise ValueError(f"order must be 'sequential' with method='multispin', got {order!r}")
-        if record_energy:
-            raise ValueError("record_energy=True is not available with method='multispin'")
         multispin_couplings(model)  # raises naming why the model does not qualify
     if betas is not None:
         schedule_betas = check_custom_schedule(betas)
@@ -158,7 +156,7 @@ def anneal(
     init_sequence = np.random.SeedSequence(seed).spawn(1)[0]
     states = _initial_states(initial_states, model, n_reads, init_sequence)
     if method == "multispin":
-        return _anneal_multispin(model, states, schedule_betas, seed, parallel, progress)
+        return _anneal_multispin(model, states, schedule_betas, seed, parallel, record_energy, progress)
     rng_states = make_streams(seed, n_reads)
     couplings = kernel_couplings(model)
     n_total = schedule_betas.size
@@ -196,8 +194,11 @@ def anneal(
     return AnnealResult(states, final_energies, schedule_betas, energy_trace, seconds, n_attempts)
 
 
-def _anneal_multispin(model, states, schedule_betas, seed, parallel, progress) -> AnnealResult:
-    """``anneal(method="multispin")`` after validation: 64 reads per word, one stream per group of 64."""
+def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_energy, progress) -> AnnealResult:
+    """``anneal(method="multispin")`` after validation: 64 reads per word, one stream per group of 64.
+
+    ``record_energy`` runs one kernel call per sweep and unpacks the words after each (slower; for plots).
+    """
     n_reads = states.shape[0]
     couplings = multispin_couplings(model)
     words = pack_spins(states)
@@ -205,16 +206,20 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, progress) -
     n_total = schedule_betas.size
     parallel = _resolve_parallel(parallel, words.shape[0], n_reads * model.n_spins * n_total)
     run_multispin(words, schedule_betas[:0], couplings, rng_states, parallel)  # compile or load, untimed
+    chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
+    trace = np.empty((n_reads, n_total)) if record_energy else None
     seconds = 0.0
     with _progress(n_total, "anneal", progress) as bar:
-        for start, stop in _chunks(n_total, progress):
+        for start, stop in chunks:
             tick = time.perf_counter()
             run_multispin(words, schedule_betas[start:stop], couplings, rng_states, parallel)
             seconds += time.perf_counter() - tick
+            if record_energy:
+                trace[:, start] = model.energy(unpack_spins(words, n_reads))
             bar.update(stop - start)
     final_states = unpack_spins(words, n_reads)
     final_energies = np.asarray(model.energy(final_states), dtype=np.float64).reshape(n_reads)
-    return AnnealResult(final_states, final_energies, schedule_betas, None, seconds, n_reads * n_total * model.n_spins)
+    return AnnealResult(final_states, final_energies, schedule_betas, trace, seconds, n_reads * n_total * model.n_spins)
 
 
 @dataclass
