@@ -21,6 +21,7 @@ COMMAND_MODULES: dict[str, str] = {
     "anneal": "boltzgym.scripts.anneal",
     "hopfield": "boltzgym.scripts.hopfield",
     "rbm": "boltzgym.scripts.rbm",
+    "warmup": "boltzgym.scripts.warmup",
 }
 
 
