@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boltzgym.sims._engine import METHODS, PARALLEL_MIN_ATTEMPTS, check_model, kernel_couplings, run_sweeps
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
-from boltzgym.sims.sampling import METHODS, PARALLEL_MIN_ATTEMPTS, check_model, kernel_couplings, run_sweeps
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -129,7 +129,7 @@ def anneal(
         initial_states: optional ``(n_reads, N)`` starting spins.
         seed: seeds the initial states and the per-read streams; same seed, same result on any thread count.
         parallel: spread reads over threads; ``False`` runs the serial twin (same result); ``None`` (default)
-            decides by the work per call (see ``boltzgym.sims.sampling.PARALLEL_MIN_ATTEMPTS``).
+            decides by the work per call (see ``boltzgym.sims._engine.PARALLEL_MIN_ATTEMPTS``).
         record_energy: keep the energy after every sweep (``energy_trace``).
         progress: show a progress bar on stderr.
 
