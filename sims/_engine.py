@@ -9,6 +9,7 @@ entry points (it does not validate ``states``/``betas``).
 from __future__ import annotations
 
 import numbers
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -16,7 +17,16 @@ import numpy as np
 from boltzgym.sims import _kernels
 from boltzgym.sims.ising import IsingModel
 
-__all__ = ["Couplings", "check_beta", "check_model", "integer_energy_bound", "kernel_couplings", "run_sweeps"]
+__all__ = [
+    "Couplings",
+    "available_memory",
+    "check_memory",
+    "check_beta",
+    "check_model",
+    "integer_energy_bound",
+    "kernel_couplings",
+    "run_sweeps",
+]
 
 METHODS = {"metropolis": _kernels.METROPOLIS, "glauber": _kernels.GLAUBER}
 ORDERS = ("sequential", "random", "synchronous")
@@ -147,3 +157,35 @@ def run_sweeps(
         kernel = _kernels.single_site_sweeps_parallel if parallel else _kernels.single_site_sweeps_serial
         kernel(states, fields, energies, betas, couplings, mask, METHODS[method], order == "random", rng_states, trace)
     return energies, fields, (trace if record_energy else None)
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; else physical memory)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory(what: str, estimates: dict[str, int]) -> int:
+    """Refuse work whose arrays would not fit: ``estimates`` maps an argument's name (with its value, e.g.
+    ``"n_reads=10**9"``) to the bytes it makes ``what`` allocate (Python ints: no overflow). Raises
+    ``ValueError`` naming the largest contributor, the total estimate and the memory available; returns the
+    total. (A local stand-in until ``boltzgym.utils.resources.check_memory`` lands on main.)
+    """
+    total = sum(int(n) for n in estimates.values())
+    available = available_memory()
+    if total > available:
+        largest = max(estimates, key=lambda name: estimates[name])
+        raise ValueError(
+            f"{largest} makes {what} need about {total / 2**30:.3g} GiB, more than the "
+            f"{available / 2**30:.3g} GiB of memory available; reduce it"
+        )
+    return total

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boltzgym.sims._engine import METHODS, PARALLEL_MIN_ATTEMPTS, check_model, kernel_couplings, run_sweeps
+from boltzgym.sims._engine import (
+    METHODS,
+    PARALLEL_MIN_ATTEMPTS,
+    check_memory,
+    check_model,
+    kernel_couplings,
+    run_sweeps,
+)
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
@@ -146,6 +153,14 @@ def anneal(
         if order != "sequential":
             raise ValueError(f"order must be 'sequential' with method='multispin', got {order!r}")
         multispin_couplings(model)  # raises naming why the model does not qualify
+    n_spins, n_total = (
+        model.n_spins,
+        (np.size(betas) if betas is not None else check_int("n_sweeps", n_sweeps, minimum=1)),
+    )
+    check_memory("anneal", {
+        f"n_reads={n_reads}": n_reads * n_spins * (1 + 8 + 8 + 1),  # states, fields, energies' reduction, copies
+        f"n_sweeps={n_total}": n_total * 8 * (1 + (2 * n_reads if record_energy else 0)),  # schedule, trace
+    })  # fmt: skip
     if betas is not None:
         schedule_betas = check_custom_schedule(betas)
     else:
@@ -300,8 +315,14 @@ def parallel_tempering(
     beta_range = default_beta_range(model) if beta_range is None else check_beta_range(beta_range)
     ladder = beta_schedule(n_temperatures, beta_range, "geometric")
     seed = check_seed("seed", seed)
-    init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
     n_replicas = n_chains * n_temperatures
+    n_rounds = -(-n_sweeps // swap_interval)
+    check_memory("parallel_tempering", {
+        f"n_chains * n_temperatures={n_replicas}": n_replicas * model.n_spins * (1 + 8 + 1) + n_chains * model.n_spins,
+        f"swap_interval={swap_interval}": n_replicas * min(swap_interval, n_sweeps) * 8 * 2,
+        f"n_chains={n_chains} with n_sweeps={n_sweeps}": n_chains * n_rounds * 8,
+    })  # fmt: skip
+    init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
     states = _initial_states(None, model, n_replicas, init_sequence)
     rng_states = make_streams(seed, n_replicas)
     swap_rng = np.random.default_rng(swap_sequence)
@@ -311,7 +332,6 @@ def parallel_tempering(
     energies = fields = None
     parallel = _resolve_parallel(parallel, n_replicas, n_replicas * model.n_spins * swap_interval)
     _warm_up(model, states, rng_states, method, "sequential", parallel, False, couplings)
-    n_rounds = -(-n_sweeps // swap_interval)
     best_energies = np.full(n_chains, np.inf)
     best_states = np.empty((n_chains, model.n_spins), dtype=np.int8)
     trace = np.empty((n_chains, n_rounds))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boltzgym.sims._engine import METHODS, ORDERS, _check_clamped, check_beta, check_model, run_sweeps
+from boltzgym.sims._engine import METHODS, ORDERS, _check_clamped, check_beta, check_memory, check_model, run_sweeps
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.utils.validation import check_int, check_seed
@@ -102,6 +102,11 @@ def gibbs_sample(
         raise ValueError(f"method must be 'glauber' with order='synchronous', got {method!r}")
     mask = _check_clamped(clamped, model.n_spins)
     seed = check_seed("seed", seed)
+    n_replicas = states.shape[0]
+    check_memory("gibbs_sample", {
+        f"initial_states ({n_replicas} replicas)": n_replicas * model.n_spins * (1 + 8 + 1),
+        f"n_sweeps={n_sweeps} with record_energy": n_replicas * n_sweeps * 8 * (2 if record_energy else 0),
+    })  # fmt: skip
     rng_states = make_streams(seed, states.shape[0])
     energies, _, trace = run_sweeps(
         model,

@@ -91,3 +91,32 @@ def test_anneal_command_runs_multispin():
     assert summary["method"] == "multispin" and summary["best_energy_per_spin"] == pytest.approx(-2.0)
     assert traces["mean_energy_per_spin"].shape == (50,)
     assert traces["min_energy_per_spin"][-1] == pytest.approx(traces["final_energy_per_spin"].min())
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=1, n_reads=10**12),
+            "n_reads=1000000000000 makes anneal",
+        ),
+        (lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=10**11, record_energy=True), "n_sweeps=100000000000"),
+        (
+            lambda: __import__("boltzgym.sims.annealing").sims.annealing.parallel_tempering(
+                lattice_spin_glass(4, seed=0), n_chains=10**11
+            ),
+            "n_chains",
+        ),  # fmt: skip
+        (lambda: __import__("boltzgym.sims.hopfield").sims.hopfield.HopfieldNetwork(10**7), "n_neurons=10000000"),
+        (lambda: __import__("boltzgym.sims.capacity").sims.capacity.capacity_experiment(10**7), "n_neurons=10000000"),
+        (
+            lambda: __import__("boltzgym.sims.dimod_compat").sims.dimod_compat.sample_ising(
+                {}, {(0, 1): 1.0}, num_reads=2**62
+            ),
+            "num_reads=4611686018427387904",
+        ),  # fmt: skip
+    ],
+)
+def test_oversized_work_is_refused_before_allocating(call, message):
+    with pytest.raises(ValueError, match=message + r".* GiB of memory available"):
+        call()
