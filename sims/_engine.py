@@ -9,17 +9,16 @@ entry points (it does not validate ``states``/``betas``).
 from __future__ import annotations
 
 import numbers
-import os
 from typing import NamedTuple
 
 import numpy as np
 
 from boltzgym.sims import _kernels
 from boltzgym.sims.ising import IsingModel
+from boltzgym.utils import resources
 
 __all__ = [
     "Couplings",
-    "available_memory",
     "check_memory",
     "check_beta",
     "check_model",
@@ -159,33 +158,11 @@ def run_sweeps(
     return energies, fields, (trace if record_energy else None)
 
 
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; else physical memory)."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
-
-
 def check_memory(what: str, estimates: dict[str, int]) -> int:
-    """Refuse work whose arrays would not fit: ``estimates`` maps an argument's name (with its value, e.g.
-    ``"n_reads=10**9"``) to the bytes it makes ``what`` allocate (Python ints: no overflow). Raises
-    ``ValueError`` naming the largest contributor, the total estimate and the memory available; returns the
-    total. (A local stand-in until ``boltzgym.utils.resources.check_memory`` lands on main.)
+    """Refuse work whose arrays would not fit: ``estimates`` maps an argument's name (``"n_reads"``) to the
+    bytes it makes ``what`` allocate (Python ints: no overflow). Raises ``utils.resources.MemoryBudgetError``
+    (a ``ValueError``) naming the largest contributor, the total estimate and the memory available.
     """
     total = sum(int(n) for n in estimates.values())
-    available = available_memory()
-    if total > available:
-        largest = max(estimates, key=lambda name: estimates[name])
-        raise ValueError(
-            f"{largest} makes {what} need about {total / 2**30:.3g} GiB, more than the "
-            f"{available / 2**30:.3g} GiB of memory available; reduce it"
-        )
-    return total
+    largest = max(estimates, key=lambda name: estimates[name])
+    return resources.check_memory(total, argument=largest, what=what)

@@ -168,8 +168,8 @@ def anneal(
         (np.size(betas) if betas is not None else check_int("n_sweeps", n_sweeps, minimum=1)),
     )
     check_memory("anneal", {
-        f"n_reads={n_reads}": n_reads * n_spins * (1 + 8 + 8 + 1),  # states, fields, energies' reduction, copies
-        f"n_sweeps={n_total}": n_total * 8 * (1 + (2 * n_reads if record_energy else 0)),  # schedule, trace
+        "n_reads": n_reads * n_spins * (1 + 8 + 8 + 1),  # states, fields, energies' reduction, copies
+        "n_sweeps": n_total * 8 * (1 + (2 * n_reads if record_energy else 0)),  # schedule, trace
     })  # fmt: skip
     if betas is not None:
         schedule_betas = check_custom_schedule(betas)
@@ -339,9 +339,9 @@ def parallel_tempering(
     n_replicas = n_chains * n_temperatures
     n_rounds = -(-n_sweeps // swap_interval)
     check_memory("parallel_tempering", {
-        f"n_chains * n_temperatures={n_replicas}": n_replicas * model.n_spins * (1 + 8 + 1) + n_chains * model.n_spins,
-        f"swap_interval={swap_interval}": n_replicas * min(swap_interval, n_sweeps) * 8 * 2,
-        f"n_chains={n_chains} with n_sweeps={n_sweeps}": n_chains * n_rounds * 8,
+        "n_chains * n_temperatures": n_replicas * model.n_spins * (1 + 8 + 1) + n_chains * model.n_spins,
+        "swap_interval": n_replicas * min(swap_interval, n_sweeps) * 8 * 2,
+        "n_chains": n_chains * n_rounds * 8,
     })  # fmt: skip
     init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
     states = _initial_states(None, model, n_replicas, init_sequence)

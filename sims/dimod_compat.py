@@ -231,7 +231,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
             num_reads = len(initial_states) if initial_states is not None and len(initial_states) else 1
         if isinstance(num_reads, bool) or not isinstance(num_reads, Integral) or num_reads < 1:
             raise ValueError(f"num_reads must be a positive integer, got {num_reads!r}")
-        check_memory("sample", {f"num_reads={num_reads}": int(num_reads) * len(variables) * (1 + 8 + 8 + 1 + 8)})
+        check_memory("sample", {"num_reads": int(num_reads) * len(variables) * (1 + 8 + 8 + 1 + 8)})
         states = _initial_states(initial_states, initial_states_generator, num_reads, variables, bqm.vartype, seed)
         if method == "auto":
             multispin = (

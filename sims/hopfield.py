@@ -100,7 +100,7 @@ class HopfieldNetwork:
 
     def __init__(self, n_neurons: int):
         self.n_neurons = check_int("n_neurons", n_neurons, minimum=2)
-        check_memory("HopfieldNetwork", {f"n_neurons={self.n_neurons}": 3 * 8 * self.n_neurons**2})
+        check_memory("HopfieldNetwork", {"n_neurons": 3 * 8 * self.n_neurons**2})
         self.weights = np.zeros((self.n_neurons, self.n_neurons))
         self.biases = np.zeros(self.n_neurons)
 
@@ -216,7 +216,7 @@ class HopfieldNetwork:
         states = np.atleast_2d(as_spin_states(probes, self.n_neurons, "probes")).copy()
         n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
         beta = check_beta(beta)
-        check_memory("recall", {f"n_sweeps={n_sweeps}": 2 * 8 * (n_sweeps + 1) * states.shape[0]})
+        check_memory("recall", {"n_sweeps": 2 * 8 * (n_sweeps + 1) * states.shape[0]})
         if mode not in ("async", "sync"):
             raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
         target_array = None

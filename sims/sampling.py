@@ -104,8 +104,8 @@ def gibbs_sample(
     seed = check_seed("seed", seed)
     n_replicas = states.shape[0]
     check_memory("gibbs_sample", {
-        f"initial_states ({n_replicas} replicas)": n_replicas * model.n_spins * (1 + 8 + 1),
-        f"n_sweeps={n_sweeps} with record_energy": n_replicas * n_sweeps * 8 * (2 if record_energy else 0),
+        "initial_states": n_replicas * model.n_spins * (1 + 8 + 1),
+        "n_sweeps": n_replicas * n_sweeps * 8 * (2 if record_energy else 0),
     })  # fmt: skip
     rng_states = make_streams(seed, states.shape[0])
     energies, _, trace = run_sweeps(

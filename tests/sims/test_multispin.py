@@ -98,25 +98,31 @@ def test_anneal_command_runs_multispin():
     [
         (
             lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=1, n_reads=10**12),
-            "n_reads=1000000000000 makes anneal",
+            "n_reads: anneal would need",
         ),
-        (lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=10**11, record_energy=True), "n_sweeps=100000000000"),
+        (lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=10**11, record_energy=True), "n_sweeps: anneal"),
         (
             lambda: __import__("boltzgym.sims.annealing").sims.annealing.parallel_tempering(
                 lattice_spin_glass(4, seed=0), n_chains=10**11
             ),
             "n_chains",
         ),  # fmt: skip
-        (lambda: __import__("boltzgym.sims.hopfield").sims.hopfield.HopfieldNetwork(10**7), "n_neurons=10000000"),
-        (lambda: __import__("boltzgym.sims.capacity").sims.capacity.capacity_experiment(10**7), "n_neurons=10000000"),
+        (
+            lambda: __import__("boltzgym.sims.hopfield").sims.hopfield.HopfieldNetwork(10**7),
+            "n_neurons: HopfieldNetwork",
+        ),
+        (
+            lambda: __import__("boltzgym.sims.capacity").sims.capacity.capacity_experiment(10**7),
+            "n_neurons: capacity_experiment",
+        ),
         (
             lambda: __import__("boltzgym.sims.dimod_compat").sims.dimod_compat.sample_ising(
                 {}, {(0, 1): 1.0}, num_reads=2**62
             ),
-            "num_reads=4611686018427387904",
+            "num_reads: sample",
         ),  # fmt: skip
     ],
 )
 def test_oversized_work_is_refused_before_allocating(call, message):
-    with pytest.raises(ValueError, match=message + r".* GiB of memory available"):
+    with pytest.raises(ValueError, match=message + r".* about .* of memory, more than the .* available"):
         call()
