@@ -18,6 +18,7 @@ ifneq ($(TORCH_CPU_WHEEL),)
 	$(PY) -m pip install -q "torch==2.13.0"
 endif
 	$(PY) -m pip install -q -e ".[dev,distributed]"
+	$(VENV)/bin/boltzgym warmup
 	@touch $(STAMP)
 
 demo: install

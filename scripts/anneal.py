@@ -29,6 +29,7 @@ EXAMPLES = [
     "boltzgym anneal --problem sk --n 500 --sweeps 1000 --reads 16 --seed 0",
     "boltzgym anneal --problem lattice2d --n 4096 --sweeps 2000 --reads 8 --json",
     "boltzgym anneal --problem maxcut --n 200 --method pt --sweeps 500 --reads 4",
+    "boltzgym anneal --problem lattice2d --n 4096 --method multispin --sweeps 1000 --reads 128",
 ]
 
 
@@ -40,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=positive_int, default=256, help="number of spins (default: 256)")
     parser.add_argument("--sweeps", type=positive_int, default=1000, help="sweeps per read/replica (default: 1000)")
     parser.add_argument("--reads", type=positive_int, default=8, help="independent reads; pt: ladders (default: 8)")
-    parser.add_argument("--method", choices=["sa", "pt"], default="sa", help="annealing or tempering (default: sa)")
+    parser.add_argument("--method", choices=["sa", "pt", "multispin"], default="sa",
+                        help="annealing, tempering, or annealing 64 reads per machine word (+-1 couplings on a "
+                        "sparse graph: --problem lattice2d/lattice3d/ferro2d/maxcut) (default: sa)")  # fmt: skip
     parser.add_argument("--schedule", choices=["geometric", "linear"], default=None,
                         help="sa: beta schedule (default: geometric)")  # fmt: skip
     parser.add_argument("--beta-min", type=float, default=None, help="hot beta (default: from the couplings)")
@@ -81,11 +84,11 @@ def anneal_problem(
     from boltzgym.sims.problems import make_problem
     from boltzgym.sims.schedules import default_beta_range
 
-    if method not in ("sa", "pt"):
-        raise ValueError(f"method must be 'sa' or 'pt', got {method!r}")
+    if method not in ("sa", "pt", "multispin"):
+        raise ValueError(f"method must be 'sa', 'pt' or 'multispin', got {method!r}")
     model, maxcut_problem = make_problem(problem, n, seed)
     beta_range = default_beta_range(model) if beta_range is None else beta_range
-    if method == "sa":
+    if method in ("sa", "multispin"):
         result = anneal(
             model,
             sweeps,
@@ -93,6 +96,7 @@ def anneal_problem(
             beta_range,
             schedule,
             seed=seed,
+            method="metropolis" if method == "sa" else "multispin",
             parallel=parallel,
             record_energy=True,
             progress=progress,
@@ -140,10 +144,10 @@ def plot_traces(traces: dict, summary: dict, out_dir) -> None:
     """Write ``energy_trace.png`` and ``final_energy_histogram.png``."""
     fig, ax = new_figure(figsize=(6.4, 4.0))
     sweeps = np.arange(1, len(traces["mean_energy_per_spin"]) + 1)
-    label = "mean over reads" if summary["method"] == "sa" else "mean best-so-far over ladders"
+    label = "mean over reads" if summary["method"] != "pt" else "mean best-so-far over ladders"
     ax.plot(sweeps, traces["mean_energy_per_spin"], label=label)
     ax.plot(sweeps, traces["min_energy_per_spin"], label="lowest", alpha=0.8)
-    ax.set_xlabel("sweep" if summary["method"] == "sa" else "swap round")
+    ax.set_xlabel("sweep" if summary["method"] != "pt" else "swap round")
     ax.set_ylabel("energy per spin")
     ax.set_title(f"{summary['method'].upper()} on {summary['problem']} (N={summary['n']})")
     if "beta" in traces:
@@ -187,7 +191,7 @@ def anneal_memory(problem: str, n: int, sweeps: int, reads: int, method: str, te
 def run(args: argparse.Namespace) -> dict:
     if args.method == "pt" and args.schedule is not None:
         raise ValueError("--schedule applies to --method sa only (tempering uses a fixed geometric ladder)")
-    if args.method == "sa" and args.temperatures is not None:
+    if args.method != "pt" and args.temperatures is not None:
         raise ValueError("--temperatures applies to --method pt only")
     if (args.beta_min is None) != (args.beta_max is None):
         raise ValueError("--beta-min and --beta-max must be given together")

@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, str] = {
     "fit": "boltzgym.scripts.fit",
     "experiment": "boltzgym.scripts.experiment",
     "sweep": "boltzgym.scripts.sweep",
+    "warmup": "boltzgym.scripts.warmup",
 }
 
 
