@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from boltzgym.sims.ising import IsingModel
-from boltzgym.sims.sampling import run_sweeps
+from boltzgym.sims._engine import run_sweeps
 from boltzgym.utils.distributed import ray_session
 
 
