@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from boltzgym.agents.schedules import linear_schedule
+
 # Algorithm codes (settings[SETTING_ALGORITHM]).
 Q_LEARNING, SARSA, EXPECTED_SARSA, DOUBLE_Q = 0, 1, 2, 3
 # Exploration codes (settings[SETTING_EXPLORATION]).
@@ -39,13 +41,6 @@ N_PARAMS = 9
 SETTING_ALGORITHM, SETTING_EXPLORATION, SETTING_MAX_EPISODE_STEPS = range(3)  # max steps 0: no time limit
 # Layout of the int64 ``cursor`` array (carried from one call to the next).
 CURSOR_STATE, CURSOR_PENDING_ACTION, CURSOR_EPISODE_STEPS, CURSOR_TIMESTEPS = range(4)
-
-
-@njit(cache=True)
-def linear_schedule(start, end, t, steps):
-    """``start`` moving linearly to ``end`` over ``steps`` steps, then ``end`` (float64 scalars)."""
-    fraction = min(1.0, t / steps)
-    return start + fraction * (end - start)
 
 
 @njit(cache=True)
@@ -127,12 +122,12 @@ def select_action(row, counts_row, exploration, t, params, rng):
     n_actions = row.shape[0]
     steps = params[PARAM_EXPLORATION_STEPS]
     if exploration == EPSILON_GREEDY:
-        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], t, steps)
+        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
         if rng.random() < epsilon:
             return rng.integers(0, n_actions)
         return greedy_action_random_ties(row, rng)
     if exploration == BOLTZMANN:
-        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], t, steps)
+        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
         weights, total = boltzmann_weights(row, temperature)
         threshold = rng.random() * total
         cumulative = 0.0
@@ -150,7 +145,7 @@ def policy_expectation(row, counts_row, exploration, t, params):
     n_actions = row.shape[0]
     steps = params[PARAM_EXPLORATION_STEPS]
     if exploration == EPSILON_GREEDY:
-        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], t, steps)
+        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
         best = greedy_action(row)
         expectation = 0.0
         for a in range(n_actions):
@@ -160,7 +155,7 @@ def policy_expectation(row, counts_row, exploration, t, params):
             expectation += probability * row[a]
         return expectation
     if exploration == BOLTZMANN:
-        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], t, steps)
+        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
         weights, total = boltzmann_weights(row, temperature)
         expectation = 0.0
         for a in range(n_actions):
@@ -196,6 +191,41 @@ def behaviour_row(q1, q2, s, algorithm):
 
 
 @njit(cache=True)
+def td_update(q1, q2, counts, s, a, r, s2, terminated, alpha, algorithm, exploration, t, params, rng):
+    """One TD update of ``Q(s, a)`` toward the algorithm's target (notes 6.1, step 3, corrected); in place.
+
+    ``Q(s, a) += alpha * (target - Q(s, a))`` with the target ``r`` beyond a terminating transition, else:
+    Q-learning ``r + gamma max_a' Q(s', a')`` (the notes write ``Q(s, a)``: the next state's best value is the
+    correct one); SARSA ``r + gamma Q(s', a')`` with ``a'`` drawn now from the behaviour policy (returned, as the
+    next action to take); Expected SARSA ``r + gamma sum_a' pi(a'|s') Q(s', a')``; Double Q: a fair coin (one
+    ``rng.random()``) picks the table to update, whose greedy action at ``s'`` the other table values.
+    ``q1``/``q2`` float64 ``(S, A)`` (``q2`` only for Double Q), ``counts`` int64 ``(S, A)``. Returns the next
+    action (SARSA) or -1. The step loop and the jitted loop both call this rule.
+    """
+    gamma = params[PARAM_GAMMA]
+    next_action = -1
+    if algorithm == Q_LEARNING:
+        target = r if terminated else r + gamma * q1[s2].max()
+        q1[s, a] += alpha * (target - q1[s, a])
+    elif algorithm == SARSA:
+        target = r
+        if not terminated:
+            next_action = select_action(q1[s2], counts[s2], exploration, t, params, rng)
+            target = r + gamma * q1[s2, next_action]
+        q1[s, a] += alpha * (target - q1[s, a])
+    elif algorithm == EXPECTED_SARSA:
+        target = r if terminated else r + gamma * policy_expectation(q1[s2], counts[s2], exploration, t, params)
+        q1[s, a] += alpha * (target - q1[s, a])
+    elif rng.random() < 0.5:  # Double Q, table A updated, valued by B
+        target = r if terminated else r + gamma * q2[s2, greedy_action(q1[s2])]
+        q1[s, a] += alpha * (target - q1[s, a])
+    else:  # Double Q, table B updated, valued by A
+        target = r if terminated else r + gamma * q1[s2, greedy_action(q2[s2])]
+        q2[s, a] += alpha * (target - q2[s, a])
+    return next_action
+
+
+@njit(cache=True)
 def run_steps(dynamics, tables, params, settings, cursor, episode_return, n_steps, agent_rng, env_rng, log):
     """Train for ``n_steps`` environment steps in place; return the number of episodes that ended.
 
@@ -216,7 +246,6 @@ def run_steps(dynamics, tables, params, settings, cursor, episode_return, n_step
     algorithm = settings[SETTING_ALGORITHM]
     exploration = settings[SETTING_EXPLORATION]
     max_episode_steps = settings[SETTING_MAX_EPISODE_STEPS]
-    gamma = params[PARAM_GAMMA]
     s, pending, episode_steps, t = cursor[0], cursor[1], cursor[2], cursor[3]
     running = episode_return[0]
     n_ended = 0
@@ -232,26 +261,7 @@ def run_steps(dynamics, tables, params, settings, cursor, episode_return, n_step
         running += r
         counts[s, a] += 1
         alpha = step_size(counts[s, a], params)
-        next_action = -1
-        if algorithm == Q_LEARNING:
-            target = r if done else r + gamma * q1[s2].max()
-            q1[s, a] += alpha * (target - q1[s, a])
-        elif algorithm == SARSA:
-            target = r
-            if not done:
-                next_action = select_action(q1[s2], counts[s2], exploration, t, params, agent_rng)
-                target = r + gamma * q1[s2, next_action]
-            q1[s, a] += alpha * (target - q1[s, a])
-        elif algorithm == EXPECTED_SARSA:
-            target = r if done else r + gamma * policy_expectation(q1[s2], counts[s2], exploration, t, params)
-            q1[s, a] += alpha * (target - q1[s, a])
-        else:  # Double Q: a fair coin picks the table to update; the other one evaluates its greedy action
-            if agent_rng.random() < 0.5:
-                target = r if done else r + gamma * q2[s2, greedy_action(q1[s2])]
-                q1[s, a] += alpha * (target - q1[s, a])
-            else:
-                target = r if done else r + gamma * q1[s2, greedy_action(q2[s2])]
-                q2[s, a] += alpha * (target - q2[s, a])
+        next_action = td_update(q1, q2, counts, s, a, r, s2, done, alpha, algorithm, exploration, t, params, agent_rng)
         truncated = max_episode_steps > 0 and episode_steps >= max_episode_steps
         if done or truncated:
             returns_log[n_ended] = running

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from boltzgym.agents.bandits import BanditPolicy, make_policy
+from boltzgym.utils.resources import check_memory, checked_size
 from boltzgym.utils.validation import check_int, check_positive, check_seed
 
 REWARD_KINDS = ("bernoulli", "gaussian")
@@ -118,6 +119,27 @@ def _as_policy(policy: BanditPolicy | str, kind: str, reward_std: float = 1.0) -
     return policy
 
 
+def simulation_bytes(n_arms: int, horizon: int, runs: int, n_policies: int = 1) -> tuple[int, str]:
+    """Estimated peak bytes of :func:`compare_policies` and the argument that dominates them (``"runs"``,
+    ``"arms"`` or ``"horizon"``): per run, the policy's ``(runs, arms)`` statistics (about six float64 tables)
+    and a few float64 vectors; per step, the regret curves every policy keeps (five float64 values)."""
+    per_table = checked_size((runs, n_arms), "runs x arms") * 8
+    terms = {
+        "arms": 6 * per_table,
+        "runs": 16 * checked_size((runs,), "runs") * 8,
+        "horizon": 5 * checked_size((horizon, n_policies), "horizon") * 8,
+    }
+    return sum(terms.values()), max(terms, key=terms.get)
+
+
+def check_simulation_memory(n_arms: int, horizon: int, runs: int, n_policies: int = 1, flag: str = "") -> None:
+    """Refuse (``MemoryBudgetError`` naming the argument, the estimate and the memory available) a simulation
+    that would not fit in memory; ``flag="--"`` names the CLI options instead of the keyword arguments."""
+    n_bytes, dominant = simulation_bytes(n_arms, horizon, runs, n_policies)
+    argument = {"arms": f"{flag}runs/{flag}arms", "runs": f"{flag}runs", "horizon": f"{flag}horizon"}[dominant]
+    check_memory(n_bytes, argument, f"{runs} runs of {horizon} pulls on {n_arms} arms ({n_policies} policies)")
+
+
 def simulate(
     policy: BanditPolicy | str,
     means,
@@ -149,6 +171,7 @@ def simulate(
     runs = check_int("runs", runs, minimum=1)
     reward_std = check_positive("reward_std", reward_std)
     seed = check_seed("seed", seed)
+    check_simulation_memory(means.size, horizon, runs)
     policy = _as_policy(policy, kind, reward_std)
 
     reward_seed, policy_seed = np.random.SeedSequence(seed).spawn(2)

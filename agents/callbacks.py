@@ -1,4 +1,4 @@
-"""Training callbacks shared by every agent's ``learn(total_steps, callback=...)`` (the SB3 idea, kept small).
+"""Training callbacks shared by every agent's ``learn(total_timesteps, callback=...)`` (the SB3 idea, kept small).
 
 An agent calls, in order: ``callback.init_callback(agent)``, ``on_training_start()``, then ``on_step()``
 after every environment step (``False`` stops training), and ``on_training_end()``. A callback reads what it

@@ -17,7 +17,7 @@ The API is Stable-Baselines3's::
     from boltzgym.agents.dqn import DQN
     agent = DQN("CartPole-v1", seed=0).learn(50_000)
     action, _ = agent.predict(obs, deterministic=True)
-    agent.save("runs/dqn-cartpole")          # a folder: config.json + model.pt (+ replay.npz)
+    agent.save("runs/dqn-cartpole")          # a folder: manifest.json, config.json, model.pt (+ replay.npz)
     agent = DQN.load("runs/dqn-cartpole")    # torch.load(weights_only=True): no code is executed
 
 Checkpoints and resuming: :meth:`DQN.learn` resets the environments at its start, with seeds derived from
@@ -31,16 +31,10 @@ Importing this module imports torch; ``boltzgym.agents`` itself does not.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-import json
-import numbers
+import copy
 import os
-import secrets
-import shutil
 import sys
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +44,37 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from boltzgym.agents import dqn_checkpoint
 from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.env_steps import EnvSpec, EnvStepper
+from boltzgym.agents.networks import (
+    QNetwork,
+    check_q_network,
+    check_q_network_choice,
+    fused_adam,
+    network_factory,
+    numpy_mlp,
+    observation_kind,
+    resolve_q_network,
+    torch_scope,
+)
 from boltzgym.agents.replay import ReplayBuffer
-from boltzgym.models.conv import ConvNet
-from boltzgym.models.heads import DuelingHead
-from boltzgym.models.mlp import ACTIVATIONS, MLP
-from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
-from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
+from boltzgym.agents.schedules import linear_schedule
+from boltzgym.models.mlp import ACTIVATIONS
+from boltzgym.utils.metrics import MetricsLog
+from boltzgym.utils.reporting import report
+from boltzgym.utils.validation import (
+    DivergenceError,
+    check_bool,
+    check_count,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_probability,
+    check_seed,
+    check_widths,
+)
 
-CHECKPOINT_FORMAT = "boltzgym-dqn"
-CHECKPOINT_VERSION = 1
-_CHECKPOINT_COUNTERS = ("num_timesteps", "n_calls", "n_updates")
-_OBSERVATION_KINDS = ("discrete", "image", "vector")
-_REPLAY_FILE = "replay.npz"
 _ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
 
 
@@ -104,17 +116,23 @@ class DQNConfig:
     conv_channels: tuple[int, ...] = (16, 32)  # ConvNet channels for image observations (3x3 kernels)
     conv_features: int = 128  # width of the ConvNet's feature vector
     log_interval: int = 100  # gradient steps between logged loss values
+    q_network: str | None = None  # a name in agents.networks.Q_NETWORKS ("mlp", "cnn", "dueling", ...); None:
+    # "cnn" for image observations, else "mlp" (with the dueling head when dueling=True). A factory passed to
+    # DQN(q_network=...) is recorded here by its registered name, or as "custom:<module>.<name>"
+    q_network_kwargs: dict = field(default_factory=dict)  # JSON keyword arguments for the factory; for the
+    # built-in names they override the fields above (net_arch, activation, ..., conv_features)
 
     def __post_init__(self) -> None:
         # Values may come from the CLI (``--set KEY=VALUE``, read as JSON or else kept as a string) or from a
         # checkpoint's JSON: every field is checked for its type, so that ``double_q="False"`` (truthy) or
         # ``net_arch=64`` fail here, naming the field, instead of silently misconfiguring the agent.
         for name in _BOOL_FIELDS:
-            setattr(self, name, _check_bool(name, getattr(self, name)))
-        self.net_arch = _check_widths("net_arch", self.net_arch, example="[64, 64]", allow_empty=True)
-        self.conv_channels = _check_widths("conv_channels", self.conv_channels, example="[16, 32]")
+            setattr(self, name, check_bool(name, getattr(self, name)))
+        self.net_arch = check_widths("net_arch", self.net_arch, example="[64, 64]", allow_empty=True)
+        self.conv_channels = check_widths("conv_channels", self.conv_channels, example="[16, 32]")
         for name, minimum in _COUNT_FIELDS.items():
-            setattr(self, name, _check_count(name, getattr(self, name), minimum))
+            setattr(self, name, check_count(name, getattr(self, name), minimum))
+        check_q_network_choice(self.q_network, self.q_network_kwargs)
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         check_positive("learning_rate", self.learning_rate)
@@ -155,113 +173,7 @@ _COUNT_FIELDS = {  # integer fields and their minimum
 }
 
 
-def _check_bool(name: str, value: Any) -> bool:
-    """``value`` as a bool; strings such as ``"False"`` are refused (they are truthy), and so are 0 and 1."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be true or false, got {value!r} ({type(value).__name__})")
-    return bool(value)
-
-
-def _check_count(name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; an integral float (``1e5`` as written on a command line) is accepted."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        value = int(value)
-    return check_int(name, value, minimum=minimum)
-
-
-def _check_widths(name: str, value: Any, example: str, allow_empty: bool = False) -> tuple[int, ...]:
-    """``value`` as a tuple of positive ints (layer widths or channel counts), non-empty unless ``allow_empty``
-    (an empty ``net_arch`` is a linear Q-function of the features)."""
-    valid = (
-        isinstance(value, (list, tuple))
-        and (allow_empty or len(value) > 0)
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in value)
-    )
-    if not valid:
-        raise TypeError(
-            f"{name} must be a list of positive integers, e.g. {example}, got {value!r} ({type(value).__name__})"
-        )
-    return tuple(int(v) for v in value)
-
-
-# --- networks -------------------------------------------------------------------------------------------
-
-
-def observation_kind(space: gym.Space) -> str:
-    """``"discrete"`` (one-hot encoded), ``"image"`` (uint8 ``(H, W, C)`` Box) or ``"vector"`` (other Box)."""
-    if isinstance(space, gym.spaces.Discrete):
-        return "discrete"
-    if isinstance(space, gym.spaces.Box):
-        if space.dtype == np.uint8 and len(space.shape) == 3:
-            return "image"
-        return "vector"
-    raise TypeError(
-        f"observation_space must be a Box or Discrete space, got {space}; wrap other spaces "
-        "(e.g. gymnasium.wrappers.FlattenObservation) first"
-    )
-
-
-class QNetwork(nn.Module):
-    """Q-values ``(batch, n_actions)`` from raw observations: encoder (one-hot / ConvNet / none), MLP, head.
-
-    Observations arrive as stored in the replay buffer: ``int64`` indices for Discrete spaces (one-hot
-    encoded here), ``uint8`` ``(H, W, C)`` images (permuted to ``(C, H, W)`` and scaled to [0, 1] here) or
-    float vectors.
-    """
-
-    def __init__(self, observation_space: gym.Space, n_actions: int, config: DQNConfig) -> None:
-        super().__init__()
-        self.kind = observation_kind(observation_space)
-        if self.kind == "discrete":
-            self.n_states = int(observation_space.n)
-            in_features = self.n_states
-            self.encoder = nn.Identity()
-        elif self.kind == "image":
-            height, width, channels = observation_space.shape
-            self.encoder = ConvNet(
-                (channels, height, width),
-                channels=config.conv_channels,
-                kernel_sizes=(3,) * len(config.conv_channels),
-                strides=(1,) * len(config.conv_channels),
-                paddings=(1,) * len(config.conv_channels),
-                out_features=config.conv_features,
-            )
-            in_features = self.encoder.out_features
-        else:
-            in_features = int(np.prod(observation_space.shape))
-            self.encoder = nn.Identity()
-        self.torso = MLP(
-            in_features,
-            config.net_arch,
-            out_features=None,
-            activation=config.activation,
-            batch_norm=config.batch_norm,
-            dropout=config.dropout,
-        )
-        if config.dueling:
-            self.head: nn.Module = DuelingHead(self.torso.out_features, n_actions)
-        else:
-            self.head = nn.Linear(self.torso.out_features, n_actions)
-
-    def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        if self.kind == "discrete":
-            x = F.one_hot(observations.long(), self.n_states).float()
-        elif self.kind == "image":
-            x = self.encoder(observations.permute(0, 3, 1, 2).float().div_(255.0))
-        else:
-            x = observations.float().reshape(len(observations), -1)  # (batch, features), also for shape ()
-        return self.head(self.torso(x))
-
-
 # --- schedule and targets -------------------------------------------------------------------------------
-
-
-def linear_schedule(start: float, end: float, duration: float, step: float) -> float:
-    """Linear interpolation from ``start`` (step 0) to ``end`` (step ``duration``), constant afterwards."""
-    if duration <= 0:
-        return end
-    fraction = min(max(step / duration, 0.0), 1.0)
-    return start + fraction * (end - start)
 
 
 def td_targets(
@@ -301,111 +213,7 @@ def _update_tensors(pairs: list[tuple[torch.Tensor, torch.Tensor]], tau: float) 
                 target.lerp_(online, tau)
 
 
-def _numpy_mlp(q_net: QNetwork) -> list[tuple[np.ndarray, np.ndarray, Any]] | None:
-    """``(weight, bias, activation)`` NumPy views of a plain MLP Q-network on CPU (vector observations, no
-    batch norm, dropout or dueling), else ``None``.
-
-    The views share memory with the torch parameters, which the optimizer updates in place, so they always
-    hold the current weights. Acting through them skips torch's per-call overhead (~30 us per step on CPU).
-    """
-    activations = {nn.ReLU: lambda x: np.maximum(x, 0.0, out=x), nn.Tanh: lambda x: np.tanh(x, out=x)}
-    if q_net.kind != "vector" or not isinstance(q_net.head, nn.Linear):
-        return None
-    modules = [*q_net.torso.layers, q_net.head]
-    if any(p.device.type != "cpu" or p.dtype != torch.float32 for p in q_net.parameters()):
-        return None
-    layers: list[tuple[np.ndarray, np.ndarray, Any]] = []
-    for module in modules:
-        if isinstance(module, nn.Linear):
-            layers.append((module.weight.detach().numpy().T, module.bias.detach().numpy(), None))
-        elif type(module) in activations and layers and layers[-1][2] is None:
-            weight, bias, _ = layers[-1]
-            layers[-1] = (weight, bias, activations[type(module)])
-        else:
-            return None
-    return layers
-
-
-# --- metrics --------------------------------------------------------------------------------------------
-
-
-def _summary_writer_class():
-    """TensorBoard's ``SummaryWriter`` class, or ``None`` when tensorboard is not installed (it is optional)."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        return None
-    return SummaryWriter
-
-
-class MetricsLog:
-    """Rows of metrics (``charts/``, ``losses/`` groups) kept in memory, written as CSV to ``log_dir`` at the end
-    of each ``learn`` call, and streamed to TensorBoard when ``tensorboard`` is installed (between :meth:`open`
-    and :meth:`close`, which ``learn`` calls at its start and end).
-
-    The rows are saved in checkpoints (``config.json``, field ``metrics``), so that the ``metrics.csv`` of a
-    resumed run holds every row since step 0, as its learning curve does."""
-
-    def __init__(self, log_dir: str | os.PathLike | None) -> None:
-        self.log_dir = None if log_dir is None else Path(log_dir)
-        self.rows: list[dict[str, float]] = []
-        self._writer = None
-
-    def open(self) -> None:
-        """Open a TensorBoard writer on ``log_dir`` (when there is one and tensorboard is installed)."""
-        if self.log_dir is not None and self._writer is None:
-            writer_class = _summary_writer_class()
-            if writer_class is not None:
-                self._writer = writer_class(str(self.log_dir))
-
-    def close(self) -> None:
-        """Close the TensorBoard writer, if open (its event file is complete and its file handle released)."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-    def record(self, step: int, values: dict[str, float]) -> None:
-        self.rows.append({"step": step, **values})
-        if self._writer is not None:
-            for name, value in values.items():
-                self._writer.add_scalar(name, value, step)
-
-    def write_csv(self) -> Path | None:
-        """Write every row so far to ``log_dir/metrics.csv`` atomically (columns: union of keys)."""
-        if self.log_dir is None:
-            return None
-        if self._writer is not None:
-            self._writer.flush()
-        columns: list[str] = []
-        for row in self.rows:
-            columns.extend(key for key in row if key not in columns)
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=columns or ["step"])
-        writer.writeheader()
-        writer.writerows(self.rows)
-        return atomic_write_text(self.log_dir / "metrics.csv", text.getvalue())
-
-
 # --- the agent ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _EnvSpec:
-    """What the networks need to know about the environment (saved in checkpoints)."""
-
-    kind: str
-    shape: tuple[int, ...]
-    n_states: int | None
-    n_actions: int
-
-    def spaces(self) -> tuple[gym.Space, gym.spaces.Discrete]:
-        if self.kind == "discrete":
-            obs_space: gym.Space = gym.spaces.Discrete(self.n_states)
-        elif self.kind == "image":
-            obs_space = gym.spaces.Box(0, 255, self.shape, np.uint8)
-        else:
-            obs_space = gym.spaces.Box(-np.inf, np.inf, self.shape, np.float32)
-        return obs_space, gym.spaces.Discrete(self.n_actions)
 
 
 class DQN:
@@ -416,6 +224,9 @@ class DQN:
             ``NEXT_STEP`` or ``SAME_STEP``), an env id (made with ``gym.make``), or ``None`` (predict only).
         config: a :class:`DQNConfig`; keyword arguments override its fields, e.g.
             ``DQN(env, learning_rate=3e-4, n_step=3)`` (unknown names raise ``ValueError``).
+            ``q_network`` is a name from :data:`boltzgym.agents.networks.Q_NETWORKS` (``"mlp"``, ``"cnn"``,
+            ``"dueling"``, ...) or a factory ``factory(observation_space, n_actions, **q_network_kwargs)``
+            returning an ``nn.Module``; a factory that is not registered must be passed again to :meth:`load`.
         seed: seeds the network initialisation (torch, in a forked RNG so torch's global state is untouched),
             exploration, replay sampling and the environment resets. ``None``: fresh entropy.
         log_dir: folder for ``metrics.csv`` (and TensorBoard event files when tensorboard is installed).
@@ -426,7 +237,7 @@ class DQN:
 
     Attributes:
         num_timesteps: environment steps taken so far (all envs counted).
-        episode_returns: undiscounted return of each finished training episode, with ``episode_steps`` the
+        episode_returns: undiscounted return of each finished training episode, with ``episode_end_steps`` the
             ``num_timesteps`` at which it ended.
     """
 
@@ -442,23 +253,25 @@ class DQN:
         **hyperparameters: Any,
     ) -> None:
         base = asdict(config) if config is not None else {}
-        self.config = DQNConfig.from_dict({**base, **hyperparameters})
+        values = {**base, **hyperparameters}
+        # a factory given as a callable is recorded by name; one that is not registered is kept for _build
+        values["q_network"], self._q_network_factory = resolve_q_network(values.get("q_network"))
+        self.config = DQNConfig.from_dict(values)
         self.seed = check_seed("seed", seed)
         self.device = torch.device(device)
         self.n_threads = None if n_threads is None else check_int("n_threads", n_threads, minimum=1)
         self.env = None
         self.n_envs = 1
         self.env_id: str | None = None
-        spec = None
-        if env is not None:
-            spec = self._attach_env(env)
-        self._spec: _EnvSpec | None = spec
+        self._spec: EnvSpec | None = None
+        spec = None if env is None else self._attach_env(env)
+        self._spec = spec
         self.num_timesteps = 0
         self.n_calls = 0  # vector steps
         self.n_updates = 0  # gradient steps
         self.schedule_horizon: int | None = None  # step at which the current learn() call ends
         self.episode_returns: list[float] = []
-        self.episode_steps: list[int] = []
+        self.episode_end_steps: list[int] = []
         self.logger = MetricsLog(log_dir)
         seeds = np.random.SeedSequence(self.seed).spawn(3)
         self._rng = np.random.default_rng(seeds[0])
@@ -469,73 +282,47 @@ class DQN:
 
     # --- construction ----------------------------------------------------------------------------------
 
-    def _attach_env(self, env) -> _EnvSpec:
-        if isinstance(env, str):
-            if env.startswith("boltzgym/"):
-                import boltzgym.envs  # noqa: F401  (registers the boltzgym/ ids)
-            self.env_id = env
-            env = gym.make(env)
-        elif getattr(env, "spec", None) is not None:
-            self.env_id = env.spec.id
-        if isinstance(env, gym.vector.VectorEnv):
-            obs_space, action_space, n_envs = env.single_observation_space, env.single_action_space, env.num_envs
-            mode = env.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
-            if mode not in (gym.vector.AutoresetMode.NEXT_STEP, gym.vector.AutoresetMode.SAME_STEP):
-                raise ValueError(f"env: vector env autoreset_mode must be NEXT_STEP or SAME_STEP, got {mode}")
-            self._autoreset_mode = mode
-        elif isinstance(env, gym.Env):
-            obs_space, action_space, n_envs = env.observation_space, env.action_space, 1
-        else:
-            raise TypeError(f"env must be a gymnasium Env, VectorEnv, env id or None, got {type(env).__name__}")
-        if not isinstance(action_space, gym.spaces.Discrete):
-            raise ValueError(f"env: DQN needs a Discrete action space, got {action_space}")
-        if int(action_space.start) != 0:
-            raise ValueError(f"env: DQN needs a Discrete action space starting at 0, got start={action_space.start}")
-        kind = observation_kind(obs_space)
-        spec = _EnvSpec(
-            kind=kind,
-            shape=tuple(int(v) for v in obs_space.shape),
-            n_states=int(obs_space.n) if kind == "discrete" else None,
-            n_actions=int(action_space.n),
-        )
-        if getattr(self, "_spec", None) is not None and spec != self._spec:
-            raise ValueError(f"env: its spaces {spec} differ from the agent's {self._spec}")
-        self.env, self.n_envs = env, n_envs
-        self._vector = isinstance(env, gym.vector.VectorEnv)
-        if self.config.buffer_size * n_envs < self.config.batch_size:
+    def _attach_env(self, env) -> EnvSpec:
+        stepper = EnvStepper(env)
+        if self._spec is not None and stepper.spec != self._spec:
+            raise ValueError(f"env: its spaces {stepper.spec} differ from the agent's {self._spec}")
+        if self.config.buffer_size * stepper.n_envs < self.config.batch_size:
             raise ValueError(
-                f"buffer_size ({self.config.buffer_size} steps x {n_envs} envs) must hold at least "
+                f"buffer_size ({self.config.buffer_size} steps x {stepper.n_envs} envs) must hold at least "
                 f"batch_size={self.config.batch_size} transitions"
             )
-        return spec
+        self._stepper, self.env, self.n_envs = stepper, stepper.env, stepper.n_envs
+        self.env_id = stepper.env_id or self.env_id
+        return stepper.spec
 
-    def _build(self, spec: _EnvSpec) -> None:
+    def _build(self, spec: EnvSpec) -> None:
         """Networks, optimizer and replay buffer (torch initialisation seeded in a forked RNG)."""
         self.observation_space, self.action_space = spec.spaces()
+        factory, kwargs = network_factory(self.config, self.observation_space, self._q_network_factory)
+        obs_dtype = {"discrete": np.int64, "image": np.uint8, "vector": np.float32}[spec.kind]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self._torch_seed)
-            self.q_net = QNetwork(self.observation_space, spec.n_actions, self.config).to(self.device)
-            self.target_net = QNetwork(self.observation_space, spec.n_actions, self.config).to(self.device)
+            self.q_net = factory(self.observation_space, spec.n_actions, **kwargs)
+            target_net = factory(self.observation_space, spec.n_actions, **kwargs)
             self._torch_rng_state = torch.get_rng_state()
+        check_q_network(self.q_net, self.observation_space, spec.n_actions, obs_dtype)
+        self.q_net = self.q_net.to(self.device)
+        self.target_net = (copy.deepcopy(self.q_net) if target_net is self.q_net else target_net).to(self.device)
         self.target_net.load_state_dict(self.q_net.state_dict())
         self.target_net.requires_grad_(False)
         self.target_net.eval()  # never trained: batch norm uses the copied running statistics
         self._parameters = list(self.q_net.parameters())
-        self._target_parameters = list(zip(self.target_net.parameters(), self._parameters))
-        self._target_buffers = list(zip(self.target_net.buffers(), self.q_net.buffers()))
-        self._fast_policy = _numpy_mlp(self.q_net)
-        self.optimizer = _adam(self.q_net.parameters(), self.config.learning_rate)
-        self._has_modes = any(isinstance(m, (nn.BatchNorm1d, nn.Dropout)) for m in self.q_net.modules())
+        self._fast_policy = numpy_mlp(self.q_net)
+        self.optimizer = fused_adam(self.q_net.parameters(), self.config.learning_rate)
+        modal = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
+        self._has_modes = any(isinstance(m, modal) for m in self.q_net.modules())
         self.q_net.train(not self._has_modes)  # acting mode by default; switched per update when needed
-        obs_dtype = {"discrete": np.int64, "image": np.uint8, "vector": np.float32}[spec.kind]
-        self.replay_buffer = ReplayBuffer(
-            self.config.buffer_size,
-            spec.shape,
-            obs_dtype,
-            n_envs=self.n_envs,
-            n_step=self.config.n_step,
-            gamma=self.config.gamma,
-            seed=self._buffer_seed,
+        self.replay_buffer = self._new_replay_buffer(spec.shape, obs_dtype)
+
+    def _new_replay_buffer(self, shape: tuple[int, ...], obs_dtype) -> ReplayBuffer:
+        config = self.config
+        return ReplayBuffer(
+            config.buffer_size, shape, obs_dtype, self.n_envs, config.n_step, config.gamma, seed=self._buffer_seed
         )
 
     def set_env(self, env: gym.Env | gym.vector.VectorEnv | str) -> None:
@@ -543,15 +330,7 @@ class DQN:
         n_envs = self.n_envs
         self._attach_env(env)
         if self.n_envs != n_envs:
-            self.replay_buffer = ReplayBuffer(
-                self.config.buffer_size,
-                self._spec.shape,
-                self.replay_buffer.obs_dtype,
-                n_envs=self.n_envs,
-                n_step=self.config.n_step,
-                gamma=self.config.gamma,
-                seed=self._buffer_seed,
-            )
+            self.replay_buffer = self._new_replay_buffer(self._spec.shape, self.replay_buffer.obs_dtype)
 
     # --- acting ---------------------------------------------------------------------------------------
 
@@ -583,7 +362,13 @@ class DQN:
         if self._spec is None:
             raise RuntimeError("this agent has no networks yet: create it with an env or load a checkpoint")
         obs = np.asarray(observation)
-        single = obs.ndim == len(self._spec.shape)
+        shape = self._spec.shape
+        single = obs.shape == shape
+        if not single and obs.shape[1:] != shape:
+            raise ValueError(
+                f"observation has shape {obs.shape}, expected {shape} (one observation of {self.observation_space}) "
+                f"or (batch, {', '.join(map(str, shape))})"
+            )
         batch = obs[None] if single else obs
         actions = self.q_values(batch).argmax(axis=1)
         if not deterministic:
@@ -612,8 +397,8 @@ class DQN:
 
     # --- learning -------------------------------------------------------------------------------------
 
-    def learn(self, total_steps: int, callback=None, progress_bar: bool = False) -> DQN:
-        """Collect ``total_steps`` more environment steps (all envs counted), training as configured.
+    def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> DQN:
+        """Collect ``total_timesteps`` more environment steps (all envs counted), training as configured.
 
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
@@ -621,17 +406,17 @@ class DQN:
         Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
         error) and to ``log_dir/metrics.csv`` when it ends.
         """
-        total_steps = check_int("total_steps", total_steps, minimum=1)
+        total_timesteps = check_int("total_timesteps", total_timesteps, minimum=1)
         if self.env is None:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
-        self.schedule_horizon = self.num_timesteps + total_steps  # SB3's progress: steps / end of this call
+        self.schedule_horizon = self.num_timesteps + total_timesteps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
         callback.init_callback(self)
         callback.on_training_start()
         from tqdm.auto import tqdm  # imported here: only learn() needs it
 
-        bar = tqdm(total=total_steps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
-        end = self.num_timesteps + total_steps
+        bar = tqdm(total=total_timesteps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
+        end = self.num_timesteps + total_timesteps
         obs = self._reset_envs()
         self.logger.open()
         try:
@@ -646,11 +431,11 @@ class DQN:
     def _collect_and_train(self, obs: np.ndarray, end: int, bar, callback) -> None:
         """The loop of :meth:`learn`, until ``num_timesteps`` reaches ``end`` or the callback stops it."""
         config = self.config
-        with self._torch_settings():
+        with torch_scope(self.n_threads, self._torch_rng_state) as rng_state:
             while self.num_timesteps < end:
                 epsilon = self.exploration_rate()
                 actions = self._act(obs, epsilon)
-                next_obs, rewards, terminated, truncated, valid, following_obs = self._step_envs(actions)
+                next_obs, rewards, terminated, truncated, valid, following_obs = self._stepper.step(actions)
                 self.replay_buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid=valid)
                 obs = following_obs  # differs from next_obs where an episode ended and the env was reset
                 previous = self.num_timesteps
@@ -665,86 +450,32 @@ class DQN:
                 ):
                     self._train_phase()
                 if self.num_timesteps // config.target_update_interval > previous // config.target_update_interval:
-                    _update_tensors(self._target_parameters, config.tau)
-                    _update_tensors(self._target_buffers, 1.0)
+                    update_target(self.target_net, self.q_net, config.tau)
                 bar.update(self.n_envs)
                 if not callback.on_step():
                     break
-
-    @contextlib.contextmanager
-    def _torch_settings(self):
-        """Inside ``learn``: ``n_threads`` torch threads and the agent's own torch RNG stream (dropout draws
-        are reproducible and checkpointed; torch's global RNG state is left untouched)."""
-        threads = torch.get_num_threads()
-        if self.n_threads is not None:
-            torch.set_num_threads(self.n_threads)
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.set_rng_state(self._torch_rng_state)
-                yield
-                self._torch_rng_state = torch.get_rng_state()
-        finally:
-            torch.set_num_threads(threads)
+        self._torch_rng_state = rng_state[0]  # dropout draws are reproducible and checkpointed
 
     def _reset_envs(self) -> np.ndarray:
-        """Reset every env (seeded from ``seed`` and the step count) and clear the episode trackers.
-
-        The episodes cut by this reset end at the newest stored step (see ``ReplayBuffer.end_episodes``).
-        """
+        """Reset every env, seeded from ``seed`` and the step count (a fresh, reproducible seed per ``learn``
+        call); the episodes this cuts end at the newest stored step (see ``ReplayBuffer.end_episodes``)."""
         self.replay_buffer.end_episodes()
         seed = None
-        if self.seed is not None:  # a fresh, reproducible reset seed per learn() call
+        if self.seed is not None:
             seed = int(np.random.SeedSequence([self.seed, self.num_timesteps]).generate_state(1)[0])
-        obs, _ = self.env.reset(seed=seed)
-        self._episode_return = np.zeros(self.n_envs)
-        self._episode_length = np.zeros(self.n_envs, dtype=np.int64)
-        self._pending_reset = np.zeros(self.n_envs, dtype=bool)
-        return np.asarray(obs) if self._vector else np.asarray(obs)[None]
-
-    def _step_envs(self, actions: np.ndarray):
-        """Step the env(s): ``(next_obs, rewards, terminated, truncated, valid, following_obs)``, arrays with
-        leading dimension ``n_envs``.
-
-        ``next_obs`` is the true successor of each action (the final observation where an episode ended),
-        ``following_obs`` is what the agent acts on next (the first observation of the new episode there).
-        ``valid`` is ``None`` or, for ``NEXT_STEP`` vector envs, False where the step only reset an env.
-        """
-        if not self._vector:
-            obs, reward, terminated, truncated, _ = self.env.step(actions[0])
-            next_obs = np.asarray(obs)[None]
-            following = np.asarray(self.env.reset()[0])[None] if terminated or truncated else next_obs
-            return next_obs, np.array([reward]), np.array([terminated]), np.array([truncated]), None, following
-        obs, rewards, terminated, truncated, infos = self.env.step(actions)
-        following = np.asarray(obs)
-        next_obs, valid = following, ~self._pending_reset
-        if self._autoreset_mode == gym.vector.AutoresetMode.SAME_STEP:
-            if "_final_obs" in infos:
-                next_obs = following.copy()
-                for i in np.flatnonzero(infos["_final_obs"]):
-                    next_obs[i] = infos["final_obs"][i]
-            valid = None
-        else:
-            self._pending_reset = terminated | truncated
-        return next_obs, rewards, terminated, truncated, valid, following
+        return self._stepper.reset(seed)
 
     def _track_episodes(self, rewards, dones, valid, epsilon: float) -> None:
-        """Accumulate episode returns; log each finished episode once."""
-        self._episode_return += rewards
-        self._episode_length += 1
-        if valid is not None:  # NEXT_STEP reset steps belong to no episode
-            self._episode_return[~valid] = 0.0
-            self._episode_length[~valid] = 0
-            dones = dones & valid
-        for i in np.flatnonzero(dones):
-            episode_return, length = float(self._episode_return[i]), int(self._episode_length[i])
+        """Log each episode that ended at this step once."""
+        for episode_return, length in self._stepper.finished_episodes(rewards, dones, valid):
             self.episode_returns.append(episode_return)
-            self.episode_steps.append(self.num_timesteps)
+            self.episode_end_steps.append(self.num_timesteps)
             self.logger.record(
                 self.num_timesteps,
                 {"charts/episode_return": episode_return, "charts/episode_length": length, "charts/epsilon": epsilon},
             )
-        self._episode_return[dones] = 0.0
-        self._episode_length[dones] = 0
+            # for a sweep's early-stopping scheduler (a no-op unless one listens)
+            report(num_timesteps=self.num_timesteps, train_mean_return=float(np.mean(self.episode_returns[-20:])))
 
     def _learning_rate(self) -> float:
         config = self.config
@@ -792,6 +523,12 @@ class DQN:
                     )
         if self._has_modes:
             self.q_net.eval()
+        if not torch.isfinite(loss):  # a NaN anywhere in the phase has reached the weights and this loss
+            raise DivergenceError(
+                f"DQN diverged at step {self.num_timesteps}: the TD loss is {loss.item()} (non-finite rewards or "
+                f"observations, or learning_rate={config.learning_rate} too large); training stopped, and the last "
+                "good checkpoint (if any) was kept"
+            )
 
     def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target):
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
@@ -817,59 +554,16 @@ class DQN:
     # --- checkpoints ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike, include_buffer: bool = False) -> Path:
-        """Write a checkpoint folder atomically: ``config.json``, ``model.pt`` (+ ``replay.npz``).
+        """Write a checkpoint folder atomically (:mod:`boltzgym.utils.checkpoint`): ``manifest.json``,
+        ``config.json``, ``model.pt`` (+ ``replay.npz``).
 
-        The folder is written as a temporary sibling and renamed into place, so ``path`` is always either the
-        previous complete checkpoint or the new complete one, never a half-written mix. An existing ``path``
-        is replaced only when it is an empty folder or a DQN checkpoint; any other folder or file raises
-        ``ValueError`` and is left untouched.
+        ``path`` is always either the previous complete checkpoint or the new complete one, never a mix. An
+        existing ``path`` is replaced only when it is an empty folder or a DQN checkpoint; any other folder or
+        file raises ``ValueError`` and is left untouched.
         """
         if self._spec is None:
             raise RuntimeError("nothing to save: this agent has no networks yet")
-        path = Path(path)
-        _check_replaceable(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = _new_sibling_folder(path, ".tmp")
-        try:
-            atomic_write_json(staging / "config.json", self._checkpoint_header(include_buffer))
-            weights = io.BytesIO()
-            torch.save(
-                {
-                    "q_net": self.q_net.state_dict(),
-                    "target_net": self.target_net.state_dict(),
-                    "optimizer": self.optimizer.state_dict(),
-                    "torch_rng_state": self._torch_rng_state,
-                },
-                weights,
-            )
-            atomic_write_bytes(staging / "model.pt", weights.getvalue())
-            if include_buffer:
-                self.replay_buffer.save(staging / _REPLAY_FILE)
-            _replace_folder(staging, path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return path
-
-    def _checkpoint_header(self, include_buffer: bool) -> dict:
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "version": CHECKPOINT_VERSION,
-            "config": asdict(self.config),
-            "env_id": self.env_id,
-            "spec": asdict(self._spec),
-            "n_envs": self.n_envs,
-            "seed": self.seed,
-            "num_timesteps": self.num_timesteps,
-            "n_calls": self.n_calls,
-            "n_updates": self.n_updates,
-            "schedule_horizon": self.schedule_horizon,
-            "episode_returns": self.episode_returns,
-            "episode_steps": self.episode_steps,
-            "metrics": self.logger.rows,  # so that a resumed run's metrics.csv holds the earlier rows too
-            "rng_state": json.dumps(self._rng.bit_generator.state),
-            "replay_buffer": _REPLAY_FILE if include_buffer else None,
-        }
+        return dqn_checkpoint.write(self, path, include_buffer)
 
     @classmethod
     def load(
@@ -878,137 +572,17 @@ class DQN:
         env: gym.Env | gym.vector.VectorEnv | str | None = None,
         log_dir: str | os.PathLike | None = None,
         device: str = "cpu",
+        q_network: Any = None,
     ) -> DQN:
         """Load a checkpoint folder written by :meth:`save` (weights via ``torch.load(weights_only=True)``).
 
         ``env`` (optional) is attached for further training; it must have the checkpoint's spaces.
-        Raises ``FileNotFoundError``/``ValueError`` naming the file when the checkpoint is missing or corrupt.
+        ``q_network``: the factory, when the agent was built with a factory that is not registered.
+        Raises :class:`~boltzgym.utils.checkpoint.CheckpointError` (a ``ValueError``; a ``FileNotFoundError``
+        too for missing files) naming the file when the checkpoint is missing, corrupt, non-finite or of another
+        kind.
         """
-        path = Path(path)
-        if path.is_file():
-            raise ValueError(
-                f"checkpoint {str(path)!r} is a file: a checkpoint folder is expected (the folder written by "
-                "DQN.save, holding config.json and model.pt, e.g. RUN/checkpoint)"
-            )
-        if not path.is_dir():
-            raise FileNotFoundError(f"checkpoint folder {str(path)!r} does not exist")
-        config_file = path / "config.json"
-        header = read_json(config_file, what="checkpoint config")
-        try:
-            if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
-                found = header.get("format") if isinstance(header, dict) else type(header).__name__
-                raise ValueError(f"format is {found!r}, expected {CHECKPOINT_FORMAT!r}")
-            spec_values = dict(header["spec"])
-            spec_values["shape"] = tuple(spec_values["shape"])
-            spec = _EnvSpec(**spec_values)
-            if spec.kind not in _OBSERVATION_KINDS:
-                raise ValueError(f"spec kind is {spec.kind!r}, expected one of {_OBSERVATION_KINDS}")
-            config = DQNConfig.from_dict(header["config"])
-            seed = check_seed("seed", header["seed"])
-            counters = {name: check_int(name, header[name], minimum=0) for name in _CHECKPOINT_COUNTERS}
-            n_envs = check_int("n_envs", header["n_envs"], minimum=1)
-            horizon = header["schedule_horizon"]
-            if horizon is not None:
-                check_int("schedule_horizon", horizon, minimum=0)
-            episode_returns = [float(value) for value in header["episode_returns"]]
-            episode_steps = [int(value) for value in header["episode_steps"]]
-            metrics = _metric_rows(header.get("metrics", []))  # absent from checkpoints of before the field
-            rng_state = json.loads(header["rng_state"])
-            env_id, buffer_name = header["env_id"], header["replay_buffer"]
-            if buffer_name not in (None, _REPLAY_FILE):  # never a path out of the checkpoint folder
-                raise ValueError(f"replay_buffer is {buffer_name!r}, expected {_REPLAY_FILE!r} or null")
-            agent = cls(None, config, seed=seed, log_dir=log_dir, device=device)
-            agent._rng.bit_generator.state = rng_state
-            agent.env_id, agent.n_envs, agent._spec = env_id, n_envs, spec
-            agent._build(spec)  # a spec that no network fits (unknown kind, bad shape) is corrupt too
-        except KeyError as exc:
-            raise ValueError(f"checkpoint config {str(config_file)!r} is corrupt: missing field {exc}") from exc
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"checkpoint config {str(config_file)!r} is corrupt: {exc}") from exc
-        weights_file = path / "model.pt"
-        if not weights_file.is_file():
-            raise FileNotFoundError(f"checkpoint weights {str(weights_file)!r} do not exist")
-        try:
-            state = torch.load(weights_file, map_location=agent.device, weights_only=True)
-            agent.q_net.load_state_dict(state["q_net"])
-            agent.target_net.load_state_dict(state["target_net"])
-            agent.optimizer.load_state_dict(state["optimizer"])
-            agent._torch_rng_state = state["torch_rng_state"]
-        except Exception as exc:  # torch raises many kinds (UnpicklingError, RuntimeError, EOFError...)
-            raise ValueError(f"checkpoint weights {str(weights_file)!r} are corrupt: {exc}") from exc
-        agent.num_timesteps = counters["num_timesteps"]
-        agent.n_calls = counters["n_calls"]
-        agent.n_updates = counters["n_updates"]
-        agent.schedule_horizon = horizon
-        agent.episode_returns = episode_returns
-        agent.episode_steps = episode_steps
-        agent.logger.rows = metrics
-        if buffer_name:
-            agent.replay_buffer.load(path / buffer_name)
-        if env is not None:
-            agent.set_env(env)
-        return agent
-
-
-def _metric_rows(rows: Any) -> list[dict[str, float]]:
-    """A checkpoint's metric rows, checked: a list of objects mapping names to numbers (``TypeError`` else)."""
-    if not isinstance(rows, list):
-        raise TypeError(f"metrics is a {type(rows).__name__}, expected a list of rows")
-    for row in rows:
-        if not isinstance(row, dict) or not all(
-            isinstance(key, str) and isinstance(value, (int, float)) and not isinstance(value, bool)
-            for key, value in row.items()
-        ):
-            raise TypeError(f"metrics row {row!r} is not an object of numbers")
-    return rows
-
-
-def _check_replaceable(path: Path) -> None:
-    """Raise ``ValueError`` unless ``path`` is absent, an empty folder or a DQN checkpoint folder (whose
-    ``config.json`` names the format), so that a save never deletes files it did not write."""
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise ValueError(f"path {str(path)!r} exists and is not a checkpoint folder")
-    if not any(path.iterdir()):
-        return
-    try:
-        is_checkpoint = read_json(path / "config.json").get("format") == CHECKPOINT_FORMAT
-    except (OSError, ValueError, AttributeError):
-        is_checkpoint = False
-    if not is_checkpoint:
-        raise ValueError(
-            f"path {str(path)!r} is a folder that holds no DQN checkpoint; refusing to replace it "
-            "(save into a new or empty folder, e.g. path / 'checkpoint')"
-        )
-
-
-def _new_sibling_folder(path: Path, suffix: str) -> Path:
-    """Create a new hidden folder ``.<name>.<random><suffix>`` next to ``path``.
-
-    Unlike ``tempfile.mkdtemp`` (always mode 0700) it gets the permissions the umask gives any new folder, so
-    a checkpoint renamed from it is as readable as the files written into it.
-    """
-    while True:
-        candidate = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}"
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-
-
-def _replace_folder(staging: Path, path: Path) -> None:
-    """Move the complete ``staging`` folder to ``path``; an existing ``path`` is set aside first and removed
-    only after the new one is in place (a crash in between leaves the old checkpoint as ``.<name>.old*``)."""
-    _check_replaceable(path)  # again: the folder may have changed while the checkpoint was written
-    if not path.exists():
-        os.replace(staging, path)
-        return
-    old = _new_sibling_folder(path, ".old")
-    os.replace(path, old / "checkpoint")
-    os.replace(staging, path)
-    shutil.rmtree(old, ignore_errors=True)
+        return dqn_checkpoint.read(cls, path, env, log_dir, device, q_network)
 
 
 __all__ = [
@@ -1020,12 +594,3 @@ __all__ = [
     "update_target",
     "observation_kind",
 ]
-
-
-def _adam(parameters, learning_rate: float) -> torch.optim.Adam:
-    """Adam with the fused kernel where torch has one (fewer small ops per step: ~20% faster on CPU)."""
-    parameters = list(parameters)
-    try:
-        return torch.optim.Adam(parameters, lr=learning_rate, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(parameters, lr=learning_rate)

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from boltzgym.utils.io import atomic_write_bytes
+from boltzgym.utils.resources import array_bytes, check_memory, checked_size
 from boltzgym.utils.validation import check_in_range, check_int, check_seed
 
 
@@ -81,6 +83,10 @@ class ReplayBuffer:
         self.obs_shape = tuple(int(v) for v in obs_shape)
         self.obs_dtype = np.dtype(obs_dtype)
         shape = (self.capacity, self.n_envs)
+        per_row = 2 * array_bytes(self.obs_shape, self.obs_dtype, "buffer_size") + 8 + 4 + 3  # obs, next, the rest
+        check_memory(
+            checked_size((*shape, per_row), "buffer_size"), "buffer_size", "the replay buffer (capacity x n_envs)"
+        )
         self.observations = np.zeros(shape + self.obs_shape, dtype=self.obs_dtype)
         self.next_observations = np.zeros(shape + self.obs_shape, dtype=self.obs_dtype)
         self.actions = np.zeros(shape, dtype=np.int64)
@@ -216,6 +222,17 @@ class ReplayBuffer:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"replay buffer file {str(path)!r} is corrupt: {exc}") from exc
+        try:
+            return self.load_state_dict(arrays)
+        except ValueError as exc:
+            raise ValueError(f"replay buffer file {str(path)!r}: {exc}") from exc
+
+    def load_state_dict(self, arrays: dict[str, np.ndarray]) -> ReplayBuffer:
+        """Restore the arrays of :meth:`state_dict` into this buffer; ``ValueError`` (and this buffer unchanged)
+        when they are incomplete, corrupt or of another layout."""
+        try:
             meta = _literal(arrays["meta"])
             rng_state = _literal(arrays["rng_state"])
             found = {key: meta[key] for key in ("capacity", "n_envs")}
@@ -226,24 +243,22 @@ class ReplayBuffer:
             if missing:
                 raise KeyError(", ".join(missing))
         except KeyError as exc:
-            raise ValueError(f"replay buffer file {str(path)!r} is corrupt: missing {exc}") from exc
-        except (OSError, ValueError, TypeError, SyntaxError, EOFError) as exc:
-            raise ValueError(f"replay buffer file {str(path)!r} is corrupt: {exc}") from exc
+            raise ValueError(f"is corrupt: missing {exc}") from exc
+        except (ValueError, TypeError, SyntaxError) as exc:
+            raise ValueError(f"is corrupt: {exc}") from exc
         expected = {"capacity": self.capacity, "n_envs": self.n_envs}
         if found != expected:
-            raise ValueError(f"replay buffer file {str(path)!r} holds a buffer with {found}, expected {expected}")
+            raise ValueError(f"holds a buffer with {found}, expected {expected}")
         if not isinstance(full, bool) or not isinstance(position, int) or not 0 <= position < self.capacity:
             raise ValueError(
-                f"replay buffer file {str(path)!r} is corrupt: position={position!r}, full={full!r}; expected "
-                f"an int in [0, {self.capacity}) and a bool"
+                f"is corrupt: position={position!r}, full={full!r}; expected an int in [0, {self.capacity}) and a bool"
             )
         rows = self.capacity if full else position
         for name in self._ARRAYS:
             values, target = arrays[name], getattr(self, name)
             if values.shape != (rows,) + target.shape[1:] or values.dtype != target.dtype:
                 raise ValueError(
-                    f"replay buffer file {str(path)!r}: {name} is {values.dtype}{list(values.shape)}, "
-                    f"expected {target.dtype}{[rows, *target.shape[1:]]}"
+                    f"{name} is {values.dtype}{list(values.shape)}, expected {target.dtype}{[rows, *target.shape[1:]]}"
                 )
         for name in self._ARRAYS:
             getattr(self, name)[:rows] = arrays[name]

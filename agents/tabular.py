@@ -18,7 +18,7 @@ target still bootstraps from ``s'``). Exploration: epsilon-greedy with a linearl
 (``learning_rate``) or ``1 / n(s, a)^omega`` (``step_size_exponent=omega``; omega in (0.5, 1] meets the
 Robbins-Monro conditions).
 
-The API is Stable-Baselines3's: ``QLearning(env, seed=0, **hyperparameters).learn(total_steps)``,
+The API is Stable-Baselines3's: ``QLearning(env, seed=0, **hyperparameters).learn(total_timesteps)``,
 ``predict(obs, deterministic=True)``, ``save(path)`` / ``QLearning.load(path, env)``. When the env exposes
 toy-text dynamics (``unwrapped.P``: FrozenLake, CliffWalking, Taxi, GridWorld, TabularMDP) ``learn`` runs the jitted
 fast path of :mod:`boltzgym.agents._tabular_kernels`, which gives the same ``q_table`` for the same seed as the
@@ -27,7 +27,6 @@ step-by-step loop below (``use_fast_path=False``). This module does not import t
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from dataclasses import asdict, dataclass, fields
@@ -40,11 +39,12 @@ import numpy as np
 from boltzgym.agents import _tabular_kernels as kernels
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.dynamics import check_discrete, extract_dynamics, replay_blocker
-from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, read_json
+from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
 
 EXPLORATIONS = {"epsilon-greedy": kernels.EPSILON_GREEDY, "boltzmann": kernels.BOLTZMANN, "ucb": kernels.UCB}
-CHECKPOINT_FORMAT = "boltzgym-tabular-v1"
+CHECKPOINT_FORMAT = "boltzgym-tabular"
+CHECKPOINT_VERSION = 2  # 2: a utils.checkpoint folder (manifest.json); 1 was two files written one after the other
 
 
 @dataclass
@@ -144,6 +144,15 @@ class TabularAgent:
         self._setup(n_states, n_actions, check_seed("seed", seed))
         self.set_env(env, use_fast_path)
 
+    @classmethod
+    def from_spaces(cls, n_states: int, n_actions: int, *, seed: int | None = None, **hyperparameters) -> TabularAgent:
+        """An agent with a table of ``n_states x n_actions`` and no env, driven by :meth:`act`/:meth:`observe`."""
+        agent = cls.__new__(cls)
+        agent.config = TabularConfig.from_kwargs(hyperparameters)
+        n_states, n_actions = check_int("n_states", n_states, minimum=1), check_int("n_actions", n_actions, minimum=1)
+        agent._setup(n_states, n_actions, check_seed("seed", seed))
+        return agent
+
     def _setup(self, n_states: int, n_actions: int, seed: int | None) -> None:
         self.n_states, self.n_actions, self.seed = n_states, n_actions, seed
         self.rng = np.random.default_rng(seed)
@@ -226,19 +235,50 @@ class TabularAgent:
 
     # --- learning -------------------------------------------------------------------------------------
 
-    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float) -> int:
-        """Apply one TD update; return the next action when the algorithm already chose it (SARSA), else -1."""
-        raise NotImplementedError
+    def act(self, state: int) -> int:
+        """The behaviour policy's action in ``state`` now (draws from the agent's generator)."""
+        return self._select(state, self.num_timesteps)
 
-    def learn(self, total_steps: int, callback=None, progress_bar: bool = False) -> TabularAgent:
-        """Train for ``total_steps`` environment steps; return self.
+    def observe(self, state: int, action: int, reward: float, next_state: int, terminated: bool) -> int:
+        """Learn from one transition, as one environment step: count it and take the TD step with the step size of
+        its count. Returns SARSA's next action (to be taken next), else -1. ``learn`` and the independent learners
+        of ``boltzgym.agents.independent`` drive the agent through ``act``/``observe``."""
+        self.num_timesteps += 1
+        self._counts[state, action] += 1
+        alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
+        return self._update(state, action, reward, next_state, terminated, alpha)
+
+    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float) -> int:
+        """One TD update by the jitted loop's own rule (``kernels.td_update``); returns SARSA's next action or -1."""
+        q2 = self._q2 if self._q2 is not None else self._q1[:0]
+        return int(
+            kernels.td_update.py_func(
+                self._q1,
+                q2,
+                self._counts,
+                s,
+                a,
+                r,
+                s2,
+                terminated,
+                alpha,
+                self.algorithm,
+                self._exploration,
+                self.num_timesteps,
+                self._params,
+                self.rng,
+            )
+        )
+
+    def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> TabularAgent:
+        """Train for ``total_timesteps`` environment steps; return self.
 
         Each call starts a fresh episode: the first reset of an env uses ``seed + num_timesteps`` (the agent's seed,
         moved on by the steps already taken when resuming), later calls continue the env's random stream.
         ``callback`` (a :class:`~boltzgym.agents.callbacks.Callback`, a list of them or None) runs after every step
         of the step loop, or after every chunk of ``fast_chunk_steps`` on the fast path; ``False`` stops training.
         """
-        total_steps = check_int("total_steps", total_steps, minimum=1)
+        total_timesteps = check_int("total_timesteps", total_timesteps, minimum=1)
         if self.env is None:
             raise ValueError("the agent has no env: pass one to load(path, env) or call set_env(env) before learn()")
         callback = as_callback(callback)
@@ -249,26 +289,23 @@ class TabularAgent:
         self._env_seeded = True
         from tqdm.auto import tqdm
 
-        with tqdm(total=total_steps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
+        with tqdm(total=total_timesteps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
             if self.uses_fast_path:
-                self._learn_fast(int(state), total_steps, callback, bar)
+                self._learn_fast(int(state), total_timesteps, callback, bar)
             else:
-                self._learn_steps(int(state), total_steps, callback, bar)
+                self._learn_steps(int(state), total_timesteps, callback, bar)
         callback.on_training_end()
         return self
 
-    def _learn_steps(self, state: int, total_steps: int, callback, bar) -> None:
+    def _learn_steps(self, state: int, total_timesteps: int, callback, bar) -> None:
         """The textbook loop through the Gymnasium API, one step at a time."""
         pending, episode_return = -1, 0.0
-        for step in range(total_steps):
-            action = pending if pending >= 0 else self._select(state, self.num_timesteps)
+        for step in range(total_timesteps):
+            action = pending if pending >= 0 else self.act(state)
             next_state, reward, terminated, truncated, _ = self.env.step(action)
             next_state, reward = int(next_state), float(reward)
-            self.num_timesteps += 1
             episode_return += reward
-            self._counts[state, action] += 1
-            alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
-            pending = self._update(state, action, reward, next_state, bool(terminated), alpha)
+            pending = self.observe(state, action, reward, next_state, bool(terminated))
             if terminated or truncated:
                 self.episode_returns.append(episode_return)
                 self.episode_end_steps.append(self.num_timesteps)
@@ -282,7 +319,7 @@ class TabularAgent:
             if not callback.on_step():
                 break
 
-    def _learn_fast(self, state: int, total_steps: int, callback, bar) -> None:
+    def _learn_fast(self, state: int, total_timesteps: int, callback, bar) -> None:
         """The same loop, jitted over the env's dynamics arrays, in chunks with callbacks in between."""
         settings = np.array([self.algorithm, self._exploration, self._max_episode_steps], dtype=np.int64)
         cursor = np.array([state, -1, 0, self.num_timesteps], dtype=np.int64)
@@ -290,8 +327,8 @@ class TabularAgent:
         q2 = self._q2 if self._q2 is not None else self._q1[:0]
         env_rng = self.env.unwrapped.np_random
         done = 0
-        while done < total_steps:
-            n_steps = min(self.fast_chunk_steps, total_steps - done)
+        while done < total_timesteps:
+            n_steps = min(self.fast_chunk_steps, total_timesteps - done)
             log = (np.empty(n_steps), np.empty(n_steps, dtype=np.int64))
             n_ended = kernels.run_steps(
                 self._dynamics,
@@ -316,12 +353,9 @@ class TabularAgent:
     # --- checkpoints ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write ``path/arrays.npz`` (tables, counts, learning curve) then ``path/config.json``, each atomically.
-
-        The JSON holds the class, hyperparameters, sizes, step count, seed and the generator state: nothing is
-        pickled, so loading executes no code.
-        """
-        path = Path(path)
+        """Write a checkpoint folder atomically (:mod:`boltzgym.utils.checkpoint`): ``arrays.npz`` (tables,
+        counts, learning curve) and ``config.json`` (class, hyperparameters, sizes, seed, generator state), tied
+        together by ``manifest.json``. Nothing is pickled, so loading executes no code."""
         arrays = {
             "q1": self._q1,
             "counts": self._counts,
@@ -330,48 +364,65 @@ class TabularAgent:
         }
         if self._q2 is not None:
             arrays["q2"] = self._q2
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write_bytes(path / "arrays.npz", buffer.getvalue())
         config = {
-            "format": CHECKPOINT_FORMAT,
             "agent": type(self).__name__,
             "hyperparameters": asdict(self.config),
             "n_states": self.n_states,
             "n_actions": self.n_actions,
-            "num_timesteps": self.num_timesteps,
             "seed": self.seed,
             "rng_state": self.rng.bit_generator.state,
         }
-        atomic_write_json(path / "config.json", config)
-        return path
+        return save_checkpoint(
+            path,
+            CHECKPOINT_FORMAT,
+            CHECKPOINT_VERSION,
+            config,
+            arrays={"arrays.npz": arrays},
+            counters={"num_timesteps": self.num_timesteps},
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike, env: gym.Env | None = None, use_fast_path: bool | None = None):
         """Load an agent written by ``save``; ``env`` (optional) is attached for further ``learn`` calls.
 
         Called on a subclass it checks the checkpoint holds that class; on ``TabularAgent`` it returns whichever
-        tabular agent was saved.
+        tabular agent was saved. Every problem (missing, truncated or corrupt files, a config of the wrong shape,
+        tables of the wrong shape or with NaN) is one :class:`~boltzgym.utils.checkpoint.CheckpointError`
+        naming the file.
         """
-        path = Path(path)
-        config = read_json(path / "config.json", what="checkpoint config")
-        if config.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"path {str(path)!r} is not a tabular-agent checkpoint (format {config.get('format')!r})")
-        agent_class = AGENT_CLASSES.get(config["agent"])
+        checkpoint = load_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION)
+        config = checkpoint.config
+        name = config.get("agent")
+        agent_class = AGENT_CLASSES.get(name) if isinstance(name, str) else None
         if agent_class is None or (cls is not TabularAgent and agent_class is not cls):
-            raise ValueError(f"checkpoint {str(path)!r} holds a {config['agent']}, not a {cls.__name__}")
-        agent = agent_class.__new__(agent_class)
-        agent.config = TabularConfig.from_kwargs(config["hyperparameters"])
-        agent._setup(config["n_states"], config["n_actions"], config["seed"])
-        with np.load(path / "arrays.npz", allow_pickle=False) as arrays:
-            agent._q1[...] = arrays["q1"]
-            agent._counts[...] = arrays["counts"]
-            if agent._q2 is not None:
-                agent._q2[...] = arrays["q2"]
-            agent.episode_returns = arrays["episode_returns"].tolist()
-            agent.episode_end_steps = arrays["episode_end_steps"].tolist()
-        agent.num_timesteps = int(config["num_timesteps"])
-        agent.rng.bit_generator.state = config["rng_state"]
+            raise checkpoint.error("config.json", f"holds a {name!r}, not a {cls.__name__}")
+        try:
+            agent = agent_class.__new__(agent_class)
+            agent.config = TabularConfig.from_kwargs(config["hyperparameters"])
+            n_states = check_int("n_states", config["n_states"], minimum=1)
+            n_actions = check_int("n_actions", config["n_actions"], minimum=1)
+            agent._setup(n_states, n_actions, check_seed("seed", config["seed"]))
+            agent.rng.bit_generator.state = config["rng_state"]
+        except KeyError as exc:
+            raise checkpoint.error("config.json", f"is corrupt: missing field {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise checkpoint.error("config.json", f"is corrupt: {exc}") from exc
+        if "num_timesteps" not in checkpoint.counters:
+            raise checkpoint.error("manifest.json", "lacks the counter 'num_timesteps'")
+        shapes = {"q1": (n_states, n_actions), "counts": (n_states, n_actions)}
+        shapes |= {"episode_returns": (None,), "episode_end_steps": (None,)}
+        if agent._q2 is not None:
+            shapes["q2"] = (n_states, n_actions)
+        arrays = load_checkpoint_arrays(checkpoint, "arrays.npz", shapes)
+        if (arrays["counts"] < 0).any() or len(arrays["episode_returns"]) != len(arrays["episode_end_steps"]):
+            raise checkpoint.error("arrays.npz", "is corrupt: negative visit counts or a learning curve out of step")
+        agent._q1[...] = arrays["q1"]
+        agent._counts[...] = arrays["counts"]
+        if agent._q2 is not None:
+            agent._q2[...] = arrays["q2"]
+        agent.episode_returns = arrays["episode_returns"].tolist()
+        agent.episode_end_steps = arrays["episode_end_steps"].tolist()
+        agent.num_timesteps = checkpoint.counters["num_timesteps"]
         if env is not None:
             agent.set_env(env, use_fast_path)
         return agent
@@ -393,11 +444,6 @@ class QLearning(TabularAgent):
 
     algorithm = kernels.Q_LEARNING
 
-    def _update(self, s, a, r, s2, terminated, alpha):
-        target = r if terminated else r + self.gamma * self._q1[s2].max()  # notes 6.1, corrected: max over s'
-        self._q1[s, a] += alpha * (target - self._q1[s, a])
-        return -1
-
 
 class SARSA(TabularAgent):
     """SARSA (Rummery & Niranjan 1994): on-policy TD control toward ``r + gamma * Q(s', a')``.
@@ -408,18 +454,6 @@ class SARSA(TabularAgent):
 
     algorithm = kernels.SARSA
 
-    def _update(self, s, a, r, s2, terminated, alpha):
-        next_action, target = -1, r
-        if not terminated:
-            next_action = int(
-                kernels.select_action.py_func(
-                    self._q1[s2], self._counts[s2], self._exploration, self.num_timesteps, self._params, self.rng
-                )
-            )
-            target = r + self.gamma * self._q1[s2, next_action]
-        self._q1[s, a] += alpha * (target - self._q1[s, a])
-        return next_action
-
 
 class ExpectedSARSA(TabularAgent):
     """Expected SARSA (van Seijen et al. 2009): the target averages ``Q(s', .)`` under the behaviour policy.
@@ -429,17 +463,6 @@ class ExpectedSARSA(TabularAgent):
     """
 
     algorithm = kernels.EXPECTED_SARSA
-
-    def _update(self, s, a, r, s2, terminated, alpha):
-        if terminated:
-            target = r
-        else:
-            expectation = kernels.policy_expectation.py_func(
-                self._q1[s2], self._counts[s2], self._exploration, self.num_timesteps, self._params
-            )
-            target = r + self.gamma * expectation
-        self._q1[s, a] += alpha * (target - self._q1[s, a])
-        return -1
 
 
 class DoubleQLearning(TabularAgent):
@@ -452,16 +475,6 @@ class DoubleQLearning(TabularAgent):
 
     algorithm = kernels.DOUBLE_Q
 
-    def _update(self, s, a, r, s2, terminated, alpha):
-        if self.rng.random() < 0.5:
-            update, evaluate = self._q1, self._q2
-        else:
-            update, evaluate = self._q2, self._q1
-        target = r if terminated else r + self.gamma * evaluate[s2, kernels.greedy_action.py_func(update[s2])]
-        update[s, a] += alpha * (target - update[s, a])
-        return -1
 
-
-AGENT_CLASSES: dict[str, type[TabularAgent]] = {
-    cls.__name__: cls for cls in (QLearning, SARSA, ExpectedSARSA, DoubleQLearning)
-}
+# class name -> class, for checkpoints (the names users type live in boltzgym.agents.registry.AGENTS)
+AGENT_CLASSES: dict[str, type[TabularAgent]] = {cls.__name__: cls for cls in TabularAgent.__subclasses__()}

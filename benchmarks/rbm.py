@@ -17,7 +17,7 @@ import time
 import numpy as np
 from sklearn.neural_network import BernoulliRBM
 
-from boltzgym.sims.datasets import binary_digits
+from boltzgym.models.datasets import binary_digits
 from boltzgym.sims.rbm import RBM
 
 

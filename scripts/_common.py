@@ -7,20 +7,28 @@
 - a progress bar on stderr for long work (``--progress``/``--no-progress``; default: when stderr is a
   terminal).
 - bad arguments exit with status 2 and a one-line message naming the argument.
+- a run owns its folder: :func:`run_dir` checks ``--out`` before any work and takes a lock (``.boltzgym.lock``,
+  an exclusive create) for the run's lifetime; a folder that another live run holds, or that holds a finished run
+  (a ``summary.json``), is refused unless ``--resume`` or ``--overwrite`` says otherwise. A command rejected after
+  the folder was made leaves no empty folder behind.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import atexit
 import io
+import json
+import os
+import socket
 import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, to_json
+from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, to_json
+from boltzgym.utils.metrics import write_csv
 
 
 class UsageError(ValueError):
@@ -73,7 +81,12 @@ def add_common_arguments(
     (``out_default`` is only the help text: the command decides where output goes without ``--out``)."""
     if seed:
         parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--out", type=Path, default=None, help=f"output folder (default: {out_default})")
+    parser.add_argument("--out", type=out_path, default=None, help=f"output folder (default: {out_default})")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into an --out folder that holds a finished run (its summary.json is removed first)",
+    )
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object (the summary) on stdout")
     parser.add_argument(
         "--progress",
@@ -83,17 +96,156 @@ def add_common_arguments(
     )
 
 
+def out_path(text: str) -> Path:
+    """argparse type of ``--out``: a non-empty path."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
+
+
+LOCK_FILE = ".boltzgym.lock"
+_held_locks: dict[Path, tuple[Path, list[Path]]] = {}  # lock file -> (run folder, folders this run created)
+
+
 def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path:
-    """The run's output folder: ``--out`` or ``runs/<command>-<timestamp>``, created unless ``create=False``
-    (for commands whose library call validates first and writes its files, creating the folder itself)."""
+    """The run's output folder: ``--out`` or ``runs/<command>-<timestamp>``, checked, created and locked.
+
+    Call it after the arguments are validated and before any work. It raises :class:`UsageError` naming
+    ``--out`` when the path is a file, not writable, held by another live run, or holds a finished run
+    (``summary.json``) while neither ``--resume`` nor ``--overwrite`` was given. The lock is released (and a
+    folder that this run created and left empty is removed) by :func:`release_run_folders`, which the
+    ``boltzgym`` entry point calls when the command ends. ``create`` is kept for compatibility: the folder is
+    always created, since the lock lives in it.
+    """
     out = args.out
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{command}-{stamp}"
-    out = Path(out)
-    if create:
-        out.mkdir(parents=True, exist_ok=True)
+    out = check_out_folder(Path(out))
+    created = _make_folders(out)
+    try:
+        _take_lock(out, command)
+    except BaseException:
+        _remove_empty(created)
+        raise
+    _held_locks[(out / LOCK_FILE).resolve()] = (out, created)
+    try:
+        if (out / "summary.json").exists():
+            if getattr(args, "overwrite", False):
+                (out / "summary.json").unlink()
+            elif getattr(args, "resume", None) is None:
+                resume = " (or --resume its checkpoint to continue it)" if hasattr(args, "resume") else ""
+                raise UsageError(
+                    f"--out {str(out)!r} holds a finished run (summary.json); choose another --out, "
+                    f"or pass --overwrite to replace it{resume}"
+                )
+    except BaseException:
+        release_run_folders(out)
+        raise
     return out
+
+
+def check_out_folder(out: Path) -> Path:
+    """Raise :class:`UsageError` naming ``--out`` unless ``out`` is a folder (or can be made one) we may write."""
+    if str(out) == "":
+        raise UsageError("--out: expected a folder path, got an empty string")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} is a file, expected a folder")
+    existing = out
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {str(out)!r} cannot be created: {str(existing)!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {str(out)!r} is not writable (no write permission on {str(existing)!r})")
+    return out
+
+
+def _make_folders(out: Path) -> list[Path]:
+    """Create ``out`` and its missing parents; return the folders created, deepest first."""
+    missing = []
+    folder = out
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {str(out)!r} cannot be created: {exc.strerror or exc}") from exc
+    return missing
+
+
+def _take_lock(out: Path, command: str) -> None:
+    lock = out / LOCK_FILE
+    record = {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "started": time.time()}
+    for _ in range(2):  # a second try after removing a stale lock
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is not None and _holder_alive(holder, lock):
+                raise UsageError(
+                    f"--out {str(out)!r} is in use by another run (pid {holder.get('pid')} on "
+                    f"{holder.get('host')}, {holder.get('command')}); wait for it or choose another --out "
+                    f"(if that run is gone, delete {str(lock)!r})"
+                ) from None
+            lock.unlink(missing_ok=True)  # the run that held it died without releasing it
+            continue
+        except OSError as exc:
+            raise UsageError(f"--out {str(out)!r} is not writable: {exc.strerror or exc}") from exc
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(record))
+        return
+    raise UsageError(f"--out {str(out)!r}: could not take the run lock {str(lock)!r}")
+
+
+def _lock_holder(lock: Path) -> dict | None:
+    try:
+        holder = json.loads(lock.read_text())
+    except (OSError, ValueError):
+        return {"pid": None, "host": None, "command": "unknown"}  # being written right now: treat as held
+    return holder if isinstance(holder, dict) else None
+
+
+def _holder_alive(holder: dict, lock: Path) -> bool:
+    pid = holder.get("pid")
+    if holder.get("host") not in (None, socket.gethostname()) or not isinstance(pid, int):
+        return True  # another machine's run (or a lock being written): cannot tell, so respect it
+    if pid == os.getpid():
+        return lock.resolve() in _held_locks  # this process: held only while a command of it holds it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive under another user
+        return True
+    return True
+
+
+def release_run_folders(out: Path | None = None) -> None:
+    """Release the lock of ``out`` (or of every run folder this process holds) and remove folders that the
+    run created and left empty (a command rejected after its folder was made leaves nothing behind)."""
+    for lock, (_folder, created) in list(_held_locks.items()):
+        if out is not None and lock != (Path(out) / LOCK_FILE).resolve():
+            continue
+        del _held_locks[lock]
+        Path(lock).unlink(missing_ok=True)
+        _remove_empty(created)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
+atexit.register(release_run_folders)
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:
@@ -134,16 +286,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def write_metrics_csv(path: str | Path, rows: Sequence[dict[str, Any]]) -> Path:
-    """Write a list of flat dicts as CSV atomically (columns: union of keys, first-seen order)."""
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    return atomic_write_text(path, buffer.getvalue())
+write_metrics_csv = write_csv  # the one CSV writer (boltzgym.utils.metrics), under the name commands use
 
 
 def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:

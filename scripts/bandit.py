@@ -18,6 +18,7 @@ from boltzgym.agents.bandit_simulation import (
     BanditResult,
     auer_ucb1_bound,
     bandit_means,
+    check_simulation_memory,
     compare_policies,
     lai_robbins_bound,
 )
@@ -173,6 +174,9 @@ def plot_regret(path: Path, results: dict[str, BanditResult], means, kind: str, 
 
 
 def run(args: argparse.Namespace) -> dict:
+    arms = len(args.means) if args.means else (args.arms or 10)
+    n_policies = len(args.policies or DEFAULT_POLICIES[args.kind])
+    check_simulation_memory(arms, args.horizon, args.runs, n_policies, flag="--")  # before any allocation
     out_dir = run_dir(args, "bandit")
     summary, table, _ = run_experiment(
         out_dir,

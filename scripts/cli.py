@@ -10,7 +10,8 @@ import importlib
 import sys
 import textwrap
 
-from boltzgym.scripts._common import BoltzgymArgumentParser
+from boltzgym.scripts._common import BoltzgymArgumentParser, release_run_folders
+from boltzgym.utils.validation import DivergenceError
 
 # subcommand -> module that defines HELP, DESCRIPTION, EXAMPLES, add_arguments(parser) and run(args).
 COMMAND_MODULES: dict[str, str] = {
@@ -21,6 +22,9 @@ COMMAND_MODULES: dict[str, str] = {
     "anneal": "boltzgym.scripts.anneal",
     "hopfield": "boltzgym.scripts.hopfield",
     "rbm": "boltzgym.scripts.rbm",
+    "fit": "boltzgym.scripts.fit",
+    "experiment": "boltzgym.scripts.experiment",
+    "sweep": "boltzgym.scripts.sweep",
 }
 
 
@@ -63,9 +67,20 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         sys.stderr.write(f"{args.subparser.prog}: error: {message}\n")
         return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+    except DivergenceError as exc:
+        sys.stderr.write(f"{args.subparser.prog}: error: {exc}\n")
+        return 3
+    except MemoryError:  # an allocation that the estimates before the work did not foresee
+        sys.stderr.write(f"{args.subparser.prog}: error: out of memory; reduce the sizes of the run\n")
+        return 2
+    except OSError as exc:  # disk full, permissions changed during the run, ...: one line naming the file
+        sys.stderr.write(f"{args.subparser.prog}: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt as exc:
+        sys.stderr.write(f"{exc}\n" if str(exc) else "interrupted\n")
         return 130
+    finally:
+        release_run_folders()  # the run's lock, and any folder the command made and left empty
     return 0
 
 

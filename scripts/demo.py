@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from boltzgym.scripts._common import add_common_arguments, finish, format_table, progress_enabled
+from boltzgym.scripts._common import add_common_arguments, finish, format_table, progress_enabled, run_dir
 
 HELP = "a short tour of every capability (under 2 minutes)"
 DESCRIPTION = "Run a small version of every boltzgym experiment and print one summary table."
@@ -37,11 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_demo(out_dir: Path, seed: int = 0, progress: bool = False, only: list[str] | None = None) -> dict:
     """Run the demo parts (all, or those named in ``only``) and return the summary."""
-    known = [name for name, _ in DEMO_PARTS]
-    if only:
-        unknown = sorted(set(only) - set(known))
-        if unknown:
-            raise ValueError(f"--only: unknown demo part(s) {unknown}; expected names from {known}")
+    check_demo_parts(only)
     parts = {}
     for name, target in DEMO_PARTS:
         if only and name not in only:
@@ -56,10 +52,20 @@ def run_demo(out_dir: Path, seed: int = 0, progress: bool = False, only: list[st
     return {"seed": seed, "parts": parts}
 
 
+def check_demo_parts(only: list[str] | None) -> None:
+    """Raise ``ValueError`` naming ``--only`` when it names a part that does not exist."""
+    known = [name for name, _ in DEMO_PARTS]
+    unknown = sorted(set(only or []) - set(known))
+    if unknown:
+        raise ValueError(f"--only: unknown demo part(s) {unknown}; expected names from {known}")
+
+
 def run(args: argparse.Namespace) -> dict:
-    out_dir = args.out or Path("runs") / "demo"
-    out_dir.mkdir(parents=True, exist_ok=True)
     only = [p.strip() for p in args.only.split(",")] if args.only else None
+    check_demo_parts(only)  # before the run folder is made: a rejected command leaves no folder
+    if args.out is None:  # the tour's default folder is replaced by each tour
+        args.out, args.overwrite = Path("runs") / "demo", True
+    out_dir = run_dir(args, "demo")
     summary = run_demo(out_dir, seed=args.seed, progress=progress_enabled(args), only=only)
     rows = [(name, part["result"], part["seconds"]) for name, part in summary["parts"].items()]
     table = format_table(["part", "result", "seconds"], rows)

@@ -151,12 +151,24 @@ def run(args: argparse.Namespace) -> dict:
     for option in UNUSED_OPTIONS[args.experiment]:
         if getattr(args, option) is not None:
             raise ValueError(f"--{option} does not apply to 'hopfield {args.experiment}'")
+    from boltzgym.utils.resources import check_memory, checked_size
+
+    if args.experiment == "capacity":
+        n = args.n or 200  # weights, the patterns of the highest load and the rule's workspace: ~4 N x N float64
+        check_memory(checked_size((n, n), "--n") * 32, "--n", f"a Hopfield network of {n} neurons")
+    else:
+        n_probes = args.patterns or 6  # one probe per digit, 64 neurons, overlaps and energies per sweep
+        sweeps = args.sweeps or 8
+        check_memory(checked_size((sweeps + 1, n_probes), "--sweeps") * 16, "--sweeps", f"{sweeps} recall sweeps")
+    beta = float("inf") if args.beta is None else args.beta
+    if beta <= 0 or np.isnan(beta):
+        raise ValueError(f"--beta must be > 0 (inf for zero temperature), got {beta}")
+    out_dir = run_dir(args, f"hopfield-{args.experiment}")  # checked and locked before any work
     if args.experiment == "capacity":
         rule = args.rule or "hebbian"
         summary = capacity_summary(
             args.n or 200, args.trials or 3, args.seed, args.noise, rule, progress_enabled(args), args.sweeps or 10
         )
-        out_dir = run_dir(args, "hopfield-capacity")  # created once the arguments proved valid
         rows = [
             {"alpha": a, "success_rate": s, "mean_overlap": m}
             for a, s, m in zip(summary["alphas"], summary["success_rate"], summary["mean_overlap"])
@@ -167,13 +179,9 @@ def run(args: argparse.Namespace) -> dict:
         table += f"\n\nestimated alpha_c = {summary['alpha_c']:.3f} (theory 0.138)"
     else:
         rule = args.rule or "pseudoinverse"
-        beta = float("inf") if args.beta is None else args.beta
-        if beta <= 0 or np.isnan(beta):
-            raise ValueError(f"--beta must be > 0 (inf for zero temperature), got {beta}")
         n_patterns = args.patterns or 6
         summary, result = recall_summary(n_patterns, args.noise, rule, args.mode or "async", beta, args.sweeps or 8,
                                          args.seed)  # fmt: skip
-        out_dir = run_dir(args, "hopfield-recall")
         rows = [
             {
                 "sweep": k,

@@ -38,12 +38,22 @@ EXAMPLES = [
     "boltzgym rbm --data digits --hidden 100 --epochs 20 --cd-k 1 --pcd --ais-chains 100 --ais-betas 5000",
 ]
 DEFAULT_EPOCHS = {"bars-stripes-3": 2000, "bars-stripes-4": 2000, "digits": 20}
+RBM_DATA = tuple(DEFAULT_EPOCHS)  # "digits" here is the binary digits (boltzgym.models.datasets.binary_digits)
+
+
+def load_rbm_data(name: str) -> np.ndarray:
+    """The binary training rows of ``--data``: every bars-and-stripes image, or all 1,797 binary digits."""
+    from boltzgym.models.datasets import bars_and_stripes, binary_digits
+
+    if name == "digits":
+        return binary_digits()
+    if name not in RBM_DATA:
+        raise ValueError(f"data must be one of {list(RBM_DATA)}, got {name!r}")
+    return bars_and_stripes(int(name.rsplit("-", 1)[1]))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from boltzgym.sims.datasets import DATASETS
-
-    parser.add_argument("--data", choices=DATASETS, default="bars-stripes-3", help="data set (default: bars-stripes-3)")
+    parser.add_argument("--data", choices=RBM_DATA, default="bars-stripes-3", help="data set (default: bars-stripes-3)")
     parser.add_argument("--hidden", type=positive_int, default=16, help="hidden units (default: 16)")
     parser.add_argument(
         "--epochs", type=positive_int, default=None, help="epochs (default: 2000 on bars-and-stripes, 20 on digits)"
@@ -81,11 +91,11 @@ def train_rbm_experiment(
     progress: bool = False,
 ) -> tuple[dict, list[dict], object, np.ndarray]:
     """Train an RBM with the CLI's defaults; returns ``(summary, history, rbm, X)``."""
+    from boltzgym.models.datasets import bars_and_stripes_optimum
     from boltzgym.sims import rbm_eval
-    from boltzgym.sims.datasets import bars_and_stripes_optimum, load_dataset
     from boltzgym.sims.rbm import RBM, fit_with_log_likelihood
 
-    X = load_dataset(data)
+    X = load_rbm_data(data)
     epochs = DEFAULT_EPOCHS[data] if epochs is None else epochs
     exact = min(hidden, X.shape[1]) <= rbm_eval.MAX_EXACT_UNITS
     method = "exact" if exact else "ais"
@@ -183,6 +193,12 @@ def run(args: argparse.Namespace) -> dict:
         value = getattr(args, name)
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
+    from boltzgym.utils.resources import array_bytes, check_memory
+
+    n_features = load_rbm_data(args.data).shape[1]
+    weights = 4 * array_bytes((args.hidden, n_features), np.float64, "--hidden")  # W, velocity, epoch copies
+    check_memory(weights, "--hidden", f"an RBM of {args.hidden} x {n_features} weights")
+    out_dir = run_dir(args, "rbm")  # checked and locked before any work
     summary, history, rbm, X = train_rbm_experiment(
         data=args.data,
         hidden=args.hidden,
@@ -199,9 +215,9 @@ def run(args: argparse.Namespace) -> dict:
         seed=args.seed,
         progress=progress_enabled(args),
     )
-    out_dir = run_dir(args, "rbm")
     write_metrics_csv(out_dir / "metrics.csv", history)
     write_plots(out_dir, summary, history, rbm, X)
+    summary["checkpoint"] = str(rbm.save(out_dir / "checkpoint"))
     rows = [(key, value) for key, value in summary.items() if value is not None]
     return finish(args, out_dir, summary, format_table(["quantity", "value"], rows))
 

@@ -1,14 +1,14 @@
 """``boltzgym train AGENT --env ID --steps N --seed S``: train an agent, evaluate its greedy policy, plot.
 
-One subcommand serves every agent family. ``TRAINERS`` maps an agent name to the module that trains it;
-each such module defines::
+One subcommand serves every agent of :data:`boltzgym.agents.registry.AGENTS`. ``TRAINERS`` (in
+:mod:`boltzgym.scripts.train_common`) maps an agent name to the module that trains it; each such module defines::
 
-    AGENTS: tuple[str, ...]           # the agent names it serves
     def train(request: TrainRequest) -> tuple[dict, str]   # (summary with the JSON keys, text table)
 
-The summary's keys are the same for every agent: ``agent``, ``env``, ``steps``, ``seed``,
-``eval_episodes``, ``eval_mean_return``, ``steps_per_second``, ``optimal_mean_return`` (null where no
-exact solution is known), plus any agent-specific extras.
+The summary's keys are the same for every agent (``SUMMARY_KEYS``, see :mod:`boltzgym.scripts.train_common`),
+plus agent-specific extras. ``--checkpoint-every N`` saves ``OUT/checkpoint`` every N steps; Ctrl-C saves it and
+exits 130 naming it; ``--resume OUT/checkpoint`` continues (the resumed run's ``summary.json`` is rewritten at
+its end). A run whose losses or values become non-finite stops, keeps its last good checkpoint and exits 3.
 """
 
 from __future__ import annotations
@@ -16,20 +16,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+from boltzgym.scripts._common import add_common_arguments, finish, positive_int, progress_enabled, run_dir
+from boltzgym.scripts.train_common import SUMMARY_KEYS, TRAINERS, TrainRequest, check_checkpoint_slot, make_env
 
-from boltzgym.scripts._common import (
-    add_common_arguments,
-    finish,
-    new_figure,
-    positive_int,
-    progress_enabled,
-    run_dir,
-    save_figure,
-)
+__all__ = ["SUMMARY_KEYS", "TRAINERS", "TrainRequest", "add_arguments", "run"]
 
 HELP = "train an agent (tabular TD or DQN) on a Gymnasium env"
 DESCRIPTION = "Train an agent on a Gymnasium env, evaluate its greedy policy, write metrics, plots and a checkpoint."
@@ -39,95 +31,6 @@ EXAMPLES = [
     "boltzgym train dqn --env CartPole-v1 --steps 50000 --seed 0 --json",
     "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --steps 200000 --set learning_rate=0.1",
 ]
-
-# The keys every trainer's summary starts with (the `--json` contract of `boltzgym train`).
-SUMMARY_KEYS = (
-    "agent",
-    "env",
-    "steps",
-    "seed",
-    "eval_episodes",
-    "eval_mean_return",
-    "steps_per_second",
-    "optimal_mean_return",
-)
-
-# agent name -> module that trains it (see the module docstring for the contract).
-TRAINERS: dict[str, str] = {
-    "q-learning": "boltzgym.scripts.train_tabular",
-    "sarsa": "boltzgym.scripts.train_tabular",
-    "expected-sarsa": "boltzgym.scripts.train_tabular",
-    "double-q": "boltzgym.scripts.train_tabular",
-    "dqn": "boltzgym.scripts.train_dqn",
-}
-
-
-@dataclass
-class TrainRequest:
-    """Everything a trainer needs, parsed and validated by the CLI (tests build it directly)."""
-
-    agent: str
-    env_id: str
-    steps: int
-    seed: int = 0
-    env_kwargs: dict = field(default_factory=dict)
-    hyperparameters: dict = field(default_factory=dict)
-    eval_episodes: int = 100
-    out_dir: Path = Path("runs/train")
-    progress: bool = False
-    resume: Path | None = None
-
-
-def base_summary(
-    request: TrainRequest,
-    eval_mean_return: float,
-    steps_per_second: float | None,
-    optimal_mean_return: float | None = None,
-    seed: int | None = None,
-) -> dict:
-    """The ``SUMMARY_KEYS`` part of a trainer's summary (``seed`` overrides ``request.seed``, e.g. on resume)."""
-    return {
-        "agent": request.agent,
-        "env": request.env_id,
-        "steps": request.steps,
-        "seed": request.seed if seed is None else seed,
-        "eval_episodes": request.eval_episodes,
-        "eval_mean_return": float(eval_mean_return),
-        "steps_per_second": steps_per_second,
-        "optimal_mean_return": optimal_mean_return,
-    }
-
-
-def plot_learning_curve(
-    end_steps: list[int], returns: list[float], path: Path, title: str, optimum: float | None = None
-) -> Path:
-    """Training-episode returns against environment steps, with a moving average and the exact optimum."""
-    fig, ax = new_figure(figsize=(6.4, 3.8))
-    steps, returns = np.asarray(end_steps), np.asarray(returns, dtype=float)
-    ax.plot(steps, returns, ".", markersize=2, alpha=0.25, color="tab:blue", label="episode return")
-    window = max(1, min(100, len(returns) // 10))
-    if len(returns) >= window:
-        average = np.convolve(returns, np.ones(window) / window, mode="valid")
-        ax.plot(steps[window - 1 :], average, color="tab:blue", label=f"moving average ({window} episodes)")
-    if optimum is not None:
-        ax.axhline(optimum, color="tab:green", linestyle="--", label=f"optimal expected return {optimum:.3g}")
-    ylabel = "return"
-    if len(returns) >= 20:
-        # Zoom on the later episodes: a few early catastrophes (-10000 on the cliff) would squash the rest.
-        later = returns[len(returns) // 5 :]
-        low, high = np.percentile(later, [2, 100])
-        if optimum is not None:
-            low, high = min(low, optimum), max(high, optimum)
-        margin = 0.1 * (high - low) or 1.0
-        ax.set_ylim(low - margin, high + margin)
-        hidden = int(np.sum(returns < low - margin))
-        if hidden:
-            ylabel = f"return ({hidden} episodes below the axis)"
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
-    return save_figure(fig, path)
 
 
 def _key_value(text: str) -> tuple[str, object]:
@@ -154,25 +57,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=positive_int, required=True, help="environment steps to train for")
     parser.add_argument("--eval-episodes", type=positive_int, default=100, help="greedy evaluation episodes")
     parser.add_argument("--resume", type=Path, default=None, help="checkpoint to resume training from")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="save OUT/checkpoint every N environment steps (default: only at the end, and on Ctrl-C)",
+    )
     add_common_arguments(parser)
 
 
-def check_env_id(env_id: str) -> None:
-    """Raise ``ValueError`` naming ``--env`` when ``env_id`` is not a registered Gymnasium id."""
-    import gymnasium as gym
-
-    import boltzgym.envs  # noqa: F401  (registers the boltzgym/... ids)
-
-    try:
-        gym.spec(env_id)
-    except gym.error.Error as exc:
-        raise ValueError(f"--env {env_id!r} is not a registered Gymnasium environment ({exc})") from exc
-
-
 def run(args: argparse.Namespace) -> dict:
-    check_env_id(args.env)
-    # The trainer validates before it writes (its writers create the folder), so bad input leaves nothing behind.
-    out_dir = run_dir(args, f"train-{args.agent}", create=False)
+    make_env(args.env, dict(args.env_kwarg))  # a bad --env/--env-kwarg is one line, before the run folder exists
+    out_dir = run_dir(args, f"train-{args.agent}")
+    check_checkpoint_slot(out_dir, args.resume, args.overwrite)
     request = TrainRequest(
         agent=args.agent,
         env_id=args.env,
@@ -184,6 +82,7 @@ def run(args: argparse.Namespace) -> dict:
         out_dir=out_dir,
         progress=progress_enabled(args),
         resume=args.resume,
+        checkpoint_every=args.checkpoint_every,
     )
     trainer = importlib.import_module(TRAINERS[args.agent])
     summary, table = trainer.train(request)

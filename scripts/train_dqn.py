@@ -1,7 +1,7 @@
 """``boltzgym train dqn``: train :class:`boltzgym.agents.dqn.DQN` with tuned defaults per env, evaluate, plot.
 
 Writes into the run folder: ``summary.json``, ``metrics.csv`` (episode returns, epsilon, TD loss),
-``learning_curve.png`` and ``checkpoint/`` (config.json + model.pt + replay.npz, resumable with
+``learning_curve.png`` and ``checkpoint/`` (manifest.json, config.json, model.pt, replay.npz; resumable with
 ``--resume RUN/checkpoint``, which keeps the checkpoint's config and seed; the resumed run's metrics.csv and
 learning curve both cover every episode since step 0, also when it writes into the same folder). The greedy
 evaluation runs ``eval_episodes`` episodes side by side, seeded ``10_000 + seed + i`` so that they never reuse a
@@ -10,15 +10,12 @@ training reset seed.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import gymnasium as gym
-
 from boltzgym.scripts._common import format_table
-from boltzgym.scripts.train import TrainRequest, base_summary, plot_learning_curve
+from boltzgym.scripts.train_common import TrainRequest, agents_of, base_summary, learn, make_env, plot_learning_curve
 
-AGENTS = ("dqn",)
+AGENTS = agents_of(__name__)
 
 # Tuned per env; --set KEY=VALUE overrides. Envs not listed use DQNConfig's defaults (tuned for CartPole).
 TUNED_DEFAULTS: dict[str, dict] = {
@@ -78,7 +75,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
     from boltzgym.agents.dqn import DQN
 
     torch.set_num_threads(1)  # small networks: threads cost more than they bring
-    env = gym.make(request.env_id, **request.env_kwargs)
+    env = make_env(request.env_id, request.env_kwargs)
     if request.resume is not None:
         if request.hyperparameters:
             raise ValueError(
@@ -91,30 +88,24 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         agent = DQN(env, seed=request.seed, log_dir=request.out_dir, **hyperparameters)
 
     seed = request.seed if agent.seed is None else agent.seed  # a resumed agent keeps its checkpoint's seed
-    start = time.perf_counter()
-    agent.learn(request.steps, progress_bar=request.progress)
-    train_seconds = time.perf_counter() - start
-    checkpoint = agent.save(request.out_dir / "checkpoint", include_buffer=True)
+    checkpoint_path = request.out_dir / "checkpoint"
+    train_seconds = learn(agent, request, lambda: agent.save(checkpoint_path, include_buffer=True))
+    checkpoint = agent.save(checkpoint_path, include_buffer=True)
 
     returns = run_episodes_batched(
         agent,
-        lambda: gym.make(request.env_id, **request.env_kwargs),
+        lambda: make_env(request.env_id, request.env_kwargs),
         request.eval_episodes,
         seed=EVAL_SEED_OFFSET + seed,
     )
-    plot_learning_curve(
-        agent.episode_steps, agent.episode_returns, request.out_dir / "learning_curve.png", f"DQN on {request.env_id}"
-    )
+    title = f"DQN on {request.env_id}"
+    plot_learning_curve(agent.episode_end_steps, agent.episode_returns, request.out_dir / "learning_curve.png", title)
+    hyperparameters = dict(vars(agent.config))
     summary = {
-        **base_summary(request, returns.mean(), request.steps / train_seconds, optimal_mean_return=None, seed=seed),
-        "eval_std_return": float(returns.std()),
-        "train_seconds": train_seconds,
-        "num_timesteps": agent.num_timesteps,
+        **base_summary(
+            request, agent, returns.mean(), returns.std(), train_seconds, None, hyperparameters, checkpoint, seed
+        ),
         "gradient_steps": agent.n_updates,
-        "training_episodes": len(agent.episode_returns),
-        "resumed_from": None if request.resume is None else str(request.resume),
-        "checkpoint": str(checkpoint),
-        "config": agent.config.__dict__,
     }
     table = format_table(
         ["agent", "env", "steps", "eval mean return", "eval std", "steps/s"],

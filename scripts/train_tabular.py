@@ -8,7 +8,6 @@ checkpoint ``checkpoint/`` (resume with ``--resume RUN/checkpoint``).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import gymnasium as gym
@@ -16,31 +15,22 @@ import numpy as np
 
 from boltzgym.agents.evaluation import evaluate_policy
 from boltzgym.agents.planning import expected_return
-from boltzgym.agents.tabular import SARSA, DoubleQLearning, ExpectedSARSA, QLearning, TabularAgent
+from boltzgym.agents.registry import agent_class
+from boltzgym.agents.tabular import QLearning
 from boltzgym.scripts._common import format_table, new_figure, save_figure, write_metrics_csv
-from boltzgym.scripts.train import TrainRequest, base_summary, plot_learning_curve
+from boltzgym.scripts.train_common import (
+    TrainRequest,
+    agents_of,
+    base_summary,
+    check_finite_array,
+    learn,
+    make_env,
+    plot_learning_curve,
+)
 
-AGENTS = ("q-learning", "sarsa", "expected-sarsa", "double-q")
-AGENT_CLASSES: dict[str, type[TabularAgent]] = {
-    "q-learning": QLearning,
-    "sarsa": SARSA,
-    "expected-sarsa": ExpectedSARSA,
-    "double-q": DoubleQLearning,
-}
+AGENTS = agents_of(__name__)
 # Horizon of the exact optimum for envs without a time limit (CliffWalking-v1).
 DEFAULT_HORIZON = 1000
-
-
-def make_env(env_id: str, env_kwargs: dict) -> gym.Env:
-    """``gym.make`` with Gymnasium's errors (unknown id, bad keyword) turned into ``ValueError`` naming ``--env``."""
-    import boltzgym.envs  # noqa: F401  (registers the boltzgym ids)
-
-    try:
-        return gym.make(env_id, **env_kwargs)
-    except gym.error.Error as exc:
-        raise ValueError(f"--env {env_id!r}: {exc}") from exc
-    except TypeError as exc:
-        raise ValueError(f"--env-kwarg {env_kwargs}: {exc}") from exc
 
 
 def optimal_mean_return(env: gym.Env) -> float | None:
@@ -98,9 +88,9 @@ def plot_value_policy(q_table: np.ndarray, letters: np.ndarray, arrows: np.ndarr
 
 def train(request: TrainRequest) -> tuple[dict, str]:
     """Train, evaluate and write the run folder; return ``(summary, table)``."""
-    if request.agent not in AGENT_CLASSES:
+    if request.agent not in AGENTS:
         raise ValueError(f"agent must be one of {list(AGENTS)}, got {request.agent!r}")
-    agent_class = AGENT_CLASSES[request.agent]
+    agent_type = agent_class(request.agent)
     env = make_env(request.env_id, request.env_kwargs)
     eval_env = make_env(request.env_id, request.env_kwargs)
     if not (eval_env.spec and eval_env.spec.max_episode_steps):  # a greedy policy may loop: bound evaluation
@@ -108,45 +98,42 @@ def train(request: TrainRequest) -> tuple[dict, str]:
     if request.resume is not None:
         if request.hyperparameters:
             raise ValueError("--set cannot be combined with --resume: the checkpoint holds the hyperparameters")
-        agent = agent_class.load(request.resume, env=env)
+        agent = agent_type.load(request.resume, env=env)
     else:
         # Exploration decays over the first half of the run unless --set says otherwise: a fixed decay length
         # would leave long runs greedy too early and short runs exploring to the end.
         hyperparameters = {"exploration_steps": max(1, request.steps // 2), **request.hyperparameters}
-        agent = agent_class(env, seed=request.seed, **hyperparameters)
-    episodes_before = len(agent.episode_returns)
-    start = time.perf_counter()
-    agent.learn(request.steps, progress_bar=request.progress)
-    elapsed = time.perf_counter() - start
+        agent = agent_type(env, seed=request.seed, **hyperparameters)
+    out_dir = Path(request.out_dir)
+
+    def check_finite():
+        check_finite_array(agent.q_table, "the Q table", agent.num_timesteps, "lower learning_rate or check rewards")
+
+    elapsed = learn(agent, request, lambda: agent.save(out_dir / "checkpoint"), check_finite)
     mean_return, std_return = evaluate_policy(agent, eval_env, request.eval_episodes, seed=request.seed)
     optimum = optimal_mean_return(env)
     greedy_exact = None
     if optimum is not None:
         greedy_exact = expected_return(env, agent.q_table.argmax(axis=1), horizon=_horizon(env))
 
-    out_dir = Path(request.out_dir)
     checkpoint = agent.save(out_dir / "checkpoint")
     rows = [
         {"episode": i, "timestep": step, "return": value}
         for i, (step, value) in enumerate(zip(agent.episode_end_steps, agent.episode_returns))
     ]
     write_metrics_csv(out_dir / "metrics.csv", rows)
-    title = f"{agent_class.__name__} on {request.env_id}"
+    title = f"{agent_type.__name__} on {request.env_id}"
     plot_learning_curve(agent.episode_end_steps, agent.episode_returns, out_dir / "learning_curve.png", title, optimum)
     layout = grid_layout(env)
     if layout is not None:
         plot_value_policy(agent.q_table, *layout, out_dir / "value_policy.png", f"{title}: values and greedy policy")
 
     summary = {
-        **base_summary(request, mean_return, request.steps / elapsed if elapsed > 0 else None, optimum),
-        "eval_std_return": std_return,
+        **base_summary(
+            request, agent, mean_return, std_return, elapsed, optimum, vars(agent.config).copy(), checkpoint
+        ),
         "greedy_expected_return": greedy_exact,
-        "total_timesteps": agent.num_timesteps,
-        "training_episodes": len(agent.episode_returns) - episodes_before,
         "fast_path": agent.uses_fast_path,
-        "hyperparameters": vars(agent.config).copy(),
-        "checkpoint": str(checkpoint),
-        "resumed_from": None if request.resume is None else str(request.resume),
     }
     table = format_table(
         ["metric", "value"],

@@ -38,8 +38,8 @@ _EXPORTS: dict[str, str] = {
     "block_gibbs_sample": "boltzgym.sims.bipartite",
     "BoltzmannMachine": "boltzgym.sims.boltzmann",
     "RBM": "boltzgym.sims.rbm",
-    "bars_and_stripes": "boltzgym.sims.datasets",
-    "binary_digits": "boltzgym.sims.datasets",
+    "bars_and_stripes": "boltzgym.models.datasets",
+    "binary_digits": "boltzgym.models.datasets",
 }
 
 __all__ = sorted(_EXPORTS)

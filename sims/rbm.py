@@ -23,19 +23,30 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from boltzgym.sims import _bipartite_kernels as kernels
 from boltzgym.sims import rbm_eval
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.bipartite import block_gibbs_sample
-from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_seed
+from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
+from boltzgym.utils.resources import array_bytes, check_memory
+from boltzgym.utils.validation import DivergenceError, check_in_range, check_int, check_positive, check_seed
 
 SCHEDULES = ("constant", "linear")
+CHECKPOINT_FORMAT = "boltzgym-rbm"
+
+
+class RBMInputWarning(UserWarning):
+    """Data outside [0, 1] given to Bernoulli visible units (accepted, as ``BernoulliRBM`` accepts it)."""
+
+
 VISIBLE_UNITS = ("bernoulli", "gaussian")
 
 
@@ -69,7 +80,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         n_features_in_: number of visible units.
 
     Example:
-        >>> from boltzgym.sims.datasets import bars_and_stripes
+        >>> from boltzgym.models.datasets import bars_and_stripes
         >>> X = bars_and_stripes(3)
         >>> rbm = RBM(n_components=8, n_iter=5, random_state=0).fit(X)
         >>> rbm.transform(X).shape
@@ -131,15 +142,23 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _check_data(self, X, name: str = "X", reset: bool = False) -> np.ndarray:
         """``X`` as C-contiguous float64 (n_samples, n_features): values in [0, 1] (probabilities allowed) for
         Bernoulli visible units, finite reals for Gaussian ones."""
-        X = check_array(X, dtype=np.float64, order="C", input_name=name)
-        if reset:
-            self.n_features_in_ = X.shape[1]
-        elif X.shape[1] != self._n_features:
-            raise ValueError(f"{name} must have {self._n_features} features (columns), got {X.shape[1]}")
-        if not self._gaussian and (X.min(initial=0.0) < 0.0 or X.max(initial=0.0) > 1.0):
+        if name == "X":  # sklearn's checks and messages (n_features_in_, sparse input, 1-d input, ...)
+            X = validate_data(self, X, reset=reset, dtype=np.float64, order="C")
+        else:
+            X = check_array(X, dtype=np.float64, order="C", input_name=name)
+        if not reset and X.shape[1] != self._n_features:  # components_ assigned without n_features_in_
             raise ValueError(
-                f"{name} must hold values in [0, 1] (binary data or probabilities), "
-                f"got values in [{X.min()}, {X.max()}]"
+                f"{name} has {X.shape[1]} features, but {type(self).__name__} is expecting {self._n_features} "
+                "features as input"
+            )
+        if not self._gaussian and (X.min(initial=0.0) < 0.0 or X.max(initial=0.0) > 1.0):
+            # A warning, not an error: BernoulliRBM accepts any reals, and test data scaled by a MinMaxScaler fitted
+            # on the training data routinely leaves [0, 1] by a little.
+            warnings.warn(
+                f"{name} should hold values in [0, 1] (binary data or probabilities) for Bernoulli visible units, "
+                f"got values in [{X.min()}, {X.max()}]; scale it (e.g. MinMaxScaler) or use visible_units='gaussian'",
+                RBMInputWarning,
+                stacklevel=3,
             )
         return X
 
@@ -150,7 +169,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     @property
     def _n_features(self) -> int:
         """Visible units: ``n_features_in_``, or the width of assigned ``components_`` (copied from elsewhere)."""
-        return getattr(self, "n_features_in_", self.components_.shape[1])
+        return self.n_features_in_ if hasattr(self, "n_features_in_") else self.components_.shape[1]
 
     @property
     def _generator(self) -> np.random.Generator:
@@ -181,8 +200,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def _initialize(self, X: np.ndarray) -> None:
-        self._rng = np.random.default_rng(self.random_state)
         n_features = X.shape[1]
+        # weights, their velocity and the epoch's transposed copies: four (n_components, n_features) float64 arrays
+        weights = 4 * array_bytes((self.n_components, n_features), np.float64, "n_components")
+        check_memory(weights, "n_components", f"an RBM of {self.n_components} x {n_features} weights")
+        self._rng = np.random.default_rng(self.random_state)
         self.components_ = self._rng.normal(0.0, 0.01, size=(self.n_components, n_features))
         self.intercept_hidden_ = np.zeros(self.n_components)
         if self._gaussian:
@@ -239,12 +261,29 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._initialize(X)
         for epoch in range(self.n_iter):
             start = time.perf_counter()
+            last_good = self._parameters()
             self._run_epoch(X, self._generator.permutation(X.shape[0]), self._epoch_learning_rate(epoch))
+            self._check_finite(epoch + 1, last_good)
             if self.verbose:
                 sys.stderr.write(f"[RBM] epoch {epoch + 1}/{self.n_iter}, {time.perf_counter() - start:.3f}s\n")
             if callback is not None and callback(epoch + 1, self) is False:
                 break
         return self
+
+    def _parameters(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.components_.copy(), self.intercept_visible_.copy(), self.intercept_hidden_.copy()
+
+    def _check_finite(self, epoch: int, last_good: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Raise :class:`DivergenceError` when an epoch left non-finite parameters, restoring those before it."""
+        if all(np.isfinite(array).all() for array in self._parameters()):
+            return
+        self.components_, self.intercept_visible_, self.intercept_hidden_ = last_good
+        self._velocities = (np.zeros_like(self.components_), *(np.zeros_like(a) for a in last_good[1:]))
+        raise DivergenceError(
+            f"RBM training diverged in epoch {epoch}: the weights became non-finite (NaN or inf) with "
+            f"learning_rate={self.learning_rate}; training stopped and the parameters before that epoch were kept "
+            "(lower learning_rate, or raise weight_decay)"
+        )
 
     def partial_fit(self, X, y=None) -> RBM:
         """One epoch of minibatch updates over ``X`` in its given order (initializing the model on first call).
@@ -256,8 +295,72 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X = self._check_data(X, reset=first)
         if first:
             self._initialize(X)
+        last_good = self._parameters()
         self._run_epoch(X, np.arange(X.shape[0]), float(self.learning_rate))
+        self._check_finite(1, last_good)
         return self
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path) -> Path:
+        """Write the fitted model as a checkpoint folder (:mod:`boltzgym.utils.checkpoint`): hyperparameters and
+        generator state in ``config.json``, parameters, persistent chains and momenta in ``parameters.npz``;
+        ``partial_fit`` on the loaded model continues the same training."""
+        check_is_fitted(self, "components_")
+        velocity_w, velocity_b, velocity_c = self._velocities
+        arrays = {
+            "components_": self.components_,
+            "intercept_visible_": self.intercept_visible_,
+            "intercept_hidden_": self.intercept_hidden_,
+            "h_samples_": self.h_samples_,
+            "velocity_components": velocity_w,
+            "velocity_visible": velocity_b,
+            "velocity_hidden": velocity_c,
+            "streams": self._streams,
+        }
+        config = {
+            "params": self.get_params(),
+            "n_features_in": int(self._n_features),
+            "rng_state": self._generator.bit_generator.state,
+        }
+        return save_checkpoint(path, CHECKPOINT_FORMAT, 1, config, arrays={"parameters.npz": arrays})
+
+    @classmethod
+    def load(cls, path) -> RBM:
+        """Load a model written by :meth:`save`; every problem is one ``CheckpointError`` naming the file."""
+        checkpoint = load_checkpoint(path, CHECKPOINT_FORMAT, 1)
+        config = checkpoint.config
+        try:
+            rbm = cls(**config["params"])
+            rbm._check_params()
+            n_features = check_int("n_features_in", config["n_features_in"], minimum=1)
+            rbm._rng = np.random.default_rng()
+            rbm._rng.bit_generator.state = config["rng_state"]
+        except KeyError as exc:
+            raise checkpoint.error("config.json", f"is corrupt: missing field {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise checkpoint.error("config.json", f"is corrupt: {exc}") from exc
+        hidden, chains = rbm.n_components, checkpoint.arrays.get("parameters.npz", {}).get("h_samples_")
+        n_chains = chains.shape[0] if chains is not None and chains.ndim == 2 else -1
+        shapes = {
+            "components_": (hidden, n_features),
+            "intercept_visible_": (n_features,),
+            "intercept_hidden_": (hidden,),
+            "h_samples_": (n_chains, hidden),
+            "velocity_components": (hidden, n_features),
+            "velocity_visible": (n_features,),
+            "velocity_hidden": (hidden,),
+            "streams": (n_chains, 4),
+        }
+        arrays = load_checkpoint_arrays(checkpoint, "parameters.npz", shapes)
+        for name in ("components_", "intercept_visible_", "intercept_hidden_", "h_samples_"):
+            setattr(rbm, name, np.ascontiguousarray(arrays[name], dtype=np.float64))
+        rbm._velocities = tuple(
+            np.ascontiguousarray(arrays[name], dtype=np.float64)
+            for name in ("velocity_components", "velocity_visible", "velocity_hidden")
+        )
+        rbm._streams = np.ascontiguousarray(arrays["streams"], dtype=np.uint64)
+        rbm.n_features_in_ = n_features
+        return rbm
 
     # ------------------------------------------------------------------ inference
     def transform(self, X) -> np.ndarray:
@@ -406,11 +509,17 @@ def fit_with_log_likelihood(
         bar.update(1)
         if epoch % eval_every and epoch != model.n_iter:
             return
-        if method == "exact":
-            value, error = model.log_likelihood(X, "exact"), 0.0
-        else:
-            seed = None if model.random_state is None else model.random_state + epoch
-            value, error = model.log_likelihood(X, "ais", n_chains=ais_chains, n_betas=ais_betas, random_state=seed)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged model is reported below, in one line
+            if method == "exact":
+                value, error = model.log_likelihood(X, "exact"), 0.0
+            else:
+                seed = None if model.random_state is None else model.random_state + epoch
+                value, error = model.log_likelihood(X, "ais", n_chains=ais_chains, n_betas=ais_betas, random_state=seed)
+        if not np.isfinite(value):
+            raise DivergenceError(
+                f"RBM training diverged by epoch {epoch}: the log-likelihood is {value} (learning_rate="
+                f"{model.learning_rate}); training stopped (lower learning_rate, or raise weight_decay)"
+            )
         history.append({"epoch": epoch, "log_likelihood": value, "log_likelihood_stderr": error})
 
     try:

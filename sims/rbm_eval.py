@@ -180,5 +180,6 @@ def log_partition_ais(
 def base_rate_visible_bias(X, smoothing: float = 0.05) -> np.ndarray:
     """log(p_i / (1 - p_i)) of the visible marginals p_i of ``X``, smoothed toward 1/2 so that no bias is infinite."""
     X = np.asarray(X, dtype=np.float64)
-    marginals = (X.sum(axis=0) + smoothing) / (X.shape[0] + 2.0 * smoothing)
+    # values outside [0, 1] (accepted with a warning by RBM.fit) are clipped so that the marginals stay in (0, 1)
+    marginals = (np.clip(X, 0.0, 1.0).sum(axis=0) + smoothing) / (X.shape[0] + 2.0 * smoothing)
     return np.log(marginals) - np.log1p(-marginals)

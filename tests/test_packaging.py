@@ -76,3 +76,11 @@ def test_wheel_contains_every_subpackage(tmp_path):
         init = package.replace(".", "/") + "/__init__.py"
         assert init in names, f"{init} missing from the wheel"
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
+
+
+def test_license_is_an_spdx_expression():
+    """setuptools deprecates the ``license = {text = ...}`` table (a warning on every install); PEP 639 uses an
+    SPDX string, which setuptools reads from version 77."""
+    pyproject = _pyproject()
+    assert pyproject["project"]["license"] == "MIT"
+    assert "setuptools>=77" in pyproject["build-system"]["requires"]

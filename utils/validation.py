@@ -54,3 +54,36 @@ def check_seed(name: str, seed) -> int | None:
     if seed is None:
         return None
     return check_int(name, seed, minimum=0)
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a bool; strings such as ``"False"`` are refused (they are truthy), and so are 0 and 1."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be true or false, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_count(name: str, value, minimum: int = 0) -> int:
+    """``value`` as an int >= ``minimum``; an integral float (``1e5`` as written on a command line) is accepted."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        value = int(value)
+    return check_int(name, value, minimum=minimum)
+
+
+def check_widths(name: str, value, example: str = "[64, 64]", allow_empty: bool = False) -> tuple[int, ...]:
+    """``value`` as a tuple of positive ints (layer widths or channel counts), non-empty unless ``allow_empty``
+    (an empty list of hidden widths is a linear map)."""
+    valid = (
+        isinstance(value, (list, tuple))
+        and (allow_empty or len(value) > 0)
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in value)
+    )
+    if not valid:
+        raise TypeError(
+            f"{name} must be a list of positive integers, e.g. {example}, got {value!r} ({type(value).__name__})"
+        )
+    return tuple(int(v) for v in value)
+
+
+class DivergenceError(ArithmeticError):
+    """Training produced non-finite losses or parameters and was stopped (the CLI exits with status 3)."""

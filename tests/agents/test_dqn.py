@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -15,6 +14,7 @@ from torch import nn
 from boltzgym.agents.callbacks import Callback, CheckpointCallback
 from boltzgym.agents.dqn import DQN, DQNConfig, linear_schedule, td_targets, update_target
 from boltzgym.agents.replay import ReplayBuffer
+from boltzgym.utils.checkpoint import CheckpointError, rewrite_file
 
 # Tiny settings so that every run takes a fraction of a second.
 TINY = {
@@ -203,9 +203,10 @@ def test_n_step_windows_never_join_two_learn_calls():
 def test_checkpoint_round_trip(tmp_path):
     agent = DQN("CartPole-v1", seed=2, dueling=True, **TINY).learn(200)
     path = agent.save(tmp_path / "ckpt")
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.pt"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "manifest.json", "model.pt"]
     header = json.loads((path / "config.json").read_text())
-    assert header["num_timesteps"] == 200 and header["config"]["dueling"] is True
+    assert json.loads((path / "manifest.json").read_text())["counters"]["num_timesteps"] == 200
+    assert header["config"]["dueling"] is True
     loaded = DQN.load(path)
     assert loaded.config == agent.config and loaded.num_timesteps == 200
     observations = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
@@ -240,18 +241,25 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         DQN.load(path)
 
 
+def _edit_json(path, name, edit):
+    """Edit a JSON file of a checkpoint and re-sign it in the manifest: consistent files, bad values."""
+    values = json.loads((path / name).read_text())
+    edit(values)
+    rewrite_file(path, name, json.dumps(values).encode())
+
+
 @pytest.mark.parametrize(
-    "corrupt",
+    "file, corrupt",
     [
-        lambda header: header.pop("num_timesteps"),
-        lambda header: header.pop("rng_state"),
-        lambda header: header.update(n_updates="12"),
-        lambda header: header.update(seed=-1),
-        lambda header: header["spec"].update(kind="audio"),
-        lambda header: header.update(episode_returns=None),
-        lambda header: header.clear() or header.update(format=["not", "a", "checkpoint"]),
-        lambda header: header.update(replay_buffer="../elsewhere.npz"),
-        lambda header: header.update(metrics=[{"step": "ten"}]),
+        ("manifest.json", lambda manifest: manifest["counters"].pop("num_timesteps")),
+        ("config.json", lambda header: header.pop("rng_state")),
+        ("manifest.json", lambda manifest: manifest["counters"].update(n_updates="12")),
+        ("config.json", lambda header: header.update(seed=-1)),
+        ("config.json", lambda header: header["spec"].update(kind="audio")),
+        ("config.json", lambda header: header.update(episode_returns=None)),
+        ("config.json", lambda header: header.clear() or header.update(format=["not", "a", "checkpoint"])),
+        ("config.json", lambda header: header["config"].update(q_network="no-such-network")),
+        ("config.json", lambda header: header.update(metrics=[{"step": "ten"}])),
     ],
     ids=[
         "missing-counter",
@@ -261,24 +269,44 @@ def test_missing_or_corrupt_checkpoints_name_the_file(tmp_path):
         "unknown-kind",
         "null-list",
         "format",
-        "buffer-path",
+        "unknown-network",
         "metric-row",
     ],
 )
-def test_a_checkpoint_config_with_bad_fields_is_reported_as_corrupt(tmp_path, corrupt):
+def test_a_checkpoint_with_bad_fields_is_one_error_naming_the_file(tmp_path, file, corrupt):
     path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
-    header = json.loads((path / "config.json").read_text())
-    corrupt(header)
-    (path / "config.json").write_text(json.dumps(header))
-    with pytest.raises(ValueError, match=r"checkpoint config .*config\.json.* is corrupt"):
+    if file == "manifest.json":
+        manifest = json.loads((path / file).read_text())
+        corrupt(manifest)
+        (path / file).write_text(json.dumps(manifest))
+        expected = "manifest.json"
+    else:
+        _edit_json(path, file, corrupt)
+        expected = r"config\.json.* is corrupt"
+    with pytest.raises(CheckpointError, match=expected):
         DQN.load(path)
 
 
 def test_a_checkpoint_config_that_is_not_an_object_is_reported_as_corrupt(tmp_path):
     path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
-    (path / "config.json").write_text("[1, 2]")
-    with pytest.raises(ValueError, match=r"config\.json.* is corrupt: format is 'list'"):
+    rewrite_file(path, "config.json", b"[1, 2]")
+    with pytest.raises(CheckpointError, match=r"config\.json.* holds a JSON list, expected an object"):
         DQN.load(path)
+
+
+def test_truncated_replay_and_nan_weights_are_refused(tmp_path):
+    agent = DQN("CartPole-v1", seed=0, **TINY).learn(100)
+    path = agent.save(tmp_path / "ckpt", include_buffer=True)
+    data = (path / "replay.npz").read_bytes()
+    (path / "replay.npz").write_bytes(data[: len(data) // 3])
+    with pytest.raises(CheckpointError, match=r"replay\.npz.* is truncated"):
+        DQN.load(path)
+    path = agent.save(tmp_path / "ckpt", include_buffer=True)
+    with torch.no_grad():
+        next(agent.q_net.parameters())[0, 0] = float("nan")
+    agent.save(tmp_path / "nan")
+    with pytest.raises(CheckpointError, match=r"model\.pt.*'q_net\.torso.*holds non-finite"):
+        DQN.load(tmp_path / "nan")
 
 
 def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
@@ -287,11 +315,11 @@ def test_a_failed_save_leaves_the_previous_checkpoint_intact(tmp_path, monkeypat
     saved = _weights(agent)
     agent.learn(200)
 
-    def disk_full(self, target):
-        Path(target).write_bytes(b"half a buff")
+    def disk_full(handle, **arrays):
+        handle.write(b"half a buff")
         raise OSError("disk full")
 
-    monkeypatch.setattr(ReplayBuffer, "save", disk_full)
+    monkeypatch.setattr(np, "savez", disk_full)
     with pytest.raises(OSError, match="disk full"):
         agent.save(path, include_buffer=True)
     assert os.listdir(tmp_path) == ["ckpt"]  # the staging folder is gone
@@ -308,7 +336,7 @@ def test_save_never_replaces_a_folder_or_file_that_is_not_a_checkpoint(tmp_path)
     (tmp_path / "runs" / "notes.txt").write_text("keep me")
     (tmp_path / "file").write_text("keep me too")
     for target in ("runs", "file"):
-        with pytest.raises(ValueError, match=f"{target}.*not a checkpoint folder|{target}.*holds no DQN checkpoint"):
+        with pytest.raises(ValueError, match=f"{target}.* is a file|{target}.*holds no boltzgym-dqn checkpoint"):
             agent.save(tmp_path / target)
     assert (tmp_path / "runs" / "notes.txt").read_text() == "keep me"
     assert (tmp_path / "file").read_text() == "keep me too"
@@ -489,7 +517,7 @@ def test_double_dqn_argmax_pass_leaves_batch_norm_statistics_alone_and_keeps_tra
 
 
 def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
-    import boltzgym.agents.dqn as dqn_module
+    from boltzgym.utils.metrics import MetricsLog
 
     writers = []
 
@@ -508,7 +536,7 @@ def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr(dqn_module, "_summary_writer_class", lambda: RecordingWriter)
+    monkeypatch.setattr(MetricsLog, "writer_class", staticmethod(lambda: RecordingWriter))
     agent = DQN("CartPole-v1", seed=0, log_dir=tmp_path, **TINY)
     agent.learn(200)
     agent.learn(100)  # a second call opens a new writer and closes it too
@@ -519,5 +547,65 @@ def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
 
 def test_load_given_a_file_says_a_checkpoint_folder_is_expected(tmp_path):
     path = DQN("CartPole-v1", seed=0, **TINY).save(tmp_path / "ckpt")
-    with pytest.raises(ValueError, match=r"model\.pt.* is a file: a checkpoint folder is expected"):
+    with pytest.raises(CheckpointError, match=r"model\.pt.* is a file, expected a checkpoint folder"):
         DQN.load(path / "model.pt")
+
+
+# --- Q-network factories ----------------------------------------------------------------------------------
+
+
+def tiny_factory(observation_space, n_actions, width=8):
+    """A custom Q-network factory (not registered)."""
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(int(np.prod(observation_space.shape)), width), nn.ReLU(), nn.Linear(width, n_actions)
+    )
+
+
+def test_a_custom_factory_trains_saves_loads_and_resumes(tmp_path):
+    settings = {**TINY, "q_network": tiny_factory, "q_network_kwargs": {"width": 12}}
+    straight = DQN("CartPole-v1", seed=4, **settings).learn(150)
+    straight.learn(150)
+    agent = DQN("CartPole-v1", seed=4, **settings).learn(150)
+    assert isinstance(agent.q_net, nn.Sequential) and agent.q_net[1].out_features == 12
+    assert agent.config.q_network == "custom:test_dqn.tiny_factory"
+    path = agent.save(tmp_path / "ckpt", include_buffer=True)
+    header = json.loads((path / "config.json").read_text())
+    assert header["config"]["q_network_kwargs"] == {"width": 12}
+    with pytest.raises(ValueError, match=r"q_network: .*'test_dqn.tiny_factory'.*q_network=factory"):
+        DQN.load(path)
+    resumed = DQN.load(path, env="CartPole-v1", q_network=tiny_factory).learn(150)
+    _assert_same_weights(_weights(resumed), _weights(straight))
+
+
+def test_named_networks_and_registration(tmp_path):
+    from boltzgym.agents.networks import Q_NETWORKS, register_q_network
+
+    agent = DQN("CartPole-v1", seed=0, q_network="dueling", **TINY)
+    assert type(agent.q_net.head).__name__ == "DuelingHead"
+    assert DQN.load(agent.save(tmp_path / "d")).q_net.head.__class__.__name__ == "DuelingHead"
+    register_q_network("tiny-test", tiny_factory)
+    try:
+        agent = DQN("CartPole-v1", seed=0, q_network="tiny-test", q_network_kwargs={"width": 5}, **TINY)
+        assert agent.q_net[1].out_features == 5
+        assert DQN.load(agent.save(tmp_path / "t")).q_net[1].out_features == 5  # found by name: no factory needed
+        assert DQN("CartPole-v1", q_network=tiny_factory, **TINY).config.q_network == "tiny-test"
+    finally:
+        del Q_NETWORKS["tiny-test"]
+    with pytest.raises(ValueError, match="q_network must be one of"):
+        DQN("CartPole-v1", q_network="resnet-9000", **TINY)
+    with pytest.raises(ValueError, match="q_network: the network maps a batch of 2 observations to"):
+        DQN("CartPole-v1", q_network=lambda space, n: nn.Linear(4, n + 1), **TINY)
+    with pytest.raises(ValueError, match="q_network 'cnn' needs uint8"):
+        DQN("CartPole-v1", q_network="cnn", **TINY)
+    with pytest.raises(TypeError, match="q_network_kwargs must hold JSON values"):
+        DQN("CartPole-v1", q_network_kwargs={"width": object()}, **TINY)
+
+
+def test_predict_checks_the_observation_shape():
+    agent = DQN("CartPole-v1", seed=0, **TINY)
+    assert agent.predict(np.zeros(4, dtype=np.float32))[0].shape == ()
+    assert agent.predict(np.zeros((3, 4), dtype=np.float32))[0].shape == (3,)
+    with pytest.raises(ValueError, match=r"observation has shape \(5,\), expected \(4,\)"):
+        agent.predict(np.zeros(5))
+    with pytest.raises(ValueError, match=r"observation has shape \(2, 3\)"):
+        agent.predict(np.zeros((2, 3)))

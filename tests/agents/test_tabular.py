@@ -179,7 +179,7 @@ def test_save_load_round_trip_continues_identically(tmp_path):
     assert loaded.predict(np.arange(16))[0].tolist() == agent.predict(np.arange(16))[0].tolist()
     agent.set_env(gym.make("FrozenLake-v1"))  # a fresh env, seeded like the loaded one's
     np.testing.assert_array_equal(agent.learn(2000).q_table, loaded.learn(2000).q_table)
-    with pytest.raises(ValueError, match="holds a DoubleQLearning, not a QLearning"):
+    with pytest.raises(ValueError, match="holds a .DoubleQLearning., not a QLearning"):
         QLearning.load(tmp_path / "ckpt")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         QLearning.load(tmp_path / "missing")
@@ -229,7 +229,7 @@ def test_bad_hyperparameters_name_the_argument(kwargs, error, match):
 def test_continuous_observation_space_is_rejected():
     with pytest.raises(TypeError, match="env.observation_space must be gymnasium.spaces.Discrete .*got Box"):
         QLearning(gym.make("CartPole-v1"))
-    with pytest.raises(ValueError, match="total_steps must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="total_timesteps must be >= 1, got 0"):
         QLearning(gym.make("FrozenLake-v1")).learn(0)
 
 

@@ -23,7 +23,7 @@ def test_cli_json_run_then_resume(tmp_path, capsys):
     assert summary["agent"] == "dqn" and summary["env"] == "CartPole-v1" and summary["seed"] == 1
     assert summary["steps"] == 300 and summary["eval_episodes"] == 3 and summary["optimal_mean_return"] is None
     assert summary["eval_mean_return"] >= 8.0  # CartPole gives at least 8 steps of reward 1
-    assert summary["config"]["net_arch"] == [16]
+    assert summary["hyperparameters"]["net_arch"] == [16]
     for name in (
         "summary.json",
         "metrics.csv",
@@ -111,4 +111,4 @@ def test_cli_resume_from_a_file_asks_for_the_checkpoint_folder(tmp_path, capsys)
     argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
     assert cli.main([*argv, "--resume", str(weights)]) == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "is a file: a checkpoint folder is expected" in err
+    assert len(err.strip().splitlines()) == 1 and "is a file, expected a checkpoint folder" in err

@@ -48,7 +48,7 @@ def test_train_json_writes_the_run_folder_and_resumes(tmp_path, capsys):
     argv = ["train", "q-learning", "--env", "boltzgym/GridWorld-v0", "--env-kwarg", "map_name=cliff", "--steps", "500"]
     argv += ["--eval-episodes", "2", "--json", "--out", str(resumed), "--resume", str(out / "checkpoint")]
     assert cli.main(argv) == 0
-    assert json.loads(capsys.readouterr().out)["total_timesteps"] == 20500
+    assert json.loads(capsys.readouterr().out)["num_timesteps"] == 20500
 
 
 def test_train_on_a_gymnasium_env_without_time_limit(tmp_path):

@@ -1,0 +1,138 @@
+"""Stepping one Gymnasium env or a ``gymnasium.vector`` env as a batch of ``n_envs``, for off-policy agents (DQN).
+
+:class:`EnvStepper` hides the differences an agent loop should not see: a single env is stepped as a batch of one
+and reset by hand when its episode ends; a vector env resets itself, either in the same step (``SAME_STEP``: the
+final observation comes in ``infos``) or in the next one (``NEXT_STEP``: that step only resets and is marked
+invalid). It also sums episode returns, so that the agent learns which episodes ended and with what return.
+This module does not import torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+
+OBSERVATION_KINDS = ("discrete", "image", "vector")
+
+
+def observation_kind(space: gym.Space) -> str:
+    """``"discrete"`` (one-hot encoded), ``"image"`` (uint8 ``(H, W, C)`` Box) or ``"vector"`` (other Box)."""
+    if isinstance(space, gym.spaces.Discrete):
+        return "discrete"
+    if isinstance(space, gym.spaces.Box):
+        if space.dtype == np.uint8 and len(space.shape) == 3:
+            return "image"
+        return "vector"
+    raise TypeError(
+        f"observation_space must be a Box or Discrete space, got {space}; wrap other spaces "
+        "(e.g. gymnasium.wrappers.FlattenObservation) first"
+    )
+
+
+@dataclass
+class EnvSpec:
+    """What the networks need to know about the environment (saved in checkpoints)."""
+
+    kind: str
+    shape: tuple[int, ...]
+    n_states: int | None
+    n_actions: int
+
+    def spaces(self) -> tuple[gym.Space, gym.spaces.Discrete]:
+        """The observation and action spaces this spec describes (Box bounds are not kept: infinite)."""
+        if self.kind == "discrete":
+            obs_space: gym.Space = gym.spaces.Discrete(self.n_states)
+        elif self.kind == "image":
+            obs_space = gym.spaces.Box(0, 255, self.shape, np.uint8)
+        else:
+            obs_space = gym.spaces.Box(-np.inf, np.inf, self.shape, np.float32)
+        return obs_space, gym.spaces.Discrete(self.n_actions)
+
+
+class EnvStepper:
+    """A Gymnasium env, vector env or env id, stepped as a batch of ``n_envs`` with Discrete actions from 0.
+
+    Attributes: ``env``, ``env_id`` (None when unknown), ``n_envs``, ``vector``, ``spec`` (an :class:`EnvSpec`).
+    """
+
+    def __init__(self, env: gym.Env | gym.vector.VectorEnv | str) -> None:
+        self.env_id = None
+        if isinstance(env, str):
+            if env.startswith("boltzgym/"):
+                import boltzgym.envs  # noqa: F401  (registers the boltzgym/ ids)
+            self.env_id = env
+            env = gym.make(env)
+        elif getattr(env, "spec", None) is not None:
+            self.env_id = env.spec.id
+        self.vector = isinstance(env, gym.vector.VectorEnv)
+        if self.vector:
+            obs_space, action_space, n_envs = env.single_observation_space, env.single_action_space, env.num_envs
+            mode = env.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
+            if mode not in (gym.vector.AutoresetMode.NEXT_STEP, gym.vector.AutoresetMode.SAME_STEP):
+                raise ValueError(f"env: vector env autoreset_mode must be NEXT_STEP or SAME_STEP, got {mode}")
+            self.same_step_reset = mode == gym.vector.AutoresetMode.SAME_STEP
+        elif isinstance(env, gym.Env):
+            obs_space, action_space, n_envs = env.observation_space, env.action_space, 1
+        else:
+            raise TypeError(f"env must be a gymnasium Env, VectorEnv, env id or None, got {type(env).__name__}")
+        if not isinstance(action_space, gym.spaces.Discrete):
+            raise ValueError(f"env: DQN needs a Discrete action space, got {action_space}")
+        if int(action_space.start) != 0:
+            raise ValueError(f"env: DQN needs a Discrete action space starting at 0, got start={action_space.start}")
+        kind = observation_kind(obs_space)
+        self.spec = EnvSpec(
+            kind=kind,
+            shape=tuple(int(v) for v in obs_space.shape),
+            n_states=int(obs_space.n) if kind == "discrete" else None,
+            n_actions=int(action_space.n),
+        )
+        self.env, self.n_envs = env, n_envs
+
+    def reset(self, seed: int | None) -> np.ndarray:
+        """Reset every env (``seed`` as Gymnasium takes it) and the episode sums; observations ``(n_envs, ...)``."""
+        obs, _ = self.env.reset(seed=seed)
+        self._episode_return = np.zeros(self.n_envs)
+        self._episode_length = np.zeros(self.n_envs, dtype=np.int64)
+        self._pending_reset = np.zeros(self.n_envs, dtype=bool)
+        return np.asarray(obs) if self.vector else np.asarray(obs)[None]
+
+    def step(self, actions: np.ndarray):
+        """Step the env(s): ``(next_obs, rewards, terminated, truncated, valid, following_obs)``, arrays with
+        leading dimension ``n_envs``.
+
+        ``next_obs`` is the true successor of each action (the final observation where an episode ended),
+        ``following_obs`` is what the agent acts on next (the first observation of the new episode there).
+        ``valid`` is ``None`` or, for ``NEXT_STEP`` vector envs, False where the step only reset an env.
+        """
+        if not self.vector:
+            obs, reward, terminated, truncated, _ = self.env.step(actions[0])
+            next_obs = np.asarray(obs)[None]
+            following = np.asarray(self.env.reset()[0])[None] if terminated or truncated else next_obs
+            return next_obs, np.array([reward]), np.array([terminated]), np.array([truncated]), None, following
+        obs, rewards, terminated, truncated, infos = self.env.step(actions)
+        following = np.asarray(obs)
+        next_obs, valid = following, ~self._pending_reset
+        if self.same_step_reset:
+            if "_final_obs" in infos:
+                next_obs = following.copy()
+                for i in np.flatnonzero(infos["_final_obs"]):
+                    next_obs[i] = infos["final_obs"][i]
+            valid = None
+        else:
+            self._pending_reset = terminated | truncated
+        return next_obs, rewards, terminated, truncated, valid, following
+
+    def finished_episodes(self, rewards, dones, valid) -> list[tuple[float, int]]:
+        """Add one step's rewards to the episode sums; return ``(return, length)`` of each episode that ended."""
+        self._episode_return += rewards
+        self._episode_length += 1
+        if valid is not None:  # NEXT_STEP reset steps belong to no episode
+            self._episode_return[~valid] = 0.0
+            self._episode_length[~valid] = 0
+            dones = dones & valid
+        ended = [(float(self._episode_return[i]), int(self._episode_length[i])) for i in np.flatnonzero(dones)]
+        self._episode_return[dones] = 0.0
+        self._episode_length[dones] = 0
+        return ended
