@@ -96,4 +96,8 @@ PETTINGZOO_ENVS: dict[str, tuple[str, str]] = {
         "boltzgym.envs.multiplayer_bandit:parallel_env",
         "PettingZoo parallel env: multi-player Bernoulli bandit where colliding players get nothing",
     ),
+    "boltzgym/SpinGame-v0": (
+        "boltzgym.envs.spin_game:parallel_env",
+        "PettingZoo parallel env: agents flip their own blocks of a shared spin glass (selfish or shared reward)",
+    ),
 }
