@@ -68,6 +68,7 @@ EXPERIMENTS: dict[str, str] = {
     "parity": "boltzgym.models.foundations_experiments:parity_experiment",
     "bias-variance": "boltzgym.models.foundations_experiments:bias_variance_experiment",
     "optimizers": "boltzgym.models.optimizer_experiment:optimizers_experiment",
+    "rl-annealing": "boltzgym.agents.rl_annealing_experiment:rl_annealing_experiment",
 }
 
 
