@@ -2,7 +2,7 @@
 spin Hamiltonians with reinforcement learning", Nature Machine Intelligence 2, 2020).
 
 An agent sets the inverse temperature of a batch of annealing replicas, a block of sweeps at a time. The sweeps
-run on the shared sampling core (``boltzgym.sims.sampling.run_sweeps``: jitted, no Python loop over spins).
+run on the shared sampling core (``boltzgym.sims._engine.run_sweeps``: jitted, no Python loop over spins).
 Spins are in {-1, +1}; energies follow ``boltzgym.sims.ising`` (``E(s) = -1/2 s^T J s - h^T s``, lower is better).
 This module does not import torch.
 """
@@ -13,9 +13,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.sims._engine import kernel_couplings, run_sweeps
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.problems import lattice_spin_glass, random_maxcut, sherrington_kirkpatrick
-from boltzgym.sims.sampling import kernel_couplings, run_sweeps
 from boltzgym.sims.schedules import default_beta_range
 from boltzgym.utils.validation import check_int
 

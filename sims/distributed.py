@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from boltzgym.sims.ising import IsingModel
 from boltzgym.sims._engine import run_sweeps
+from boltzgym.sims.ising import IsingModel
 from boltzgym.utils.distributed import ray_session
 
 
