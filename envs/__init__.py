@@ -77,11 +77,27 @@ _register(
 )
 
 
+# --- agents meet the simulations: RL-controlled annealing (Mills, Ronagh & Tamblyn 2020) ---------------
+_register(
+    "AnnealingControl-v0",
+    "boltzgym.envs.annealing_control:AnnealingControlEnv",
+    "choose beta for a batch of annealing replicas of a spin glass (2D +-J/Gaussian, SK, Max-Cut); reward: energy drop",
+)
+
+
 # --- multi-agent (PettingZoo) ------------------------------------------------------------------------
 # PettingZoo has no registry: these are listed by `boltzgym envs` with their factory functions.
 PETTINGZOO_ENVS: dict[str, tuple[str, str]] = {
     "boltzgym/RepeatedMatrixGame-v0": (
         "boltzgym.envs.matrix_game:parallel_env",
         "PettingZoo parallel env: repeated two-player matrix game (prisoner's dilemma, stag hunt, ...)",
+    ),
+    "boltzgym/MultiPlayerBandit-v0": (
+        "boltzgym.envs.multiplayer_bandit:parallel_env",
+        "PettingZoo parallel env: multi-player Bernoulli bandit where colliding players get nothing",
+    ),
+    "boltzgym/SpinGame-v0": (
+        "boltzgym.envs.spin_game:parallel_env",
+        "PettingZoo parallel env: agents flip their own blocks of a shared spin glass (selfish or shared reward)",
     ),
 }
