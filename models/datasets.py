@@ -36,7 +36,7 @@ import numpy as np
 
 from boltzgym.utils.validation import check_int, check_seed
 
-KINDS = ("classification", "regression", "binary", "sequence", "text", "image")
+KINDS = ("classification", "regression", "binary", "sequence", "text", "image", "points")
 
 # name -> "module:function(seed=..., [param=...]) -> Dataset"; a "-<param>" suffix takes an integer parameter.
 DATASETS: dict[str, str] = {
@@ -45,6 +45,8 @@ DATASETS: dict[str, str] = {
     "parity-<n>": "boltzgym.models.datasets:parity",
     "sine": "boltzgym.models.datasets:sine",
     "bars-stripes-<n>": "boltzgym.models.datasets:bars_stripes",
+    "ring-8": "boltzgym.models.generative_metrics:ring8_dataset",
+    "grid-25": "boltzgym.models.generative_metrics:grid25_dataset",
 }
 
 

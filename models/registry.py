@@ -61,6 +61,24 @@ MODELS: dict[str, ModelEntry] = {
         "digits",
         "logistic (softmax) regression",
     ),
+    "vae": ModelEntry(
+        "boltzgym.models.generative_training:VAEConfig",
+        "boltzgym.models.generative_training:train_vae",
+        "binary-digits",
+        "variational autoencoder with IWAE log-likelihood (notes 5.1)",
+    ),
+    "gan": ModelEntry(
+        "boltzgym.models.generative_training:GANConfig",
+        "boltzgym.models.generative_training:train_gan",
+        "ring-8",
+        "GAN with the notes' training fixes (notes 5.2)",
+    ),
+    "ae": ModelEntry(
+        "boltzgym.models.generative_training:AEConfig",
+        "boltzgym.models.generative_training:train_ae",
+        "digits",
+        "tied / deep / denoising autoencoder (notes 5.1)",
+    ),
 }
 
 EXPERIMENTS: dict[str, str] = {
