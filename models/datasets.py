@@ -45,6 +45,9 @@ DATASETS: dict[str, str] = {
     "parity-<n>": "boltzgym.models.datasets:parity",
     "sine": "boltzgym.models.datasets:sine",
     "bars-stripes-<n>": "boltzgym.models.datasets:bars_stripes",
+    "adding-<T>": "boltzgym.models.sequence_tasks:adding",
+    "copy-<T>": "boltzgym.models.sequence_tasks:copy_task",
+    "reverse-<T>": "boltzgym.models.sequence_tasks:reverse_task",
 }
 
 

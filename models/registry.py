@@ -60,9 +60,35 @@ MODELS: dict[str, ModelEntry] = {
         "digits",
         "logistic (softmax) regression",
     ),
+    "rnn": ModelEntry(
+        "boltzgym.models.sequence_tasks:RecurrentConfig",
+        "boltzgym.models.sequence_tasks:train_rnn",
+        "adding-50",
+        "Elman RNN, gate by gate (notes 4.2)",
+    ),
+    "lstm": ModelEntry(
+        "boltzgym.models.sequence_tasks:RecurrentConfig",
+        "boltzgym.models.sequence_tasks:train_lstm",
+        "adding-50",
+        "LSTM (notes 4.2)",
+    ),
+    "gru": ModelEntry(
+        "boltzgym.models.sequence_tasks:RecurrentConfig",
+        "boltzgym.models.sequence_tasks:train_gru",
+        "adding-50",
+        "GRU (notes 4.2)",
+    ),
+    "transformer": ModelEntry(
+        "boltzgym.models.sequence_tasks:TransformerConfig",
+        "boltzgym.models.sequence_tasks:train_transformer",
+        "reverse-10",
+        "seq2seq Transformer (notes 4.4)",
+    ),
 }
 
-EXPERIMENTS: dict[str, str] = {}
+EXPERIMENTS: dict[str, str] = {
+    "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
+}
 
 
 def import_object(path: str) -> Any:
