@@ -54,3 +54,13 @@ def test_transformer_trains_through_fit():
     assert 0.0 <= summary["test_accuracy"] <= 1.0
     with pytest.raises(ValueError, match="token sequences"):
         train_transformer(config, adding(4, n_train=8, n_test=8))
+
+
+def test_sequence_experiment_keys_and_plot(tmp_path):
+    from boltzgym.models.registry import experiment_function
+
+    summary = experiment_function("sequence")(tmp_path, seed=0, lengths=(4,), epochs=1, n_train=64)
+    assert summary["lengths"] == [4]
+    for cell in ("rnn", "lstm", "gru"):
+        assert len(summary[f"{cell}_mse"]) == 1 and np.isfinite(summary[f"{cell}_mse"][0])
+    assert (tmp_path / "sequence_adding.png").stat().st_size > 0
