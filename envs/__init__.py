@@ -84,4 +84,8 @@ PETTINGZOO_ENVS: dict[str, tuple[str, str]] = {
         "boltzgym.envs.matrix_game:parallel_env",
         "PettingZoo parallel env: repeated two-player matrix game (prisoner's dilemma, stag hunt, ...)",
     ),
+    "boltzgym/MultiPlayerBandit-v0": (
+        "boltzgym.envs.multiplayer_bandit:parallel_env",
+        "PettingZoo parallel env: multi-player Bernoulli bandit where colliding players get nothing",
+    ),
 }

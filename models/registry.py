@@ -10,7 +10,8 @@ line here and importing this module imports neither torch nor any model.
   * ``train``: ``train(config, dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
     device="auto") -> summary dict`` builds the model, trains it through ``boltzgym.models.training.fit`` and
     returns at least ``n_parameters``, ``epochs``, ``train_loss``, ``test_loss``, ``test_accuracy`` (``None``
-    for regression), ``checkpoint``, and ``history`` (the per-epoch rows).
+    for regression), ``checkpoint``, ``history`` (the per-epoch rows) and ``model`` (the trained module; the
+    ``boltzgym fit`` command keeps only its summary keys).
   * ``data``: the default dataset name of ``boltzgym.models.datasets``.
 
 - :data:`EXPERIMENTS`: ``name -> "module:function"`` with ``function(out_dir, seed=0, progress=False, **options)
@@ -87,6 +88,10 @@ MODELS: dict[str, ModelEntry] = {
 }
 
 EXPERIMENTS: dict[str, str] = {
+    "regularization": "boltzgym.models.regularization_experiment:regularization_experiment",
+    "parity": "boltzgym.models.foundations_experiments:parity_experiment",
+    "bias-variance": "boltzgym.models.foundations_experiments:bias_variance_experiment",
+    "optimizers": "boltzgym.models.optimizer_experiment:optimizers_experiment",
     "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
 }
 

@@ -9,6 +9,7 @@ test set.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def train_supervised(
         model,
         dataset.train,
         loss=loss,
-        optimizer=OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr, weight_decay=config.weight_decay),
+        optimizer=_optimizer(config, model),
         epochs=config.epochs if epochs is None else epochs,
         batch_size=config.batch_size,
         validation_split=config.validation_split,
@@ -161,8 +162,14 @@ def train_supervised(
     }
 
 
-def _seeded(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+def _optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """The config's torch optimizer; ``weight_decay`` only where that optimizer has it (Rprop has none)."""
+    optimizer_class = OPTIMIZERS[config.optimizer]
+    if config.weight_decay == 0:
+        return optimizer_class(model.parameters(), lr=config.lr)
+    if "weight_decay" not in inspect.signature(optimizer_class).parameters:
+        raise ValueError(f"weight_decay: optimizer {config.optimizer!r} has none; --set weight_decay=0")
+    return optimizer_class(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
 
 def train_mlp(config: MLPConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:

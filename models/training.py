@@ -61,7 +61,15 @@ from torch import nn
 
 from boltzgym.utils.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 from boltzgym.utils.metrics import write_csv
-from boltzgym.utils.validation import check_count, check_int, check_positive, check_probability, check_seed
+from boltzgym.utils.reporting import report
+from boltzgym.utils.validation import (
+    DivergenceError,
+    check_count,
+    check_int,
+    check_positive,
+    check_probability,
+    check_seed,
+)
 
 CHECKPOINT_FORMAT = "boltzgym-fit"
 CHECKPOINT_VERSION = 1
@@ -79,8 +87,10 @@ _RESUME_SETTINGS = ("batch_size", "seed", "validation_split", "monitor", "shuffl
 Callback = Callable[[int, dict[str, float], nn.Module], "bool | None"]
 
 
-class TrainingDiverged(ValueError):
-    """The loss became NaN or infinite; the model holds the last good weights (and the last checkpoint is kept)."""
+class TrainingDiverged(DivergenceError):
+    """The loss became NaN or infinite; the model holds the last good weights (and the last checkpoint is kept).
+
+    A ``boltzgym.utils.validation.DivergenceError``: the ``boltzgym`` command exits with status 3."""
 
 
 @dataclass
@@ -160,6 +170,36 @@ def as_tensors(data, name: str = "data") -> tuple[torch.Tensor, ...]:
     return tuple(tensors)
 
 
+@torch.no_grad()
+def check_data_fits_model(model: nn.Module, tensors: tuple[torch.Tensor, ...], loss: nn.Module) -> None:
+    """Run the model on two rows and check that the data fits it: ``ValueError`` naming ``data`` otherwise
+    (input width, label range of a classification, target shape of a regression)."""
+    if len(tensors) < 2:
+        raise ValueError("data must be (x, y) for a criterion loss; pass loss_fn(model, batch) for unlabelled data")
+    x, y = tensors[0], tensors[1]
+    was_training = model.training
+    model.eval()
+    try:
+        output = model(x[:2])
+    except RuntimeError as exc:
+        message = str(exc).splitlines()[0]
+        raise ValueError(
+            f"data x has rows of shape {tuple(x.shape[1:])}, which the model cannot take: {message}"
+        ) from None
+    finally:
+        model.train(was_training)
+    if isinstance(loss, nn.CrossEntropyLoss) and not y.dtype.is_floating_point:
+        if output.ndim != 2 or y.ndim != 1:
+            raise ValueError(f"data y must be 1-D class labels for (batch, classes) outputs, got y {tuple(y.shape)}")
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= output.shape[1]:
+            raise ValueError(f"data y holds labels in [{low}, {high}] but the model outputs {output.shape[1]} classes")
+    elif isinstance(loss, nn.MSELoss) and output.shape[1:] != y.shape[1:]:
+        raise ValueError(
+            f"data y has rows of shape {tuple(y.shape[1:])} but the model outputs {tuple(output.shape[1:])}"
+        )
+
+
 def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], loss) -> tuple[torch.Tensor, dict[str, float]]:
     """The scalar training loss of one batch and its named parts, by hook 1 (criterion) or 2 (``loss_fn``)."""
     if isinstance(loss, nn.Module):
@@ -176,6 +216,45 @@ def compute_loss(model: nn.Module, batch: tuple[torch.Tensor, ...], loss) -> tup
         total = value["loss"] if "loss" in value else sum(value.values())
         return total, parts
     return value, {}
+
+
+def train_step(
+    model: nn.Module,
+    batch: tuple[torch.Tensor, ...],
+    loss,
+    optimizers: Mapping[str, torch.optim.Optimizer],
+    regularizer: Callable[[nn.Module], torch.Tensor] | None = None,
+    clip_grad_norm: float | None = None,
+) -> tuple[float, dict[str, float]]:
+    """One update on one mini-batch; returns ``(loss value before the step, named parts)``.
+
+    The forward/backward pass is the closure given to ``optimizer.step(closure)``, so optimizers that re-evaluate
+    the loss (``torch.optim.LBFGS``, a Newton method) work unchanged. Nothing is updated when the loss is not finite
+    (the caller stops). ``loss=None``: the model's own ``training_step`` (hook 3)."""
+    if loss is None:
+        values = _step(model, batch, optimizers)
+        values = {k: float(v.detach()) if torch.is_tensor(v) else float(v) for k, v in values.items()}
+        step_loss = values["loss"] if "loss" in values else sum(values.values())
+        return step_loss, {f"losses/{k}": v for k, v in values.items() if k != "loss"}
+    (optimizer,) = optimizers.values()
+    first: dict = {}
+
+    def closure() -> torch.Tensor:  # step(closure) evaluates it once (SGD, Adam) or several times (LBFGS, Newton)
+        optimizer.zero_grad(set_to_none=True)
+        total, parts = compute_loss(model, batch, loss)
+        if regularizer is not None:
+            total = total + regularizer(model)  # notes 2.3: L1/L2 penalties
+        value = float(total.detach())
+        if math.isfinite(value):  # else no gradients: the optimizer skips every parameter, the caller stops
+            total.backward()
+            if clip_grad_norm is not None:
+                parts["grad_norm"] = float(nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm))  # notes 2.3
+        if not first:
+            first.update(loss=value, parts=parts)
+        return total
+
+    optimizer.step(closure)
+    return first["loss"], first["parts"]
 
 
 @torch.no_grad()
@@ -230,6 +309,7 @@ def fit(
     device: str | torch.device = "auto",
     run_dir: str | Path | None = None,
     resume: bool = False,
+    checkpoint_every: int = 1,
     shuffle: bool = True,
     progress: bool = False,
 ) -> FitResult:
@@ -259,6 +339,7 @@ def fit(
         device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
         run_dir: folder for ``metrics.csv`` and ``checkpoint/`` (written each epoch); ``None`` writes nothing.
         resume: continue from ``run_dir/checkpoint`` when it exists (the settings must match).
+        checkpoint_every: write the checkpoint every this many epochs (and at the last epoch or a stop).
         shuffle: reshuffle the rows each epoch.
         progress: a tqdm bar over epochs on stderr.
 
@@ -280,6 +361,7 @@ def fit(
     if clip_grad_norm is not None:
         clip_grad_norm = check_positive("clip_grad_norm", clip_grad_norm)
     input_noise = check_positive("input_noise", input_noise, allow_zero=True)
+    checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
     if resume and run_dir is None:
         raise ValueError("resume=True needs run_dir (the folder holding checkpoint/)")
     custom_step = loss is None
@@ -304,6 +386,8 @@ def fit(
     else:
         validation = None
     tensors = tuple(t.to(device) for t in tensors)
+    if isinstance(loss, nn.Module):
+        check_data_fits_model(model, tensors, loss)
     validation_loss = loss if loss is not None else _validation_step_loss(model)
     if validation_loss is None:
         validation = None
@@ -320,13 +404,14 @@ def fit(
     best = {"value": math.inf, "epoch": 0, "state": None, "bad_epochs": 0}
     checkpoint_dir = None if run_dir is None else Path(run_dir) / "checkpoint"
     if resume and checkpoint_dir is not None and is_checkpoint(checkpoint_dir, CHECKPOINT_FORMAT):
-        result.history, best = _load_state(checkpoint_dir, model, optimizers, settings, device)
+        result.history, best, result.stop_reason = _load_state(checkpoint_dir, model, optimizers, settings, device)
         result.best_epoch = best["epoch"]
-    first_epoch = len(result.history) + 1
+    first_epoch = len(result.history) + 1 if result.stop_reason == "epochs" else epochs + 1  # stopped runs stay so
     last_good_state = copy.deepcopy(model.state_dict())
+    last_checkpoint = len(result.history) if result.history else None
 
     # --- the loop ----------------------------------------------------------------------------------------------
-    bar = _progress_bar(epochs, first_epoch - 1, progress)
+    bar = _progress_bar(epochs, min(first_epoch - 1, epochs), progress)
     n_rows = len(tensors[0])
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.perf_counter()
@@ -344,32 +429,18 @@ def fit(
                 batch = tuple(t[index] for t in tensors)
                 if input_noise > 0 and batch[0].dtype.is_floating_point:
                     batch = (batch[0] + input_noise * torch.randn_like(batch[0]), *batch[1:])  # notes 2.3
-                if custom_step:
-                    values = {
-                        k: float(v.detach()) if torch.is_tensor(v) else float(v)
-                        for k, v in _step(model, batch, optimizers).items()
-                    }
-                    step_loss = sum(values.values()) if "loss" not in values else values["loss"]
-                    parts = {f"losses/{k}": v for k, v in values.items() if k != "loss"}
-                else:
-                    (only,) = optimizers.values()
-                    only.zero_grad(set_to_none=True)
-                    total, parts = compute_loss(model, batch, loss)
-                    if regularizer is not None:
-                        total = total + regularizer(model)
-                    step_loss = float(total.detach())
-                    if math.isfinite(step_loss):
-                        total.backward()
-                        if clip_grad_norm is not None:
-                            norm = nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)  # notes 2.3
-                            parts["grad_norm"] = float(norm)
-                        only.step()
+                try:
+                    step_loss, parts = train_step(model, batch, loss, optimizers, regularizer, clip_grad_norm)
+                except KeyboardInterrupt:
+                    _write_metrics(run_dir, result.history)
+                    where = "" if last_checkpoint is None else f"; the checkpoint of epoch {last_checkpoint} is kept"
+                    raise KeyboardInterrupt(f"interrupted in epoch {epoch}{where} (resume=True continues)") from None
                 if not math.isfinite(step_loss):
                     model.load_state_dict(last_good_state)
                     _write_metrics(run_dir, result.history)
                     kept = (
-                        f"; the last good checkpoint (epoch {epoch - 1}) is kept in {checkpoint_dir}"
-                        if (checkpoint_dir is not None and epoch > 1)
+                        f"; the last good checkpoint (epoch {last_checkpoint}) is kept in {checkpoint_dir}"
+                        if (checkpoint_dir is not None and last_checkpoint is not None)
                         else ""
                     )
                     raise TrainingDiverged(
@@ -387,6 +458,7 @@ def fit(
         row["lr"] = float(next(iter(optimizers.values())).param_groups[0]["lr"])
         row["seconds"] = time.perf_counter() - epoch_start
         result.history.append(row)
+        report(**row)  # for a sweep's early-stopping scheduler (a no-op unless one listens)
         last_good_state = copy.deepcopy(model.state_dict())
 
         # early stopping (notes 2.3): remember the best weights, stop after `patience` epochs without improvement
@@ -402,9 +474,10 @@ def fit(
         for callback in callbacks:
             if callback(epoch, dict(row), model) is False:
                 stop_reason = stop_reason or "callback"
-        if checkpoint_dir is not None:
-            _save_state(checkpoint_dir, model, optimizers, settings, result.history, best)
-            _write_metrics(run_dir, result.history)
+        if checkpoint_dir is not None and (epoch % checkpoint_every == 0 or epoch == epochs or stop_reason):
+            _save_state(checkpoint_dir, model, optimizers, settings, result.history, best, stop_reason or "epochs")
+            last_checkpoint = epoch
+        _write_metrics(run_dir, result.history)
         bar.update(1)
         bar.set_postfix({key: f"{row[key]:.4g}" for key in ("train_loss", "val_loss", "val_accuracy") if key in row})
         if stop_reason:
@@ -480,7 +553,7 @@ def _write_metrics(run_dir, history) -> None:
         write_csv(Path(run_dir) / "metrics.csv", history)
 
 
-def _save_state(path: Path, model, optimizers, settings, history, best) -> None:
+def _save_state(path: Path, model, optimizers, settings, history, best, stop_reason: str) -> None:
     """The one place fit writes a checkpoint (through the shared checkpoint-folder writer)."""
     states = {"model.pt": model.state_dict(), "optimizers.pt": {k: o.state_dict() for k, o in optimizers.items()}}
     if best["state"] is not None:
@@ -490,14 +563,16 @@ def _save_state(path: Path, model, optimizers, settings, history, best) -> None:
         "history": history,
         "best": {"value": best["value"], "epoch": best["epoch"], "bad_epochs": best["bad_epochs"]},
         "optimizers": sorted(optimizers),
+        "stop_reason": stop_reason,
     }
     save_checkpoint(
         path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, config, states=states, counters={"epoch": len(history)}
     )
 
 
-def _load_state(path: Path, model, optimizers, settings, device) -> tuple[list[dict], dict]:
-    """The one place fit reads a checkpoint; restores model and optimizers in place, returns (history, best)."""
+def _load_state(path: Path, model, optimizers, settings, device) -> tuple[list[dict], dict, str]:
+    """The one place fit reads a checkpoint; restores model and optimizers in place and returns
+    ``(history, best, stop_reason)`` (a run that stopped early or by a callback is not continued)."""
     checkpoint = load_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, map_location=device)
     saved = checkpoint.config.get("settings", {})
     for key in _RESUME_SETTINGS:
@@ -516,4 +591,4 @@ def _load_state(path: Path, model, optimizers, settings, device) -> tuple[list[d
     best = dict(checkpoint.config["best"])
     best["value"] = float(best["value"])
     best["state"] = checkpoint.states.get("best.pt")
-    return list(checkpoint.config["history"]), best
+    return list(checkpoint.config["history"]), best, str(checkpoint.config.get("stop_reason", "epochs"))

@@ -47,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beta-max", type=float, default=None, help="cold beta (default: from the couplings)")
     parser.add_argument("--temperatures", type=positive_int, default=None, help="pt: ladder size (default: 16)")
     parser.add_argument("--threads", type=positive_int, default=None, help="numba threads (default: all cores)")
+    parser.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="sa: run the reads here or as Ray tasks (same result; needs the 'distributed' extra)",
+    )
+    parser.add_argument("--address", default=None, help="with --engine ray: join a Ray cluster (auto or HOST:PORT)")
 
 
 def anneal_problem(
@@ -61,6 +68,7 @@ def anneal_problem(
     temperatures: int = 16,
     progress: bool = False,
     parallel: bool | None = None,
+    engine: str = "local",
 ) -> tuple[dict, dict]:
     """Run the experiment behind ``boltzgym anneal``; returns ``(summary, traces)``.
 
@@ -88,6 +96,7 @@ def anneal_problem(
             parallel=parallel,
             record_energy=True,
             progress=progress,
+            engine=engine,
         )
         final, best_states = result.energies, result.states
         traces = {
@@ -112,6 +121,7 @@ def anneal_problem(
         "sweeps": sweeps,
         "reads": reads,
         "method": method,
+        "engine": engine,
         "best_energy_per_spin": float(final.min() / n),
         "mean_energy_per_spin": float(final.mean() / n),
         "seconds": float(result.seconds),
@@ -182,24 +192,30 @@ def run(args: argparse.Namespace) -> dict:
     if (args.beta_min is None) != (args.beta_max is None):
         raise ValueError("--beta-min and --beta-max must be given together")
     beta_range = None if args.beta_min is None else (args.beta_min, args.beta_max)
+    if args.engine == "ray" and args.method != "sa":
+        raise ValueError("--engine ray applies to --method sa only")
+    if args.address is not None and args.engine != "ray":
+        raise ValueError("--address applies to --engine ray only")
     if args.threads is not None:
         import numba
 
         numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     anneal_memory(args.problem, args.n, args.sweeps, args.reads, args.method, args.temperatures or 16)
     out_dir = run_dir(args, "anneal")  # checked and locked before any work
-    summary, traces = anneal_problem(
-        args.problem,
-        args.n,
-        args.sweeps,
-        args.reads,
-        args.method,
-        args.seed,
-        args.schedule or "geometric",
-        beta_range,
-        args.temperatures or 16,
-        progress=progress_enabled(args),
-    )
+    with _engine_session(args):
+        summary, traces = anneal_problem(
+            args.problem,
+            args.n,
+            args.sweeps,
+            args.reads,
+            args.method,
+            args.seed,
+            args.schedule or "geometric",
+            beta_range,
+            args.temperatures or 16,
+            engine=args.engine,
+            progress=progress_enabled(args),
+        )
     rows = [
         {"sweep": k + 1, **{key: float(values[k]) for key, values in traces.items() if key != "final_energy_per_spin"}}
         for k in range(len(traces["mean_energy_per_spin"]))
@@ -209,6 +225,21 @@ def run(args: argparse.Namespace) -> dict:
     keys = ["best_energy_per_spin", "mean_energy_per_spin", "seconds", "attempts_per_second", "best_cut"]
     table = format_table(["quantity", "value"], [(key, summary[key]) for key in keys if key in summary])
     return finish(args, out_dir, summary, table)
+
+
+def _engine_session(args: argparse.Namespace):
+    """With ``--engine ray``, a Ray session for the run (local, or the cluster at ``--address``)."""
+    import contextlib
+
+    if args.engine != "ray":
+        return contextlib.nullcontext()
+    from boltzgym.utils.distributed import ray_session, require_ray
+
+    try:
+        require_ray("--engine ray")
+    except ImportError as exc:
+        raise ValueError(str(exc)) from None
+    return ray_session(args.address, what="--engine ray")
 
 
 def demo_part(out_dir, seed: int = 0, progress: bool = False) -> dict:

@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const=True,
         default=None,
-        help="continue the run in --out from its checkpoint (same model, data, --set and seed)",
+        help="continue the run in --out from its checkpoint (same model, data, --set and seed; fresh if none yet)",
     )
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
     parser.add_argument("--list-keys", action="store_true", help="print the model's --set keys and defaults, then exit")
@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> dict:
         rows = [(f.name, repr(getattr(config, f.name))) for f in dataclasses.fields(config)]
         print(format_table(["key", "default"], rows))
         return {}
+    if args.resume and args.out is None:
+        raise ValueError("--resume needs --out, the folder of the run to continue")
     make_config(args.model, args.assignments)  # bad --set values fail before any folder is made
     parse_dataset_name(args.data or entry.data)
     out_dir = run_dir(args, f"fit-{args.model}")

@@ -107,6 +107,8 @@ def anneal(
     parallel: bool | None = None,
     record_energy: bool = False,
     progress: bool = False,
+    engine: str = "local",
+    ray_tasks: int | None = None,
 ) -> AnnealResult:
     """Simulated annealing (Kirkpatrick, Gelatt & Vecchi, Science 220, 1983) of ``n_reads`` independent replicas.
 
@@ -129,10 +131,18 @@ def anneal(
             decides by the work per call (see ``boltzgym.sims.sampling.PARALLEL_MIN_ATTEMPTS``).
         record_energy: keep the energy after every sweep (``energy_trace``).
         progress: show a progress bar on stderr.
+        engine: ``"local"`` (default) or ``"ray"``: the reads split into Ray tasks (one per node by default, each
+            on its node's threaded kernel; see ``boltzgym.sims.distributed``), the same result as local for the
+            same seed. Ray starts locally for the call unless a session is open (e.g. one joined by address).
+        ray_tasks: with ``engine="ray"``, the number of tasks (default: one per node).
 
     Returns:
         An ``AnnealResult``.
     """
+    if engine not in ("local", "ray"):
+        raise ValueError(f"engine must be 'local' or 'ray', got {engine!r}")
+    if ray_tasks is not None:
+        ray_tasks = check_int("ray_tasks", ray_tasks, minimum=1)
     model = check_model(model)
     n_reads = check_int("n_reads", n_reads, minimum=1)
     if method not in METHODS:
@@ -153,6 +163,17 @@ def anneal(
     n_total = schedule_betas.size
     energies = fields = None
     traces = []
+    if engine == "ray":
+        from boltzgym.sims.distributed import anneal_on_ray
+
+        energy_trace, seconds = anneal_on_ray(
+            model, states, rng_states, schedule_betas, method=method, order=order, record_energy=record_energy,
+            ray_tasks=ray_tasks,
+        )  # fmt: skip
+        final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
+        return AnnealResult(
+            states, final_energies, schedule_betas, energy_trace, seconds, n_reads * n_total * model.n_spins
+        )
     chunks = _chunks(n_total, progress)
     longest = max(stop - start for start, stop in chunks)
     parallel = _resolve_parallel(parallel, n_reads, n_reads * model.n_spins * longest)

@@ -73,19 +73,40 @@ def test_resume_equals_the_uninterrupted_run(tmp_path):
         fit(_net(), data, run_dir=tmp_path / "part", resume=True, **{**settings, "batch_size": 8})
 
 
-def test_early_stopping_restores_the_best_weights():
+def test_early_stopping_restores_the_best_weights(tmp_path):
     x, y = _blobs(seed=0)
     rng = np.random.default_rng(5)
     noisy_validation = (x[:32] + rng.normal(size=(32, 4)).astype(np.float32), rng.integers(0, 3, size=32))
     model = _net(dropout=0.0)
     result = fit(
-        model, (x, y), epochs=200, batch_size=8, lr=0.05, validation_data=noisy_validation, early_stopping_patience=3
+        model,
+        (x, y),
+        epochs=200,
+        batch_size=8,
+        lr=0.05,
+        validation_data=noisy_validation,
+        early_stopping_patience=3,
+        run_dir=tmp_path,
     )
     assert result.stop_reason == "early_stopping"
     val_losses = [row["val_loss"] for row in result.history]
     assert result.best_epoch == int(np.argmin(val_losses)) + 1
     assert result.epochs == result.best_epoch + 3
     assert evaluate(model, noisy_validation, "cross_entropy")["loss"] == pytest.approx(min(val_losses), rel=1e-5)
+    # resuming a run that stopped early does not train on: it restores the same best weights
+    again = _net(seed=5, dropout=0.0)
+    resumed = fit(
+        again,
+        (x, y),
+        epochs=200,
+        batch_size=8,
+        validation_data=noisy_validation,
+        early_stopping_patience=3,
+        run_dir=tmp_path,
+        resume=True,
+    )
+    assert resumed.epochs == result.epochs and resumed.stop_reason == "early_stopping"
+    assert torch.equal(_weights(again), _weights(model))
 
 
 def test_gradient_clipping_bounds_the_step():
@@ -116,6 +137,10 @@ def test_divergence_stops_with_a_clear_error_and_keeps_the_last_good_state(tmp_p
     assert checkpoint.counters["epoch"] == 1
     for key, value in checkpoint.states["model.pt"].items():
         assert torch.equal(value, model.state_dict()[key])  # the model holds the checkpoint's weights
+    # with a checkpoint every 2 epochs, a divergence in epoch 4 points at the checkpoint of epoch 2
+    calls["n"] = -6  # 3 batches per epoch: epochs 1-3 are fine
+    with pytest.raises(TrainingDiverged, match=r"epoch 4, batch 3.*last good checkpoint \(epoch 2\)"):
+        fit(_net(), _blobs(), loss=unstable_loss, epochs=5, batch_size=32, run_dir=tmp_path / "b", checkpoint_every=2)
 
 
 def test_loss_fn_hook_logs_named_losses():
@@ -183,8 +208,12 @@ def test_bad_input_errors_name_the_argument():
         fit(_net(), (bad, y))
     with pytest.raises(ValueError, match="different row counts"):
         fit(_net(), (x, y[:5]))
-    with pytest.raises(ValueError, match=r"y has shape \(8,\) but the model outputs \(8, 3\)"):
+    with pytest.raises(ValueError, match=r"data y has rows of shape \(\) but the model outputs \(3,\)"):
         fit(_net(), (x, y.astype(np.float32)), loss="mse")
+    with pytest.raises(ValueError, match=r"data x has rows of shape \(5,\), which the model cannot take"):
+        fit(_net(), (np.zeros((8, 5), np.float32), y))
+    with pytest.raises(ValueError, match=r"data y holds labels in \[0, 7\] but the model outputs 3 classes"):
+        fit(_net(), (x, np.arange(8)))
     with pytest.raises(ValueError, match="lr must be > 0"):
         fit(_net(), (x, y), lr=0.0)
     with pytest.raises(ValueError, match="epochs must be >= 1"):
@@ -202,3 +231,33 @@ def test_bad_input_errors_name_the_argument():
     with pytest.raises(ValueError, match="device must be"):
         resolve_device("tpu:banana")
     assert resolve_device("auto").type in ("cpu", "cuda")
+
+
+def test_an_interrupted_fit_says_where_its_checkpoint_is_and_resumes(tmp_path):
+    calls = {"n": 0}
+
+    def interrupted_loss(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 8:  # 3 batches per epoch: Ctrl-C in epoch 3
+            raise KeyboardInterrupt
+        return nn.functional.cross_entropy(model(batch[0]), batch[1])
+
+    settings = dict(epochs=4, batch_size=32, lr=0.01, seed=2)
+    with pytest.raises(KeyboardInterrupt, match="interrupted in epoch 3; the checkpoint of epoch 2 is kept"):
+        fit(_net(), _blobs(), loss=interrupted_loss, run_dir=tmp_path / "a", **settings)
+    resumed = _net(seed=7)
+    fit(resumed, _blobs(), loss=interrupted_loss, run_dir=tmp_path / "a", resume=True, **settings)
+    whole = _net()
+    fit(whole, _blobs(), loss="cross_entropy", **settings)
+    assert torch.equal(_weights(resumed), _weights(whole))
+
+
+def test_closure_optimizers_such_as_lbfgs_work_unchanged():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5]], dtype=np.float32) + 0.25).astype(np.float32)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=20)
+    result = fit(model, (x, y), loss="mse", optimizer=optimizer, epochs=2, batch_size=64)
+    assert result.history[-1]["train_loss"] < 1e-8  # a least-squares problem solved by the quasi-Newton steps
+    torch.testing.assert_close(model.weight.detach(), torch.tensor([[1.0, -2.0, 0.5]]), atol=1e-4, rtol=0)

@@ -57,6 +57,8 @@ def test_fit_regression_reports_no_accuracy(tmp_path, capsys):
         (["mlp", "--data", "mnist"], "data must be one of"),
         (["mlp", "--set", "depth=2"], "--set depth: unknown key for model 'mlp'"),
         (["mlp", "--set", "lr=0"], "lr must be > 0"),
+        (["mlp", "--set", "optimizer=rprop"], "weight_decay: optimizer 'rprop' has none"),
+        (["mlp", "--data", "bars-stripes-3"], "data 'bars-stripes-3' is binary; these models need classification"),
     ],
 )
 def test_fit_bad_arguments_exit_2_naming_them(tmp_path, capsys, argv, message):
@@ -64,6 +66,11 @@ def test_fit_bad_arguments_exit_2_naming_them(tmp_path, capsys, argv, message):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
     assert not (tmp_path / "x").exists()  # rejected before the run folder was made
+
+
+def test_fit_resume_needs_out(capsys):
+    assert cli.main(["fit", "mlp", "--resume"]) == 2
+    assert "--resume needs --out" in capsys.readouterr().err
 
 
 def test_experiment_dispatches_through_the_registry(tmp_path, capsys, monkeypatch):
@@ -86,3 +93,10 @@ def test_experiment_dispatches_through_the_registry(tmp_path, capsys, monkeypatc
     assert "--set colour: unknown key for experiment 'toy'" in capsys.readouterr().err
     assert cli.main(["experiment", "nothing", "--out", str(tmp_path / "e3")]) == 2
     assert "experiment must be one of" in capsys.readouterr().err
+
+
+def test_fit_divergence_exits_3_with_one_line(tmp_path, capsys):
+    argv = ["fit", "mlp", "--data", "sine", "--set", "optimizer=sgd", "--set", "lr=1e4", "--epochs", "3"]
+    assert cli.main([*argv, "--out", str(tmp_path / "d")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "training diverged at epoch 1" in err and "Lower lr" in err
