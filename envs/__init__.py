@@ -75,6 +75,12 @@ _register(
     "boltzgym.envs.pixel_gridworld:make_pixel_gridworld",
     "GridWorld seen as a uint8 image (one channel per tile type + the agent), for DQN's ConvNet",
 )
+_register(
+    "TMaze-v0",
+    "boltzgym.envs.tmaze:TMazeEnv",
+    "T-maze (Bakker 2002): the goal side is shown only at the start of a corridor; needs memory (DRQN)",
+    max_episode_steps=60,
+)
 
 
 # --- agents meet the simulations: RL-controlled annealing (Mills, Ronagh & Tamblyn 2020) ---------------

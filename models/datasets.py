@@ -47,6 +47,9 @@ DATASETS: dict[str, str] = {
     "bars-stripes-<n>": "boltzgym.models.datasets:bars_stripes",
     "ring-8": "boltzgym.models.generative_metrics:ring8_dataset",
     "grid-25": "boltzgym.models.generative_metrics:grid25_dataset",
+    "adding-<T>": "boltzgym.models.sequence_tasks:adding",
+    "copy-<T>": "boltzgym.models.sequence_tasks:copy_task",
+    "reverse-<T>": "boltzgym.models.sequence_tasks:reverse_task",
 }
 
 

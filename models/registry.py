@@ -79,6 +79,30 @@ MODELS: dict[str, ModelEntry] = {
         "digits",
         "tied / deep / denoising autoencoder (notes 5.1)",
     ),
+    "rnn": ModelEntry(
+        "boltzgym.models.sequence_tasks:RecurrentConfig",
+        "boltzgym.models.sequence_tasks:train_rnn",
+        "adding-50",
+        "Elman RNN, gate by gate (notes 4.2)",
+    ),
+    "lstm": ModelEntry(
+        "boltzgym.models.sequence_tasks:RecurrentConfig",
+        "boltzgym.models.sequence_tasks:train_lstm",
+        "adding-50",
+        "LSTM (notes 4.2)",
+    ),
+    "gru": ModelEntry(
+        "boltzgym.models.sequence_tasks:RecurrentConfig",
+        "boltzgym.models.sequence_tasks:train_gru",
+        "adding-50",
+        "GRU (notes 4.2)",
+    ),
+    "transformer": ModelEntry(
+        "boltzgym.models.sequence_tasks:TransformerConfig",
+        "boltzgym.models.sequence_tasks:train_transformer",
+        "reverse-10",
+        "seq2seq Transformer (notes 4.4)",
+    ),
 }
 
 EXPERIMENTS: dict[str, str] = {
@@ -87,6 +111,7 @@ EXPERIMENTS: dict[str, str] = {
     "bias-variance": "boltzgym.models.foundations_experiments:bias_variance_experiment",
     "optimizers": "boltzgym.models.optimizer_experiment:optimizers_experiment",
     "rl-annealing": "boltzgym.agents.rl_annealing_experiment:rl_annealing_experiment",
+    "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
 }
 
 
