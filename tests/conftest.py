@@ -12,3 +12,12 @@ def local_ray():
 
     with ray_session(num_cpus=2) as session:
         yield session
+
+
+def pytest_configure(config):
+    """Torch on one thread for the whole run: the tests train tiny models, where intra-op threads only contend with
+    each other and with numba's kernels on a 2-core machine (a small forward/backward pass was measured up to 50x
+    slower under load with torch's default thread count)."""
+    import torch
+
+    torch.set_num_threads(1)
