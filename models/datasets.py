@@ -45,6 +45,9 @@ DATASETS: dict[str, str] = {
     "parity-<n>": "boltzgym.models.datasets:parity",
     "sine": "boltzgym.models.datasets:sine",
     "bars-stripes-<n>": "boltzgym.models.datasets:bars_stripes",
+    "karate": "boltzgym.models.graph:karate_dataset",
+    "karate-communities": "boltzgym.models.graph:karate_communities_dataset",
+    "digits-graph": "boltzgym.models.graph:digits_graph_dataset",
 }
 
 
