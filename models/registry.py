@@ -103,6 +103,48 @@ MODELS: dict[str, ModelEntry] = {
         "reverse-10",
         "seq2seq Transformer (notes 4.4)",
     ),
+    "vgg": ModelEntry(
+        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:train_vgg",
+        "digits",
+        "VGG: 3x3 conv stages and 2x2 pools (notes 3.2)",
+    ),
+    "highway": ModelEntry(
+        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:train_highway",
+        "digits",
+        "highway network, gates T and C (notes 3.2)",
+    ),
+    "resnet": ModelEntry(
+        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:train_resnet",
+        "digits",
+        "ResNet of basic blocks (notes 3.2)",
+    ),
+    "plainnet": ModelEntry(
+        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:train_plainnet",
+        "digits",
+        "ResNet without shortcuts (notes 3.2)",
+    ),
+    "densenet": ModelEntry(
+        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:train_densenet",
+        "digits",
+        "DenseNet: dense blocks and transitions (notes 3.2)",
+    ),
+    "cnn": ModelEntry(
+        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:train_cnn",
+        "digits",
+        "small CNN with a max/avg/lp/spp pooling head (notes 3.1)",
+    ),
+    "gnn": ModelEntry(
+        "boltzgym.models.vision_training:GNNConfig",
+        "boltzgym.models.vision_training:train_gnn",
+        "karate",
+        "message-passing graph network (notes 3.3)",
+    ),
 }
 
 EXPERIMENTS: dict[str, str] = {
@@ -112,6 +154,8 @@ EXPERIMENTS: dict[str, str] = {
     "optimizers": "boltzgym.models.optimizer_experiment:optimizers_experiment",
     "rl-annealing": "boltzgym.agents.rl_annealing_experiment:rl_annealing_experiment",
     "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
+    "degradation": "boltzgym.models.vision_training:degradation",
+    "pooling": "boltzgym.models.vision_training:pooling",
 }
 
 

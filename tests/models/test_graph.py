@@ -1,0 +1,90 @@
+"""Message-passing GNNs (notes 3.3): dense-adjacency reference, permutation invariance, data, errors, fit."""
+
+import numpy as np
+import pytest
+import torch
+
+from boltzgym.models.graph import GNN, GraphLayer, grid_graph, karate_club
+
+
+def random_graph(n_nodes=7, n_edges=15, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(0, n_nodes, (2, n_edges), generator=generator)
+
+
+def dense_reference(layer: GraphLayer, h: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+    n = h.shape[0]
+    adjacency = torch.zeros(n, n)  # adjacency[v, u] = number of edges u -> v
+    adjacency.index_put_((edge_index[1], edge_index[0]), torch.tensor(1.0), accumulate=True)
+    if layer.aggregate == "sum":
+        m = adjacency @ h
+    elif layer.aggregate == "mean":
+        m = adjacency @ h / adjacency.sum(1, keepdim=True).clamp_min(1)
+    else:
+        masked = torch.where(adjacency[:, :, None] > 0, h[None, :, :], torch.tensor(-torch.inf))
+        m = masked.amax(dim=1)
+        m = torch.where(adjacency.sum(1, keepdim=True) > 0, m, torch.zeros_like(m))
+    weight, bias = layer.linear.weight, layer.linear.bias
+    return torch.tanh(h @ weight[:, : h.shape[1]].T + m @ weight[:, h.shape[1] :].T + bias)
+
+
+@pytest.mark.parametrize("aggregate", ["sum", "mean", "max"])
+def test_graph_layer_equals_dense_reference(aggregate):
+    torch.manual_seed(0)
+    edge_index = random_graph()  # with repeated edges and an isolated target or two
+    layer = GraphLayer(3, 4, aggregate=aggregate)
+    h = torch.randn(7, 3)
+    torch.testing.assert_close(layer(h, edge_index), dense_reference(layer, h, edge_index))
+    batch = torch.randn(5, 7, 3)  # (B, N, F) on a shared graph
+    torch.testing.assert_close(layer(batch, edge_index)[2], layer(batch[2], edge_index))
+
+
+@pytest.mark.parametrize("aggregate", ["sum", "mean", "max"])
+def test_gnn_is_invariant_to_node_relabelling(aggregate):
+    torch.manual_seed(1)
+    edge_index, h = random_graph(9, 25), torch.randn(9, 3)
+    permutation = torch.randperm(9)  # new label of node i is inverse[i]
+    inverse = torch.argsort(permutation)
+    node_gnn = GNN(3, (5, 5), 2, aggregate, readout="node")
+    relabelled = node_gnn(h[permutation], inverse[edge_index])
+    torch.testing.assert_close(relabelled, node_gnn(h, edge_index)[permutation])
+    graph_gnn = GNN(3, (5,), 2, aggregate, readout="mean")
+    torch.testing.assert_close(graph_gnn(h[permutation], inverse[edge_index]), graph_gnn(h, edge_index))
+
+
+def test_grid_graph_four_neighbours_both_directions():
+    edge_index = grid_graph(3, 4)
+    assert edge_index.shape == (2, 2 * (2 * 12 - 3 - 4))
+    pairs = set(map(tuple, edge_index.T.tolist()))
+    assert (0, 1) in pairs and (1, 0) in pairs and (0, 4) in pairs and (4, 0) in pairs and (3, 4) not in pairs
+    degree = torch.bincount(edge_index[1], minlength=12)
+    assert degree[0] == 2 and degree[5] == 4 and degree[1] == 3
+
+
+def test_karate_data():
+    clubs, communities = karate_club("clubs"), karate_club("communities")
+    assert clubs["edge_index"].shape == (2, 156)
+    assert list(clubs["train_nodes"]) == [0, 33] and clubs["labels"][0] != clubs["labels"][33]
+    assert list(communities["train_nodes"]) == [8, 0, 24, 4]  # the first node of each community, as in PyG
+    assert np.bincount(communities["labels"]).tolist() == [13, 12, 4, 5]
+
+
+def test_graph_errors_name_the_argument():
+    layer = GraphLayer(2, 2)
+    h = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match=r"edge_index entries must be in \[0, 4\)"):
+        layer(h, torch.tensor([[0, 4], [1, 2]]))
+    with pytest.raises(TypeError, match="edge_index must have dtype torch.int64"):
+        layer(h, torch.tensor([[0, 1], [1, 2]], dtype=torch.int32))
+    with pytest.raises(ValueError, match="aggregate must be one of"):
+        GraphLayer(2, 2, aggregate="median")
+    with pytest.raises(ValueError, match=r"h must be \(N, 2\)"):
+        layer(torch.zeros(4, 3), torch.tensor([[0], [1]]))
+
+
+def test_fit_gnn_on_karate_clubs_through_the_registry():
+    from boltzgym.models.datasets import load_dataset
+    from boltzgym.models.registry import import_object, make_config, model_entry
+
+    summary = import_object(model_entry("gnn").train)(make_config("gnn", ["epochs=60"]), load_dataset("karate"))
+    assert summary["test_accuracy"] >= 0.85 and summary["epochs"] == 60
