@@ -10,7 +10,7 @@ A third part times ``anneal(..., engine="ray")`` against the local threaded run 
 read count (a large one): the wall time of each call as a user sees it, Ray's start-up apart, and checks that
 the final states are identical.
 
-    python benchmarks/sweep.py [--tabular-steps 40000000] [--dqn-steps 4000] [--skip-dqn] [--anneal-reads 512]
+    python benchmarks/sweep.py [--tabular-steps 80000000] [--dqn-steps 4000] [--skip-dqn] [--anneal-reads 512]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def compare_anneal(reads: int, sweeps: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tabular-steps", type=int, default=40_000_000)
+    parser.add_argument("--tabular-steps", type=int, default=80_000_000)
     parser.add_argument("--dqn-steps", type=int, default=4000)
     parser.add_argument("--skip-dqn", action="store_true")
     parser.add_argument("--anneal-reads", type=int, default=512)
