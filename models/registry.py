@@ -61,6 +61,48 @@ MODELS: dict[str, ModelEntry] = {
         "digits",
         "logistic (softmax) regression",
     ),
+    "cnn": ModelEntry(
+        "boltzgym.models.zoo:CNNConfig",
+        "boltzgym.models.zoo:train_cnn",
+        "digits",
+        "convolutional net: 3x3 convs and a linear classifier (notes 3.1)",
+    ),
+    "vgg": ModelEntry(
+        "boltzgym.models.zoo:VGGConfig",
+        "boltzgym.models.zoo:train_vgg",
+        "digits",
+        "VGG: stages of 3x3 convs and 2x2 max pools (notes 3.2)",
+    ),
+    "resnet": ModelEntry(
+        "boltzgym.models.zoo:ResNetConfig",
+        "boltzgym.models.zoo:train_resnet",
+        "digits",
+        "ResNet with basic blocks and projection shortcuts (notes 3.2)",
+    ),
+    "plainnet": ModelEntry(
+        "boltzgym.models.zoo:ResNetConfig",
+        "boltzgym.models.zoo:train_plainnet",
+        "digits",
+        "ResNet's plain twin without shortcuts (notes 3.2)",
+    ),
+    "densenet": ModelEntry(
+        "boltzgym.models.zoo:DenseNetConfig",
+        "boltzgym.models.zoo:train_densenet",
+        "digits",
+        "DenseNet: dense blocks and transitions (notes 3.2)",
+    ),
+    "highway": ModelEntry(
+        "boltzgym.models.zoo:HighwayConfig",
+        "boltzgym.models.zoo:train_highway",
+        "digits",
+        "Highway network, gates T and C = 1 - T (notes 3.2)",
+    ),
+    "gnn": ModelEntry(
+        "boltzgym.models.zoo:GNNConfig",
+        "boltzgym.models.zoo:train_gnn",
+        "karate",
+        "message-passing graph network h' = tanh(W [h, m]) (notes 3.3)",
+    ),
 }
 
 EXPERIMENTS: dict[str, str] = {

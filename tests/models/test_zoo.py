@@ -1,0 +1,51 @@
+"""The vision and graph entries of ``boltzgym fit``: registered, configurable, trained through ``fit``."""
+
+import numpy as np
+import pytest
+
+from boltzgym.models.datasets import Dataset, load_dataset
+from boltzgym.models.registry import import_object, make_config, model_entry
+from boltzgym.models.zoo import image_shape
+
+NAMES = ["cnn", "vgg", "resnet", "plainnet", "densenet", "highway", "gnn"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registered_with_config_and_trainer(name):
+    entry = model_entry(name)
+    assert callable(import_object(entry.train))
+    config = make_config(name, ["epochs=2"])
+    assert config.epochs == 2
+
+
+def test_config_errors_name_the_key():
+    with pytest.raises(ValueError, match="aggregate must be one of"):
+        make_config("gnn", ["aggregate=median"])
+    with pytest.raises(ValueError, match="widths and blocks"):
+        make_config("resnet", ["widths=8,16", "blocks=1"])
+
+
+def test_image_shape_of_square_rows():
+    assert image_shape(load_dataset("digits")) == (1, 8, 8)
+
+
+def test_tiny_resnet_trains_through_fit_on_a_digits_subset():
+    digits = load_dataset("digits")
+    subset = Dataset("digits", "classification", digits.x_train[:200], digits.y_train[:200],
+                     digits.x_test[:100], digits.y_test[:100], n_classes=10)  # fmt: skip
+    config = make_config("resnet", ["widths=8,16", "blocks=1,1", "batch_size=50"])
+    summary = import_object(model_entry("resnet").train)(config, subset, epochs=3, seed=0)
+    assert summary["depth"] == 6 and summary["epochs"] == 3
+    losses = [row["train_loss"] for row in summary["history"]]
+    assert losses[-1] < losses[0]
+
+
+def test_gnn_on_karate_fits_the_labelled_leaders_and_scores_the_rest():
+    config = make_config("gnn", ["hidden_sizes=16,16", "epochs=40"])
+    summary = import_object(model_entry("gnn").train)(config, load_dataset("karate"), seed=0)
+    assert summary["train_loss"] < 0.1
+    assert summary["test_accuracy"] > 0.5
+    graph = import_object(model_entry("gnn").train)(
+        make_config("gnn", ["epochs=1", "batch_size=256"]), load_dataset("digits-graph"), seed=0
+    )
+    assert np.isfinite(graph["test_loss"]) and 0 <= graph["test_accuracy"] <= 1
