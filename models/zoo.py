@@ -120,7 +120,7 @@ class HighwayConfig(VisionConfig):
 class GNNConfig(TrainConfig):
     """``boltzgym fit gnn``: GraphLayer widths, aggregate and readout (graph data only)."""
 
-    hidden_sizes: tuple[int, ...] = (16,)
+    hidden_sizes: tuple[int, ...] = (16, 16)
     aggregate: str = "sum"
     activation: str = "tanh"
     readout: str = "sum"  # graph-level pooling for graph classification (node tasks ignore it)
