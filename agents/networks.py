@@ -44,6 +44,7 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "mlp": "boltzgym.agents.networks:mlp_q_network",
     "cnn": "boltzgym.agents.networks:cnn_q_network",
     "dueling": "boltzgym.agents.networks:dueling_q_network",
+    "resnet": "boltzgym.models.zoo:resnet_q_network",
 }
 BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling")
 

@@ -219,3 +219,41 @@ def train_gnn(config: GNNConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -
         return GraphClassifier(gnn, edge_index, n_nodes)
 
     return train_supervised(_build(seed, make), config, dataset, seed=seed, **kwargs)
+
+
+class ResNetQNetwork(nn.Module):
+    """DQN's ``q_network="resnet"``: uint8 ``(batch, H, W, C)`` images scaled to [0, 1], a :class:`ResNet` torso
+    (its pooled features), a linear Q-value head ``(batch, n_actions)``.
+
+    The torso uses batch norm: DQN evaluates its target network on whole replay batches, and acting on a single
+    observation works in eval or train mode (BatchNorm2d normalises over the pixels too)."""
+
+    def __init__(
+        self,
+        observation_space,
+        n_actions: int,
+        widths: tuple[int, ...] = (16, 32),
+        blocks: tuple[int, ...] = (1, 1),
+        attention: bool = False,
+    ) -> None:
+        super().__init__()
+        shape = getattr(observation_space, "shape", None)
+        if shape is None or len(shape) != 3:
+            raise ValueError(f"q_network 'resnet' needs (H, W, C) image observations, got {observation_space}")
+        height, width, channels = shape
+        self.torso = ResNet((channels, height, width), n_actions, tuple(widths), tuple(blocks), attention)
+        self.head = nn.Linear(self.torso.out_features, n_actions)
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        images = observations.permute(0, 3, 1, 2).float().div(255.0)
+        return self.head(self.torso.features(images))
+
+
+def resnet_q_network(observation_space, n_actions: int, **kwargs) -> nn.Module:
+    """Factory of :class:`ResNetQNetwork` (keyword arguments ``widths``, ``blocks``, ``attention``)."""
+    unknown = sorted(set(kwargs) - {"widths", "blocks", "attention"})
+    if unknown:
+        raise ValueError(
+            f"q_network_kwargs: unknown argument(s) {unknown} for 'resnet'; expected widths, blocks, attention"
+        )
+    return ResNetQNetwork(observation_space, n_actions, **kwargs)

@@ -49,3 +49,17 @@ def test_gnn_on_karate_fits_the_labelled_leaders_and_scores_the_rest():
         make_config("gnn", ["epochs=1", "batch_size=256"]), load_dataset("digits-graph"), seed=0
     )
     assert np.isfinite(graph["test_loss"]) and 0 <= graph["test_accuracy"] <= 1
+
+
+def test_resnet_q_network_is_registered_for_dqn():
+    import gymnasium as gym
+    import torch
+
+    from boltzgym.agents.networks import q_network_factory
+
+    space = gym.spaces.Box(0, 255, (6, 6, 3), dtype=np.uint8)
+    net = q_network_factory("resnet")(space, 4, widths=[8, 16], blocks=[1, 1])
+    q = net(torch.randint(0, 256, (5, 6, 6, 3), dtype=torch.uint8))
+    assert q.shape == (5, 4) and torch.isfinite(q).all()
+    with pytest.raises(ValueError, match="unknown argument"):
+        q_network_factory("resnet")(space, 4, depth=3)
