@@ -107,6 +107,7 @@ MODELS: dict[str, ModelEntry] = {
 
 EXPERIMENTS: dict[str, str] = {
     "regularization": "boltzgym.models.regularization_experiment:regularization_experiment",
+    "degradation": "boltzgym.models.degradation_experiment:degradation_experiment",
 }
 
 

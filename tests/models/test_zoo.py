@@ -63,3 +63,15 @@ def test_resnet_q_network_is_registered_for_dqn():
     assert q.shape == (5, 4) and torch.isfinite(q).all()
     with pytest.raises(ValueError, match="unknown argument"):
         q_network_factory("resnet")(space, 4, depth=3)
+
+
+def test_degradation_experiment_reports_both_nets_by_depth(tmp_path):
+    from boltzgym.models.registry import experiment_function
+
+    summary = experiment_function("degradation")(tmp_path, depths=(8, 14), widths=(4, 8), epochs=1, n_train=64)
+    assert summary["depths"] == [8, 14]
+    for key in ("plain_train_loss", "residual_train_loss", "plain_test_accuracy", "residual_test_accuracy"):
+        assert len(summary[key]) == 2 and all(np.isfinite(summary[key]))
+    assert (tmp_path / "degradation.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="depths must be 2 \\+ 6 n"):
+        experiment_function("degradation")(tmp_path, depths=(10,))
