@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 ifneq ($(TORCH_CPU_WHEEL),)
 	$(PY) -m pip install -q "torch==2.13.0"
 endif
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,distributed]"
+	$(VENV)/bin/boltzgym warmup
 	@touch $(STAMP)
 
 demo: install

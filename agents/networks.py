@@ -44,7 +44,8 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "mlp": "boltzgym.agents.networks:mlp_q_network",
     "cnn": "boltzgym.agents.networks:cnn_q_network",
     "dueling": "boltzgym.agents.networks:dueling_q_network",
-    "resnet": "boltzgym.models.zoo:resnet_q_network",
+    "resnet": "boltzgym.models.vision_training:resnet_q_network",
+    "attention": "boltzgym.models.vision_training:attention_q_network",
 }
 BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling")
 

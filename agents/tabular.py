@@ -144,6 +144,15 @@ class TabularAgent:
         self._setup(n_states, n_actions, check_seed("seed", seed))
         self.set_env(env, use_fast_path)
 
+    @classmethod
+    def from_spaces(cls, n_states: int, n_actions: int, *, seed: int | None = None, **hyperparameters) -> TabularAgent:
+        """An agent with a table of ``n_states x n_actions`` and no env, driven by :meth:`act`/:meth:`observe`."""
+        agent = cls.__new__(cls)
+        agent.config = TabularConfig.from_kwargs(hyperparameters)
+        n_states, n_actions = check_int("n_states", n_states, minimum=1), check_int("n_actions", n_actions, minimum=1)
+        agent._setup(n_states, n_actions, check_seed("seed", seed))
+        return agent
+
     def _setup(self, n_states: int, n_actions: int, seed: int | None) -> None:
         self.n_states, self.n_actions, self.seed = n_states, n_actions, seed
         self.rng = np.random.default_rng(seed)
@@ -226,6 +235,19 @@ class TabularAgent:
 
     # --- learning -------------------------------------------------------------------------------------
 
+    def act(self, state: int) -> int:
+        """The behaviour policy's action in ``state`` now (draws from the agent's generator)."""
+        return self._select(state, self.num_timesteps)
+
+    def observe(self, state: int, action: int, reward: float, next_state: int, terminated: bool) -> int:
+        """Learn from one transition, as one environment step: count it and take the TD step with the step size of
+        its count. Returns SARSA's next action (to be taken next), else -1. ``learn`` and the independent learners
+        of ``boltzgym.agents.independent`` drive the agent through ``act``/``observe``."""
+        self.num_timesteps += 1
+        self._counts[state, action] += 1
+        alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
+        return self._update(state, action, reward, next_state, terminated, alpha)
+
     def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float) -> int:
         """One TD update by the jitted loop's own rule (``kernels.td_update``); returns SARSA's next action or -1."""
         q2 = self._q2 if self._q2 is not None else self._q1[:0]
@@ -279,14 +301,11 @@ class TabularAgent:
         """The textbook loop through the Gymnasium API, one step at a time."""
         pending, episode_return = -1, 0.0
         for step in range(total_timesteps):
-            action = pending if pending >= 0 else self._select(state, self.num_timesteps)
+            action = pending if pending >= 0 else self.act(state)
             next_state, reward, terminated, truncated, _ = self.env.step(action)
             next_state, reward = int(next_state), float(reward)
-            self.num_timesteps += 1
             episode_return += reward
-            self._counts[state, action] += 1
-            alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
-            pending = self._update(state, action, reward, next_state, bool(terminated), alpha)
+            pending = self.observe(state, action, reward, next_state, bool(terminated))
             if terminated or truncated:
                 self.episode_returns.append(episode_return)
                 self.episode_end_steps.append(self.num_timesteps)

@@ -5,6 +5,11 @@ Both samplers get the same geometric beta schedule (one sweep per beta, sequenti
 the same number of sweeps and reads. Prints spin-flip attempts per second of each and their ratio, and the
 mean and best energy per spin of each, with boltzgym on 1 thread and on 2 threads (neal is single-threaded).
 
+Multi-spin rows (the lattice only; ``--multispin-reads`` reads, 64 per machine word): the single-spin kernel and
+the multi-spin kernel (``anneal(method="multispin")``) on the same schedule and sweeps, 1 and 2 threads.
+Cold-start rows: the first ``sample_ising`` call in a fresh Python process (numba loading its cache; run
+``boltzgym warmup`` once first) against a second call in that process, for neal and for boltzgym.
+
     python benchmarks/annealing.py                      # defaults: L=64, N=1000, 1000 sweeps, 8 reads
     python benchmarks/annealing.py --sweeps 200 --reads 4
 """
@@ -62,6 +67,74 @@ def run_boltzgym(model, sweeps, reads, beta_range, seed, threads):
     return {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
 
 
+def run_multispin_rows(model, sweeps, reads, beta_range, seed) -> None:
+    """Print single-spin vs multi-spin attempts per second and energies at ``reads`` reads, 1 and 2 threads."""
+    import numba
+
+    from boltzgym.sims.annealing import anneal
+
+    print(f"multi-spin coding on the lattice, {reads} reads, {sweeps} sweeps (CPU Matt/s = per core)")
+    anneal(model, 2, 64, beta_range, seed=0, method="multispin")
+    rows = []
+    for method in ("metropolis", "multispin"):
+        for threads in (1, 2):
+            if threads > numba.config.NUMBA_NUM_THREADS:
+                continue
+            numba.set_num_threads(threads)
+            kwargs = {"method": method, "seed": seed, "parallel": threads > 1}
+            result, wall, cpu = _timed(lambda k=kwargs: anneal(model, sweeps, reads, beta_range, "geometric", **k))
+            energies = result.energies / model.n_spins
+            rows.append((f"{method} {threads} thr", result.n_attempts / wall, result.n_attempts / cpu, energies))
+    base = rows[0][1]
+    for label, wall, cpu, energies in rows:
+        print(f"{'':<14} {label:<15} {wall / 1e6:>11.1f} {wall / base:>6.2f} {cpu / 1e6:>11.1f} {'':>6} "
+              f"{energies.mean():>9.4f} {energies.min():>9.4f}")  # fmt: skip
+
+
+_COLD_SCRIPT = """
+import sys, time
+import numpy as np
+kind, side, n_sk, sampler_name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rng = np.random.default_rng(0)
+if kind == "lattice":
+    n = side * side
+    index = np.arange(n).reshape(side, side)
+    right, down = np.roll(index, 1, 0).ravel(), np.roll(index, 1, 1).ravel()
+    pairs = list(zip(index.ravel(), right)) + list(zip(index.ravel(), down))
+    J = {(int(u), int(v)): float(rng.choice([-1.0, 1.0])) for u, v in pairs}
+else:
+    n = n_sk
+    J = {(u, v): float(rng.normal() / np.sqrt(n)) for u in range(n) for v in range(u + 1, n)}
+if sampler_name == "neal":
+    import neal
+    sample_ising = neal.SimulatedAnnealingSampler().sample_ising
+else:
+    from boltzgym.sims import sample_ising
+times = []
+for _ in range(2):
+    tick = time.perf_counter()
+    sample_ising({}, J, num_reads=8, num_sweeps=1000, seed=1)
+    times.append(time.perf_counter() - tick)
+print(times[0], times[1])
+"""
+
+
+def run_cold_start_rows(side: int, n_sk: int) -> None:
+    """Print the first and a second ``sample_ising`` call's seconds in fresh processes, neal and boltzgym."""
+    import subprocess
+    import sys
+
+    print("cold start: first sample_ising call in a fresh process vs a second call (8 reads, 1000 sweeps)")
+    for kind, label in (("lattice", f"2D +-J L={side}"), ("sk", f"SK N={n_sk}")):
+        for sampler in ("neal", "boltzgym"):
+            output = subprocess.run([sys.executable, "-c", _COLD_SCRIPT, kind, str(side), str(n_sk), sampler],
+                                    capture_output=True, text=True, check=True).stdout  # fmt: skip
+            first, second = (float(x) for x in output.split())
+            print(
+                f"{label:<14} {sampler:<15} first {first:7.3f} s  second {second:7.3f} s  ratio {first / second:5.2f}"
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--side", type=int, default=64, help="2D lattice side L (default 64)")
@@ -69,6 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweeps", type=int, default=1000, help="sweeps per read (default 1000)")
     parser.add_argument("--reads", type=int, default=8, help="reads (default 8)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--multispin-reads", type=int, default=128, help="reads of the multi-spin rows (128)")
+    parser.add_argument("--cold-side", type=int, default=48, help="lattice side of the cold-start rows (48)")
+    parser.add_argument("--cold-sk", type=int, default=800, help="SK size of the cold-start rows (800)")
     args = parser.parse_args(argv)
 
     import numba
@@ -105,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{row['cpu'] / 1e6:>11.2f} {row['cpu'] / peer['cpu']:>6.2f} {row['mean']:>9.4f} {row['best']:>9.4f}"
             )
         print(f"{'':<14} beta_range ({beta_range[0]:.4g}, {beta_range[1]:.4g})")
+        if name.startswith("2D"):
+            run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.seed)
+    run_cold_start_rows(args.cold_side, args.cold_sk)
 
 
 if __name__ == "__main__":

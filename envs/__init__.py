@@ -75,6 +75,20 @@ _register(
     "boltzgym.envs.pixel_gridworld:make_pixel_gridworld",
     "GridWorld seen as a uint8 image (one channel per tile type + the agent), for DQN's ConvNet",
 )
+_register(
+    "TMaze-v0",
+    "boltzgym.envs.tmaze:TMazeEnv",
+    "T-maze (Bakker 2002): the goal side is shown only at the start of a corridor; needs memory (DRQN)",
+    max_episode_steps=60,
+)
+
+
+# --- agents meet the simulations: RL-controlled annealing (Mills, Ronagh & Tamblyn 2020) ---------------
+_register(
+    "AnnealingControl-v0",
+    "boltzgym.envs.annealing_control:AnnealingControlEnv",
+    "choose beta for a batch of annealing replicas of a spin glass (2D +-J/Gaussian, SK, Max-Cut); reward: energy drop",
+)
 
 
 # --- multi-agent (PettingZoo) ------------------------------------------------------------------------
@@ -83,5 +97,13 @@ PETTINGZOO_ENVS: dict[str, tuple[str, str]] = {
     "boltzgym/RepeatedMatrixGame-v0": (
         "boltzgym.envs.matrix_game:parallel_env",
         "PettingZoo parallel env: repeated two-player matrix game (prisoner's dilemma, stag hunt, ...)",
+    ),
+    "boltzgym/MultiPlayerBandit-v0": (
+        "boltzgym.envs.multiplayer_bandit:parallel_env",
+        "PettingZoo parallel env: multi-player Bernoulli bandit where colliding players get nothing",
+    ),
+    "boltzgym/SpinGame-v0": (
+        "boltzgym.envs.spin_game:parallel_env",
+        "PettingZoo parallel env: agents flip their own blocks of a shared spin glass (selfish or shared reward)",
     ),
 }

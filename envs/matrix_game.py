@@ -37,6 +37,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from boltzgym.envs._pettingzoo import check_joint_action
 from boltzgym.utils.validation import check_int, check_positive
 
 NAMED_GAMES: dict[str, np.ndarray] = {
@@ -107,18 +108,8 @@ class RepeatedMatrixGame(ParallelEnv):
         return {agent: observation for agent in self.agents}, {agent: {} for agent in self.agents}
 
     def step(self, actions):
-        if not self.agents:
-            raise RuntimeError("step() called after the episode ended; call reset()")
-        missing = [agent for agent in self.agents if agent not in actions]
-        if missing:
-            raise ValueError(f"actions must name every live agent; missing {missing}")
-        joint = []
-        for agent in self.possible_agents:
-            action = actions[agent]
-            if not self._action_spaces[agent].contains(action):
-                raise ValueError(f"actions[{agent!r}] must be in {self._action_spaces[agent]}, got {action!r}")
-            joint.append(int(action))
-        a0, a1 = joint
+        joint = check_joint_action(self, actions)
+        a0, a1 = (joint[agent] for agent in self.possible_agents)
         rewards = {agent: float(self.payoffs[i, a0, a1]) for i, agent in enumerate(self.possible_agents)}
         if self.noise_std > 0:
             for agent in self.possible_agents:

@@ -23,16 +23,6 @@ Named datasets:
   from ``seed``; ``y`` has shape (n, 1).
 - ``bars-stripes-<n>``: every n x n bars-and-stripes image (MacKay 2003), unlabelled (kind ``"binary"``); the
   test set is the training set (the whole distribution).
-- ``karate``: Zachary's karate club (networkx ships it), semi-supervised node classification of the two clubs
-  after the split (Mr. Hi = 0, Officer = 1) with one labelled node per club (0 and 33, the two leaders):
-  ``x_*`` are node ids, ``metadata`` holds ``edge_index`` (2, E) int64 (both directions), ``node_features``
-  (one-hot, 34 x 34) and ``labels`` of every node.
-- ``karate-communities``: the same graph with the four community labels PyTorch Geometric's ``KarateClub`` uses
-  (modularity-based) and one labelled node per community (the first of each: nodes 0, 4, 8, 24), as in Kipf &
-  Welling's semi-supervised setting.
-- ``digits-graph``: the digits split as pixel graphs (notes 3.3): each image is the 8x8 4-neighbour grid with node
-  features (pixel value / 16, row / 7, column / 7); ``x_*`` has shape (n, 64, 3), ``metadata["edge_index"]`` is the
-  shared grid.
 """
 
 from __future__ import annotations
@@ -46,7 +36,7 @@ import numpy as np
 
 from boltzgym.utils.validation import check_int, check_seed
 
-KINDS = ("classification", "regression", "binary", "sequence", "text", "image")
+KINDS = ("classification", "regression", "binary", "sequence", "text", "image", "points")
 
 # name -> "module:function(seed=..., [param=...]) -> Dataset"; a "-<param>" suffix takes an integer parameter.
 DATASETS: dict[str, str] = {
@@ -55,9 +45,14 @@ DATASETS: dict[str, str] = {
     "parity-<n>": "boltzgym.models.datasets:parity",
     "sine": "boltzgym.models.datasets:sine",
     "bars-stripes-<n>": "boltzgym.models.datasets:bars_stripes",
-    "karate": "boltzgym.models.datasets:karate",
-    "karate-communities": "boltzgym.models.datasets:karate_communities",
-    "digits-graph": "boltzgym.models.datasets:digits_graph",
+    "ring-8": "boltzgym.models.generative_metrics:ring8_dataset",
+    "grid-25": "boltzgym.models.generative_metrics:grid25_dataset",
+    "adding-<T>": "boltzgym.models.sequence_tasks:adding",
+    "copy-<T>": "boltzgym.models.sequence_tasks:copy_task",
+    "reverse-<T>": "boltzgym.models.sequence_tasks:reverse_task",
+    "karate": "boltzgym.models.graph:karate_dataset",
+    "karate-communities": "boltzgym.models.graph:karate_communities_dataset",
+    "digits-graph": "boltzgym.models.graph:digits_graph_dataset",
 }
 
 
@@ -264,113 +259,3 @@ def bars_stripes(n: int, seed: int = 0) -> Dataset:
     x = bars_and_stripes(n).astype(np.float32)
     metadata = {"n": n, "test_is_train": True, "optimum_log_likelihood": bars_and_stripes_optimum(n)}
     return Dataset(f"bars-stripes-{n}", "binary", x, None, x, None, metadata=metadata)
-
-
-# --- graph datasets (notes 3.3) ------------------------------------------------------------------------------
-
-# PyTorch Geometric's KarateClub community labels (a modularity-based 4-way split, Kipf & Welling 2017).
-KARATE_COMMUNITIES = [
-    1,
-    1,
-    1,
-    1,
-    3,
-    3,
-    3,
-    1,
-    0,
-    1,
-    3,
-    1,
-    1,
-    1,
-    0,
-    0,
-    3,
-    1,
-    0,
-    1,
-    0,
-    1,
-    0,
-    0,
-    2,
-    2,
-    0,
-    0,
-    2,
-    0,
-    0,
-    2,
-    0,
-    0,
-]
-
-
-def _karate(name: str, labels: np.ndarray, labelled: list[int]) -> Dataset:
-    import networkx as nx
-
-    graph = nx.karate_club_graph()
-    edges = np.array(graph.edges(), dtype=np.int64).T
-    edge_index = np.concatenate([edges, edges[::-1]], axis=1)  # both directions
-    nodes = np.arange(graph.number_of_nodes(), dtype=np.int64)
-    unlabelled = np.setdiff1d(nodes, labelled)
-    return Dataset(
-        name=name,
-        kind="classification",
-        x_train=np.array(labelled, dtype=np.int64),
-        y_train=labels[labelled],
-        x_test=unlabelled,
-        y_test=labels[unlabelled],
-        n_classes=int(labels.max()) + 1,
-        metadata={
-            "source": "networkx.karate_club_graph",
-            "graph": True,
-            "edge_index": edge_index,
-            "node_features": np.eye(len(nodes), dtype=np.float32),
-            "labels": labels,
-        },
-    )
-
-
-def karate(seed: int = 0) -> Dataset:
-    """Zachary's karate club, two clubs (Mr. Hi = 0, Officer = 1), labelled nodes 0 and 33 (see module docstring)."""
-    import networkx as nx
-
-    graph = nx.karate_club_graph()
-    labels = np.array([graph.nodes[i]["club"] != "Mr. Hi" for i in graph.nodes], dtype=np.int64)
-    return _karate("karate", labels, [0, 33])
-
-
-def karate_communities(seed: int = 0) -> Dataset:
-    """Zachary's karate club with PyG's four community labels, one labelled node per community (0, 4, 8, 24)."""
-    labels = np.array(KARATE_COMMUNITIES, dtype=np.int64)
-    labelled = sorted(int(np.flatnonzero(labels == c)[0]) for c in range(4))
-    return _karate("karate-communities", labels, labelled)
-
-
-def digits_graph(seed: int = 0) -> Dataset:
-    """The digits split as 8x8 pixel grid graphs: node features (pixel / 16, row / 7, column / 7)."""
-    x_train, x_test, y_train, y_test = _digits_split()
-    rows, columns = np.divmod(np.arange(64), 8)
-    position = np.stack([rows / 7, columns / 7], axis=1)
-
-    def nodes(x: np.ndarray) -> np.ndarray:
-        pixels = (x / 16.0)[:, :, None]
-        return np.concatenate([pixels, np.broadcast_to(position, (len(x), 64, 2))], axis=2).astype(np.float32)
-
-    index = np.arange(64).reshape(8, 8)
-    right = np.stack([index[:, :-1].ravel(), index[:, 1:].ravel()])
-    down = np.stack([index[:-1, :].ravel(), index[1:, :].ravel()])
-    edges = np.concatenate([right, down], axis=1)
-    edge_index = np.concatenate([edges, edges[::-1]], axis=1).astype(np.int64)
-    return Dataset(
-        name="digits-graph",
-        kind="classification",
-        x_train=nodes(x_train),
-        y_train=y_train.astype(np.int64),
-        x_test=nodes(x_test),
-        y_test=y_test.astype(np.int64),
-        n_classes=10,
-        metadata={"source": "sklearn.datasets.load_digits", "graph": True, "edge_index": edge_index},
-    )

@@ -61,6 +61,7 @@ from torch import nn
 
 from boltzgym.utils.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.reporting import report
 from boltzgym.utils.validation import (
     DivergenceError,
     check_count,
@@ -457,6 +458,7 @@ def fit(
         row["lr"] = float(next(iter(optimizers.values())).param_groups[0]["lr"])
         row["seconds"] = time.perf_counter() - epoch_start
         result.history.append(row)
+        report(**row)  # for a sweep's early-stopping scheduler (a no-op unless one listens)
         last_good_state = copy.deepcopy(model.state_dict())
 
         # early stopping (notes 2.3): remember the best weights, stop after `patience` epochs without improvement

@@ -1,122 +1,128 @@
-"""Vision networks of notes 3.2 and the attention modules of notes 4.4 (CV), sized for small images.
+"""Vision networks of notes chapter 3 (and the CV attention of 4.4), sized for small images such as 8x8 digits.
 
-Every classifier takes ``input_shape = (C, H, W)`` and ``n_classes`` and accepts either image batches
-``(batch, C, H, W)`` or flattened rows ``(batch, C*H*W)`` (the digits dataset stores rows). A wrong channel count,
-or an image too small for the network's depth, is a ``ValueError`` naming the layer and the sizes, raised when the
-network is built (size) or called (channels).
+- ``conv_output_size``: notes 3.1's ``floor((R - L + 2P) / S) + 1`` (with padding and dilation), as torch sizes.
+- ``SpatialPyramidPooling``: what torch lacks among the poolings (He et al. 2014): any input size -> a fixed-length
+  vector. torch's ``MaxPool2d``/``AvgPool2d``/``LPPool2d``/adaptive pools are used as they are.
+- Architectures (notes 3.2), each configurable in depth and width, input ``(batch, C, H, W)`` -> logits:
+  ``VGG`` (3x3 convolutions, 2x2 pools), ``Highway`` (dense or convolutional highway layers; transform gate T and
+  carry gate C = 1 - T, or the untied C of the notes), ``ResNet`` (basic blocks, projection shortcuts only where the
+  shape changes), ``PlainNet`` (the same net without shortcuts), ``DenseNet`` (dense blocks, growth rate,
+  transition layers).
+- Attention (notes 4.4, CV): ``ChannelAttention`` (squeeze-and-excitation), ``SpatialAttention`` and ``CBAM``
+  (both in sequence, Woo et al. 2018), insertable into every net above with ``attention="cbam"|"channel"|"spatial"``.
 
-- :class:`VGG`: stages of 3x3 convolutions (+ batch norm) followed by 2x2 max pooling, then a fully connected
-  head sized with :func:`~boltzgym.models.pooling.conv_output_size` (Simonyan & Zisserman 2015).
-- :class:`ResNet`: torchvision-style :class:`BasicBlock` (two 3x3 convolutions, ``relu(F(x) + shortcut(x))``),
-  projection shortcut (1x1 conv + BN) only where the shape changes, stages built by ``_make_stage``, global
-  average pooling and one linear layer (He et al. 2016; the CIFAR variant has depth ``2 + 2 * sum(blocks)``).
-- :class:`PlainNet`: the same network with every shortcut removed (``relu(F(x))``), the twin of the degradation
-  experiment. Both use batch norm and He (Kaiming) initialisation, set in one place (:func:`init_weights`).
-- :class:`DenseNet`: dense blocks (each layer BN-ReLU-Conv3x3 adds ``growth_rate`` channels to the concatenation
-  of all earlier ones) joined by transition layers (BN-ReLU-Conv1x1 compressing, 2x2 average pool) (Huang et al.
-  2017).
-- :class:`HighwayLayer`/:class:`Highway`: ``y = H(x) * T(x) + x * C(x)`` with transform gate ``T = sigmoid(W_T x
-  + b_T)`` and carry gate ``C = 1 - T`` (Srivastava et al. 2015), or, with ``untied_carry=True``, an own carry gate
-  ``C = sigmoid(W_C x + b_C)`` as the notes (3.2) write it. ``conv=True`` gives the convolutional variant.
-- :class:`ChannelAttention` (squeeze-and-excitation, Hu et al. 2018, with CBAM's extra max-pooled descriptor),
-  :class:`SpatialAttention` and :class:`CBAM` (Woo et al. 2018): ``(batch, C, H, W) -> same shape``, insertable
-  after any block (``attention=True`` in VGG, ResNet and PlainNet). Each keeps its last attention map in
-  ``last_attention`` for saliency pictures.
+Init is in one place (:func:`init_weights`): He (Kaiming) normal for convolutions followed by ReLU, batch-norm
+weights 1 and biases 0, so that deep plain nets start with a well-scaled signal (He et al. 2015, 2016).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from boltzgym.models.pooling import as_images, conv_output_size
+from boltzgym.utils.validation import check_count, check_int
 
 
-def _input_shape(input_shape: Sequence[int]) -> tuple[int, int, int]:
-    shape = tuple(int(v) for v in input_shape)
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(f"input_shape must be (C, H, W) with positive sizes, got {tuple(input_shape)}")
-    return shape
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """Output length of a convolution or pooling along one axis (notes 3.1: ``floor((R - L) / S) + 1``).
+
+    With padding ``P`` and dilation ``D`` the effective kernel is ``D (L - 1) + 1`` over ``R + 2P`` positions:
+    ``floor((R + 2P - D (L - 1) - 1) / S) + 1``, exactly torch's ``Conv2d``/``MaxPool2d`` shape rule.
+    Raises ``ValueError`` naming the argument when the kernel does not fit."""
+    size = check_int("size", size, minimum=1)
+    kernel = check_int("kernel", kernel, minimum=1)
+    stride = check_int("stride", stride, minimum=1)
+    padding = check_int("padding", padding, minimum=0)
+    dilation = check_int("dilation", dilation, minimum=1)
+    span = dilation * (kernel - 1) + 1
+    if size + 2 * padding < span:
+        raise ValueError(f"kernel {kernel} (dilation {dilation}) does not fit size {size} with padding {padding}")
+    return (size + 2 * padding - span) // stride + 1
 
 
-def _check_fits(layer: str, size: tuple[int, int], kernel: int, stride: int, padding: int = 0) -> tuple[int, int]:
-    """The output size of a kernel on ``size``; ``ValueError`` naming ``layer`` when the image is too small."""
-    try:
-        return tuple(conv_output_size(s, kernel, stride, padding) for s in size)
-    except ValueError:
-        raise ValueError(
-            f"{layer}: the image is too small for the depth: a {size[0]}x{size[1]} map reaches a "
-            f"{kernel}x{kernel} kernel (stride {stride}, padding {padding}); use a larger image or fewer stages"
-        ) from None
+class SpatialPyramidPooling(nn.Module):
+    """Spatial pyramid pooling (He et al. 2014): ``(B, C, H, W) -> (B, C * sum(n * n for n in levels))``.
+
+    Each level ``n`` max-pools (or averages) the map into an ``n x n`` grid of bins (torch's adaptive pooling) and
+    flattens it, so any input with ``H, W >= max(levels)`` gives the same output length; level 1 is the global max.
+    """
+
+    def __init__(self, levels: Sequence[int] = (1, 2, 4), mode: str = "max") -> None:
+        super().__init__()
+        if isinstance(levels, int) or not levels:
+            raise ValueError(f"levels must be a non-empty list of positive integers, got {levels!r}")
+        self.levels = tuple(check_int("levels", level, minimum=1) for level in levels)
+        if mode not in ("max", "avg"):
+            raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
+        self.mode = mode
+
+    def output_features(self, channels: int) -> int:
+        """The output length for ``channels`` input channels."""
+        return channels * sum(level * level for level in self.levels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4:
+            raise ValueError(f"SpatialPyramidPooling expects (batch, C, H, W), got shape {tuple(x.shape)}")
+        if min(x.shape[-2:]) < max(self.levels):
+            raise ValueError(
+                f"SpatialPyramidPooling: input {tuple(x.shape[-2:])} is smaller than the finest level "
+                f"{max(self.levels)}"
+            )
+        pool = F.adaptive_max_pool2d if self.mode == "max" else F.adaptive_avg_pool2d
+        return torch.cat([pool(x, level).flatten(1) for level in self.levels], dim=1)
 
 
-def init_weights(module: nn.Module) -> None:
-    """He (Kaiming) normal init for convolutions and linear layers feeding ReLUs, BN to identity, biases to 0."""
-    for m in module.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-
-
-# --- attention (notes 4.4, CV) -------------------------------------------------------------------------------
+# --- attention (notes 4.4, CV) --------------------------------------------------------------------------------
 
 
 class ChannelAttention(nn.Module):
-    """Channel attention: rescale each channel by ``sigmoid(MLP(avgpool(x)) [+ MLP(maxpool(x))])``.
+    """Squeeze-and-excitation channel attention: ``x * sigmoid(MLP(avgpool(x)) + MLP(maxpool(x)))`` per channel.
 
-    ``use_max=False`` is squeeze-and-excitation exactly (Hu et al. 2018); ``True`` (default) adds CBAM's max-pooled
-    descriptor through the same MLP. ``reduction`` is the bottleneck ratio of the MLP."""
+    With ``use_max=False`` it is Hu et al.'s SE block (average squeeze only); CBAM adds the max squeeze."""
 
     def __init__(self, channels: int, reduction: int = 4, use_max: bool = True) -> None:
         super().__init__()
-        if channels < 1 or reduction < 1:
-            raise ValueError(f"channels and reduction must be >= 1, got {channels}, {reduction}")
-        hidden = max(1, channels // reduction)
+        channels = check_count("channels", channels, 1)
+        hidden = max(1, channels // check_count("reduction", reduction, 1))
         self.mlp = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(), nn.Linear(hidden, channels))
-        self.channels = channels
         self.use_max = use_max
-        self.last_attention: torch.Tensor | None = None
+        self.weights: torch.Tensor | None = None  # the last (B, C) attention weights, for inspection
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"ChannelAttention: expected (batch, {self.channels}, H, W), got {tuple(x.shape)}")
-        logits = self.mlp(x.mean(dim=(2, 3)))  # squeeze
+        logits = self.mlp(x.mean(dim=(2, 3)))
         if self.use_max:
             logits = logits + self.mlp(x.amax(dim=(2, 3)))
-        weights = torch.sigmoid(logits)  # excite
-        self.last_attention = weights.detach()
+        weights = torch.sigmoid(logits)
+        self.weights = weights.detach()
         return x * weights[:, :, None, None]
 
 
 class SpatialAttention(nn.Module):
-    """Spatial attention (CBAM): rescale each pixel by ``sigmoid(conv([mean_c(x), max_c(x)]))``."""
+    """Spatial attention: ``x * sigmoid(conv([mean_c x, max_c x]))``, one weight per pixel shared by channels."""
 
-    def __init__(self, kernel_size: int = 7) -> None:
+    def __init__(self, kernel_size: int = 3) -> None:
         super().__init__()
-        if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be an odd int >= 1, got {kernel_size}")
+        kernel_size = check_int("kernel_size", kernel_size, minimum=1)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd (same-size output), got {kernel_size}")
         self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2)
-        self.last_attention: torch.Tensor | None = None
+        self.weights: torch.Tensor | None = None  # the last (B, H, W) attention map (the saliency picture)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4:
-            raise ValueError(f"SpatialAttention: expected (batch, C, H, W), got {tuple(x.shape)}")
-        descriptor = torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)
-        weights = torch.sigmoid(self.conv(descriptor))  # (batch, 1, H, W)
-        self.last_attention = weights.detach()
+        pooled = torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)
+        weights = torch.sigmoid(self.conv(pooled))
+        self.weights = weights[:, 0].detach()
         return x * weights
 
 
 class CBAM(nn.Module):
-    """Convolutional block attention module (Woo et al. 2018): channel attention, then spatial attention."""
+    """Convolutional block attention (Woo et al. 2018): channel attention, then spatial attention."""
 
-    def __init__(self, channels: int, reduction: int = 4, kernel_size: int = 7) -> None:
+    def __init__(self, channels: int, reduction: int = 4, kernel_size: int = 3) -> None:
         super().__init__()
         self.channel = ChannelAttention(channels, reduction)
         self.spatial = SpatialAttention(kernel_size)
@@ -125,294 +131,330 @@ class CBAM(nn.Module):
         return self.spatial(self.channel(x))
 
 
-# --- VGG ------------------------------------------------------------------------------------------------------
+ATTENTION = ("none", "channel", "spatial", "cbam")
 
 
-class VGG(nn.Module):
-    """VGG-style classifier: per stage, ``3x3 conv -> [BN] -> ReLU`` layers then a 2x2 max pool; FC head.
+def attention_layer(kind: str, channels: int) -> nn.Module:
+    """The attention module ``kind`` (one of :data:`ATTENTION`) for ``channels`` channels."""
+    if kind == "none":
+        return nn.Identity()
+    if kind == "channel":
+        return ChannelAttention(channels)
+    if kind == "spatial":
+        return SpatialAttention()
+    if kind == "cbam":
+        return CBAM(channels)
+    raise ValueError(f"attention must be one of {list(ATTENTION)}, got {kind!r}")
+
+
+# --- shared pieces -----------------------------------------------------------------------------------------------
+
+
+def init_weights(model: nn.Module) -> nn.Module:
+    """He-normal convolutions (fan-out, ReLU gain), BN weight 1 / bias 0, default Linear init; returns ``model``."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+    return model
+
+
+def conv_bn_relu(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequential:
+    """3x3 convolution (padding 1, no bias), batch norm, ReLU."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU()
+    )
+
+
+class _ImageClassifier(nn.Module):
+    """Base of the nets: checks the input ``(batch, C, H, W)`` against ``input_shape`` with errors naming the net."""
+
+    def _set_input(self, input_shape: Sequence[int]) -> tuple[int, int, int]:
+        input_shape = tuple(int(v) for v in input_shape)
+        if len(input_shape) != 3 or min(input_shape) < 1:
+            raise ValueError(
+                f"{type(self).__name__}: input_shape must be (C, H, W) with positive sizes, got {input_shape}"
+            )
+        self.input_shape = input_shape
+        return input_shape
+
+    def _check_input(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 3 and self.input_shape[0] == 1:
+            x = x.unsqueeze(1)  # (batch, H, W) grey images
+        elif x.ndim == 2 and x.shape[1] == math.prod(self.input_shape):
+            x = x.reshape(len(x), *self.input_shape)  # flattened rows such as the digits dataset's
+        if x.ndim != 4 or x.shape[1] != self.input_shape[0]:
+            raise ValueError(
+                f"{type(self).__name__}: expected input (batch, {self.input_shape[0]}, H, W), "
+                f"got shape {tuple(x.shape)}"
+            )
+        return x
+
+    def _check_size(self, size: tuple[int, int], needed: int, stage: str) -> None:
+        if min(size) < needed:
+            raise ValueError(f"{type(self).__name__}: image {size} too small for {stage} (needs >= {needed} pixels)")
+
+
+# --- architectures (notes 3.2) ---------------------------------------------------------------------------------
+
+
+class VGG(_ImageClassifier):
+    """VGG-style net (Simonyan & Zisserman 2015): stages of ``convs_per_stage`` 3x3 conv-BN-ReLU, each ended by a 2x2
+    max pool that halves the size; global average pooling and a linear classifier.
 
     Args:
-        input_shape: ``(C, H, W)``.
-        n_classes: outputs of the last layer (logits).
-        stages: channel widths of the convolutions, one tuple per stage (``((32, 32), (64, 64))``).
-        hidden: width of the hidden fully connected layer of the head (0: none).
-        batch_norm: batch norm after each convolution.
-        attention: a :class:`CBAM` module after each stage.
-        dropout: dropout before the head's layers.
+        input_shape: ``(C, H, W)``; ``H, W >= 2 ** len(widths)``.
+        n_classes: output logits.
+        widths: channels of each stage (the depth is ``len(widths) * convs_per_stage`` convolutions).
+        convs_per_stage: convolutions per stage.
+        attention: ``"none"``, ``"channel"``, ``"spatial"`` or ``"cbam"`` after each stage.
     """
 
-    def __init__(
-        self,
-        input_shape: Sequence[int],
-        n_classes: int,
-        stages: Sequence[Sequence[int]] = ((32, 32), (64, 64)),
-        hidden: int = 128,
-        batch_norm: bool = True,
-        attention: bool = False,
-        dropout: float = 0.0,
-    ) -> None:
+    def __init__(self, input_shape, n_classes=10, widths=(32, 64), convs_per_stage=2, attention="none") -> None:
         super().__init__()
-        self.input_shape = _input_shape(input_shape)
+        channels, height, width = self._set_input(input_shape)
+        check_count("convs_per_stage", convs_per_stage, 1)
         layers: list[nn.Module] = []
-        channels, size = self.input_shape[0], self.input_shape[1:]
-        for index, widths in enumerate(stages):
-            for width in widths:
-                layers += [nn.Conv2d(channels, width, 3, padding=1, bias=not batch_norm)]
-                layers += [nn.BatchNorm2d(width)] if batch_norm else []
-                layers += [nn.ReLU(inplace=True)]
-                channels = width
-            if attention:
-                layers.append(CBAM(channels))
-            size = _check_fits(f"VGG stage {index} pool", size, kernel=2, stride=2)
+        size = (height, width)
+        for index, out_channels in enumerate(widths):
+            check_count("widths", out_channels, 1)
+            for _ in range(convs_per_stage):
+                layers.append(conv_bn_relu(channels, out_channels))
+                channels = out_channels
+            layers.append(attention_layer(attention, channels))
+            self._check_size(size, 2, f"stage {index}'s 2x2 pool")
+            size = tuple(conv_output_size(s, 2, 2) for s in size)
             layers.append(nn.MaxPool2d(2))
         self.features = nn.Sequential(*layers)
-        flat = channels * size[0] * size[1]
-        head: list[nn.Module] = [nn.Flatten(), nn.Dropout(dropout)]
-        if hidden:
-            head += [nn.Linear(flat, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout)]
-        head.append(nn.Linear(hidden or flat, n_classes))
-        self.classifier = nn.Sequential(*head)
+        self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, n_classes))
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(as_images(x, self.input_shape, "VGG input")))
-
-
-# --- ResNet and its plain twin -------------------------------------------------------------------------------
-
-
-class BasicBlock(nn.Module):
-    """Two 3x3 conv + BN layers; ``relu(F(x) + shortcut(x))`` with a projection shortcut where shapes change.
-
-    ``residual=False`` drops the shortcut (``relu(F(x))``): the plain block of the degradation experiment."""
-
-    def __init__(
-        self, in_channels: int, out_channels: int, stride: int = 1, residual: bool = True, attention: bool = False
-    ) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.attention = CBAM(out_channels) if attention else None
-        self.residual = residual
-        self.shortcut: nn.Module = nn.Identity()
-        if residual and (stride != 1 or in_channels != out_channels):  # projection only where shapes change
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels)
-            )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.attention is not None:
-            out = self.attention(out)
-        if self.residual:
-            out = out + self.shortcut(x)  # notes 3.2: the block learns the residual F(x) = H(x) - x
-        return self.relu(out)
-
-
-class ResNet(nn.Module):
-    """ResNet for small images: 3x3 stem, stages of :class:`BasicBlock` (stride 2 from the second stage), global
-    average pool, linear layer. Depth (weighted layers) = ``2 + 2 * sum(blocks)``.
-
-    Args:
-        input_shape: ``(C, H, W)``.
-        n_classes: logits produced.
-        widths: channels of each stage (``(16, 32, 64)`` as in He et al.'s CIFAR nets).
-        blocks: basic blocks per stage (``(3, 3, 3)`` is ResNet-20, ``(9, 9, 9)`` ResNet-56).
-        attention: a :class:`CBAM` module in every block (before the sum).
-    """
-
-    residual = True
-
-    def __init__(
-        self,
-        input_shape: Sequence[int],
-        n_classes: int,
-        widths: Sequence[int] = (16, 32, 64),
-        blocks: Sequence[int] = (2, 2, 2),
-        attention: bool = False,
-    ) -> None:
-        super().__init__()
-        self.input_shape = _input_shape(input_shape)
-        if len(widths) != len(blocks) or not widths or min(blocks) < 1 or min(widths) < 1:
-            raise ValueError(f"widths and blocks must be equally long, non-empty, >= 1; got {widths}, {blocks}")
-        self.depth = 2 + 2 * sum(blocks)
-        name = type(self).__name__
-        self.stem = nn.Sequential(
-            nn.Conv2d(self.input_shape[0], widths[0], 3, padding=1, bias=False),
-            nn.BatchNorm2d(widths[0]),
-            nn.ReLU(inplace=True),
-        )
-        size = self.input_shape[1:]
-        stages, channels = [], widths[0]
-        for index, (width, count) in enumerate(zip(widths, blocks)):
-            stride = 1 if index == 0 else 2
-            if stride == 2 and min(size) < 2:  # a stride-2 stage must still halve something
-                raise ValueError(
-                    f"{name} stage {index}: the image is too small for the depth: a {size[0]}x{size[1]} map "
-                    f"cannot be downsampled again; use a larger image or fewer stages"
-                )
-            size = _check_fits(f"{name} stage {index}", size, kernel=3, stride=stride, padding=1)
-            stages.append(self._make_stage(channels, width, count, stride, attention))
-            channels = width
-        self.stages = nn.Sequential(*stages)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(channels, n_classes)
-        self.out_features = channels
-        init_weights(self)
-
-    def _make_stage(self, in_channels: int, out_channels: int, count: int, stride: int, attention: bool):
-        blocks = [BasicBlock(in_channels, out_channels, stride, self.residual, attention)]
-        blocks += [BasicBlock(out_channels, out_channels, 1, self.residual, attention) for _ in range(count - 1)]
-        return nn.Sequential(*blocks)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The pooled feature vector ``(batch, widths[-1])`` (the torso DQN uses)."""
-        x = as_images(x, self.input_shape, f"{type(self).__name__} input")
-        return self.pool(self.stages(self.stem(x))).flatten(1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.features(x))
-
-
-class PlainNet(ResNet):
-    """:class:`ResNet` without shortcuts: same layers, batch norm and init, ``relu(F(x))`` in every block."""
-
-    residual = False
-
-
-# --- DenseNet -------------------------------------------------------------------------------------------------
-
-
-class DenseLayer(nn.Module):
-    """BN-ReLU-Conv3x3 producing ``growth_rate`` new channels, concatenated to its input."""
-
-    def __init__(self, in_channels: int, growth_rate: int) -> None:
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.BatchNorm2d(in_channels),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(in_channels, growth_rate, 3, padding=1, bias=False),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([x, self.body(x)], dim=1)  # every later layer sees all earlier feature maps
-
-
-class DenseNet(nn.Module):
-    """DenseNet for small images: stem conv, dense blocks joined by transitions (BN-ReLU-Conv1x1 with
-    ``compression``, 2x2 average pool), BN-ReLU, global average pool, linear layer.
-
-    Args:
-        input_shape: ``(C, H, W)``; n_classes: logits produced.
-        growth_rate: channels each dense layer adds.
-        block_layers: dense layers per block.
-        initial_channels: channels of the stem convolution.
-        compression: fraction of channels a transition keeps (DenseNet-BC uses 0.5).
-    """
-
-    def __init__(
-        self,
-        input_shape: Sequence[int],
-        n_classes: int,
-        growth_rate: int = 12,
-        block_layers: Sequence[int] = (4, 4),
-        initial_channels: int = 24,
-        compression: float = 0.5,
-    ) -> None:
-        super().__init__()
-        self.input_shape = _input_shape(input_shape)
-        if not 0 < compression <= 1:
-            raise ValueError(f"compression must be in (0, 1], got {compression}")
-        layers: list[nn.Module] = [nn.Conv2d(self.input_shape[0], initial_channels, 3, padding=1, bias=False)]
-        channels, size = initial_channels, self.input_shape[1:]
-        for index, count in enumerate(block_layers):
-            for _ in range(count):
-                layers.append(DenseLayer(channels, growth_rate))
-                channels += growth_rate
-            if index < len(block_layers) - 1:
-                out_channels = max(1, int(channels * compression))
-                size = _check_fits(f"DenseNet transition {index}", size, kernel=2, stride=2)
-                layers += [
-                    nn.BatchNorm2d(channels),
-                    nn.ReLU(inplace=True),
-                    nn.Conv2d(channels, out_channels, 1, bias=False),
-                    nn.AvgPool2d(2),
-                ]
-                channels = out_channels
-        layers += [nn.BatchNorm2d(channels), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-        self.features = nn.Sequential(*layers)
-        self.fc = nn.Linear(channels, n_classes)
-        init_weights(self)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.features(as_images(x, self.input_shape, "DenseNet input")))
-
-
-# --- Highway --------------------------------------------------------------------------------------------------
+        return self.classifier(self.features(self._check_input(x)))
 
 
 class HighwayLayer(nn.Module):
-    """``y = H(x) * T(x) + x * C(x)`` (notes 3.2; Srivastava et al. 2015), same width in and out.
+    """One highway layer (Srivastava et al. 2015; notes 3.2): ``y = H(x) * T(x) + x * C(x)``.
 
-    ``H = relu(W_H x + b_H)``, ``T = sigmoid(W_T x + b_T)``; the carry gate is ``C = 1 - T`` (the paper's coupled
-    gate) or, with ``untied_carry=True``, ``C = sigmoid(W_C x + b_C)`` (the notes' separate C). ``gate_bias``
-    initialises ``b_T`` negative so that a fresh layer mostly carries its input. ``conv=True`` makes W_H, W_T,
-    W_C 3x3 convolutions over ``features`` channels (padding keeps the size)."""
+    ``T = sigmoid(W_T x + b_T)`` is the transform gate; the carry gate is ``C = 1 - T`` (``tied=True``, the paper's
+    choice) or its own ``C = sigmoid(W_C x + b_C)`` (the notes' untied form). ``conv=True`` makes H, T, C 3x3
+    convolutions over ``(B, features, H, W)`` maps, else linear maps over ``(B, features)``. The transform-gate bias
+    starts at ``gate_bias`` (negative: carry behaviour at the start, as the paper recommends)."""
 
-    def __init__(self, features: int, untied_carry: bool = False, gate_bias: float = -2.0, conv: bool = False) -> None:
+    def __init__(self, features: int, conv: bool = False, tied: bool = True, gate_bias: float = -2.0) -> None:
         super().__init__()
+        features = check_count("features", features, 1)
 
         def make() -> nn.Module:
             return nn.Conv2d(features, features, 3, padding=1) if conv else nn.Linear(features, features)
 
         self.transform, self.transform_gate = make(), make()
-        self.carry_gate = make() if untied_carry else None
+        self.carry_gate = None if tied else make()
         nn.init.constant_(self.transform_gate.bias, gate_bias)
         if self.carry_gate is not None:
             nn.init.constant_(self.carry_gate.bias, -gate_bias)
-        self.features = features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.transform(x))
         t = torch.sigmoid(self.transform_gate(x))
         c = 1 - t if self.carry_gate is None else torch.sigmoid(self.carry_gate(x))
-        return h * t + x * c  # notes 3.2: y = H(x) T(x) + x C(x)
+        return torch.relu(self.transform(x)) * t + x * c
 
 
-class Highway(nn.Module):
-    """Highway network classifier: input projection to ``width``, ``depth`` :class:`HighwayLayer`, linear readout.
+class Highway(_ImageClassifier):
+    """Highway network: a stem (3x3 conv-BN-ReLU to ``width`` channels, or a linear map for ``conv=False``), ``depth``
+    highway layers, global average pooling and a linear classifier. ``tied=False`` uses the notes' untied carry."""
 
-    Dense (default) on flattened inputs of ``in_features``; with ``conv=True`` it takes ``input_shape`` images,
-    projects them to ``width`` channels with a 3x3 convolution and uses convolutional highway layers, then global
-    average pooling."""
-
-    def __init__(
-        self,
-        input_shape: Sequence[int],
-        n_classes: int,
-        width: int = 64,
-        depth: int = 10,
-        untied_carry: bool = False,
-        gate_bias: float = -2.0,
-        conv: bool = False,
-    ) -> None:
+    def __init__(self, input_shape, n_classes=10, width=32, depth=4, conv=True, tied=True, attention="none") -> None:
         super().__init__()
-        self.input_shape = _input_shape(input_shape)
-        self.conv = conv
-        if conv:
-            self.project = nn.Sequential(nn.Conv2d(self.input_shape[0], width, 3, padding=1), nn.ReLU())
-            self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        channels, height, width_px = self._set_input(input_shape)
+        width = check_count("width", width, 1)
+        depth = check_count("depth", depth, 1)
+        self.conv = bool(conv)
+        if self.conv:
+            self.stem = conv_bn_relu(channels, width)
+            self.layers = nn.Sequential(
+                *[HighwayLayer(width, conv=True, tied=tied) for _ in range(depth)], attention_layer(attention, width)
+            )
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, n_classes))
         else:
-            in_features = self.input_shape[0] * self.input_shape[1] * self.input_shape[2]
-            self.project = nn.Sequential(nn.Flatten(), nn.Linear(in_features, width), nn.ReLU())
-            self.pool = nn.Identity()
-        self.layers = nn.Sequential(*[HighwayLayer(width, untied_carry, gate_bias, conv) for _ in range(depth)])
-        self.fc = nn.Linear(width, n_classes)
+            self.stem = nn.Sequential(nn.Flatten(), nn.Linear(channels * height * width_px, width), nn.ReLU())
+            self.layers = nn.Sequential(*[HighwayLayer(width, conv=False, tied=tied) for _ in range(depth)])
+            self.head = nn.Linear(width, n_classes)
+        init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = as_images(x, self.input_shape, "Highway input")
-        return self.fc(self.pool(self.layers(self.project(x))))
+        return self.head(self.layers(self.stem(self._check_input(x))))
+
+
+class BasicBlock(nn.Module):
+    """ResNet basic block (He et al. 2016): two 3x3 conv-BN, ``relu(F(x) + shortcut(x))``; the shortcut is the
+    identity, or a 1x1 conv + BN projection where the stride or the width changes. ``residual=False`` drops the
+    shortcut (the PlainNet twin: same layers, same init, no sum)."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, residual: bool = True) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.residual = residual
+        self.shortcut: nn.Module = nn.Identity()
+        if residual and (stride != 1 or in_channels != out_channels):
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels)
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.residual:
+            out = out + self.shortcut(x)  # notes 3.2: the residual sum y = F(x) + x
+        return torch.relu(out)
+
+
+class ResNet(_ImageClassifier):
+    """ResNet for small images: a 3x3 stem, stages of ``blocks_per_stage`` basic blocks (the first block of every
+    stage after the first halves the size and its width doubles), global average pooling, a linear classifier.
+
+    Depth in weighted layers is ``2 * len(widths) * blocks_per_stage + 2`` (CIFAR ResNet-``6n+2`` with 3 stages).
+
+    Args:
+        input_shape: ``(C, H, W)``; ``H, W >= 2 ** (len(widths) - 1)``.
+        n_classes: output logits.
+        widths: channels of each stage.
+        blocks_per_stage: basic blocks per stage.
+        attention: attention module after each stage (``"none"``, ``"channel"``, ``"spatial"``, ``"cbam"``).
+        residual: False gives the :class:`PlainNet` twin.
+    """
+
+    residual = True
+
+    def __init__(self, input_shape, n_classes=10, widths=(16, 32), blocks_per_stage=2, attention="none") -> None:
+        super().__init__()
+        channels, height, width = self._set_input(input_shape)
+        check_count("blocks_per_stage", blocks_per_stage, 1)
+        if isinstance(widths, int) or not widths:
+            raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
+        self.stem = conv_bn_relu(channels, check_count("widths", widths[0], 1))
+        stages: list[nn.Module] = []
+        in_channels, size = widths[0], (height, width)
+        for index, out_channels in enumerate(widths):
+            stride = 1 if index == 0 else 2
+            if stride == 2:
+                self._check_size(size, 2, f"stage {index}'s stride-2 block")
+                size = tuple(conv_output_size(s, 3, 2, 1) for s in size)
+            stages.append(
+                self._make_stage(in_channels, check_count("widths", out_channels, 1), blocks_per_stage, stride)
+            )
+            stages.append(attention_layer(attention, out_channels))
+            in_channels = out_channels
+        self.stages = nn.Sequential(*stages)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, n_classes))
+        self.depth = 2 * len(widths) * blocks_per_stage + 2
+        init_weights(self)
+
+    def _make_stage(self, in_channels: int, out_channels: int, blocks: int, stride: int) -> nn.Sequential:
+        layers = [BasicBlock(in_channels, out_channels, stride, self.residual)]
+        layers += [BasicBlock(out_channels, out_channels, 1, self.residual) for _ in range(blocks - 1)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.stages(self.stem(self._check_input(x))))
+
+
+class PlainNet(ResNet):
+    """The ResNet without shortcuts (He et al. 2016's "plain" baseline): the same convolutions, batch norm and He
+    init, so a gap in training loss at depth is degradation, not vanishing signal."""
+
+    residual = False
+
+
+class DenseLayer(nn.Module):
+    """DenseNet layer: BN-ReLU-3x3 conv producing ``growth_rate`` channels, concatenated to its input."""
+
+    def __init__(self, in_channels: int, growth_rate: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.BatchNorm2d(in_channels), nn.ReLU(), nn.Conv2d(in_channels, growth_rate, 3, padding=1, bias=False)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, self.body(x)], dim=1)  # notes 3.2: every layer sees all earlier feature maps
+
+
+class DenseNet(_ImageClassifier):
+    """DenseNet (Huang et al. 2017): dense blocks of ``layers_per_block`` layers with ``growth_rate``, separated by
+    transition layers (BN-ReLU-1x1 conv that multiplies channels by ``compression``, then 2x2 average pool)."""
+
+    def __init__(
+        self, input_shape, n_classes=10, growth_rate=12, blocks=(4, 4), compression=0.5, attention="none"
+    ) -> None:
+        super().__init__()
+        channels, height, width = self._set_input(input_shape)
+        growth_rate = check_count("growth_rate", growth_rate, 1)
+        if not 0 < compression <= 1:
+            raise ValueError(f"compression must be in (0, 1], got {compression}")
+        features = 2 * growth_rate
+        layers: list[nn.Module] = [nn.Conv2d(channels, features, 3, padding=1, bias=False)]
+        size = (height, width)
+        for index, n_layers in enumerate(blocks):
+            for _ in range(check_count("blocks", n_layers, 1)):
+                layers.append(DenseLayer(features, growth_rate))
+                features += growth_rate
+            layers.append(attention_layer(attention, features))
+            if index < len(blocks) - 1:
+                self._check_size(size, 2, f"transition {index}'s 2x2 pool")
+                size = tuple(conv_output_size(s, 2, 2) for s in size)
+                reduced = max(1, int(features * compression))
+                layers += [nn.BatchNorm2d(features), nn.ReLU(), nn.Conv2d(features, reduced, 1, bias=False)]
+                layers.append(nn.AvgPool2d(2))
+                features = reduced
+        layers += [nn.BatchNorm2d(features), nn.ReLU()]
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(features, n_classes))
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(self._check_input(x)))
+
+
+class CNN(_ImageClassifier):
+    """A small CNN: conv-BN-ReLU layers of ``widths`` (a 2x2 max pool after each but the last), then a pooling
+    head: ``"avg"``/``"max"`` global pooling, ``"lp"`` (torch's ``LPPool2d``, p = 2 over the whole map) or
+    ``"spp"`` (:class:`SpatialPyramidPooling` levels 1, 2), and a linear classifier."""
+
+    def __init__(self, input_shape, n_classes=10, widths=(32, 64), pooling="avg", attention="none") -> None:
+        super().__init__()
+        channels, height, width = self._set_input(input_shape)
+        layers: list[nn.Module] = []
+        size = (height, width)
+        for index, out_channels in enumerate(widths):
+            layers.append(conv_bn_relu(channels, check_count("widths", out_channels, 1)))
+            channels = out_channels
+            layers.append(attention_layer(attention, channels))
+            if index < len(widths) - 1:
+                self._check_size(size, 2, f"layer {index}'s 2x2 pool")
+                size = tuple(conv_output_size(s, 2, 2) for s in size)
+                layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        if pooling == "avg":
+            pool, flat = nn.AdaptiveAvgPool2d(1), channels
+        elif pooling == "max":
+            pool, flat = nn.AdaptiveMaxPool2d(1), channels
+        elif pooling == "lp":
+            pool, flat = nn.LPPool2d(2, kernel_size=size), channels
+        elif pooling == "spp":
+            spp = SpatialPyramidPooling((1, 2))
+            pool, flat = spp, spp.output_features(channels)
+            self._check_size(size, 2, "the pyramid's 2x2 level")
+        else:
+            raise ValueError(f"pooling must be one of ['avg', 'max', 'lp', 'spp'], got {pooling!r}")
+        self.head = nn.Sequential(pool, nn.Flatten(), nn.Linear(flat, n_classes))
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(self._check_input(x)))

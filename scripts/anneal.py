@@ -29,6 +29,7 @@ EXAMPLES = [
     "boltzgym anneal --problem sk --n 500 --sweeps 1000 --reads 16 --seed 0",
     "boltzgym anneal --problem lattice2d --n 4096 --sweeps 2000 --reads 8 --json",
     "boltzgym anneal --problem maxcut --n 200 --method pt --sweeps 500 --reads 4",
+    "boltzgym anneal --problem lattice2d --n 4096 --method multispin --sweeps 1000 --reads 128",
 ]
 
 
@@ -40,13 +41,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=positive_int, default=256, help="number of spins (default: 256)")
     parser.add_argument("--sweeps", type=positive_int, default=1000, help="sweeps per read/replica (default: 1000)")
     parser.add_argument("--reads", type=positive_int, default=8, help="independent reads; pt: ladders (default: 8)")
-    parser.add_argument("--method", choices=["sa", "pt"], default="sa", help="annealing or tempering (default: sa)")
+    parser.add_argument("--method", choices=["sa", "pt", "multispin"], default="sa",
+                        help="annealing, tempering, or annealing 64 reads per machine word (+-1 couplings on a "
+                        "sparse graph: --problem lattice2d/lattice3d/ferro2d/maxcut) (default: sa)")  # fmt: skip
     parser.add_argument("--schedule", choices=["geometric", "linear"], default=None,
                         help="sa: beta schedule (default: geometric)")  # fmt: skip
     parser.add_argument("--beta-min", type=float, default=None, help="hot beta (default: from the couplings)")
     parser.add_argument("--beta-max", type=float, default=None, help="cold beta (default: from the couplings)")
     parser.add_argument("--temperatures", type=positive_int, default=None, help="pt: ladder size (default: 16)")
     parser.add_argument("--threads", type=positive_int, default=None, help="numba threads (default: all cores)")
+    parser.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="sa: run the reads here or as Ray tasks (same result; needs the 'distributed' extra)",
+    )
+    parser.add_argument("--address", default=None, help="with --engine ray: join a Ray cluster (auto or HOST:PORT)")
 
 
 def anneal_problem(
@@ -61,6 +71,7 @@ def anneal_problem(
     temperatures: int = 16,
     progress: bool = False,
     parallel: bool | None = None,
+    engine: str = "local",
 ) -> tuple[dict, dict]:
     """Run the experiment behind ``boltzgym anneal``; returns ``(summary, traces)``.
 
@@ -73,11 +84,11 @@ def anneal_problem(
     from boltzgym.sims.problems import make_problem
     from boltzgym.sims.schedules import default_beta_range
 
-    if method not in ("sa", "pt"):
-        raise ValueError(f"method must be 'sa' or 'pt', got {method!r}")
+    if method not in ("sa", "pt", "multispin"):
+        raise ValueError(f"method must be 'sa', 'pt' or 'multispin', got {method!r}")
     model, maxcut_problem = make_problem(problem, n, seed)
     beta_range = default_beta_range(model) if beta_range is None else beta_range
-    if method == "sa":
+    if method in ("sa", "multispin"):
         result = anneal(
             model,
             sweeps,
@@ -85,9 +96,11 @@ def anneal_problem(
             beta_range,
             schedule,
             seed=seed,
+            method="metropolis" if method == "sa" else "multispin",
             parallel=parallel,
             record_energy=True,
             progress=progress,
+            engine=engine,
         )
         final, best_states = result.energies, result.states
         traces = {
@@ -112,6 +125,7 @@ def anneal_problem(
         "sweeps": sweeps,
         "reads": reads,
         "method": method,
+        "engine": engine,
         "best_energy_per_spin": float(final.min() / n),
         "mean_energy_per_spin": float(final.mean() / n),
         "seconds": float(result.seconds),
@@ -130,10 +144,10 @@ def plot_traces(traces: dict, summary: dict, out_dir) -> None:
     """Write ``energy_trace.png`` and ``final_energy_histogram.png``."""
     fig, ax = new_figure(figsize=(6.4, 4.0))
     sweeps = np.arange(1, len(traces["mean_energy_per_spin"]) + 1)
-    label = "mean over reads" if summary["method"] == "sa" else "mean best-so-far over ladders"
+    label = "mean over reads" if summary["method"] != "pt" else "mean best-so-far over ladders"
     ax.plot(sweeps, traces["mean_energy_per_spin"], label=label)
     ax.plot(sweeps, traces["min_energy_per_spin"], label="lowest", alpha=0.8)
-    ax.set_xlabel("sweep" if summary["method"] == "sa" else "swap round")
+    ax.set_xlabel("sweep" if summary["method"] != "pt" else "swap round")
     ax.set_ylabel("energy per spin")
     ax.set_title(f"{summary['method'].upper()} on {summary['problem']} (N={summary['n']})")
     if "beta" in traces:
@@ -177,29 +191,35 @@ def anneal_memory(problem: str, n: int, sweeps: int, reads: int, method: str, te
 def run(args: argparse.Namespace) -> dict:
     if args.method == "pt" and args.schedule is not None:
         raise ValueError("--schedule applies to --method sa only (tempering uses a fixed geometric ladder)")
-    if args.method == "sa" and args.temperatures is not None:
+    if args.method != "pt" and args.temperatures is not None:
         raise ValueError("--temperatures applies to --method pt only")
     if (args.beta_min is None) != (args.beta_max is None):
         raise ValueError("--beta-min and --beta-max must be given together")
     beta_range = None if args.beta_min is None else (args.beta_min, args.beta_max)
+    if args.engine == "ray" and args.method != "sa":
+        raise ValueError("--engine ray applies to --method sa only")
+    if args.address is not None and args.engine != "ray":
+        raise ValueError("--address applies to --engine ray only")
     if args.threads is not None:
         import numba
 
         numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     anneal_memory(args.problem, args.n, args.sweeps, args.reads, args.method, args.temperatures or 16)
     out_dir = run_dir(args, "anneal")  # checked and locked before any work
-    summary, traces = anneal_problem(
-        args.problem,
-        args.n,
-        args.sweeps,
-        args.reads,
-        args.method,
-        args.seed,
-        args.schedule or "geometric",
-        beta_range,
-        args.temperatures or 16,
-        progress=progress_enabled(args),
-    )
+    with _engine_session(args):
+        summary, traces = anneal_problem(
+            args.problem,
+            args.n,
+            args.sweeps,
+            args.reads,
+            args.method,
+            args.seed,
+            args.schedule or "geometric",
+            beta_range,
+            args.temperatures or 16,
+            engine=args.engine,
+            progress=progress_enabled(args),
+        )
     rows = [
         {"sweep": k + 1, **{key: float(values[k]) for key, values in traces.items() if key != "final_energy_per_spin"}}
         for k in range(len(traces["mean_energy_per_spin"]))
@@ -209,6 +229,21 @@ def run(args: argparse.Namespace) -> dict:
     keys = ["best_energy_per_spin", "mean_energy_per_spin", "seconds", "attempts_per_second", "best_cut"]
     table = format_table(["quantity", "value"], [(key, summary[key]) for key in keys if key in summary])
     return finish(args, out_dir, summary, table)
+
+
+def _engine_session(args: argparse.Namespace):
+    """With ``--engine ray``, a Ray session for the run (local, or the cluster at ``--address``)."""
+    import contextlib
+
+    if args.engine != "ray":
+        return contextlib.nullcontext()
+    from boltzgym.utils.distributed import ray_session, require_ray
+
+    try:
+        require_ray("--engine ray")
+    except ImportError as exc:
+        raise ValueError(str(exc)) from None
+    return ray_session(args.address, what="--engine ray")
 
 
 def demo_part(out_dir, seed: int = 0, progress: bool = False) -> dict:

@@ -24,6 +24,8 @@ COMMAND_MODULES: dict[str, str] = {
     "rbm": "boltzgym.scripts.rbm",
     "fit": "boltzgym.scripts.fit",
     "experiment": "boltzgym.scripts.experiment",
+    "sweep": "boltzgym.scripts.sweep",
+    "warmup": "boltzgym.scripts.warmup",
 }
 
 

@@ -44,6 +44,14 @@ SUMMARY_KEYS = (
     "seconds",
     "checkpoint",
 )
+# keys a model adds only where they mean something (generative models, notes 5.1-5.2)
+OPTIONAL_SUMMARY_KEYS = (
+    "test_elbo",
+    "test_log_likelihood",
+    "modes_covered",
+    "n_modes",
+    "high_quality_fraction",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +99,9 @@ def fit_model(
     )
     result["seconds"] = round(time.perf_counter() - start, 3)
     result.update(model=model, data=dataset.name, seed=seed)
-    return {key: result.get(key) for key in SUMMARY_KEYS}, result.get("history", [])
+    summary = {key: result.get(key) for key in SUMMARY_KEYS}
+    summary.update({key: result[key] for key in OPTIONAL_SUMMARY_KEYS if key in result})
+    return summary, result.get("history", [])
 
 
 def plot_learning_curve(history: list[dict], path: Path, title: str) -> None:

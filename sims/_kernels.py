@@ -5,7 +5,8 @@ local fields ``f = J s + h`` are kept up to date incrementally after every flip;
 the energy by ``dE = 2 s_i f_i``. Fields are float64, or int64 for integer models on the table path below
 (``data`` int64 too): integer arithmetic there is about 25% faster on lattices and exact.
 
-Couplings travel as one tuple ``couplings = (dense_J, indptr, indices, data, use_dense, energy_bound)``:
+Couplings travel as one named tuple ``couplings`` (``sims._engine.Couplings``: ``dense_J, indptr, indices, data,
+use_dense, energy_bound``):
 either dense (``dense_J`` float64 ``(N, N)``, ``use_dense=True``) or CSR (``indptr`` uint64 ``(N+1,)``,
 ``indices`` uint32 ``(nnz,)``, ``data`` float64 or int64 ``(nnz,)``, ``use_dense=False``); the unused form is
 passed as empty arrays. Unsigned indices spare numba's negative-index check in the hot loops (table indices are
@@ -50,7 +51,7 @@ _MAX_EXPONENT = 44.3614195558365
 @njit(cache=True, inline="always")
 def _flip_dense(i, spin, state, fields, couplings):
     """Flip ``state[i]`` (currently ``spin``) and add its change to every local field (dense couplings)."""
-    row = couplings[0][i]
+    row = couplings.dense_J[i]
     delta = -2 * spin
     for k in range(fields.shape[0]):
         fields[k] += delta * row[k]
@@ -60,7 +61,7 @@ def _flip_dense(i, spin, state, fields, couplings):
 @njit(cache=True, inline="always")
 def _flip_sparse(i, spin, state, fields, couplings):
     """Flip ``state[i]`` (currently ``spin``) and update the local fields of its neighbours (CSR couplings)."""
-    indptr, indices, data = couplings[1], couplings[2], couplings[3]
+    indptr, indices, data = couplings.indptr, couplings.indices, couplings.data
     delta = -2 * spin
     for k in range(indptr[i], indptr[i + 1]):
         fields[indices[k]] += delta * data[k]
@@ -70,7 +71,7 @@ def _flip_sparse(i, spin, state, fields, couplings):
 @njit(cache=True, inline="always")
 def _apply_flip(i, new_spin, state, fields, couplings):
     """Set ``state[i] = new_spin`` (the opposite of its value) and update ``fields`` (float64[N]) in place."""
-    if couplings[4]:
+    if couplings.use_dense:
         _flip_dense(i, -new_spin, state, fields, couplings)
     else:
         _flip_sparse(i, -new_spin, state, fields, couplings)
@@ -180,8 +181,8 @@ def _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, meth
     beta_row = np.int64(r) if betas.shape[0] > 1 else np.int64(0)
     s0, s1, s2, s3 = rng[r, 0], rng[r, 1], rng[r, 2], rng[r, 3]
     energy = energies[r]
-    dense = couplings[4]
-    offset = couplings[5]  # the largest |dE| of an integer model (table index dE + offset), or -1
+    dense = couplings.use_dense
+    offset = couplings.energy_bound  # the largest |dE| of an integer model (table index dE + offset), or -1
     use_table = offset >= 0
     thresholds = np.empty(2 * offset + 1 if use_table else 1, dtype=np.uint64)  # ceil(2**53 p) at dE + offset
     plain = method == METROPOLIS and not random_order and clamped.shape[0] == 0

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boltzgym.sims._engine import (
+    METHODS,
+    PARALLEL_MIN_ATTEMPTS,
+    check_memory,
+    check_model,
+    kernel_couplings,
+    run_sweeps,
+)
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
-from boltzgym.sims.sampling import METHODS, PARALLEL_MIN_ATTEMPTS, check_model, kernel_couplings, run_sweeps
+from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -107,6 +115,8 @@ def anneal(
     parallel: bool | None = None,
     record_energy: bool = False,
     progress: bool = False,
+    engine: str = "local",
+    ray_tasks: int | None = None,
 ) -> AnnealResult:
     """Simulated annealing (Kirkpatrick, Gelatt & Vecchi, Science 220, 1983) of ``n_reads`` independent replicas.
 
@@ -121,24 +131,46 @@ def anneal(
             cost accepted half the time at the start, the smallest excitation 1% of the time at the end).
         schedule: ``"geometric"`` (default), ``"linear"`` or ``"constant"`` (see ``beta_schedule``).
         betas: a custom schedule (one beta per sweep; ``numpy.inf`` allowed), overriding the three above.
-        method: ``"metropolis"`` (default, as dwave-neal) or ``"glauber"``.
-        order: ``"sequential"`` (default) or ``"random"`` site order.
+        method: ``"metropolis"`` (default, as dwave-neal), ``"glauber"``, or ``"multispin"``: sequential
+            Metropolis on 64 reads per machine word (``boltzgym.sims.multispin``; couplings in {-1, 0, +1} on a
+            sparse graph, integer fields; statistically the same samples as ``"metropolis"``, about 10x faster).
+        order: ``"sequential"`` (default) or ``"random"`` site order (``"multispin"``: sequential only).
         initial_states: optional ``(n_reads, N)`` starting spins.
         seed: seeds the initial states and the per-read streams; same seed, same result on any thread count.
         parallel: spread reads over threads; ``False`` runs the serial twin (same result); ``None`` (default)
-            decides by the work per call (see ``boltzgym.sims.sampling.PARALLEL_MIN_ATTEMPTS``).
+            decides by the work per call (see ``boltzgym.sims._engine.PARALLEL_MIN_ATTEMPTS``).
         record_energy: keep the energy after every sweep (``energy_trace``).
         progress: show a progress bar on stderr.
+        engine: ``"local"`` (default) or ``"ray"``: the reads split into Ray tasks (one per node by default, each
+            on its node's threaded kernel; see ``boltzgym.sims.distributed``), the same result as local for the
+            same seed. Ray starts locally for the call unless a session is open (e.g. one joined by address).
+        ray_tasks: with ``engine="ray"``, the number of tasks (default: one per node).
 
     Returns:
         An ``AnnealResult``.
     """
+    if engine not in ("local", "ray"):
+        raise ValueError(f"engine must be 'local' or 'ray', got {engine!r}")
+    if ray_tasks is not None:
+        ray_tasks = check_int("ray_tasks", ray_tasks, minimum=1)
     model = check_model(model)
     n_reads = check_int("n_reads", n_reads, minimum=1)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if method not in METHODS and method != "multispin":
+        raise ValueError(f"method must be one of {sorted([*METHODS, 'multispin'])}, got {method!r}")
     if order not in ("sequential", "random"):
         raise ValueError(f"order must be 'sequential' or 'random', got {order!r}")
+    if method == "multispin":
+        if order != "sequential":
+            raise ValueError(f"order must be 'sequential' with method='multispin', got {order!r}")
+        multispin_couplings(model)  # raises naming why the model does not qualify
+    n_spins, n_total = (
+        model.n_spins,
+        (np.size(betas) if betas is not None else check_int("n_sweeps", n_sweeps, minimum=1)),
+    )
+    check_memory("anneal", {
+        "n_reads": n_reads * n_spins * (1 + 8 + 8 + 1),  # states, fields, energies' reduction, copies
+        "n_sweeps": n_total * 8 * (1 + (2 * n_reads if record_energy else 0)),  # schedule, trace
+    })  # fmt: skip
     if betas is not None:
         schedule_betas = check_custom_schedule(betas)
     else:
@@ -148,11 +180,24 @@ def anneal(
     seed = check_seed("seed", seed)
     init_sequence = np.random.SeedSequence(seed).spawn(1)[0]
     states = _initial_states(initial_states, model, n_reads, init_sequence)
+    if method == "multispin":
+        return _anneal_multispin(model, states, schedule_betas, seed, parallel, record_energy, progress)
     rng_states = make_streams(seed, n_reads)
     couplings = kernel_couplings(model)
     n_total = schedule_betas.size
     energies = fields = None
     traces = []
+    if engine == "ray":
+        from boltzgym.sims.distributed import anneal_on_ray
+
+        energy_trace, seconds = anneal_on_ray(
+            model, states, rng_states, schedule_betas, method=method, order=order, record_energy=record_energy,
+            ray_tasks=ray_tasks,
+        )  # fmt: skip
+        final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
+        return AnnealResult(
+            states, final_energies, schedule_betas, energy_trace, seconds, n_reads * n_total * model.n_spins
+        )
     chunks = _chunks(n_total, progress)
     longest = max(stop - start for start, stop in chunks)
     parallel = _resolve_parallel(parallel, n_reads, n_reads * model.n_spins * longest)
@@ -183,6 +228,34 @@ def anneal(
     final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
     n_attempts = n_reads * n_total * model.n_spins
     return AnnealResult(states, final_energies, schedule_betas, energy_trace, seconds, n_attempts)
+
+
+def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_energy, progress) -> AnnealResult:
+    """``anneal(method="multispin")`` after validation: 64 reads per word, one stream per group of 64.
+
+    ``record_energy`` runs one kernel call per sweep and unpacks the words after each (slower; for plots).
+    """
+    n_reads = states.shape[0]
+    couplings = multispin_couplings(model)
+    words = pack_spins(states)
+    rng_states = make_streams(seed, words.shape[0])
+    n_total = schedule_betas.size
+    parallel = _resolve_parallel(parallel, words.shape[0], n_reads * model.n_spins * n_total)
+    run_multispin(words, schedule_betas[:0], couplings, rng_states, parallel)  # compile or load, untimed
+    chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
+    trace = np.empty((n_reads, n_total)) if record_energy else None
+    seconds = 0.0
+    with _progress(n_total, "anneal", progress) as bar:
+        for start, stop in chunks:
+            tick = time.perf_counter()
+            run_multispin(words, schedule_betas[start:stop], couplings, rng_states, parallel)
+            seconds += time.perf_counter() - tick
+            if record_energy:
+                trace[:, start] = model.energy(unpack_spins(words, n_reads))
+            bar.update(stop - start)
+    final_states = unpack_spins(words, n_reads)
+    final_energies = np.asarray(model.energy(final_states), dtype=np.float64).reshape(n_reads)
+    return AnnealResult(final_states, final_energies, schedule_betas, trace, seconds, n_reads * n_total * model.n_spins)
 
 
 @dataclass
@@ -263,8 +336,14 @@ def parallel_tempering(
     beta_range = default_beta_range(model) if beta_range is None else check_beta_range(beta_range)
     ladder = beta_schedule(n_temperatures, beta_range, "geometric")
     seed = check_seed("seed", seed)
-    init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
     n_replicas = n_chains * n_temperatures
+    n_rounds = -(-n_sweeps // swap_interval)
+    check_memory("parallel_tempering", {
+        "n_chains * n_temperatures": n_replicas * model.n_spins * (1 + 8 + 1) + n_chains * model.n_spins,
+        "swap_interval": n_replicas * min(swap_interval, n_sweeps) * 8 * 2,
+        "n_chains": n_chains * n_rounds * 8,
+    })  # fmt: skip
+    init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
     states = _initial_states(None, model, n_replicas, init_sequence)
     rng_states = make_streams(seed, n_replicas)
     swap_rng = np.random.default_rng(swap_sequence)
@@ -274,7 +353,6 @@ def parallel_tempering(
     energies = fields = None
     parallel = _resolve_parallel(parallel, n_replicas, n_replicas * model.n_spins * swap_interval)
     _warm_up(model, states, rng_states, method, "sequential", parallel, False, couplings)
-    n_rounds = -(-n_sweeps // swap_interval)
     best_energies = np.full(n_chains, np.inf)
     best_states = np.empty((n_chains, model.n_spins), dtype=np.int8)
     trace = np.empty((n_chains, n_rounds))

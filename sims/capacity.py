@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boltzgym.sims._engine import check_memory
 from boltzgym.sims.dense_memory import DenseAssociativeMemory
 from boltzgym.sims.hopfield import STORAGE_RULES, HopfieldNetwork, corrupt, load_digit_patterns
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
@@ -86,6 +87,7 @@ def capacity_experiment(
         progress: show a progress bar on stderr.
     """
     n_neurons = check_int("n_neurons", n_neurons, minimum=2)
+    check_memory("capacity_experiment", {"n_neurons": 4 * 8 * n_neurons**2})
     alpha_array = np.arange(1, 13) * 0.025 if alphas is None else np.asarray(alphas, dtype=np.float64)
     if alpha_array.ndim != 1 or alpha_array.size == 0 or np.any(~np.isfinite(alpha_array) | (alpha_array <= 0)):
         raise ValueError(f"alphas must be a non-empty list of positive loads, got {alphas!r}")

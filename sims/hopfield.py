@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boltzgym.sims._engine import check_beta, check_memory, kernel_couplings, run_sweeps
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
-from boltzgym.sims.sampling import check_beta, kernel_couplings, run_sweeps
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
 
 __all__ = ["STORAGE_RULES", "HopfieldNetwork", "RecallResult", "check_patterns", "corrupt", "load_digit_patterns"]
@@ -100,6 +100,7 @@ class HopfieldNetwork:
 
     def __init__(self, n_neurons: int):
         self.n_neurons = check_int("n_neurons", n_neurons, minimum=2)
+        check_memory("HopfieldNetwork", {"n_neurons": 3 * 8 * self.n_neurons**2})
         self.weights = np.zeros((self.n_neurons, self.n_neurons))
         self.biases = np.zeros(self.n_neurons)
 
@@ -215,6 +216,7 @@ class HopfieldNetwork:
         states = np.atleast_2d(as_spin_states(probes, self.n_neurons, "probes")).copy()
         n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
         beta = check_beta(beta)
+        check_memory("recall", {"n_sweeps": 2 * 8 * (n_sweeps + 1) * states.shape[0]})
         if mode not in ("async", "sync"):
             raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
         target_array = None

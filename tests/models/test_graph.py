@@ -1,25 +1,21 @@
-"""Message-passing GraphLayer/GNN (notes 3.3) against a dense-adjacency reference, invariances and input errors."""
+"""Message-passing GNNs (notes 3.3): dense-adjacency reference, permutation invariance, data, errors, fit."""
 
 import numpy as np
 import pytest
 import torch
 
-from boltzgym.models.datasets import load_dataset
-from boltzgym.models.graph import GNN, GraphClassifier, GraphLayer, NodeClassifier, grid_graph
+from boltzgym.models.graph import GNN, GraphLayer, grid_graph, karate_club
 
 
 def random_graph(n_nodes=7, n_edges=15, seed=0):
     generator = torch.Generator().manual_seed(seed)
-    edge_index = torch.randint(0, n_nodes, (2, n_edges), generator=generator)
-    return torch.randn(n_nodes, 3, generator=generator), edge_index
+    return torch.randint(0, n_nodes, (2, n_edges), generator=generator)
 
 
-def dense_reference(layer, h, edge_index):
-    """h' = tanh(W [h, m]) with m from a dense adjacency: A[t, s] = number of edges s -> t."""
-    n = len(h)
-    adjacency = torch.zeros(n, n)
-    for s, t in edge_index.T.tolist():
-        adjacency[t, s] += 1
+def dense_reference(layer: GraphLayer, h: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+    n = h.shape[0]
+    adjacency = torch.zeros(n, n)  # adjacency[v, u] = number of edges u -> v
+    adjacency.index_put_((edge_index[1], edge_index[0]), torch.tensor(1.0), accumulate=True)
     if layer.aggregate == "sum":
         m = adjacency @ h
     elif layer.aggregate == "mean":
@@ -28,78 +24,67 @@ def dense_reference(layer, h, edge_index):
         masked = torch.where(adjacency[:, :, None] > 0, h[None, :, :], torch.tensor(-torch.inf))
         m = masked.amax(dim=1)
         m = torch.where(adjacency.sum(1, keepdim=True) > 0, m, torch.zeros_like(m))
-    return torch.tanh(h @ layer.linear.weight[:, :3].T + m @ layer.linear.weight[:, 3:].T + layer.linear.bias)
+    weight, bias = layer.linear.weight, layer.linear.bias
+    return torch.tanh(h @ weight[:, : h.shape[1]].T + m @ weight[:, h.shape[1] :].T + bias)
 
 
 @pytest.mark.parametrize("aggregate", ["sum", "mean", "max"])
 def test_graph_layer_equals_dense_reference(aggregate):
     torch.manual_seed(0)
-    layer = GraphLayer(3, 5, aggregate=aggregate)
-    h, edge_index = random_graph()
+    edge_index = random_graph()  # with repeated edges and an isolated target or two
+    layer = GraphLayer(3, 4, aggregate=aggregate)
+    h = torch.randn(7, 3)
     torch.testing.assert_close(layer(h, edge_index), dense_reference(layer, h, edge_index))
+    batch = torch.randn(5, 7, 3)  # (B, N, F) on a shared graph
+    torch.testing.assert_close(layer(batch, edge_index)[2], layer(batch[2], edge_index))
 
 
-@pytest.mark.parametrize("readout", ["node", "sum", "max"])
-def test_gnn_is_invariant_to_node_relabelling(readout):
-    torch.manual_seed(0)
-    gnn = GNN(3, (8, 8), 4, aggregate="mean", readout=readout)
-    h, edge_index = random_graph(seed=1)
-    permutation = torch.randperm(len(h))
-    inverse = torch.argsort(permutation)  # node i is renamed inverse[i]
-    out, out_permuted = gnn(h, edge_index), gnn(h[permutation], inverse[edge_index])
-    torch.testing.assert_close(out_permuted, out[permutation] if readout == "node" else out)
+@pytest.mark.parametrize("aggregate", ["sum", "mean", "max"])
+def test_gnn_is_invariant_to_node_relabelling(aggregate):
+    torch.manual_seed(1)
+    edge_index, h = random_graph(9, 25), torch.randn(9, 3)
+    permutation = torch.randperm(9)  # new label of node i is inverse[i]
+    inverse = torch.argsort(permutation)
+    node_gnn = GNN(3, (5, 5), 2, aggregate, readout="node")
+    relabelled = node_gnn(h[permutation], inverse[edge_index])
+    torch.testing.assert_close(relabelled, node_gnn(h, edge_index)[permutation])
+    graph_gnn = GNN(3, (5,), 2, aggregate, readout="mean")
+    torch.testing.assert_close(graph_gnn(h[permutation], inverse[edge_index]), graph_gnn(h, edge_index))
 
 
-def test_bad_edge_index_and_aggregate_errors_name_the_argument():
-    layer = GraphLayer(3, 2)
-    h = torch.randn(4, 3)
-    with pytest.raises(ValueError, match=r"edge_index .*\[0, 4\)"):
-        layer(h, torch.tensor([[0, 1], [2, 4]]))
-    with pytest.raises(TypeError, match="edge_index must have dtype torch.int64"):
-        layer(h, torch.tensor([[0.0, 1.0], [2.0, 3.0]]))
-    with pytest.raises(ValueError, match=r"edge_index must have shape \(2, E\)"):
-        layer(h, torch.zeros(3, 2, dtype=torch.long))
-    with pytest.raises(ValueError, match="aggregate must be one of"):
-        GraphLayer(3, 2, aggregate="median")
-
-
-def test_grid_graph_joins_four_neighbours_both_ways():
+def test_grid_graph_four_neighbours_both_directions():
     edge_index = grid_graph(3, 4)
-    edges = set(map(tuple, edge_index.T.tolist()))
-    assert len(edges) == edge_index.shape[1] == 2 * (3 * 3 + 2 * 4)
-    assert (0, 1) in edges and (1, 0) in edges and (0, 4) in edges and (0, 5) not in edges
+    assert edge_index.shape == (2, 2 * (2 * 12 - 3 - 4))
+    pairs = set(map(tuple, edge_index.T.tolist()))
+    assert (0, 1) in pairs and (1, 0) in pairs and (0, 4) in pairs and (4, 0) in pairs and (3, 4) not in pairs
     degree = torch.bincount(edge_index[1], minlength=12)
-    assert degree[0] == 2 and degree[5] == 4  # corner, interior
-    digits = load_dataset("digits-graph")
-    assert digits.x_train.shape[1:] == (64, 3)
-    assert set(map(tuple, digits.metadata["edge_index"].T.tolist())) == set(map(tuple, grid_graph(8, 8).T.tolist()))
+    assert degree[0] == 2 and degree[5] == 4 and degree[1] == 3
 
 
-def test_graph_classifier_batches_graphs_like_separate_calls():
-    torch.manual_seed(0)
-    gnn = GNN(3, (6,), 2, readout="mean")
-    model = GraphClassifier(gnn, grid_graph(2, 3), n_nodes=6)
-    x = torch.randn(4, 6, 3)
-    separate = torch.cat([gnn(x[i], grid_graph(2, 3)) for i in range(4)])
-    torch.testing.assert_close(model(x), separate)
+def test_karate_data():
+    clubs, communities = karate_club("clubs"), karate_club("communities")
+    assert clubs["edge_index"].shape == (2, 156)
+    assert list(clubs["train_nodes"]) == [0, 33] and clubs["labels"][0] != clubs["labels"][33]
+    assert list(communities["train_nodes"]) == [8, 0, 24, 4]  # the first node of each community, as in PyG
+    assert np.bincount(communities["labels"]).tolist() == [13, 12, 4, 5]
 
 
-def test_karate_datasets_and_node_classifier_learns_the_labelled_nodes():
-    clubs, communities = load_dataset("karate"), load_dataset("karate-communities")
-    assert clubs.x_train.tolist() == [0, 33] and clubs.y_train.tolist() == [0, 1] and len(clubs.x_test) == 32
-    assert communities.x_train.tolist() == [0, 4, 8, 24] and sorted(communities.y_train.tolist()) == [0, 1, 2, 3]
-    assert clubs.metadata["edge_index"].shape == (2, 156)
-    torch.manual_seed(0)
-    model = NodeClassifier(
-        GNN(34, (8,), 2),
-        torch.from_numpy(clubs.metadata["node_features"]),
-        torch.from_numpy(clubs.metadata["edge_index"]),
-    )
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-    ids, labels = torch.from_numpy(clubs.x_train), torch.from_numpy(clubs.y_train)
-    for _ in range(20):
-        loss = torch.nn.functional.cross_entropy(model(ids), labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    assert np.array_equal(model(ids).argmax(1).numpy(), clubs.y_train)
+def test_graph_errors_name_the_argument():
+    layer = GraphLayer(2, 2)
+    h = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match=r"edge_index entries must be in \[0, 4\)"):
+        layer(h, torch.tensor([[0, 4], [1, 2]]))
+    with pytest.raises(TypeError, match="edge_index must have dtype torch.int64"):
+        layer(h, torch.tensor([[0, 1], [1, 2]], dtype=torch.int32))
+    with pytest.raises(ValueError, match="aggregate must be one of"):
+        GraphLayer(2, 2, aggregate="median")
+    with pytest.raises(ValueError, match=r"h must be \(N, 2\)"):
+        layer(torch.zeros(4, 3), torch.tensor([[0], [1]]))
+
+
+def test_fit_gnn_on_karate_clubs_through_the_registry():
+    from boltzgym.models.datasets import load_dataset
+    from boltzgym.models.registry import import_object, make_config, model_entry
+
+    summary = import_object(model_entry("gnn").train)(make_config("gnn", ["epochs=60"]), load_dataset("karate"))
+    assert summary["test_accuracy"] >= 0.85 and summary["epochs"] == 60

@@ -136,15 +136,15 @@ def test_sample_ising_uses_dimod_convention_and_labels():
     h = {"a": 1.0, "b": 0.0}
     J = {("a", "b"): -1.0, ("b", "c"): 2.0}  # dimod: E = h.s + sum J s s
     result = sample_ising(h, J, num_reads=5, num_sweeps=100, seed=0)
-    assert result.variables == ["a", "b", "c"] and result.samples.shape == (5, 3)
-    for sample, energy in zip(result.samples, result.energies):
+    assert list(result.variables) == ["a", "b", "c"] and result.record.sample.shape == (5, 3)
+    for sample, energy in zip(result.record.sample, result.record.energy):
         a, b, c = sample
         assert energy == pytest.approx(1.0 * a - a * b + 2.0 * b * c)
     # dimod ground state: a = b = -1, c = +1 with E = -1 - 1 - 2 = -4
     assert result.first.energy == pytest.approx(-4.0)
     assert result.first.sample == {"a": -1, "b": -1, "c": 1}
     again = sample_ising(h, J, num_reads=5, num_sweeps=100, seed=0)
-    np.testing.assert_array_equal(result.samples, again.samples)
+    np.testing.assert_array_equal(result.record.sample, again.record.sample)
     model, variables = ising_model_from_dimod([0.5, 0.0], {(0, 1): 1.0, (1, 0): 1.0})
     assert variables == [0, 1] and model.J[0, 1] == -2.0 and model.h[0] == -0.5
 
@@ -154,9 +154,12 @@ def test_sample_ising_uses_dimod_convention_and_labels():
     [
         ({"beta_range": (3.0, 1.0)}, "beta_range must have beta_min <= beta_max"),
         ({"num_sweeps": 0}, "num_sweeps must be >= 1"),
+        ({"num_sweeps": 10, "num_sweeps_per_beta": 3}, "num_sweeps must be divisible by num_sweeps_per_beta"),
         ({"beta_schedule_type": "custom"}, "beta_schedule must be given"),
+        ({"beta_schedule_type": "custom", "beta_schedule": [1.0, 2.0], "num_sweeps": 3}, "len\\(beta_schedule\\)"),
         ({"beta_schedule_type": "cosine"}, "beta_schedule_type must be"),
-        ({"J": {(0, 0): 1.0}}, "must not couple a variable to itself"),
+        ({"beta_range": (1.0, 2.0, 3.0)}, "beta_range must be a \\(hot, cold\\) pair"),
+        ({"initial_states_generator": "none"}, "initial_states_generator='none' needs initial_states"),
     ],
 )
 def test_sample_ising_rejects_bad_input(kwargs, message):
@@ -176,3 +179,41 @@ def test_anneal_rejects_bad_input():
         anneal(model, betas=[1.0, -1.0])
     with pytest.raises(ValueError, match="n_temperatures must be >= 2"):
         parallel_tempering(model, n_temperatures=1)
+
+
+def test_sampler_is_a_dimod_sampler_that_runs_neals_calling_patterns():
+    import dimod
+    from dimod.testing import assert_sampleset_energies
+
+    from boltzgym.sims.dimod_compat import SimulatedAnnealingSampler
+
+    sampler = SimulatedAnnealingSampler()
+    assert isinstance(sampler, dimod.Sampler)
+    assert sampler.properties["beta_schedule_options"] == ("linear", "geometric", "custom")
+    assert {"num_reads", "num_sweeps", "num_sweeps_per_beta", "beta_range", "initial_states"} <= set(sampler.parameters)
+    glass = lattice_spin_glass(8, seed=0)  # +-1 couplings: 64 reads take the multi-spin kernel
+    J = {(int(i), int(j)): -float(glass.J[i, j]) for i, j in zip(*sp_triu_nonzero(glass))}
+    bqm = dimod.BinaryQuadraticModel.from_ising({}, J)
+    sampleset = sampler.sample(bqm, num_reads=64, num_sweeps=200, beta_range=(0.1, 3.0), seed=1)
+    assert sampleset.info["method"] == "multispin" and len(sampleset) == 64
+    assert_sampleset_energies(sampleset, bqm)
+    linear = sampler.sample_ising({0: 0.5}, J, num_reads=3, beta_schedule_type="linear", seed=2)
+    assert linear.info["method"] == "metropolis"
+    assert_sampleset_energies(linear, dimod.BinaryQuadraticModel.from_ising({0: 0.5}, J))
+    qubo = {(0, 0): -1.0, (1, 1): -1.0, (0, 1): 2.0}  # best: exactly one of x0, x1 is 1
+    binary = sampler.sample_qubo(qubo, num_reads=4, num_sweeps=50, seed=3)
+    assert binary.vartype is dimod.BINARY and binary.first.energy == -1.0
+    assert_sampleset_energies(binary, dimod.BinaryQuadraticModel.from_qubo(qubo))
+    start = {v: 1 for v in bqm.variables}
+    warm = sampler.sample(bqm, num_reads=2, initial_states=start, initial_states_generator="tile",
+                          beta_schedule_type="custom", beta_schedule=[np.inf], seed=4)  # fmt: skip
+    np.testing.assert_array_equal(warm.record.sample[0], warm.record.sample[1])  # both start at +1; beta = inf
+    with pytest.raises(ValueError, match="fewer than num_reads=3"):
+        sampler.sample(bqm, num_reads=3, initial_states=start, initial_states_generator="none")
+
+
+def sp_triu_nonzero(model: IsingModel):
+    import scipy.sparse as sp
+
+    upper = sp.triu(model.J, k=1).tocoo()
+    return upper.row, upper.col

@@ -22,7 +22,9 @@ EXPECTED_FAILED = {
 @parametrize_with_checks(
     [RBM(n_components=4, n_iter=2, random_state=0)], expected_failed_checks=lambda estimator: EXPECTED_FAILED
 )
-def test_sklearn_compatible_estimator(estimator, check):
+def test_sklearn_compatible_estimator(estimator, check, monkeypatch):
+    # sklearn's array-API check (numpy namespace) runs only when SciPy's array-API switch is on; set it for the check
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RBMInputWarning)  # the checks feed reals outside [0, 1], on purpose
         check(estimator)

@@ -1,0 +1,20 @@
+"""What every boltzgym PettingZoo parallel env checks at the start of ``step``."""
+
+from __future__ import annotations
+
+
+def check_joint_action(env, actions) -> dict[str, int]:
+    """The live agents' actions as ints, after checking the episode is running and each action is in its space.
+
+    Raises ``RuntimeError`` after the episode ended and ``ValueError`` naming the agent otherwise.
+    """
+    if not env.agents:
+        raise RuntimeError("step() called after the episode ended; call reset()")
+    missing = [agent for agent in env.agents if agent not in actions]
+    if missing:
+        raise ValueError(f"actions must name every live agent; missing {missing}")
+    for agent in env.agents:
+        space = env.action_space(agent)
+        if not space.contains(actions[agent]):
+            raise ValueError(f"actions[{agent!r}] must be in {space}, got {actions[agent]!r}")
+    return {agent: int(actions[agent]) for agent in env.agents}

@@ -1,0 +1,155 @@
+"""An Ising "spin game" as a PettingZoo ``ParallelEnv``: agents share a spin glass, each owning a block of spins.
+
+| Property            | Value                                                                       |
+|---------------------|-----------------------------------------------------------------------------|
+| Agents              | ``["agent_0", ..., "agent_{n_agents-1}"]``                                  |
+| Actions             | ``Discrete(block_size + 1)``: 0 = pass, ``k`` = flip the block's spin k-1   |
+| Observations        | ``Discrete(2 ** block_size)``: the agent's own spins as a binary code       |
+| Rewards             | ``"selfish"``: minus the change of the agent's local energy; ``"shared"``:  |
+|                     | minus the change of the total energy divided by ``n_agents``                |
+| Episode end         | truncated after ``n_rounds`` rounds; never terminated                       |
+| Import              | ``from boltzgym.envs.spin_game import parallel_env``                        |
+
+Description
+    The glass is a periodic 2D +-J Edwards-Anderson lattice (``boltzgym.sims.problems.lattice_spin_glass``,
+    drawn from the reset seed) with spins in {-1, +1} and ``E(s) = -1/2 s^T J s``. Agent ``a`` owns the spins
+    ``a * block_size ... (a + 1) * block_size - 1`` (row-major) and each round may flip one of them; all flips
+    happen at once. Agent ``a``'s local energy is ``E_a = -1/2 sum_{i in a} s_i (J s)_i``, so the local energies
+    add up to ``E``. Selfish agents are paid ``E_a(before) - E_a(after)``: a bond between two blocks is half
+    each agent's, so a flip that helps the flipper and hurts a neighbour more can still pay (selfish agents stop
+    in local minima of their own energy). The shared reward pays every agent ``-(E(after) - E(before)) /
+    n_agents``: the team is paid for the whole glass. Both rewards sum over agents to ``-dE``.
+    The observation code has bit ``k`` set when the block's spin ``k`` is +1.
+
+Arguments
+    ``side``: lattice side (``side ** 2`` spins, side >= 3). ``n_agents``: divides ``side ** 2`` with blocks of at
+    most 12 spins. ``reward``: ``"selfish"`` or ``"shared"``. ``n_rounds`` (default 50).
+    ``instance_seed``: a fixed glass for every episode (default: a new glass from each reset's generator).
+    ``render_mode``: ``None`` or ``"ansi"``.
+
+Version History
+    v0: initial release.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import gymnasium
+import numpy as np
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from boltzgym.envs._pettingzoo import check_joint_action
+from boltzgym.sims.problems import lattice_spin_glass
+from boltzgym.utils.validation import check_int, check_seed
+
+MAX_BLOCK_SIZE = 12
+
+
+class SpinGame(ParallelEnv):
+    """Agents flipping their own spins of a shared glass (see the module docstring)."""
+
+    metadata = {"render_modes": ["ansi"], "name": "spin_game_v0", "is_parallelizable": True}
+
+    def __init__(
+        self,
+        side: int = 4,
+        n_agents: int = 4,
+        reward: str = "selfish",
+        n_rounds: int = 50,
+        instance_seed: int | None = None,
+        render_mode=None,
+    ):
+        self.side = check_int("side", side, minimum=3)
+        self.n_spins = self.side**2
+        self.n_agents = check_int("n_agents", n_agents, minimum=1, maximum=self.n_spins)
+        if self.n_spins % self.n_agents or self.n_spins // self.n_agents > MAX_BLOCK_SIZE:
+            raise ValueError(
+                f"n_agents must divide side**2 = {self.n_spins} into blocks of at most {MAX_BLOCK_SIZE} spins, "
+                f"got {n_agents}"
+            )
+        if reward not in ("selfish", "shared"):
+            raise ValueError(f"reward must be 'selfish' or 'shared', got {reward!r}")
+        self.reward = reward
+        self.n_rounds = check_int("n_rounds", n_rounds, minimum=1)
+        self.instance_seed = check_seed("instance_seed", instance_seed)
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.render_mode = render_mode
+        self.block_size = self.n_spins // self.n_agents
+        self.possible_agents = [f"agent_{i}" for i in range(self.n_agents)]
+        self.agents: list[str] = []
+        self._action_space = gymnasium.spaces.Discrete(self.block_size + 1)
+        self._observation_space = gymnasium.spaces.Discrete(2**self.block_size)
+        self.np_random, _ = seeding.np_random(None)
+        self._bits = 2 ** np.arange(self.block_size)
+        self.model = None
+        self.round = 0
+
+    def observation_space(self, agent):
+        return self._observation_space
+
+    def action_space(self, agent):
+        return self._action_space
+
+    def energy(self) -> float:
+        """The glass's total energy now."""
+        return float(self.model.energy(self.spins))
+
+    def _local_energies(self) -> np.ndarray:
+        per_spin = -0.5 * self.spins * self.model.local_fields(self.spins)
+        return per_spin.reshape(self.n_agents, self.block_size).sum(axis=1)
+
+    def _observations(self) -> dict[str, int]:
+        codes = ((self.spins.reshape(self.n_agents, self.block_size) > 0) @ self._bits).astype(int)
+        return {agent: int(codes[i]) for i, agent in enumerate(self.agents)}
+
+    def reset(self, seed=None, options=None):
+        if seed is not None:
+            self.np_random, _ = seeding.np_random(seed)
+        glass_seed = self.instance_seed if self.instance_seed is not None else int(self.np_random.integers(2**31))
+        self.model = lattice_spin_glass(self.side, 2, "pm", seed=glass_seed)
+        self.spins = self.np_random.choice(np.array([-1, 1], dtype=np.int8), size=self.n_spins)
+        self.agents = list(self.possible_agents)
+        self.round = 0
+        return self._observations(), {agent: {} for agent in self.agents}
+
+    def step(self, actions):
+        flips = check_joint_action(self, actions)
+        local_before, total_before = self._local_energies(), self.energy()
+        for index, agent in enumerate(self.agents):
+            if flips[agent]:
+                self.spins[index * self.block_size + flips[agent] - 1] *= -1
+        local_after, total_after = self._local_energies(), self.energy()
+        if self.reward == "selfish":
+            paid = local_before - local_after
+        else:
+            paid = np.full(self.n_agents, (total_before - total_after) / self.n_agents)
+        rewards = {agent: float(paid[i]) for i, agent in enumerate(self.agents)}
+        infos = {
+            agent: {"energy": total_after, "local_energy": float(local_after[i])} for i, agent in enumerate(self.agents)
+        }
+        observations = self._observations()
+        self.round += 1
+        done = self.round >= self.n_rounds
+        terminations = {agent: False for agent in self.agents}
+        truncations = {agent: done for agent in self.agents}
+        if done:
+            self.agents = []
+        return observations, rewards, terminations, truncations, infos
+
+    def render(self):
+        if self.render_mode != "ansi" or self.model is None:
+            return None
+        rows = ("".join("+" if s > 0 else "-" for s in row) for row in self.spins.reshape(self.side, self.side))
+        return f"round {self.round}/{self.n_rounds}, E = {self.energy():.0f}\n" + "\n".join(rows)
+
+    def close(self):
+        pass
+
+
+@functools.wraps(SpinGame)
+def parallel_env(**kwargs) -> SpinGame:
+    """Make a :class:`SpinGame` (PettingZoo's factory convention)."""
+    return SpinGame(**kwargs)

@@ -1,0 +1,226 @@
+"""Sequence tasks of notes 4.2/4.4 and their ``boltzgym fit`` / ``boltzgym experiment`` entry points.
+
+Datasets (registered in ``boltzgym.models.datasets.DATASETS``; generated from ``seed``, nothing downloaded):
+
+- ``adding-<T>`` (Hochreiter & Schmidhuber 1997): inputs ``(n, T, 2)``; channel 0 holds uniform [0, 1] values,
+  channel 1 marks two positions (one in each half); the target ``(n, 1)`` is the sum of the two marked values.
+  Predicting the mean 1 scores MSE = Var(U1 + U2) = 1/6 ~ 0.167 (the trivial predictor).
+- ``copy-<T>`` / ``reverse-<T>``: token sequences of length ``T`` over 10 symbols (int64 ``(n, T)``); the target
+  is the same sequence, or reversed.
+
+Models: ``rnn``, ``lstm``, ``gru`` (a :class:`~boltzgym.models.sequence.SequenceRegressor`; gradient clipping on by
+default, notes 4.2) and ``transformer`` (a :class:`~boltzgym.models.transformer.Seq2SeqTransformer`, teacher forcing,
+exact-match accuracy by greedy decoding). Experiment ``sequence``: the adding problem at growing T for the three
+recurrent cells (notes 4.2's memory claim).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from boltzgym.models.datasets import Dataset
+from boltzgym.models.sequence import DEFAULT_CLIP_GRAD_NORM, SequenceRegressor
+from boltzgym.models.training import OPTIMIZERS, evaluate, fit
+from boltzgym.models.transformer import Seq2SeqTransformer
+from boltzgym.utils.validation import check_int
+
+N_SYMBOLS = 10
+
+
+def adding(T: int, seed: int = 0, n_train: int = 10000, n_test: int = 1000) -> Dataset:
+    """The adding problem with sequences of length ``T`` (see the module docstring)."""
+    T = check_int("T", T, minimum=2)
+    rng = np.random.default_rng(seed)
+
+    def draw(n):
+        x = np.zeros((n, T, 2), dtype=np.float32)
+        x[:, :, 0] = rng.uniform(0, 1, size=(n, T))
+        first = rng.integers(0, T // 2, size=n)
+        second = rng.integers(T // 2, T, size=n)
+        rows = np.arange(n)
+        x[rows, first, 1] = 1.0
+        x[rows, second, 1] = 1.0
+        return x, (x[rows, first, 0] + x[rows, second, 0])[:, None].astype(np.float32)
+
+    x_train, y_train = draw(n_train)
+    x_test, y_test = draw(n_test)
+    return Dataset(f"adding-{T}", "regression", x_train, y_train, x_test, y_test, metadata={"trivial_mse": 1 / 6})
+
+
+def _token_task(T: int, seed: int, reverse: bool, n_train: int = 20000, n_test: int = 1000) -> Dataset:
+    T = check_int("T", T, minimum=1)
+    rng = np.random.default_rng(seed)
+    x_train = rng.integers(0, N_SYMBOLS, size=(n_train, T))
+    x_test = rng.integers(0, N_SYMBOLS, size=(n_test, T))
+    target = (lambda x: x[:, ::-1].copy()) if reverse else (lambda x: x.copy())
+    name = f"{'reverse' if reverse else 'copy'}-{T}"
+    return Dataset(name, "sequence", x_train, target(x_train), x_test, target(x_test), n_classes=N_SYMBOLS)
+
+
+def copy_task(T: int, seed: int = 0) -> Dataset:
+    """``copy-<T>``: reproduce a sequence of ``T`` tokens over 10 symbols."""
+    return _token_task(T, seed, reverse=False)
+
+
+def reverse_task(T: int, seed: int = 0) -> Dataset:
+    """``reverse-<T>``: output a sequence of ``T`` tokens over 10 symbols in reverse order."""
+    return _token_task(T, seed, reverse=True)
+
+
+@dataclass
+class RecurrentConfig:
+    """``boltzgym fit rnn|lstm|gru``: a recurrent torso and a linear head (``--set`` keys)."""
+
+    hidden_size: int = 64  # units per layer
+    num_layers: int = 1  # stacked layers (notes 4.2: deep RNN)
+    bidirectional: bool = False  # a second, time-reversed direction
+    epochs: int = 10  # passes over the training set
+    batch_size: int = 64  # sequences per mini-batch
+    lr: float = 3e-3  # Adam learning rate
+    clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM  # on by default (notes 4.2: exploding gradients)
+    fused: bool = True  # train on torch's fused kernels (same weights as the gate-by-gate cells)
+
+    def __post_init__(self) -> None:
+        self.hidden_size = check_int("hidden_size", self.hidden_size, minimum=1)
+        self.num_layers = check_int("num_layers", self.num_layers, minimum=1)
+        self.epochs = check_int("epochs", self.epochs, minimum=1)
+        self.batch_size = check_int("batch_size", self.batch_size, minimum=1)
+
+
+@dataclass
+class TransformerConfig:
+    """``boltzgym fit transformer``: a seq2seq Transformer trained with teacher forcing (``--set`` keys)."""
+
+    d_model: int = 64
+    nhead: int = 4
+    num_layers: int = 2
+    dim_feedforward: int = 128
+    norm_first: bool = True  # pre-norm (False: the paper's post-norm)
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM
+
+
+def _summary(model, result, train_loss, test_loss, test_accuracy) -> dict:
+    return {
+        "n_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "epochs": result.epochs,
+        "train_loss": train_loss,
+        "test_loss": test_loss,
+        "test_accuracy": test_accuracy,
+        "checkpoint": None if result.checkpoint is None else str(result.checkpoint),
+        "history": result.history,
+        "model": model,
+    }
+
+
+def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
+    if dataset.kind != "regression" or dataset.x_train.ndim != 3:
+        raise ValueError(f"data {dataset.name!r}: {cell} trains on a (n, T, features) regression set such as adding-T")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = SequenceRegressor(cell, dataset.x_train.shape[2], config.hidden_size, dataset.n_outputs,
+                                  config.num_layers, config.bidirectional, fused=config.fused)  # fmt: skip
+    result = fit(model, dataset.train, loss="mse", optimizer=OPTIMIZERS["adam"](model.parameters(), lr=config.lr),
+                 epochs=config.epochs if epochs is None else epochs, batch_size=config.batch_size,
+                 clip_grad_norm=config.clip_grad_norm, seed=seed, **kwargs)  # fmt: skip
+    device = kwargs.get("device", "auto")
+    train_loss = evaluate(model, dataset.train, nn.MSELoss(), device=device)["loss"]
+    test_loss = evaluate(model, dataset.test, nn.MSELoss(), device=device)["loss"]
+    return _summary(model, result, train_loss, test_loss, None)
+
+
+def train_rnn(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
+    """``boltzgym fit rnn``: Elman RNN on a sequence regression set."""
+    return _train_recurrent("rnn", config, dataset, **kwargs)
+
+
+def train_lstm(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
+    """``boltzgym fit lstm``."""
+    return _train_recurrent("lstm", config, dataset, **kwargs)
+
+
+def train_gru(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
+    """``boltzgym fit gru``."""
+    return _train_recurrent("gru", config, dataset, **kwargs)
+
+
+def _teacher_forcing_loss(model: Seq2SeqTransformer):
+    def loss_fn(model_, batch):
+        src, tgt = batch
+        tgt_in = torch.cat([torch.full_like(tgt[:, :1], model.bos_token), tgt[:, :-1]], dim=1)
+        logits = model_(src, tgt_in)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1))
+
+    return loss_fn
+
+
+@torch.no_grad()
+def exact_match(model: Seq2SeqTransformer, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
+    """Fraction of sequences whose greedy decoding equals the target exactly."""
+    model.eval()
+    hits = 0
+    for start in range(0, len(x), batch_size):
+        src = torch.as_tensor(x[start : start + batch_size])
+        predicted = model.greedy_decode(src, y.shape[1]).numpy()
+        hits += int((predicted == y[start : start + batch_size]).all(axis=1).sum())
+    return hits / len(x)
+
+
+def train_transformer(config: TransformerConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
+    """``boltzgym fit transformer``: token sequence to token sequence (copy-T, reverse-T)."""
+    if dataset.kind != "sequence" or dataset.x_train.ndim != 2:
+        raise ValueError(f"data {dataset.name!r}: transformer trains on token sequences such as reverse-T")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Seq2SeqTransformer(N_SYMBOLS + 1, config.d_model, config.nhead, config.num_layers,
+                                   config.dim_feedforward, norm_first=config.norm_first,
+                                   bos_token=N_SYMBOLS)  # fmt: skip
+    loss_fn = _teacher_forcing_loss(model)
+    kwargs.pop("device", None)  # CPU: decoding below runs on CPU tensors
+    result = fit(model, dataset.train, loss=loss_fn, optimizer=OPTIMIZERS["adam"](model.parameters(), lr=config.lr),
+                 epochs=config.epochs if epochs is None else epochs, batch_size=config.batch_size,
+                 clip_grad_norm=config.clip_grad_norm, seed=seed, device="cpu", **kwargs)  # fmt: skip
+    model.eval()
+    with torch.no_grad():
+        test_loss = float(loss_fn(model, (torch.as_tensor(dataset.x_test), torch.as_tensor(dataset.y_test))))
+        train_loss = float(loss_fn(model, (torch.as_tensor(dataset.x_train[:2000]),
+                                           torch.as_tensor(dataset.y_train[:2000]))))  # fmt: skip
+    return _summary(model, result, train_loss, test_loss, exact_match(model, dataset.x_test, dataset.y_test))
+
+
+def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=(10, 25, 50), epochs: int = 10,
+                        n_train: int = 10000) -> dict:  # fmt: skip
+    """Notes 4.2's memory claim: the adding problem at growing T; test MSE of RNN, LSTM and GRU (trivial: 0.167)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lengths = [check_int("lengths", T, minimum=2) for T in lengths]
+    summary: dict = {"lengths": lengths}
+    for cell, train in (("rnn", train_rnn), ("lstm", train_lstm), ("gru", train_gru)):
+        summary[f"{cell}_mse"] = [
+            train(RecurrentConfig(epochs=epochs), adding(T, seed=seed, n_train=n_train), seed=seed, progress=progress)[
+                "test_loss"
+            ]
+            for T in lengths
+        ]
+    figure, axes = plt.subplots(figsize=(5, 3.5))
+    for cell in ("rnn", "lstm", "gru"):
+        axes.plot(lengths, summary[f"{cell}_mse"], marker="o", label=cell.upper())
+    axes.axhline(1 / 6, color="grey", linestyle="--", label="predict the mean (1/6)")
+    axes.set(xlabel="sequence length T", ylabel="test MSE", yscale="log",
+             title=f"adding problem, {n_train} sequences, {epochs} epochs, hidden 64")  # fmt: skip
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(Path(out_dir) / "sequence_adding.png", dpi=120)
+    plt.close(figure)
+    return summary

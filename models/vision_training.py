@@ -1,0 +1,268 @@
+"""``boltzgym fit vgg|highway|resnet|plainnet|densenet|cnn|gnn`` and the experiments ``degradation`` and ``pooling``.
+
+The nets of :mod:`boltzgym.models.vision` and :mod:`boltzgym.models.graph` train through the shared
+``train_supervised`` (``boltzgym.models.training.fit``) and return its summary keys (``test_accuracy``, ...).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from boltzgym.models.datasets import Dataset, load_dataset
+from boltzgym.models.supervised import TrainConfig, train_supervised
+from boltzgym.models.vision import ATTENTION, CNN, VGG, DenseNet, Highway, PlainNet, ResNet
+
+
+@dataclass
+class VisionConfig(TrainConfig):
+    """The image classifiers of ``boltzgym fit``: training settings plus the architecture (``--set`` keys)."""
+
+    epochs: int = 30
+    lr: float = 3e-3
+    widths: tuple[int, ...] = (32, 64)  # channels per stage / layer (vgg, resnet, plainnet, cnn)
+    blocks_per_stage: int = 2  # resnet / plainnet basic blocks per stage
+    convs_per_stage: int = 2  # vgg convolutions per stage
+    depth: int = 4  # highway layers
+    width: int = 32  # highway width
+    conv: bool = True  # highway: convolutional (else dense) layers
+    tied: bool = True  # highway: carry gate C = 1 - T (false: the notes' untied C)
+    growth_rate: int = 12  # densenet
+    blocks: tuple[int, ...] = (4, 4)  # densenet layers per dense block
+    pooling: str = "avg"  # cnn head: avg | max | lp | spp
+    attention: str = "none"  # none | channel | spatial | cbam after each stage
+    image_size: int = 8  # side of the square grey images (8 for digits)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.attention not in ATTENTION:
+            raise ValueError(f"attention must be one of {list(ATTENTION)}, got {self.attention!r}")
+
+
+def build_vision_model(name: str, config: VisionConfig, n_classes: int, channels: int = 1) -> nn.Module:
+    """The net ``name`` (vgg, highway, resnet, plainnet, densenet, cnn) for ``(channels, size, size)`` images."""
+    shape = (channels, config.image_size, config.image_size)
+    attention = config.attention
+    if name == "vgg":
+        return VGG(shape, n_classes, config.widths, config.convs_per_stage, attention)
+    if name == "highway":
+        return Highway(shape, n_classes, config.width, config.depth, config.conv, config.tied, attention)
+    if name in ("resnet", "plainnet"):
+        net = ResNet if name == "resnet" else PlainNet
+        return net(shape, n_classes, config.widths, config.blocks_per_stage, attention)
+    if name == "densenet":
+        return DenseNet(shape, n_classes, config.growth_rate, config.blocks, attention=attention)
+    if name == "cnn":
+        return CNN(shape, n_classes, config.widths, config.pooling, attention)
+    raise ValueError(f"model must be one of ['vgg', 'highway', 'resnet', 'plainnet', 'densenet', 'cnn'], got {name!r}")
+
+
+def _image_dataset(dataset: Dataset, config: VisionConfig) -> None:
+    if dataset.kind != "classification" or dataset.n_features != config.image_size**2:
+        raise ValueError(
+            f"data {dataset.name!r}: the vision nets need a classification set of {config.image_size}x"
+            f"{config.image_size} grey images (set image_size), got {dataset.kind} with {dataset.n_features} features"
+        )
+
+
+def _trainer(name: str):
+    def train(config: VisionConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
+        _image_dataset(dataset, config)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = build_vision_model(name, config, dataset.n_classes)
+        return train_supervised(model, config, dataset, seed=seed, **kwargs)
+
+    train.__name__ = f"train_{name}"
+    train.__doc__ = f"``boltzgym fit {name}``: the net trained by ``train_supervised`` (``fit``) on 8x8 images."
+    return train
+
+
+train_vgg = _trainer("vgg")
+train_highway = _trainer("highway")
+train_resnet = _trainer("resnet")
+train_plainnet = _trainer("plainnet")
+train_densenet = _trainer("densenet")
+train_cnn = _trainer("cnn")
+
+
+@dataclass
+class GNNConfig(TrainConfig):
+    """The message-passing GNN of ``boltzgym fit gnn`` (``--data karate|karate-communities|digits-graph``)."""
+
+    epochs: int = 200
+    lr: float = 1e-2
+    weight_decay: float = 5e-3
+    validation_split: float = 0.0
+    patience: int | None = None
+    hidden_sizes: tuple[int, ...] = (16, 16)  # GraphLayer widths
+    aggregate: str = "sum"  # sum | mean | max
+    activation: str = "tanh"  # tanh (the notes') | relu
+    readout: str = "mean"  # graph readout for graph classification: mean | sum | max
+
+
+def train_gnn(config: GNNConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
+    """``boltzgym fit gnn``: node classification on one graph (x = node indices) or graph classification
+    (x = (n, N, F) node features on a shared graph), the graph from ``dataset.metadata["edge_index"]``."""
+    from boltzgym.models.graph import GNN
+
+    edge_index = dataset.metadata.get("edge_index")
+    if edge_index is None:
+        raise ValueError(f"data {dataset.name!r} is not a graph dataset; use karate, karate-communities, digits-graph")
+    node_features = dataset.metadata.get("node_features")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if node_features is not None:  # node classification
+            model = GNN(
+                node_features.shape[1], config.hidden_sizes, dataset.n_classes, config.aggregate,
+                config.activation, "node", edge_index=edge_index, node_features=node_features,
+            )  # fmt: skip
+        else:
+            model = GNN(
+                dataset.x_train.shape[-1], config.hidden_sizes, dataset.n_classes, config.aggregate,
+                config.activation, config.readout, edge_index=edge_index,
+            )  # fmt: skip
+    return train_supervised(model, config, dataset, seed=seed, **kwargs)
+
+
+# --- experiments ------------------------------------------------------------------------------------------------
+
+
+def degradation(
+    out_dir: str | Path,
+    seed: int = 0,
+    progress: bool = False,
+    blocks: tuple = (1, 4, 8, 12),
+    width: int = 16,
+    epochs: int = 4,
+) -> dict:
+    """Notes 3.2's claim (He et al. 2016, fig. 1, at CPU scale): a deeper plain net trains *worse* than a shallower
+    one, while the residual twin does not. PlainNet and ResNet with the same layers, He init and batch norm, the same
+    data (digits, fixed split), optimiser (Adam 3e-3) and epochs, at depths ``4 * blocks + 2`` (2 stages)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dataset = load_dataset("digits", seed)
+    result: dict = {k: [] for k in ("depths", "plain_train_loss", "residual_train_loss")}
+    result.update(plain_test_accuracy=[], residual_test_accuracy=[])
+    start = time.perf_counter()
+    for n_blocks in blocks:
+        config = VisionConfig(
+            widths=(width, 2 * width), blocks_per_stage=int(n_blocks), epochs=epochs, validation_split=0.0,
+            patience=None, weight_decay=0.0,
+        )  # fmt: skip
+        result["depths"].append(4 * int(n_blocks) + 2)
+        for name, key in (("plainnet", "plain"), ("resnet", "residual")):
+            summary = _trainer(name)(config, dataset, seed=seed, progress=progress)
+            result[f"{key}_train_loss"].append(summary["train_loss"])
+            result[f"{key}_test_accuracy"].append(summary["test_accuracy"])
+    result["seconds"] = time.perf_counter() - start
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("plain", "PlainNet"), ("residual", "ResNet")):
+        axes[0].plot(result["depths"], result[f"{key}_train_loss"], "o-", label=label)
+        axes[1].plot(result["depths"], result[f"{key}_test_accuracy"], "o-", label=label)
+    axes[0].set(xlabel="depth (weighted layers)", ylabel="training loss (after training)", yscale="log")
+    axes[1].set(xlabel="depth (weighted layers)", ylabel="test accuracy")
+    for ax in axes:
+        ax.legend()
+    fig.suptitle(
+        f"Degradation on digits: both nets He-initialised with batch norm, Adam 3e-3, {epochs} epochs, seed {seed}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(Path(out_dir) / "degradation.png", dpi=120)
+    plt.close(fig)
+    return result
+
+
+def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 15, shift: int = 1) -> dict:
+    """Notes 3.1: pooling heads (global max, mean, p-norm, spatial pyramid) on digits: test accuracy, and the
+    accuracy on test images translated by ``shift`` pixels (padded to 10x10 so the shift keeps the digit)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dataset = load_dataset("digits", seed)
+
+    def pad(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
+        images = np.zeros((len(x), 10, 10), dtype=np.float32)
+        images[:, 1 + dy : 9 + dy, 1 + dx : 9 + dx] = x.reshape(-1, 8, 8)
+        return images.reshape(len(x), 100)
+
+    padded = Dataset("digits-10", "classification", pad(dataset.x_train, 0, 0), dataset.y_train,
+                     pad(dataset.x_test, 0, 0), dataset.y_test, 10)  # fmt: skip
+    shifted = pad(dataset.x_test, shift, shift)
+    result: dict = {"heads": ["max", "avg", "lp", "spp"], "test_accuracy": [], "shifted_test_accuracy": []}
+    for head in result["heads"]:
+        config = VisionConfig(widths=(32, 64), pooling=head, epochs=epochs, image_size=10, validation_split=0.0,
+                              patience=None)  # fmt: skip
+        summary = train_cnn(config, padded, seed=seed, progress=progress)
+        model = summary["model"].eval()
+        with torch.no_grad():
+            predictions = model(torch.from_numpy(shifted)).argmax(1).numpy()
+        result["test_accuracy"].append(summary["test_accuracy"])
+        result["shifted_test_accuracy"].append(float((predictions == dataset.y_test).mean()))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    positions = np.arange(4)
+    ax.bar(positions - 0.2, result["test_accuracy"], 0.4, label="test")
+    ax.bar(positions + 0.2, result["shifted_test_accuracy"], 0.4, label=f"test shifted by ({shift}, {shift})")
+    ax.set_xticks(positions, result["heads"])
+    ax.set(ylabel="accuracy", ylim=(0.5, 1.0), title=f"Pooling heads of a 2-layer CNN on digits, {epochs} epochs")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(Path(out_dir) / "pooling.png", dpi=120)
+    plt.close(fig)
+    return result
+
+
+# --- DQN torsos (agents/networks.py registers these names) ------------------------------------------------------
+
+
+class ImageQNetwork(nn.Module):
+    """Q-values from ``(batch, H, W, C)`` uint8 observations: scale to [0, 1], channels first, then ``net``
+    (any module mapping ``(batch, C, H, W)`` floats to ``(batch, n_actions)``, such as a :class:`ResNet`).
+
+    Plugging a custom ``nn.Module`` into DQN works the same way: write a factory
+    ``factory(observation_space, n_actions, **kwargs) -> nn.Module`` and pass it (``DQN(env, q_network=factory)``)
+    or register it (``boltzgym.agents.networks.register_q_network("mine", factory)``)::
+
+        def my_q_network(observation_space, n_actions, width=16):
+            height, width_px, channels = observation_space.shape
+            return ImageQNetwork(CNN((channels, height, width_px), n_actions, widths=(width, width)))
+    """
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        return self.net(observations.permute(0, 3, 1, 2).float() / 255.0)
+
+
+def _image_shape(observation_space, name: str) -> tuple[int, int, int]:
+    shape = getattr(observation_space, "shape", None)
+    if shape is None or len(shape) != 3:
+        raise ValueError(f"q_network {name!r} needs (H, W, C) image observations, got {observation_space}")
+    height, width, channels = shape
+    return channels, height, width
+
+
+def resnet_q_network(observation_space, n_actions: int, widths=(16, 32), blocks_per_stage=1, attention="none"):
+    """``q_network="resnet"``: a :class:`ResNet` torso for image observations (``q_network_kwargs`` widths,
+    blocks_per_stage, attention)."""
+    shape = _image_shape(observation_space, "resnet")
+    return ImageQNetwork(ResNet(shape, n_actions, tuple(widths), blocks_per_stage, attention))
+
+
+def attention_q_network(observation_space, n_actions: int, widths=(16, 32), attention="cbam"):
+    """``q_network="attention"``: a small CNN with CBAM attention (or ``channel``/``spatial``) after each layer."""
+    shape = _image_shape(observation_space, "attention")
+    return ImageQNetwork(CNN(shape, n_actions, tuple(widths), "avg", attention))

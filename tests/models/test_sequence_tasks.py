@@ -1,0 +1,66 @@
+"""Sequence datasets, the recurrent/Transformer trainers on fit (tiny runs) and their registration."""
+
+import numpy as np
+import pytest
+
+from boltzgym.models.datasets import load_dataset
+from boltzgym.models.registry import make_config
+from boltzgym.models.sequence_tasks import (
+    RecurrentConfig,
+    TransformerConfig,
+    _token_task,
+    adding,
+    train_lstm,
+    train_transformer,
+)
+
+
+def test_adding_targets_are_the_sum_of_the_marked_values():
+    data = adding(20, seed=3, n_train=2000, n_test=10)
+    x, y = data.x_train, data.y_train
+    assert x.shape == (2000, 20, 2) and y.shape == (2000, 1)
+    assert np.all(x[:, :, 1].sum(axis=1) == 2) and np.all(x[:, :10, 1].sum(axis=1) == 1)
+    np.testing.assert_allclose(y[:, 0], (x[:, :, 0] * x[:, :, 1]).sum(axis=1), rtol=1e-6)
+    assert abs(float(np.mean((y - y.mean()) ** 2)) - 1 / 6) < 0.02  # the trivial predictor's MSE
+    np.testing.assert_array_equal(adding(20, seed=3, n_train=2000, n_test=10).x_train, x)
+
+
+def test_registered_token_tasks():
+    data = load_dataset("reverse-7", seed=1)
+    assert data.x_train.shape[1] == 7 and data.n_classes == 10
+    np.testing.assert_array_equal(data.y_test, data.x_test[:, ::-1])
+    copy = load_dataset("copy-3")
+    np.testing.assert_array_equal(copy.y_train, copy.x_train)
+    assert make_config("lstm", ["hidden_size=8"]).clip_grad_norm > 0  # clipping is on by default
+
+
+def test_lstm_trains_through_fit_with_clipping():
+    data = adding(6, seed=0, n_train=192, n_test=64)
+    summary = train_lstm(RecurrentConfig(hidden_size=8, epochs=3), data, seed=0)
+    losses = [row["train_loss"] for row in summary["history"]]
+    assert losses[-1] < losses[0]
+    assert "grad_norm" in summary["history"][0]
+    again = train_lstm(RecurrentConfig(hidden_size=8, epochs=3), data, seed=0)
+    assert again["test_loss"] == summary["test_loss"]
+    with pytest.raises(ValueError, match="regression"):
+        train_lstm(RecurrentConfig(), _token_task(4, 0, True, n_train=8, n_test=8))
+
+
+def test_transformer_trains_through_fit():
+    data = _token_task(4, seed=0, reverse=True, n_train=128, n_test=16)
+    config = TransformerConfig(d_model=16, nhead=2, num_layers=1, dim_feedforward=32, epochs=2)
+    summary = train_transformer(config, data, seed=0)
+    assert summary["history"][-1]["train_loss"] < summary["history"][0]["train_loss"]
+    assert 0.0 <= summary["test_accuracy"] <= 1.0
+    with pytest.raises(ValueError, match="token sequences"):
+        train_transformer(config, adding(4, n_train=8, n_test=8))
+
+
+def test_sequence_experiment_keys_and_plot(tmp_path):
+    from boltzgym.models.registry import experiment_function
+
+    summary = experiment_function("sequence")(tmp_path, seed=0, lengths=(4,), epochs=1, n_train=64)
+    assert summary["lengths"] == [4]
+    for cell in ("rnn", "lstm", "gru"):
+        assert len(summary[f"{cell}_mse"]) == 1 and np.isfinite(summary[f"{cell}_mse"][0])
+    assert (tmp_path / "sequence_adding.png").stat().st_size > 0

@@ -1,0 +1,128 @@
+"""The multi-spin coded Metropolis kernel: exact Boltzmann sampling, Onsager's energy, agreement with the
+single-spin kernel, packing, reproducibility and refusals."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import ellipk
+
+from boltzgym.sims.annealing import anneal
+from boltzgym.sims.ising import IsingModel
+from boltzgym.sims.multispin import multispin_reason, pack_spins, unpack_spins
+from boltzgym.sims.problems import ferromagnet_2d, lattice_spin_glass, sherrington_kirkpatrick
+
+
+def ring_model() -> IsingModel:
+    """A 6-spin ring with +-1 bonds, a chord, and integer fields up to |h| = 2 (every kernel branch)."""
+    edges = [(0, 1, 1), (1, 2, -1), (2, 3, 1), (3, 4, 1), (4, 5, -1), (5, 0, -1), (0, 3, 1)]
+    rows = [u for u, v, _ in edges] + [v for u, v, _ in edges]
+    cols = [v for u, v, _ in edges] + [u for u, v, _ in edges]
+    values = [float(w) for *_, w in edges] * 2
+    return IsingModel(sp.csr_matrix((values, (rows, cols)), shape=(6, 6)), [1.0, 0.0, -2.0, 0.0, 1.0, -1.0])
+
+
+def test_pack_and_unpack_are_inverse():
+    states = np.random.default_rng(0).choice(np.array([-1, 1], dtype=np.int8), size=(130, 7))
+    words = pack_spins(states)
+    assert words.shape == (3, 7) and words.dtype == np.uint64
+    assert int(words[0, 0]) & 1 == (states[0, 0] > 0) and (int(words[1, 2]) >> 5) & 1 == (states[69, 2] > 0)
+    np.testing.assert_array_equal(unpack_spins(words, 130), states)
+
+
+@pytest.mark.parametrize("beta", [0.3, 1.2])
+def test_samples_the_exact_boltzmann_distribution(beta):
+    model = ring_model()
+    n_reads = 64 * 128
+    result = anneal(model, betas=np.full(20, beta), n_reads=n_reads, method="multispin", seed=1)
+    states = np.array(list(itertools.product([-1, 1], repeat=6)), dtype=np.int8)
+    exact = np.exp(-beta * model.energy(states))
+    exact /= exact.sum()
+    codes = ((result.states > 0).astype(np.int64) * (1 << np.arange(5, -1, -1))).sum(axis=1)
+    empirical = np.bincount(codes, minlength=64) / n_reads
+    assert 0.5 * np.abs(empirical - exact).sum() < 0.03  # sampling noise alone is about 0.012
+
+
+def test_reproduces_onsagers_energy_of_the_2d_ferromagnet():
+    beta = 1 / 2.0  # below T_c = 2.269: the ordered phase, started from the ordered state
+    model = ferromagnet_2d(32)
+    result = anneal(model, betas=np.full(300, beta), n_reads=64, method="multispin",
+                    initial_states=np.ones((64, 1024), dtype=np.int8), seed=2)  # fmt: skip
+    k = 2 * np.sinh(2 * beta) / np.cosh(2 * beta) ** 2
+    onsager = -1 / np.tanh(2 * beta) * (1 + 2 / np.pi * (2 * np.tanh(2 * beta) ** 2 - 1) * ellipk(k**2))
+    assert result.energies.mean() / model.n_spins == pytest.approx(onsager, abs=0.005)  # onsager = -1.7455
+
+
+def test_agrees_with_the_single_spin_kernel_and_is_reproducible():
+    model = lattice_spin_glass(16, seed=3)
+    betas = np.geomspace(0.1, 3.0, 200)
+    multi = anneal(model, betas=betas, n_reads=128, method="multispin", seed=4, parallel=True)
+    single = anneal(model, betas=betas, n_reads=128, method="metropolis", seed=4)
+    assert abs(multi.energies.mean() - single.energies.mean()) / model.n_spins < 0.01
+    again = anneal(model, betas=betas, n_reads=128, method="multispin", seed=4, parallel=False)
+    np.testing.assert_array_equal(again.states, multi.states)
+    np.testing.assert_array_equal(again.energies, model.energy(again.states))
+    start = np.random.default_rng(5).choice(np.array([-1, 1], dtype=np.int8), size=(64, model.n_spins))
+    frozen = anneal(model, betas=np.full(1, np.inf), n_reads=64, method="multispin", initial_states=start, seed=5)
+    reference = start.astype(np.float64)  # zero temperature is deterministic: a NumPy sweep, all reads at once
+    for i in range(model.n_spins):
+        delta_energy = 2 * reference[:, i] * (model.J[i] @ reference.T + model.h[i]).ravel()
+        reference[:, i] *= np.where(delta_energy < 0, -1, 1)
+    np.testing.assert_array_equal(frozen.states, reference.astype(np.int8))
+
+
+def test_refuses_models_and_options_it_cannot_run():
+    assert "dense" in multispin_reason(sherrington_kirkpatrick(8, seed=0))
+    assert "{-1, 0, +1}" in multispin_reason(lattice_spin_glass(4, couplings="gaussian", seed=0))
+    assert multispin_reason(lattice_spin_glass(4, seed=0)) is None
+    with pytest.raises(ValueError, match="method='multispin' needs couplings in"):
+        anneal(sherrington_kirkpatrick(8, seed=0), n_sweeps=5, method="multispin")
+    with pytest.raises(ValueError, match="order must be 'sequential' with method='multispin'"):
+        anneal(lattice_spin_glass(4, seed=0), n_sweeps=5, method="multispin", order="random")
+
+
+def test_anneal_command_runs_multispin():
+    from boltzgym.scripts.anneal import anneal_problem
+
+    summary, traces = anneal_problem("ferro2d", 64, 50, 64, "multispin", seed=0)
+    assert summary["method"] == "multispin" and summary["best_energy_per_spin"] == pytest.approx(-2.0)
+    assert traces["mean_energy_per_spin"].shape == (50,)
+    assert traces["min_energy_per_spin"][-1] == pytest.approx(traces["final_energy_per_spin"].min())
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=1, n_reads=10**12),
+            "n_reads: anneal would need",
+        ),
+        (lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=10**11, record_energy=True), "n_sweeps: anneal"),
+        (
+            lambda: __import__("boltzgym.sims.annealing").sims.annealing.parallel_tempering(
+                lattice_spin_glass(4, seed=0), n_chains=10**11
+            ),
+            "n_chains",
+        ),  # fmt: skip
+        (
+            lambda: __import__("boltzgym.sims.hopfield").sims.hopfield.HopfieldNetwork(10**7),
+            "n_neurons: HopfieldNetwork",
+        ),
+        (
+            lambda: __import__("boltzgym.sims.capacity").sims.capacity.capacity_experiment(10**7),
+            "n_neurons: capacity_experiment",
+        ),
+        (
+            lambda: __import__("boltzgym.sims.dimod_compat").sims.dimod_compat.sample_ising(
+                {}, {(0, 1): 1.0}, num_reads=2**62
+            ),
+            "num_reads: sample",
+        ),  # fmt: skip
+    ],
+)
+def test_oversized_work_is_refused_before_allocating(call, message):
+    with pytest.raises(ValueError, match=message + r".* about .* of memory, more than the .* available"):
+        call()
