@@ -27,6 +27,7 @@ DEMO_PARTS: list[tuple[str, str]] = [
     ("anneal", "boltzgym.scripts.anneal:demo_part"),
     ("hopfield", "boltzgym.scripts.hopfield:demo_part"),
     ("rbm", "boltzgym.scripts.rbm:demo_part"),
+    ("fit", "boltzgym.scripts.fit:demo_part"),
 ]
 
 

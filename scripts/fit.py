@@ -159,3 +159,16 @@ def run(args: argparse.Namespace) -> dict:
         plot_learning_curve(history, out_dir / "learning_curve.png", f"{summary['model']} on {summary['data']}")
     rows = [(key, value) for key, value in summary.items() if value is not None]
     return finish(args, out_dir, summary, format_table(["quantity", "value"], rows))
+
+
+def demo_part(out_dir, seed: int = 0, progress: bool = False) -> dict:
+    """Demo: the MLP on sklearn's digits through the one training loop (``boltzgym fit mlp --data digits``)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary, history = fit_model("mlp", "digits", seed=seed, out_dir=out_dir, progress=progress, device="cpu")
+    plot_learning_curve(history, out_dir / "learning_curve.png", "mlp on digits")
+    summary["result"] = (
+        f"MLP on 8x8 digits: test accuracy {summary['test_accuracy']:.3f} after {summary['epochs']} epochs "
+        f"({summary['n_parameters']} parameters)"
+    )
+    return summary

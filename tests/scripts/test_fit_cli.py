@@ -100,3 +100,12 @@ def test_fit_divergence_exits_3_with_one_line(tmp_path, capsys):
     assert cli.main([*argv, "--out", str(tmp_path / "d")]) == 3
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "training diverged at epoch 1" in err and "Lower lr" in err
+
+
+def test_the_demo_part_trains_the_mlp_on_digits(tmp_path):
+    from boltzgym.scripts.fit import demo_part
+
+    summary = demo_part(tmp_path / "fit", seed=0)
+    assert summary["model"] == "mlp" and summary["data"] == "digits"
+    assert summary["test_accuracy"] >= 0.95 and f"{summary['test_accuracy']:.3f}" in summary["result"]
+    assert (tmp_path / "fit" / "learning_curve.png").stat().st_size > 0
