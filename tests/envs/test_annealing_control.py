@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -19,7 +21,10 @@ def test_check_env_every_class(instance_class):
 
 
 def test_continuous_check_env():
-    check_env(AnnealingControlEnv(n_spins=16, n_replicas=3, n_steps=3, action_type="continuous"))
+    env = gym.make("boltzgym/AnnealingControl-v0", n_spins=16, n_replicas=3, n_steps=3, action_type="continuous")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # clean: no checker warning either
+        check_env(env.unwrapped)
 
 
 def test_geometric_actions_follow_the_geometric_schedule_and_reward_telescopes():
