@@ -81,7 +81,7 @@ DEFAULT_METRIC = {
     "train": ("eval_mean_return", "max"),
     "fit": ("test_loss", "min"),
     "anneal": ("mean_energy_per_spin", "min"),
-    "rbm": ("log_likelihood", "max"),
+    "rbm": ("final_log_likelihood", "max"),
 }
 
 
@@ -146,6 +146,12 @@ def _tune_trainable(config: dict, target: list[str], root: str, cwd: str, thread
         label = f"optuna-{tune.get_context().get_trial_id()}"
         trials = [Trial(index=0, params=dict(config), seed=seed, label=label) for seed in seeds]
     per_seed = []
+    last_report: dict[str, float] = {}
+
+    def forward(metrics: dict[str, float]) -> None:  # to Tune, remembering the last report for the final one
+        last_report.update(metrics)
+        tune.report(metrics)
+
     for trial in trials:
         start = time.perf_counter()
         finished = Path(root) / trial.name / "summary.json"
@@ -153,10 +159,11 @@ def _tune_trainable(config: dict, target: list[str], root: str, cwd: str, thread
             summary = json.loads(finished.read_text(encoding="utf-8"))
             seconds = float(summary.get("seconds") or 0.0)
         else:
-            with reporting_to(tune.report if len(trials) == 1 else (lambda metrics: None)):
+            with reporting_to(forward if len(trials) == 1 else (lambda metrics: None)):
                 summary = run_trial(command, trial, Path(root) / trial.name)
             seconds = time.perf_counter() - start
-        per_seed.append({**numeric_items(summary), "trial_seconds": seconds})
+        # the final result holds the summary and, under it, the trainer's last intermediate report (ASHA's metric)
+        per_seed.append({**last_report, **numeric_items(summary), "trial_seconds": seconds})
     final = {key: float(np.mean([m[key] for m in per_seed])) for key in per_seed[0] if all(key in m for m in per_seed)}
     if len(trials) > 1:
         final.update({f"seed{t.seed}/{key}": value for t, m in zip(trials, per_seed) for key, value in m.items()})
@@ -298,6 +305,8 @@ def _intermediate_metrics(command: CommandLine) -> set[str]:
         return {"train_loss", "val_loss", "val_accuracy"}
     if command.command == "train" and command.base[:1] == ["dqn"]:
         return {"train_mean_return"}
+    if command.command == "rbm":
+        return {"log_likelihood"}
     return set()
 
 
@@ -320,6 +329,8 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
 
     command = CommandLine(args.target)
     metric, mode = args.metric, args.mode
+    if metric is None and args.scheduler == "asha" and command.command == "rbm":
+        metric = "log_likelihood"  # what the RBM reports at each evaluation (the summary's is final_log_likelihood)
     if metric is None:
         if command.command not in DEFAULT_METRIC:
             raise UsageError(f"--metric is required for 'boltzgym {command.command}' (a key of its summary.json)")

@@ -36,6 +36,7 @@ from boltzgym.sims import rbm_eval
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.bipartite import block_gibbs_sample
 from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
+from boltzgym.utils.reporting import report
 from boltzgym.utils.resources import array_bytes, check_memory
 from boltzgym.utils.validation import DivergenceError, check_in_range, check_int, check_positive, check_seed
 
@@ -521,6 +522,7 @@ def fit_with_log_likelihood(
                 f"{model.learning_rate}); training stopped (lower learning_rate, or raise weight_decay)"
             )
         history.append({"epoch": epoch, "log_likelihood": value, "log_likelihood_stderr": error})
+        report(**history[-1])  # for a sweep's early-stopping scheduler (a no-op unless one listens)
 
     try:
         rbm.fit(X, callback=record)

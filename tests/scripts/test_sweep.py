@@ -217,3 +217,21 @@ def test_asha_stops_trials_on_the_per_epoch_reports_of_fit(local_ray, tmp_path, 
     for row in summary["trials"]:  # a trial ASHA stopped reported fewer epochs than the full run
         epochs = (out / "trials" / row["trial"] / "metrics.csv").read_text().strip().count("\n")
         assert (epochs == 6) == (row["status"] == "ok")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "500", "--eval-episodes", "2"],
+        ["fit", "logistic", "--data", "parity-3", "--epochs", "2"],
+        ["anneal", "--problem", "lattice2d", "--n", "16", "--sweeps", "5", "--reads", "2"],
+        ["rbm", "--data", "bars-stripes-3", "--epochs", "5"],
+    ],
+)
+def test_each_commands_default_metric_is_a_key_of_its_summary(tmp_path, capsys, argv):
+    from boltzgym.scripts.sweep import DEFAULT_METRIC
+
+    status, summary, _ = _run(capsys, [*argv, "--out", str(tmp_path / "run"), "--json"])
+    assert status == 0
+    metric, mode = DEFAULT_METRIC[argv[0]]
+    assert isinstance(summary[metric], float) and mode in ("min", "max")
