@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from boltzgym.models.datasets import Dataset
+from boltzgym.models.supervised import fit_summary
 from boltzgym.utils.validation import check_count, check_int, check_positive
 
 
@@ -79,18 +80,6 @@ def _flat(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.float32).reshape(len(x), -1)
 
 
-def _fit_summary(model, result, train_loss: float, test_loss: float) -> dict:
-    return {
-        "n_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "epochs": result.epochs,
-        "train_loss": train_loss,
-        "test_loss": test_loss,
-        "test_accuracy": None,
-        "checkpoint": None if result.checkpoint is None else str(result.checkpoint),
-        "history": result.history,
-    }
-
-
 def save_samples(samples: np.ndarray, path: Path, title: str, modes: np.ndarray | None = None) -> None:
     """``samples.png``: a grid of 8x8 images (64-wide rows) or a 2-D scatter with ``modes`` marked."""
     import io
@@ -146,7 +135,7 @@ def train_vae(config: VAEConfig, dataset: Dataset, *, epochs=None, seed=0, run_d
         train_elbo = float(model.elbo(x).mean())
         test_elbo = float(model.elbo(x_test).mean())
         test_ll = float(model.log_likelihood(x_test, config.n_importance_samples).mean())
-    summary = _fit_summary(model, result, -train_elbo, -test_elbo)
+    summary = fit_summary(model, result, -train_elbo, -test_elbo)
     summary.update(test_elbo=test_elbo, test_log_likelihood=test_ll)
     if run_dir is not None:
         save_samples(model.sample(64, seed=seed), Path(run_dir) / "samples.png", "VAE samples (decoder means)")
@@ -170,7 +159,7 @@ def train_gan(config: GANConfig, dataset: Dataset, *, epochs=None, seed=0, run_d
         model.fit(x, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
                   progress=progress)  # fmt: skip
     result = model.history_
-    summary = _fit_summary(model, result, result.last("train_loss"), None)
+    summary = fit_summary(model, result, result.last("train_loss"), None)
     samples = model.sample(N_COVERAGE_SAMPLES, seed=seed + 1)
     modes = None
     if not images:
@@ -205,4 +194,4 @@ def train_ae(config: AEConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir
     if run_dir is not None and x.shape[1] != 2:
         pairs = np.stack([x_test[:32], reconstructions], axis=1).reshape(-1, x.shape[1])
         save_samples(pairs, Path(run_dir) / "samples.png", "test rows and their reconstructions")
-    return _fit_summary(model, result, train_loss, test_loss)
+    return fit_summary(model, result, train_loss, test_loss)

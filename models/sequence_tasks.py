@@ -26,6 +26,7 @@ from torch import nn
 
 from boltzgym.models.datasets import Dataset
 from boltzgym.models.sequence import DEFAULT_CLIP_GRAD_NORM, SequenceRegressor
+from boltzgym.models.supervised import fit_summary
 from boltzgym.models.training import OPTIMIZERS, evaluate, fit
 from boltzgym.models.transformer import Seq2SeqTransformer
 from boltzgym.utils.validation import check_int
@@ -108,19 +109,6 @@ class TransformerConfig:
     clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM
 
 
-def _summary(model, result, train_loss, test_loss, test_accuracy) -> dict:
-    return {
-        "n_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "epochs": result.epochs,
-        "train_loss": train_loss,
-        "test_loss": test_loss,
-        "test_accuracy": test_accuracy,
-        "checkpoint": None if result.checkpoint is None else str(result.checkpoint),
-        "history": result.history,
-        "model": model,
-    }
-
-
 def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
     if dataset.kind != "regression" or dataset.x_train.ndim != 3:
         raise ValueError(f"data {dataset.name!r}: {cell} trains on a (n, T, features) regression set such as adding-T")
@@ -134,7 +122,7 @@ def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, ep
     device = kwargs.get("device", "auto")
     train_loss = evaluate(model, dataset.train, nn.MSELoss(), device=device)["loss"]
     test_loss = evaluate(model, dataset.test, nn.MSELoss(), device=device)["loss"]
-    return _summary(model, result, train_loss, test_loss, None)
+    return fit_summary(model, result, train_loss, test_loss, None)
 
 
 def train_rnn(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
@@ -193,7 +181,7 @@ def train_transformer(config: TransformerConfig, dataset: Dataset, *, epochs=Non
         test_loss = float(loss_fn(model, (torch.as_tensor(dataset.x_test), torch.as_tensor(dataset.y_test))))
         train_loss = float(loss_fn(model, (torch.as_tensor(dataset.x_train[:2000]),
                                            torch.as_tensor(dataset.y_train[:2000]))))  # fmt: skip
-    return _summary(model, result, train_loss, test_loss, exact_match(model, dataset.x_test, dataset.y_test))
+    return fit_summary(model, result, train_loss, test_loss, exact_match(model, dataset.x_test, dataset.y_test))
 
 
 def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=(10, 25, 50), epochs: int = 10,

@@ -148,12 +148,18 @@ def train_supervised(
     scoring_loss = nn.CrossEntropyLoss() if dataset.kind == "classification" else loss  # no smoothing when scoring
     train_scores = evaluate(model, dataset.train, scoring_loss, device=device)
     test_scores = evaluate(model, dataset.test, scoring_loss, device=device)
+    return fit_summary(model, result, train_scores["loss"], test_scores["loss"], test_scores.get("accuracy"))
+
+
+def fit_summary(model: nn.Module, result, train_loss, test_loss, test_accuracy=None) -> dict:
+    """The summary every registered model's ``train`` returns (see ``boltzgym.models.registry``), from the model,
+    ``fit``'s ``FitResult`` and the scores; ``test_accuracy`` is ``None`` where accuracy means nothing."""
     return {
         "n_parameters": n_parameters(model),
         "epochs": result.epochs,
-        "train_loss": train_scores["loss"],
-        "test_loss": test_scores["loss"],
-        "test_accuracy": test_scores.get("accuracy"),
+        "train_loss": train_loss,
+        "test_loss": test_loss,
+        "test_accuracy": test_accuracy,
         "checkpoint": None if result.checkpoint is None else str(result.checkpoint),
         "stop_reason": result.stop_reason,
         "best_epoch": result.best_epoch,
