@@ -18,3 +18,13 @@ def check_joint_action(env, actions) -> dict[str, int]:
         if not space.contains(actions[agent]):
             raise ValueError(f"actions[{agent!r}] must be in {space}, got {actions[agent]!r}")
     return {agent: int(actions[agent]) for agent in env.agents}
+
+
+def end_round(env, truncated: bool) -> tuple[dict[str, bool], dict[str, bool]]:
+    """``(terminations, truncations)`` for the live agents of a repeated game that never terminates and is
+    truncated after its last round; at that round the episode ends (``env.agents`` is emptied, as PettingZoo asks)."""
+    terminations = {agent: False for agent in env.agents}
+    truncations = {agent: truncated for agent in env.agents}
+    if truncated:
+        env.agents = []
+    return terminations, truncations

@@ -37,7 +37,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from boltzgym.envs._pettingzoo import check_joint_action
+from boltzgym.envs._pettingzoo import check_joint_action, end_round
 from boltzgym.utils.validation import check_int, check_positive
 
 NAMED_GAMES: dict[str, np.ndarray] = {
@@ -117,13 +117,9 @@ class RepeatedMatrixGame(ParallelEnv):
         self.round += 1
         self.last_joint_action = (a0, a1)
         observation = self._observation()
-        done = self.round >= self.n_rounds
         observations = {agent: observation for agent in self.agents}
-        terminations = {agent: False for agent in self.agents}
-        truncations = {agent: done for agent in self.agents}
         infos = {agent: {"round": self.round} for agent in self.agents}
-        if done:
-            self.agents = []
+        terminations, truncations = end_round(self, self.round >= self.n_rounds)
         return observations, rewards, terminations, truncations, infos
 
     def render(self):

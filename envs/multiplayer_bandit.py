@@ -38,7 +38,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from boltzgym.envs._pettingzoo import check_joint_action
+from boltzgym.envs._pettingzoo import check_joint_action, end_round
 from boltzgym.utils.validation import check_int
 
 
@@ -92,11 +92,7 @@ class MultiPlayerBandit(ParallelEnv):
         self.round += 1
         self.last_pulls = pulls
         observations = {agent: int(infos[agent]["collision"]) for agent in self.agents}
-        done = self.round >= self.horizon
-        terminations = {agent: False for agent in self.agents}
-        truncations = {agent: done for agent in self.agents}
-        if done:
-            self.agents = []
+        terminations, truncations = end_round(self, self.round >= self.horizon)
         return observations, rewards, terminations, truncations, infos
 
     def render(self):

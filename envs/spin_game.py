@@ -40,7 +40,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
-from boltzgym.envs._pettingzoo import check_joint_action
+from boltzgym.envs._pettingzoo import check_joint_action, end_round
 from boltzgym.sims.problems import lattice_spin_glass
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -132,11 +132,7 @@ class SpinGame(ParallelEnv):
         }
         observations = self._observations()
         self.round += 1
-        done = self.round >= self.n_rounds
-        terminations = {agent: False for agent in self.agents}
-        truncations = {agent: done for agent in self.agents}
-        if done:
-            self.agents = []
+        terminations, truncations = end_round(self, self.round >= self.n_rounds)
         return observations, rewards, terminations, truncations, infos
 
     def render(self):
