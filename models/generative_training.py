@@ -82,17 +82,11 @@ def _flat(x: np.ndarray) -> np.ndarray:
 
 def save_samples(samples: np.ndarray, path: Path, title: str, modes: np.ndarray | None = None) -> None:
     """``samples.png``: a grid of 8x8 images (64-wide rows) or a 2-D scatter with ``modes`` marked."""
-    import io
 
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    from boltzgym.utils.io import atomic_write_bytes
+    from boltzgym.utils.plotting import new_figure, save_figure
 
     if samples.shape[1] == 2:
-        fig, ax = plt.subplots(figsize=(5, 5))
+        fig, ax = new_figure(figsize=(5, 5))
         ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.4, label="samples")
         if modes is not None:
             ax.scatter(modes[:, 0], modes[:, 1], marker="x", color="red", label="modes")
@@ -106,14 +100,11 @@ def save_samples(samples: np.ndarray, path: Path, title: str, modes: np.ndarray 
         for i, image in enumerate(grid):
             r, c = divmod(i, 8)
             canvas[r * (side + 1) : r * (side + 1) + side, c * (side + 1) : c * (side + 1) + side] = image
-        fig, ax = plt.subplots(figsize=(5, 5 * rows / 8 + 0.5))
+        fig, ax = new_figure(figsize=(5, 5 * rows / 8 + 0.5))
         ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=max(1.0, float(canvas.max())))
         ax.axis("off")
     ax.set_title(title)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_figure(fig, path)
 
 
 def train_vae(config: VAEConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,

@@ -19,7 +19,6 @@ under that size are noise).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,6 @@ from boltzgym.models.datasets import load_dataset
 from boltzgym.models.mlp import MLP
 from boltzgym.models.regularization import add_weight_noise, l1_penalty, l2_penalty
 from boltzgym.models.training import evaluate, fit
-from boltzgym.utils.io import atomic_write_bytes
 from boltzgym.utils.validation import check_count
 
 # method -> keyword arguments of fit (and of the model): each one regularizer of notes 2.3 at a usual strength
@@ -143,12 +141,9 @@ def _stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 
 def _plot(rows: list[dict], path: Path, n_train: int, epochs: int, n_seeds: int) -> None:
-    import matplotlib
+    from boltzgym.utils.plotting import new_figure, save_figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = new_figure(figsize=(8, 4))
     positions = np.arange(len(rows))
     ax.bar(positions - 0.2, [r["train_accuracy"] for r in rows], 0.4, label="training accuracy", color="tab:gray")
     ax.bar(
@@ -168,7 +163,4 @@ def _plot(rows: list[dict], path: Path, n_train: int, epochs: int, n_seeds: int)
         f"notes 2.3: regularizers on {n_train} digits, MLP 64-256-256-10, Adam, {epochs} epochs, {n_seeds} seed(s)",
         fontsize=9,
     )
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_figure(fig, path)

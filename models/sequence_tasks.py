@@ -187,10 +187,7 @@ def train_transformer(config: TransformerConfig, dataset: Dataset, *, epochs=Non
 def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=(10, 25, 50), epochs: int = 10,
                         n_train: int = 10000) -> dict:  # fmt: skip
     """Notes 4.2's memory claim: the adding problem at growing T; test MSE of RNN, LSTM and GRU (trivial: 0.167)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from boltzgym.utils.plotting import new_figure, save_figure
 
     lengths = [check_int("lengths", T, minimum=2) for T in lengths]
     summary: dict = {"lengths": lengths}
@@ -201,7 +198,7 @@ def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=
             ]
             for T in lengths
         ]
-    figure, axes = plt.subplots(figsize=(5, 3.5))
+    figure, axes = new_figure(figsize=(5, 3.5))
     for cell in ("rnn", "lstm", "gru"):
         axes.plot(lengths, summary[f"{cell}_mse"], marker="o", label=cell.upper())
     axes.axhline(1 / 6, color="grey", linestyle="--", label="predict the mean (1/6)")
@@ -209,6 +206,5 @@ def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=
              title=f"adding problem, {n_train} sequences, {epochs} epochs, hidden 64")  # fmt: skip
     axes.legend()
     figure.tight_layout()
-    figure.savefig(Path(out_dir) / "sequence_adding.png", dpi=120)
-    plt.close(figure)
+    save_figure(figure, Path(out_dir) / "sequence_adding.png", dpi=120)
     return summary

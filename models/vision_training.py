@@ -144,10 +144,7 @@ def degradation(
     """Notes 3.2's claim (He et al. 2016, fig. 1, at CPU scale): a deeper plain net trains *worse* than a shallower
     one, while the residual twin does not. PlainNet and ResNet with the same layers, He init and batch norm, the same
     data (digits, fixed split), optimiser (Adam 3e-3) and epochs, at depths ``4 * blocks + 2`` (2 stages)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from boltzgym.utils.plotting import new_figure, save_figure
 
     dataset = load_dataset("digits", seed)
     result: dict = {k: [] for k in ("depths", "plain_train_loss", "residual_train_loss")}
@@ -164,7 +161,7 @@ def degradation(
             result[f"{key}_train_loss"].append(summary["train_loss"])
             result[f"{key}_test_accuracy"].append(summary["test_accuracy"])
     result["seconds"] = time.perf_counter() - start
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = new_figure(1, 2, figsize=(10, 4))
     for key, label in (("plain", "PlainNet"), ("residual", "ResNet")):
         axes[0].plot(result["depths"], result[f"{key}_train_loss"], "o-", label=label)
         axes[1].plot(result["depths"], result[f"{key}_test_accuracy"], "o-", label=label)
@@ -177,18 +174,14 @@ def degradation(
         fontsize=9,
     )
     fig.tight_layout()
-    fig.savefig(Path(out_dir) / "degradation.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, Path(out_dir) / "degradation.png", dpi=120)
     return result
 
 
 def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 15, shift: int = 1) -> dict:
     """Notes 3.1: pooling heads (global max, mean, p-norm, spatial pyramid) on digits: test accuracy, and the
     accuracy on test images translated by ``shift`` pixels (padded to 10x10 so the shift keeps the digit)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from boltzgym.utils.plotting import new_figure, save_figure
 
     dataset = load_dataset("digits", seed)
 
@@ -210,7 +203,7 @@ def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: 
             predictions = model(torch.from_numpy(shifted)).argmax(1).numpy()
         result["test_accuracy"].append(summary["test_accuracy"])
         result["shifted_test_accuracy"].append(float((predictions == dataset.y_test).mean()))
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = new_figure(figsize=(6, 4))
     positions = np.arange(4)
     ax.bar(positions - 0.2, result["test_accuracy"], 0.4, label="test")
     ax.bar(positions + 0.2, result["shifted_test_accuracy"], 0.4, label=f"test shifted by ({shift}, {shift})")
@@ -218,8 +211,7 @@ def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: 
     ax.set(ylabel="accuracy", ylim=(0.5, 1.0), title=f"Pooling heads of a 2-layer CNN on digits, {epochs} epochs")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(Path(out_dir) / "pooling.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, Path(out_dir) / "pooling.png", dpi=120)
     return result
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import io
 import json
 import os
 import socket
@@ -27,8 +26,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from boltzgym.utils.io import atomic_write_bytes, atomic_write_json, to_json
+from boltzgym.utils.io import atomic_write_json, to_json
 from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.plotting import new_figure, save_figure  # noqa: F401  (the commands' figure helpers)
 
 
 class UsageError(ValueError):
@@ -287,26 +287,6 @@ def _is_number(text: str) -> bool:
 
 
 write_metrics_csv = write_csv  # the one CSV writer (boltzgym.utils.metrics), under the name commands use
-
-
-def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return atomic_write_bytes(path, buffer.getvalue())
-
-
-def new_figure(*args, **kwargs):
-    """``plt.subplots`` on the non-interactive Agg backend (plots are files, never windows)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(*args, **kwargs)
 
 
 def finish(args: argparse.Namespace, out_dir: Path, summary: dict[str, Any], table: str) -> dict[str, Any]:
