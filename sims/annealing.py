@@ -160,6 +160,10 @@ def anneal(
     if order not in ("sequential", "random"):
         raise ValueError(f"order must be 'sequential' or 'random', got {order!r}")
     if method == "multispin":
+        if engine == "ray":
+            raise ValueError(
+                "engine='ray' runs the single-spin methods; method='multispin' runs locally (engine='local')"
+            )
         if order != "sequential":
             raise ValueError(f"order must be 'sequential' with method='multispin', got {order!r}")
         multispin_couplings(model)  # raises naming why the model does not qualify
@@ -194,10 +198,7 @@ def anneal(
             model, states, rng_states, schedule_betas, method=method, order=order, record_energy=record_energy,
             ray_tasks=ray_tasks,
         )  # fmt: skip
-        final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
-        return AnnealResult(
-            states, final_energies, schedule_betas, energy_trace, seconds, n_reads * n_total * model.n_spins
-        )
+        return _result(model, states, schedule_betas, energy_trace, seconds)
     chunks = _chunks(n_total, progress)
     longest = max(stop - start for start, stop in chunks)
     parallel = _resolve_parallel(parallel, n_reads, n_reads * model.n_spins * longest)
@@ -224,9 +225,15 @@ def anneal(
                 traces.append(trace)
             bar.update(stop - start)
     energy_trace = np.concatenate(traces, axis=1) if record_energy else None
-    # Recompute the final energies exactly (the kernel's running sums accumulate rounding).
+    return _result(model, states, schedule_betas, energy_trace, seconds)
+
+
+def _result(model: IsingModel, states, schedule_betas, energy_trace, seconds: float) -> AnnealResult:
+    """The ``AnnealResult`` of final ``states``, their energies recomputed exactly (the kernels' running sums
+    accumulate rounding)."""
+    n_reads = states.shape[0]
     final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
-    n_attempts = n_reads * n_total * model.n_spins
+    n_attempts = n_reads * schedule_betas.size * model.n_spins
     return AnnealResult(states, final_energies, schedule_betas, energy_trace, seconds, n_attempts)
 
 
@@ -253,9 +260,7 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
             if record_energy:
                 trace[:, start] = model.energy(unpack_spins(words, n_reads))
             bar.update(stop - start)
-    final_states = unpack_spins(words, n_reads)
-    final_energies = np.asarray(model.energy(final_states), dtype=np.float64).reshape(n_reads)
-    return AnnealResult(final_states, final_energies, schedule_betas, trace, seconds, n_reads * n_total * model.n_spins)
+    return _result(model, unpack_spins(words, n_reads), schedule_betas, trace, seconds)
 
 
 @dataclass

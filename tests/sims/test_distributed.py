@@ -36,3 +36,5 @@ def test_bad_engine_arguments_are_named():
         anneal(model, n_sweeps=5, engine="dask")
     with pytest.raises(ValueError, match="ray_tasks"):
         anneal(model, n_sweeps=5, engine="ray", ray_tasks=0)
+    with pytest.raises(ValueError, match="method='multispin' runs locally"):
+        anneal(model, n_sweeps=5, method="multispin", engine="ray")
