@@ -283,20 +283,17 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-class _Progress:
-    """A Tune callback that advances a progress bar as trials finish."""
+def _progress_callback(bar):
+    """A Tune callback advancing ``bar`` as trials end (Ray is imported only when a sweep runs)."""
+    from ray.tune import Callback
 
-    def __new__(cls, bar):
-        from ray.tune import Callback
+    class ProgressCallback(Callback):
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            bar.update(1)
 
-        class ProgressCallback(Callback):
-            def on_trial_complete(self, iteration, trials, trial, **info):
-                bar.update(1)
+        on_trial_error = on_trial_complete
 
-            def on_trial_error(self, iteration, trials, trial, **info):
-                bar.update(1)
-
-        return ProgressCallback()
+    return ProgressCallback()
 
 
 def _intermediate_metrics(command: CommandLine) -> set[str]:
@@ -387,7 +384,9 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
         storage = (out_dir / "tune").resolve()
         n_runs = args.samples if args.search == "optuna" else len(trials)
         with progress_bar(total=n_runs, desc="trials", enabled=progress_enabled(args)) as bar:
-            run_config = tune.RunConfig(name="sweep", storage_path=str(storage), verbose=0, callbacks=[_Progress(bar)])
+            run_config = tune.RunConfig(
+                name="sweep", storage_path=str(storage), verbose=0, callbacks=[_progress_callback(bar)]
+            )
             if args.resume and (storage / "sweep").is_dir():
                 tuner = tune.Tuner.restore(str(storage / "sweep"), trainable, resume_errored=False)
             else:
