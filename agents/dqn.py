@@ -62,7 +62,7 @@ from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
 from boltzgym.models.mlp import ACTIVATIONS
 from boltzgym.utils.metrics import MetricsLog
-from boltzgym.utils.reporting import report
+from boltzgym.utils.reporting import listening, report
 from boltzgym.utils.validation import (
     DivergenceError,
     check_bool,
@@ -475,7 +475,8 @@ class DQN:
                 {"charts/episode_return": episode_return, "charts/episode_length": length, "charts/epsilon": epsilon},
             )
             # for a sweep's early-stopping scheduler (a no-op unless one listens)
-            report(num_timesteps=self.num_timesteps, train_mean_return=float(np.mean(self.episode_returns[-20:])))
+            if listening():
+                report(num_timesteps=self.num_timesteps, train_mean_return=float(np.mean(self.episode_returns[-20:])))
 
     def _learning_rate(self) -> float:
         config = self.config

@@ -27,6 +27,11 @@ def report(**metrics: Any) -> None:
     listener(numeric_items(metrics))
 
 
+def listening() -> bool:
+    """Whether a listener is installed (so a trainer can skip computing a report nobody reads)."""
+    return _LISTENER.get() is not None
+
+
 @contextlib.contextmanager
 def reporting_to(listener: Callable[[dict[str, float]], None]) -> Iterator[None]:
     """Within the block, ``report(...)`` calls go to ``listener`` (a callable taking a dict of floats)."""
