@@ -22,13 +22,14 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from boltzgym.utils.io import atomic_write_json, to_json
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure  # noqa: F401  (the commands' figure helpers)
+from boltzgym.utils.progress import progress_bar  # noqa: F401  (the commands' progress bar)
 
 
 class UsageError(ValueError):
@@ -252,13 +253,6 @@ def progress_enabled(args: argparse.Namespace) -> bool:
     """``--progress``/``--no-progress`` as given, else whether stderr is a terminal."""
     flag = getattr(args, "progress", None)
     return sys.stderr.isatty() if flag is None else bool(flag)
-
-
-def progress_bar(iterable: Iterable | None = None, *, total: int | None = None, desc: str = "", enabled: bool):
-    """A tqdm bar on stderr (a no-op wrapper when disabled)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, disable=not enabled, file=sys.stderr, leave=False)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

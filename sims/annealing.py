@@ -24,17 +24,12 @@ from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
+from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.validation import check_int, check_seed
 
 __all__ = ["AnnealResult", "TemperingResult", "anneal", "parallel_tempering"]
 
 _PROGRESS_CHUNKS = 50
-
-
-def _progress(total: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
 
 
 def _chunks(n_sweeps: int, enabled: bool) -> list[tuple[int, int]]:
@@ -204,7 +199,7 @@ def anneal(
     parallel = _resolve_parallel(parallel, n_reads, n_reads * model.n_spins * longest)
     _warm_up(model, states, rng_states, method, order, parallel, record_energy, couplings)
     seconds = 0.0
-    with _progress(n_total, "anneal", progress) as bar:
+    with progress_bar(total=n_total, desc="anneal", enabled=progress) as bar:
         for start, stop in chunks:
             tick = time.perf_counter()
             energies, fields, trace = run_sweeps(
@@ -252,7 +247,7 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
     chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
     trace = np.empty((n_reads, n_total)) if record_energy else None
     seconds = 0.0
-    with _progress(n_total, "anneal", progress) as bar:
+    with progress_bar(total=n_total, desc="anneal", enabled=progress) as bar:
         for start, stop in chunks:
             tick = time.perf_counter()
             run_multispin(words, schedule_betas[start:stop], couplings, rng_states, parallel)
@@ -365,7 +360,7 @@ def parallel_tempering(
     attempted = np.zeros(n_temperatures - 1)
     chain_index = np.arange(n_chains)[:, None]
     seconds = 0.0
-    with _progress(n_sweeps, "tempering", progress) as bar:
+    with progress_bar(total=n_sweeps, desc="tempering", enabled=progress) as bar:
         for round_index in range(n_rounds):
             sweeps = min(swap_interval, n_sweeps - round_index * swap_interval)
             replica_betas = np.repeat(ladder[temperature_of.ravel()][:, None], sweeps, axis=1)

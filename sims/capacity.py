@@ -16,6 +16,7 @@ import numpy as np
 from boltzgym.sims._engine import check_memory
 from boltzgym.sims.dense_memory import DenseAssociativeMemory
 from boltzgym.sims.hopfield import STORAGE_RULES, HopfieldNetwork, corrupt, load_digit_patterns
+from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
 
 __all__ = ["CapacityResult", "DigitRecallResult", "capacity_experiment", "critical_load", "digit_recall_experiment"]
@@ -105,9 +106,7 @@ def capacity_experiment(
     seeds = np.random.SeedSequence(check_seed("seed", seed)).generate_state(2 * alpha_array.size * n_trials)
     success = np.zeros(alpha_array.size)
     overlap = np.zeros(alpha_array.size)
-    from tqdm.auto import tqdm
-
-    with tqdm(total=alpha_array.size * n_trials, desc="capacity", disable=not progress, leave=False) as bar:
+    with progress_bar(total=alpha_array.size * n_trials, desc="capacity", enabled=progress) as bar:
         for a in range(alpha_array.size):
             overlaps = []
             for trial in range(n_trials):

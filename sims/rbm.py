@@ -36,6 +36,7 @@ from boltzgym.sims import rbm_eval
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.bipartite import block_gibbs_sample
 from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
+from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.reporting import report
 from boltzgym.utils.resources import array_bytes, check_memory
 from boltzgym.utils.validation import DivergenceError, check_in_range, check_int, check_positive, check_seed
@@ -497,14 +498,12 @@ def fit_with_log_likelihood(
     Returns ``[{"epoch", "log_likelihood", "log_likelihood_stderr"}, ...]`` (stderr 0 for exact). AIS uses seeds
     derived from ``rbm.random_state`` so the record is reproducible.
     """
-    from tqdm.auto import tqdm
-
     X = rbm_eval.check_binary("X", X)
     eval_every = check_int("eval_every", eval_every, minimum=1)
     if method not in ("exact", "ais"):
         raise ValueError(f"method must be 'exact' or 'ais', got {method!r}")
     history: list[dict] = []
-    bar = tqdm(total=rbm.n_iter, desc="rbm epochs", disable=not progress, file=sys.stderr, leave=False)
+    bar = progress_bar(total=rbm.n_iter, desc="rbm epochs", enabled=progress)
 
     def record(epoch: int, model: RBM) -> None:
         bar.update(1)
