@@ -11,6 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from boltzgym.utils.jit import start_numba_runtime
+
+start_numba_runtime()  # numba's one-time start-up at import, not in the first call
+
 _KL_EPS = 1e-15  # keeps log() finite at q = 0 or 1
 _NEWTON_TOL = 1e-10
 _NEWTON_MAX_ITER = 100

@@ -18,6 +18,9 @@ import numpy as np
 from numba import njit
 
 from boltzgym.agents.schedules import linear_schedule
+from boltzgym.utils.jit import start_numba_runtime
+
+start_numba_runtime()  # numba's one-time start-up at import, not in the first call
 
 # Algorithm codes (settings[SETTING_ALGORITHM]).
 Q_LEARNING, SARSA, EXPECTED_SARSA, DOUBLE_Q = 0, 1, 2, 3

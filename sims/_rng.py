@@ -13,6 +13,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from boltzgym.utils.jit import start_numba_runtime
+
+start_numba_runtime()  # numba's one-time start-up at import, not in the first call
+
 _ROT_7 = np.uint64(7)
 _ROT_45 = np.uint64(45)
 _ROT_17 = np.uint64(17)
