@@ -5,7 +5,8 @@ the source (``__pycache__``); later processes load it in milliseconds. ``make in
 a user's first ``sample_ising`` or ``anneal`` does not wait seconds for the compiler. Each entry below calls a
 public entry point on a tiny input with the argument types that real calls have (dense float64 couplings,
 sparse int64 and float64 couplings, serial and threaded twins, the multi-spin kernel, block Gibbs, RBM
-training), so the cache holds exactly the variants real calls look up.
+training, the tabular agents' and the bandit simulator's loops), so the cache holds exactly the variants real
+calls look up. ``tests/sims/test_warmup.py`` checks that a fresh process then compiles nothing.
 """
 
 from __future__ import annotations
@@ -66,12 +67,29 @@ def _rbm() -> None:
     model.sample(2, n_steps=1)
 
 
+def _tabular() -> None:
+    import gymnasium as gym
+
+    from boltzgym.agents.tabular import QLearning
+
+    QLearning(gym.make("FrozenLake-v1"), seed=0).learn(8)
+
+
+def _bandits() -> None:
+    from boltzgym.agents.bandit_simulation import simulate
+
+    for policy in ("ucb1", "kl-ucb"):
+        simulate(policy, [0.2, 0.8], horizon=4, runs=2, seed=0)
+
+
 WARMUPS: dict[str, Callable[[], None]] = {
     "annealing (single-spin, dense and sparse, serial and threaded)": _annealing,
     "multi-spin annealing": _multispin,
     "Gibbs sampling (Hopfield, Boltzmann machines)": _gibbs,
     "block Gibbs": _block_gibbs,
     "RBM training and scoring": _rbm,
+    "tabular agents": _tabular,
+    "bandit simulation": _bandits,
 }
 
 
