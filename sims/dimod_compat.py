@@ -193,6 +193,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         "proposal_acceptance_criteria": [],
         "method": ["method_options"],
         "parallel": [],
+        "interrupt_function": [],
     }
     properties = {"beta_schedule_options": ("linear", "geometric", "custom"), "method_options": _METHODS}
 
@@ -212,10 +213,16 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         beta_schedule=None,
         method: str = "auto",
         parallel: bool | None = None,
+        interrupt_function=None,
         **kwargs,
     ) -> dimod.SampleSet:
         """Anneal ``bqm`` (SPIN or BINARY) ``num_reads`` times; returns a ``dimod.SampleSet`` in ``bqm``'s vartype
-        with ``info`` holding ``beta_range``, ``beta_schedule_type``, ``method``, ``timing``."""
+        with ``info`` holding ``beta_range``, ``beta_schedule_type``, ``method``, ``timing``.
+
+        ``interrupt_function`` (as neal's): called with no arguments after each read (after each word of 64
+        reads with ``method="multispin"``); when it returns True the reads done so far are returned. The reads
+        then run one batch at a time, each batch seeded from ``seed``: reproducible, but not the same samples as
+        the all-at-once run of the same seed (whose reads share one schedule of per-read streams)."""
         if kwargs:
             raise TypeError(f"unknown parameters {sorted(kwargs)}; known: {sorted(self.parameters)}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= seed < 2**32):
@@ -246,15 +253,30 @@ class SimulatedAnnealingSampler(dimod.Sampler):
                 raise ValueError("method='multispin' is Metropolis only; proposal_acceptance_criteria='Gibbs' needs "
                                  "method='auto' or 'glauber'")  # fmt: skip
             method = "glauber"
-        result = anneal(model, n_reads=int(num_reads), betas=betas, method=method,
-                        order="random" if randomize_order else "sequential", initial_states=states,
-                        seed=seed, parallel=parallel)  # fmt: skip
-        samples = result.states if bqm.vartype is dimod.SPIN else (result.states + 1) // 2
+        if interrupt_function is not None and not callable(interrupt_function):
+            raise TypeError(f"interrupt_function must be callable or None, got {type(interrupt_function).__name__}")
+        num_reads = int(num_reads)
+        batch = num_reads if interrupt_function is None else (64 if method == "multispin" else 1)
+        starts = range(0, num_reads, batch)
+        seeds = [seed] if len(starts) == 1 else np.random.SeedSequence(seed).generate_state(len(starts)).tolist()
+        results = []
+        for start, batch_seed in zip(starts, seeds, strict=True):
+            stop = min(start + batch, num_reads)
+            results.append(anneal(model, n_reads=stop - start, betas=betas, method=method,
+                                  order="random" if randomize_order else "sequential",
+                                  initial_states=None if states is None else states[start:stop],
+                                  seed=batch_seed, parallel=parallel))  # fmt: skip
+            if interrupt_function is not None and interrupt_function():
+                break
+        final_states = np.concatenate([result.states for result in results])
+        samples = final_states if bqm.vartype is dimod.SPIN else (final_states + 1) // 2
+        seconds = sum(result.seconds for result in results)
+        attempts = sum(result.n_attempts for result in results)
         info = {
             "beta_range": (float(betas[0]), float(betas[-1])),
             "beta_schedule_type": beta_schedule_type,
             "method": method,
-            "timing": {"seconds": result.seconds, "attempts_per_second": result.attempts_per_second},
+            "timing": {"seconds": seconds, "attempts_per_second": attempts / seconds if seconds > 0 else float("inf")},
         }
         return dimod.SampleSet.from_samples_bqm((samples, variables), bqm, info=info)
 

@@ -212,6 +212,26 @@ def test_sampler_is_a_dimod_sampler_that_runs_neals_calling_patterns():
         sampler.sample(bqm, num_reads=3, initial_states=start, initial_states_generator="none")
 
 
+def test_interrupt_function_stops_after_the_read_it_returns_true_on():
+    from boltzgym.sims.dimod_compat import SimulatedAnnealingSampler
+
+    J = {(0, 1): -1.0, (1, 2): 1.0, (2, 0): -1.0}
+    calls = []
+
+    def stop_after_three() -> bool:
+        calls.append(1)
+        return len(calls) == 3
+
+    sampler = SimulatedAnnealingSampler()
+    stopped = sampler.sample_ising({}, J, num_reads=10, num_sweeps=20, seed=5, interrupt_function=stop_after_three)
+    assert len(stopped) == 3 and len(calls) == 3  # as neal: the samples found so far
+    again = sampler.sample_ising({}, J, num_reads=3, num_sweeps=20, seed=5, interrupt_function=lambda: False)
+    np.testing.assert_array_equal(stopped.record.sample, again.record.sample)  # same seed, same batches
+    assert "interrupt_function" in sampler.parameters
+    with pytest.raises(TypeError, match="interrupt_function must be callable"):
+        sampler.sample_ising({}, J, num_reads=2, interrupt_function=True)
+
+
 def sp_triu_nonzero(model: IsingModel):
     import scipy.sparse as sp
 
