@@ -111,9 +111,9 @@ def regularization_experiment(
 
 def _scores(data, n_train: int, epochs: int, n_seeds: int, seed: int, progress: bool) -> dict[str, list[tuple]]:
     """``{method: [(train accuracy, test accuracy, train loss, test loss) per seed]}``."""
-    from tqdm.auto import tqdm
+    from boltzgym.utils.progress import progress_bar
 
-    bar = tqdm(total=len(METHODS) * n_seeds, desc="regularization", disable=not progress, leave=False)
+    bar = progress_bar(total=len(METHODS) * n_seeds, desc="regularization", enabled=progress)
     scores: dict[str, list[tuple]] = {name: [] for name in METHODS}
     for repeat in range(n_seeds):
         run_seed = seed + repeat
