@@ -147,7 +147,7 @@ def sgns_update(syn0, syn1neg, context, targets, n_targets, alpha, sigmoid, work
         for i in range(d):
             syn1neg[target, i] += g * syn0[context, i]
         if compute_loss:
-            z = float(f) if k > 0 else -float(f)  # softplus(z) = -log sigma(-z)
+            z = np.float64(f) if k > 0 else -np.float64(f)  # softplus(z) = -log sigma(-z), in float64
             loss += max(z, 0.0) + np.log1p(np.exp(-abs(z)))
     for i in range(d):
         syn0[context, i] += work[i]
