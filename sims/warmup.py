@@ -66,12 +66,20 @@ def _rbm() -> None:
     model.sample(2, n_steps=1)
 
 
+def _word2vec() -> None:
+    from boltzgym.models.word2vec import Word2Vec
+
+    for workers in (1, 2):  # the serial kernel and the Hogwild (prange) kernel
+        Word2Vec([["a", "b", "c", "a"]], vector_size=4, min_count=1, epochs=1, workers=workers, seed=0)
+
+
 WARMUPS: dict[str, Callable[[], None]] = {
     "annealing (single-spin, dense and sparse, serial and threaded)": _annealing,
     "multi-spin annealing": _multispin,
     "Gibbs sampling (Hopfield, Boltzmann machines)": _gibbs,
     "block Gibbs": _block_gibbs,
     "RBM training and scoring": _rbm,
+    "Word2Vec skip-gram (serial and Hogwild)": _word2vec,
 }
 
 
