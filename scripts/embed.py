@@ -16,6 +16,8 @@ from boltzgym.scripts._common import (
     format_table,
     name_list,
     new_figure,
+    non_negative_float,
+    positive_float,
     positive_int,
     progress_bar,
     progress_enabled,
@@ -42,22 +44,6 @@ EXAMPLES = [
 ]
 LEE_DEFAULTS = {"epochs": 30, "min_count": 2}
 GENSIM_DEFAULTS = {"epochs": 5, "min_count": 5}
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    value = float(text)
-    if not np.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """argparse type: a finite number >= 0."""
-    value = float(text)
-    if not np.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
