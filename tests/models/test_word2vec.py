@@ -3,6 +3,8 @@ learning a planted structure, gensim compatibility (tokens, vocabulary, subsampl
 persistence and errors."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -233,3 +235,11 @@ def test_errors_name_the_argument_or_the_word():
     ):
         with pytest.raises(KeyError, match="Key 'zebra' not present"):
             call()
+
+
+def test_word2vec_does_not_import_torch():
+    code = (
+        "import sys; from boltzgym.models.word2vec import Word2Vec; "
+        "Word2Vec([['a', 'b', 'a']], min_count=1, vector_size=4, epochs=1); assert 'torch' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
