@@ -39,7 +39,6 @@ class KeyedVectors:
             raise ValueError("index_to_key holds a word twice")
         self.vectors = vectors
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
-        self._norms: np.ndarray | None = None
 
     @property
     def vector_size(self) -> int:

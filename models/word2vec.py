@@ -46,6 +46,7 @@ __all__ = ["Word2Vec", "simple_preprocess", "read_corpus", "lee_dataset", "lee_c
 
 CHECKPOINT_FORMAT = "boltzgym-word2vec"
 CHUNK_WORDS = 10_000  # words per Hogwild work unit (gensim's batch_words)
+MAX_SENTENCE_WORDS = 10_000  # longer sentences are split (gensim's max_sentence_length)
 _ALPHABETIC = re.compile(r"(((?![\d])\w)+)", re.UNICODE)  # gensim.utils.PAT_ALPHABETIC
 
 
@@ -91,7 +92,8 @@ def lee_dataset(seed: int = 0):
     is the training set) whose metadata names the evaluation files: WordSim-353 and the analogy questions."""
     from boltzgym.models.datasets import Dataset
 
-    sentences = np.empty(len(corpus := lee_corpus()), dtype=object)
+    corpus = lee_corpus()
+    sentences = np.empty(len(corpus), dtype=object)
     sentences[:] = corpus
     metadata = {
         "source": "gensim.test.utils.datapath('lee_background.cor')",
@@ -203,7 +205,8 @@ class Word2Vec:
         self.wv = KeyedVectors(retained, np.zeros((len(retained), self.vector_size), np.float32), word_counts)
         index = self.wv.key_to_index
         encoded = [np.array([index[w] for w in sentence if w in index], dtype=np.int32) for sentence in corpus]
-        encoded = [sentence for sentence in encoded if sentence.size]
+        # sentences of more than MAX_SENTENCE_WORDS are trained as consecutive pieces (as gensim's LineSentence)
+        encoded = [s[i : i + MAX_SENTENCE_WORDS] for s in encoded for i in range(0, s.size, MAX_SENTENCE_WORDS)]
         self._words = np.concatenate(encoded) if encoded else np.zeros(0, np.int32)
         self._sentence_starts = np.concatenate([[0], np.cumsum([s.size for s in encoded])]).astype(np.int64)
         self.corpus_total_words = int(self._words.size)
@@ -213,7 +216,8 @@ class Word2Vec:
         counts = self.wv.counts.astype(np.float64)
         if self.sample == 0:
             return np.ones_like(counts)
-        threshold = self.sample * counts.sum() if self.sample < 1.0 else self.sample  # gensim: sample >= 1 = count
+        # gensim: a fraction of the retained words, or (sample >= 1) a count scaled by (3 + sqrt 5) / 2
+        threshold = self.sample * counts.sum() if self.sample < 1.0 else int(self.sample * (3 + np.sqrt(5)) / 2)
         return np.minimum(1.0, (np.sqrt(counts / threshold) + 1.0) * threshold / counts)
 
     def _chunk_starts(self) -> np.ndarray:
