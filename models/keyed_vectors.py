@@ -2,8 +2,9 @@
 
 ``wv[word]``, ``wv.most_similar(word, topn)``, ``wv.similarity(a, b)``, ``wv.index_to_key``, ``wv.key_to_index``,
 ``wv.evaluate_word_pairs(path)`` (Pearson and Spearman correlation with human similarity judgements, as gensim
-computes them) and the word2vec text/binary formats of the C tool (``save_word2vec_format`` /
-``load_word2vec_format``), which gensim reads and writes: vectors move between the two libraries as files.
+computes them), ``wv.evaluate_word_analogies(path)`` (3CosAdd accuracy, as gensim) and the word2vec text/binary
+formats of the C tool (``save_word2vec_format`` / ``load_word2vec_format``), which gensim reads and writes: vectors
+move between the two libraries as files.
 An unknown word raises ``KeyError("Key 'word' not present")``, as gensim does. NumPy only (no torch).
 """
 
@@ -160,6 +161,44 @@ class KeyedVectors:
         if not gold:
             raise ValueError(f"pairs {str(pairs)!r}: no pair with both words in the vocabulary (or no valid lines)")
         return stats.pearsonr(gold, model), stats.spearmanr(gold, model), 100.0 * oov / (len(gold) + oov)
+
+    def evaluate_word_analogies(
+        self, analogies: str | os.PathLike, restrict_vocab: int = 300000, case_insensitive: bool = True
+    ) -> tuple[float, list[dict]]:
+        """Accuracy on analogy questions ``a b c d`` ("a is to b as c is to d"), as gensim's
+        ``evaluate_word_analogies``: the answer is the word nearest to ``b - a + c`` (3CosAdd on unit vectors) among
+        the ``restrict_vocab`` most frequent words, ``a``, ``b`` and ``c`` excluded; questions with a word outside
+        them are skipped; ``: name`` lines start sections (the file ``questions-words.txt`` of Mikolov et al. 2013).
+
+        Returns ``(score, sections)``: the overall accuracy and per section ``{"section", "correct",
+        "incorrect"}`` (lists of the questions' word tuples), the last one ``"Total accuracy"``."""
+        fold = str.upper if case_insensitive else str
+        allowed = self.index_to_key[:restrict_vocab]
+        lookup = {fold(key): self.key_to_index[key] for key in reversed(allowed)}
+        normed = self.get_normed_vectors()[: len(allowed)]
+        sections: list[dict] = []
+        with open(analogies, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(": "):
+                    sections.append({"section": line[2:].strip(), "correct": [], "incorrect": []})
+                    continue
+                words = [fold(word) for word in line.split()]
+                if not sections or len(words) != 4 or any(word not in lookup for word in words):
+                    continue
+                a, b, c, expected = (lookup[word] for word in words)
+                query = normed[b] - normed[a] + normed[c]  # the direction of gensim's mean: the same argmax
+                similarities = normed @ query
+                similarities[[a, b, c]] = -np.inf
+                outcome = "correct" if int(np.argmax(similarities)) == expected else "incorrect"
+                sections[-1][outcome].append(tuple(words))
+        total = {
+            "section": "Total accuracy",
+            "correct": [q for section in sections for q in section["correct"]],
+            "incorrect": [q for section in sections for q in section["incorrect"]],
+        }
+        answered = len(total["correct"]) + len(total["incorrect"])
+        score = len(total["correct"]) / answered if answered else 0.0
+        return score, [section for section in sections if section["correct"] or section["incorrect"]] + [total]
 
     # --- the word2vec C tool's file formats (gensim's save_word2vec_format / load_word2vec_format) -----------
 

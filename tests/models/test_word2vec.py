@@ -178,6 +178,11 @@ def test_text_and_binary_formats_round_trip_with_gensim(tmp_path, lee):
     ours_eval, theirs_eval = model.wv.evaluate_word_pairs(pairs), theirs.evaluate_word_pairs(str(pairs))
     assert ours_eval[1].statistic == pytest.approx(theirs_eval[1].statistic, abs=1e-6)
     assert ours_eval[2] == pytest.approx(theirs_eval[2])
+    analogies = gensim_test_file("questions-words.txt")
+    ours_score, ours_sections = model.wv.evaluate_word_analogies(analogies)
+    theirs_score, theirs_sections = theirs.evaluate_word_analogies(str(analogies))
+    assert ours_score == theirs_score and ours_sections[-1]["correct"] == theirs_sections[-1]["correct"]
+    assert len(ours_sections[-1]["incorrect"]) == len(theirs_sections[-1]["incorrect"]) > 100
 
 
 # --- training ---------------------------------------------------------------------------------------------
