@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> None:
         row = (workers, f"{speed['ours']:.3g}", f"{speed['gensim']:.3g}", f"{speed['ours'] / speed['gensim']:.2f}",
                f"{rho['ours']:.3f}", f"{rho['gensim']:.3f}", f"{rho['ours'] - rho['gensim']:+.3f}")  # fmt: skip
         print(" ".join(f"{str(v):>11}" for v in row), flush=True)
-    print(f"load average {os.getloadavg()[0]:.1f} at the end (2 shared cores: under load, times are inflated and words/s deflated for both)")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} at the end (under load, times are inflated and words/s deflated for both)")
 
 
 if __name__ == "__main__":
