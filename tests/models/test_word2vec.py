@@ -5,11 +5,13 @@ persistence and errors."""
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from boltzgym.models import _word2vec_kernels as kernels
+from boltzgym.models.datasets import load_dataset
 from boltzgym.models.keyed_vectors import KeyedVectors
 from boltzgym.models.word2vec import Word2Vec, gensim_test_file, lee_corpus, simple_preprocess
 from boltzgym.sims._rng import make_streams, next_below, next_double
@@ -151,6 +153,9 @@ def test_tokens_vocabulary_and_subsampling_match_gensim(lee):
         assert ours.wv.get_vecattr(word, "count") == theirs.wv.get_vecattr(word, "count")
         assert keep[index] == pytest.approx(theirs.wv.get_vecattr(word, "sample_int") / (2**32 - 1), abs=1e-9)
     assert keep.min() < 0.2  # "the" and friends are subsampled
+    dataset = load_dataset("lee")
+    assert dataset.kind == "text" and len(dataset.x_train) == 300 and dataset.x_train[5] == lee[5]
+    assert all(Path(dataset.metadata[key]).is_file() for key in ("word_pairs", "analogies"))
 
 
 def test_text_and_binary_formats_round_trip_with_gensim(tmp_path, lee):
