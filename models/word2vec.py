@@ -121,7 +121,9 @@ class Word2Vec:
         negative: noise words per positive pair.
         ns_exponent: exponent of the noise distribution (0.75).
         epochs: passes over the corpus.
-        compute_loss: accumulate the SGNS loss (``get_latest_training_loss``, ``training_loss`` per epoch).
+        compute_loss: accumulate the SGNS loss (``get_latest_training_loss``, ``training_loss`` per epoch; divided
+            by ``training_pairs``, the (centre, context) pairs of the epoch, it starts near (negative + 1) ln 2,
+            the loss of the zero output vectors).
         callbacks: callables ``callback(model, epoch)`` run after every epoch (a progress bar, for example).
 
     Attributes:
@@ -168,6 +170,7 @@ class Word2Vec:
         self.epochs = check_count("epochs", epochs, minimum=1)
         self.compute_loss = bool(compute_loss)
         self.training_loss: list[float] = []
+        self.training_pairs: list[int] = []
         if isinstance(sentences, (str, bytes)) or sentences is None:
             raise TypeError(f"sentences must be an iterable of token lists, got {type(sentences).__name__}")
         self._build_vocab(sentences)
@@ -263,6 +266,7 @@ class Word2Vec:
                 totals = stats.sum(axis=0)
                 self.effective_words += int(totals[1])
                 self.training_loss.append(float(totals[3]))
+                self.training_pairs.append(int(totals[2]))
                 for callback in callbacks:
                     callback(self, epoch)
         finally:
@@ -305,6 +309,7 @@ class Word2Vec:
         model.wv = KeyedVectors(words, arrays["vectors"].astype(np.float32), arrays["counts"])
         model.syn1neg = arrays["syn1neg"].astype(np.float32)
         model.training_loss = []
+        model.training_pairs = []
         return model
 
     def __repr__(self) -> str:
