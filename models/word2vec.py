@@ -224,9 +224,12 @@ class Word2Vec:
         return np.minimum(1.0, (np.sqrt(counts / threshold) + 1.0) * threshold / counts)
 
     def _chunk_starts(self) -> np.ndarray:
-        """Sentence indices where chunks of about CHUNK_WORDS words start (the Hogwild work units)."""
+        """Sentence indices where chunks of about CHUNK_WORDS words start (the Hogwild work units), smaller on a
+        small corpus so that every worker gets at least four (chunks never split a sentence; one worker trains
+        them in corpus order, so ``workers=1`` does not depend on the chunking)."""
         starts = self._sentence_starts
-        boundaries = np.searchsorted(starts, np.arange(0, starts[-1], CHUNK_WORDS), side="right") - 1
+        chunk_words = max(1, min(CHUNK_WORDS, -(-int(starts[-1]) // (4 * self.workers))))
+        boundaries = np.searchsorted(starts, np.arange(0, starts[-1], chunk_words), side="right") - 1
         return np.unique(np.concatenate([boundaries, [starts.size - 1]])).astype(np.int64)
 
     # --- training -------------------------------------------------------------------------------------------

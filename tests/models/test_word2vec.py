@@ -209,11 +209,11 @@ def test_same_seed_same_vectors_and_save_load_round_trip(tmp_path):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_learns_a_planted_structure_and_the_loss_falls(workers):
-    corpus = planted_corpus(1600)  # 12,800 words: two Hogwild chunks, so that workers=2 runs two threads
+    corpus = planted_corpus(1600)  # 12,800 words
     model = Word2Vec(
         corpus, vector_size=16, window=3, min_count=1, epochs=3, sample=0, workers=workers, compute_loss=True
     )
-    assert model._chunk_starts().size - 1 == 2
+    assert model._chunk_starts().size - 1 >= 4 * workers  # every worker has work
     a, b = [f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)]
     within = np.mean([model.wv.similarity(x, y) for group in (a, b) for x in group for y in group if x != y])
     between = np.mean([model.wv.similarity(x, y) for x in a for y in b])
