@@ -17,10 +17,10 @@ Shapes and dtypes: ``syn0``, ``syn1neg`` float32 ``(V, d)``; ``corpus.words`` in
 indices, words below ``min_count`` already dropped); ``corpus.sentence_starts`` int64 ``(S + 1,)``;
 ``corpus.chunk_starts`` int64 ``(C + 1,)`` (sentence indices). ``tables`` holds the per-word keep probability
 (float64, subsampling), the alias table of the noise distribution (float64 thresholds, int32 aliases) and the
-float32 sigmoid table. Worker ``w`` draws only from ``rng_states[w]`` (``boltzgym.sims._rng``), writes only its own
-rows of the scratch arrays and of ``stats`` (raw words, kept words, pairs, loss), and processes chunks ``w, w + W,
-w + 2W, ...``. The parallel kernel shares ``syn0``/``syn1neg`` among workers without locks (Hogwild, as word2vec.c
-and gensim): its results are not bit-reproducible; the serial kernel (one worker) is.
+float32 sigmoid table. Worker ``w`` draws only from ``space.rng_states[w]`` (``boltzgym.sims._rng``), writes only
+its own rows of the scratch arrays and of ``space.stats`` (raw words, kept words, pairs, loss), and processes chunks
+``w, w + W, w + 2W, ...``. The parallel kernel shares ``syn0``/``syn1neg`` among workers without locks (Hogwild, as
+word2vec.c and gensim): its results are not bit-reproducible; the serial kernel (one worker) is.
 
 The dot product sums in an order that LLVM chooses (``fastmath`` reassociation lets it vectorise the reduction);
 every other operation is elementwise and rounds as NumPy does (no fused multiply-add).
@@ -74,6 +74,18 @@ class Schedule(NamedTuple):
     words_before: int
     total_words: int
     compute_loss: bool
+
+
+class Workspace(NamedTuple):
+    """Per-worker rows (worker ``w`` uses row ``w`` only): ``rng_states`` uint64 (W, 4) (``boltzgym.sims._rng``
+    streams), ``kept`` int32 (W, longest sentence) (the sentence after subsampling), ``work`` float32 (W, d) (the
+    input vector's gradient), ``targets`` int32 (W, negative + 1) and ``stats`` float64 (W, len(STATS))."""
+
+    rng_states: np.ndarray
+    kept: np.ndarray
+    work: np.ndarray
+    targets: np.ndarray
+    stats: np.ndarray
 
 
 def sigmoid_table() -> np.ndarray:
@@ -155,9 +167,10 @@ def sgns_update(syn0, syn1neg, context, targets, n_targets, alpha, sigmoid, work
 
 
 @njit(cache=True, inline="always")
-def _train_chunk(chunk, worker, corpus, syn0, syn1neg, tables, schedule, rng_states, kept, work, targets, stats):
+def _train_chunk(chunk, worker, corpus, syn0, syn1neg, tables, schedule, space):
     """Train every sentence of ``chunk`` with ``worker``'s stream and scratch rows."""
     words = corpus.words
+    rng_states, kept, work, targets, stats = space.rng_states, space.kept, space.work, space.targets, space.stats
     for sentence in range(corpus.chunk_starts[chunk], corpus.chunk_starts[chunk + 1]):
         start, end = corpus.sentence_starts[sentence], corpus.sentence_starts[sentence + 1]
         progress = (schedule.words_before + start) / schedule.total_words
@@ -194,17 +207,17 @@ def _train_chunk(chunk, worker, corpus, syn0, syn1neg, tables, schedule, rng_sta
 
 
 @njit(cache=True)
-def train_epoch(corpus, syn0, syn1neg, tables, schedule, rng_states, kept, work, targets, stats):
-    """One epoch on one worker (row 0 of the streams, scratch and ``stats``): chunks in order, reproducible."""
+def train_epoch(corpus, syn0, syn1neg, tables, schedule, space):
+    """One epoch on one worker (row 0 of every ``space`` array): chunks in corpus order, reproducible."""
     for chunk in range(corpus.chunk_starts.shape[0] - 1):
-        _train_chunk(chunk, 0, corpus, syn0, syn1neg, tables, schedule, rng_states, kept, work, targets, stats)
+        _train_chunk(chunk, 0, corpus, syn0, syn1neg, tables, schedule, space)
 
 
 @njit(cache=True, parallel=True)
-def train_epoch_parallel(corpus, syn0, syn1neg, tables, schedule, rng_states, kept, work, targets, stats):
-    """One epoch on ``rng_states.shape[0]`` Hogwild workers; worker ``w`` trains chunks ``w, w + W, ...``."""
-    n_workers = rng_states.shape[0]
+def train_epoch_parallel(corpus, syn0, syn1neg, tables, schedule, space):
+    """One epoch on ``space.rng_states.shape[0]`` Hogwild workers; worker ``w`` trains chunks ``w, w + W, ...``."""
+    n_workers = space.rng_states.shape[0]
     n_chunks = corpus.chunk_starts.shape[0] - 1
     for worker in prange(n_workers):
         for chunk in range(worker, n_chunks, n_workers):
-            _train_chunk(chunk, worker, corpus, syn0, syn1neg, tables, schedule, rng_states, kept, work, targets, stats)
+            _train_chunk(chunk, worker, corpus, syn0, syn1neg, tables, schedule, space)

@@ -245,10 +245,13 @@ class Word2Vec:
         corpus = kernels.Corpus(self._words, self._sentence_starts, self._chunk_starts())
         n_workers = self.workers
         longest = int(np.diff(self._sentence_starts).max())
-        states = make_streams(self._stream_seed, n_workers)
-        kept = np.zeros((n_workers, longest), dtype=np.int32)
-        work = np.zeros((n_workers, self.vector_size), dtype=np.float32)
-        targets = np.zeros((n_workers, self.negative + 1), dtype=np.int32)
+        space = kernels.Workspace(
+            rng_states=make_streams(self._stream_seed, n_workers),
+            kept=np.zeros((n_workers, longest), dtype=np.int32),
+            work=np.zeros((n_workers, self.vector_size), dtype=np.float32),
+            targets=np.zeros((n_workers, self.negative + 1), dtype=np.int32),
+            stats=np.zeros((n_workers, len(kernels.STATS)), dtype=np.float64),
+        )
         kernel = kernels.train_epoch if n_workers == 1 else kernels.train_epoch_parallel
         threads = numba.get_num_threads()
         n = self.corpus_total_words
@@ -262,11 +265,11 @@ class Word2Vec:
                     self.window, self.negative, self.alpha, self.min_alpha, epoch * n, self.epochs * n,
                     self.compute_loss,
                 )  # fmt: skip
-                stats = np.zeros((n_workers, len(kernels.STATS)), dtype=np.float64)
+                space.stats[:] = 0.0
                 tick = time.perf_counter()
-                kernel(corpus, self.wv.vectors, self.syn1neg, tables, schedule, states, kept, work, targets, stats)
+                kernel(corpus, self.wv.vectors, self.syn1neg, tables, schedule, space)
                 self.train_seconds += time.perf_counter() - tick
-                totals = stats.sum(axis=0)
+                totals = space.stats.sum(axis=0)
                 self.effective_words += int(totals[1])
                 self.training_loss.append(float(totals[3]))
                 self.training_pairs.append(int(totals[2]))

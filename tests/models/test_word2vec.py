@@ -117,10 +117,16 @@ def test_epoch_kernel_equals_python_reference_on_the_same_draws():
     syn1neg = ((rng.random((7, 10)) - 0.5) / 10).astype(np.float32)
     expected0, expected1, expected_states = syn0.copy(), syn1neg.copy(), make_streams(3, 1)
     reference_epoch(corpus, expected0, expected1, tables, schedule, expected_states)
-    states, stats = make_streams(3, 1), np.zeros((1, len(kernels.STATS)))
-    scratch = np.zeros((1, 16), np.int32), np.zeros((1, 10), np.float32), np.zeros((1, 3), np.int32)
-    kernels.train_epoch(corpus, syn0, syn1neg, tables, schedule, states, *scratch, stats)
-    np.testing.assert_array_equal(states, expected_states)  # the same number of draws, in the same order
+    stats = np.zeros((1, len(kernels.STATS)))
+    space = kernels.Workspace(
+        make_streams(3, 1),
+        np.zeros((1, 16), np.int32),
+        np.zeros((1, 10), np.float32),
+        np.zeros((1, 3), np.int32),
+        stats,
+    )
+    kernels.train_epoch(corpus, syn0, syn1neg, tables, schedule, space)
+    np.testing.assert_array_equal(space.rng_states, expected_states)  # the same number of draws, in the same order
     np.testing.assert_allclose(syn0, expected0, rtol=1e-5, atol=1e-7)  # (dot products summed in another order)
     np.testing.assert_allclose(syn1neg, expected1, rtol=1e-5, atol=1e-7)
     assert stats[0, 0] == 40 and 0 < stats[0, 1] < 40 and stats[0, 2] > 0
