@@ -23,6 +23,9 @@ Named datasets:
   from ``seed``; ``y`` has shape (n, 1).
 - ``bars-stripes-<n>``: every n x n bars-and-stripes image (MacKay 2003), unlabelled (kind ``"binary"``); the
   test set is the training set (the whole distribution).
+- ``lee``: the Lee background corpus (300 news documents, ~58k tokens) that gensim's test data ships, one token
+  list per document (kind ``"text"``, object arrays); metadata names WordSim-353 and the analogy questions
+  (``boltzgym.models.word2vec``; needs the ``text`` extra, gensim).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ DATASETS: dict[str, str] = {
     "karate": "boltzgym.models.graph:karate_dataset",
     "karate-communities": "boltzgym.models.graph:karate_communities_dataset",
     "digits-graph": "boltzgym.models.graph:digits_graph_dataset",
+    "lee": "boltzgym.models.word2vec:lee_dataset",
 }
 
 

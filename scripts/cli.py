@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, str] = {
     "experiment": "boltzgym.scripts.experiment",
     "sweep": "boltzgym.scripts.sweep",
     "warmup": "boltzgym.scripts.warmup",
+    "embed": "boltzgym.scripts.embed",
 }
 
 

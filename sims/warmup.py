@@ -82,6 +82,13 @@ def _bandits() -> None:
         simulate(policy, [0.2, 0.8], horizon=4, runs=2, seed=0)
 
 
+def _word2vec() -> None:
+    from boltzgym.models.word2vec import Word2Vec
+
+    for workers in (1, 2):  # the serial kernel and the Hogwild (prange) kernel
+        Word2Vec([["a", "b", "c", "a"]], vector_size=4, min_count=1, epochs=1, workers=workers, seed=0)
+
+
 WARMUPS: dict[str, Callable[[], None]] = {
     "annealing (single-spin, dense and sparse, serial and threaded)": _annealing,
     "multi-spin annealing": _multispin,
@@ -90,6 +97,7 @@ WARMUPS: dict[str, Callable[[], None]] = {
     "RBM training and scoring": _rbm,
     "tabular agents": _tabular,
     "bandit simulation": _bandits,
+    "Word2Vec skip-gram (serial and Hogwild)": _word2vec,
 }
 
 
