@@ -1,8 +1,9 @@
 """``boltzgym warmup`` fills numba's cache with every kernel variant that real calls use (issue 14, cold start).
 
 A fresh process after the warm-up makes the library's usual first calls (neal-style ``sample_ising`` on a ±J
-lattice and on an SK model, the multi-spin path, a tabular agent, the bandit simulator) and must load every kernel
-from the cache: no dispatcher may record a cache miss (a miss is a compile, seconds on a fresh install).
+lattice and on an SK model, the multi-spin path, a tabular agent, the bandit simulator, Word2Vec) and must load
+every kernel from the cache: no dispatcher may record a cache miss (a miss is a compile, seconds on a fresh
+install).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from numba.core.registry import CPUDispatcher
 from boltzgym.agents import _bandit_kernels, _tabular_kernels, schedules
 from boltzgym.agents.bandit_simulation import simulate
 from boltzgym.agents.tabular import QLearning
+from boltzgym.models import _word2vec_kernels
+from boltzgym.models.word2vec import Word2Vec
 from boltzgym.sims import _bipartite_kernels, _kernels, _multispin_kernels, _rng, sample_ising
 
 rng = np.random.default_rng(0)
@@ -32,9 +35,12 @@ for couplings in (lattice, sk):
 sample_ising({}, lattice, num_reads=64, num_sweeps=20, seed=1)  # large read counts take the multi-spin kernel
 QLearning(gym.make("FrozenLake-v1"), seed=0).learn(8)
 simulate("ucb1", [0.2, 0.8], horizon=4, runs=2, seed=0)
+Word2Vec([["x", "y", "z"]] * 20, vector_size=8, min_count=1, epochs=1, workers=1, seed=0)
 
 counts = {"hits": 0, "misses": {}}
-for module in (_kernels, _multispin_kernels, _bipartite_kernels, _rng, _tabular_kernels, _bandit_kernels, schedules):
+modules = (_kernels, _multispin_kernels, _bipartite_kernels, _rng, _tabular_kernels, _bandit_kernels, schedules,
+           _word2vec_kernels)
+for module in modules:
     for name, value in vars(module).items():
         if isinstance(value, CPUDispatcher):
             counts["hits"] += sum(value.stats.cache_hits.values())
