@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     def run_env() -> float:
         env.reset(seed=0)
-        start, truncated = time.perf_counter(), False
-        while not truncated:
-            truncated = env.step(geometric)[3]
+        start, terminated = time.perf_counter(), False
+        while not terminated:
+            terminated = env.step(geometric)[2]
         return time.perf_counter() - start
 
     run_env()  # compile

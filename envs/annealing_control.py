@@ -90,7 +90,9 @@ class AnnealingControlEnv(gym.Env):
     A fresh instance (from ``instance_seeds`` if given, else drawn from the env's seed), random spins, ``beta_hot``.
 
     ## Episode End
-    Truncated after ``n_steps`` steps (the budget); never terminated.
+    Terminated after ``n_steps`` steps: the sweep budget is spent. This is a true end of the task, not a time
+    limit (the fraction of the budget used is part of the observation), so learners must not bootstrap past it
+    (Pardo et al., "Time limits in reinforcement learning", ICML 2018); never truncated.
 
     ## Arguments
     ``instance_class``, ``n_spins``: see ``make_instance``. ``n_replicas`` (default 16). ``sweeps_per_step``
@@ -100,7 +102,7 @@ class AnnealingControlEnv(gym.Env):
     ``info`` holds ``beta``, ``energies`` (per replica, per spin), ``best_energy_per_spin``, ``instance_seed``.
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release (the spent budget terminates the episode).
 
     ## Example
     >>> import gymnasium as gym, boltzgym.envs
@@ -205,11 +207,11 @@ class AnnealingControlEnv(gym.Env):
         self.energies = self.chains.sweep(np.full(self.sweeps_per_step, self.beta))
         self.flip_fraction = float(np.mean(before_states != self.states))
         self.step_count += 1
-        truncated = self.step_count >= self.n_steps
-        if truncated:  # exact energies at the end (the kernel's running sums accumulate rounding)
+        terminated = self.step_count >= self.n_steps
+        if terminated:  # exact energies at the end (the kernel's running sums accumulate rounding)
             self.energies = self.chains.exact_energies()
         reward = (before - self._score()) / self.n_spins
-        return self._observation(), float(reward), False, truncated, self._info(clipped)
+        return self._observation(), float(reward), terminated, False, self._info(clipped)
 
     def _score(self) -> float:
         return float(self.energies.mean() if self.reward_kind == "mean" else self.energies.min())
