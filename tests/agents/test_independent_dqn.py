@@ -17,10 +17,10 @@ FAST = {"gamma": 0.0, "learning_starts": 100, "train_freq": 4, "gradient_steps":
 @pytest.mark.parametrize("share", [False, True])
 def test_independent_dqn_learners_defect_in_the_prisoners_dilemma(share):
     env = parallel_env(game="prisoners-dilemma", n_rounds=20)
-    learners = IndependentDQN(env, share_parameters=share, seed=0, **FAST).learn(1200)
+    learners = IndependentDQN(env, share_parameters=share, seed=0, **FAST).learn(600)
     observations, _ = parallel_env(game="prisoners-dilemma").reset(seed=3)
     assert learners.predict(observations)[0] == {"player_0": 1, "player_1": 1}  # defection dominates
-    assert learners.num_timesteps == 1200 and learners.dqn.num_timesteps == 2400
+    assert learners.num_timesteps == 600 and learners.dqn.num_timesteps == 1200
 
 
 def test_each_agent_has_its_own_network_and_only_its_rows_train_it():

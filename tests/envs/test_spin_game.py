@@ -71,7 +71,13 @@ def test_pass_keeps_spins_and_a_flip_flips_one_spin_and_its_observation_bit():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"n_agents": 5}, "n_agents"), ({"n_agents": 1}, "n_agents"), ({"side": 2}, "side"), ({"reward": "x"}, "reward")],
+    [
+        ({"n_agents": 5}, "n_agents"),
+        ({"n_agents": 1}, "n_agents"),
+        ({"side": 2}, "side"),
+        ({"reward": "x"}, "reward"),
+        ({"couplings": "x"}, "couplings"),
+    ],
 )
 def test_bad_arguments_name_themselves(kwargs, message):
     with pytest.raises(ValueError, match=message):

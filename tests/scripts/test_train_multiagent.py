@@ -15,13 +15,13 @@ def test_iql_and_idqn_are_trained_by_the_multiagent_trainer():
 def test_train_iql_learns_defection_writes_the_run_folder_and_resumes(tmp_path, capsys):
     out = tmp_path / "iql"
     argv = ["train", "iql", "--env", "boltzgym/RepeatedMatrixGame-v0", "--env-kwarg", "game=prisoners-dilemma"]
-    argv += ["--env-kwarg", "n_rounds=20", "--steps", "3000", "--eval-episodes", "3", "--json", "--out", str(out)]
-    argv += ["--set", "memoryless=true", "--set", "gamma=0", "--set", "exploration_steps=2000"]
+    argv += ["--env-kwarg", "n_rounds=20", "--steps", "1200", "--eval-episodes", "3", "--json", "--out", str(out)]
+    argv += ["--set", "memoryless=true", "--set", "gamma=0", "--set", "exploration_steps=800"]
     assert cli.main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert set(SUMMARY_KEYS) <= set(summary) and summary["agents"] == ["player_0", "player_1"]
     assert summary["eval_mean_return"] == 20.0  # mutual defection pays 1 per round (prisoner's dilemma)
-    assert summary["training_episodes"] == 150 and (out / "learning_curve.png").stat().st_size > 0
+    assert summary["training_episodes"] == 60 and (out / "learning_curve.png").stat().st_size > 0
     resumed = ["train", "iql", "--env", "boltzgym/RepeatedMatrixGame-v0", "--env-kwarg", "game=prisoners-dilemma"]
     resumed += [
         "--steps",
@@ -35,7 +35,7 @@ def test_train_iql_learns_defection_writes_the_run_folder_and_resumes(tmp_path, 
         "1",
     ]
     assert cli.main(resumed) == 0
-    assert json.loads(capsys.readouterr().out)["num_timesteps"] == 3100
+    assert json.loads(capsys.readouterr().out)["num_timesteps"] == 1300
 
 
 def test_train_idqn_on_the_spin_game_reports_the_final_energy(tmp_path, capsys):
