@@ -12,8 +12,9 @@
 | Import              | ``from boltzgym.envs.spin_game import parallel_env``                        |
 
 Description
-    The glass is a periodic 2D +-J (or Gaussian) Edwards-Anderson lattice (``boltzgym.sims.problems.lattice_spin_glass``,
-    drawn from the reset seed) with spins in {-1, +1} and ``E(s) = -1/2 s^T J s``. Agent ``a`` owns the spins
+    The glass is a periodic 2D +-J (or Gaussian) Edwards-Anderson lattice
+    (``boltzgym.sims.problems.lattice_spin_glass``, drawn from the reset seed) with spins in {-1, +1} and
+    ``E(s) = -1/2 s^T J s``. Agent ``a`` owns the spins
     ``a * block_size ... (a + 1) * block_size - 1`` (row-major) and each round may flip one of them; all flips
     happen at once. Agent ``a``'s local energy is ``E_a = -1/2 sum_{i in a} s_i (J s)_i``, so the local energies
     add up to ``E``. Selfish agents are paid ``E_a(before) - E_a(after)``: a bond between two blocks is half
@@ -37,8 +38,8 @@ Description
 
 Arguments
     ``side``: lattice side (``side ** 2`` spins, side >= 3). ``n_agents``: divides ``side ** 2`` with blocks of at
-    most 12 spins. ``reward``: ``"selfish"``, ``"shared"`` or ``"difference"``. ``couplings``: ``"pm"`` (+-J, default) or
-    ``"gaussian"`` (N(0, 1) bonds). ``n_rounds`` (default 50).
+    most 12 spins. ``reward``: ``"selfish"``, ``"shared"`` or ``"difference"``. ``couplings``: ``"pm"`` (+-J,
+    default) or ``"gaussian"`` (N(0, 1) bonds). ``n_rounds`` (default 50).
     ``instance_seed``: a fixed glass for every episode (default: a new glass from each reset's generator).
     ``render_mode``: ``None`` or ``"ansi"``.
 
