@@ -146,13 +146,16 @@ class MarkovChains:
         initial_states: spins in {-1, +1}, shape ``(n_replicas, N)``; copied.
         method: ``"metropolis"`` (default) or ``"glauber"``; sequential order.
         seed: seed of the per-replica random streams (replica ``r`` uses stream ``r``).
+        parallel: spread replicas over threads; ``None`` (default) decides per :meth:`sweep` call as
+            ``gibbs_sample`` does (threads from ``PARALLEL_MIN_ATTEMPTS`` update attempts per call).
 
     Attributes:
         states: the current spins, int8 ``(n_replicas, N)`` (updated in place by :meth:`sweep`).
         energies: the current energies ``E(s)``, float64 ``(n_replicas,)``.
     """
 
-    def __init__(self, model: IsingModel, initial_states, *, method: str = "metropolis", seed: int | None = None):
+    def __init__(self, model: IsingModel, initial_states, *, method: str = "metropolis", seed: int | None = None,
+                 parallel: bool | None = None):  # fmt: skip
         self.model = check_model(model)
         states = as_spin_states(initial_states, model.n_spins, "initial_states")
         if states.ndim != 2:
@@ -160,6 +163,7 @@ class MarkovChains:
         if method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
         self.method = method
+        self.parallel = None if parallel is None else bool(parallel)
         self.states = np.ascontiguousarray(states).copy()
         self.energies = np.asarray(model.energy(self.states), dtype=np.float64).reshape(len(self.states)).copy()
         self._couplings = kernel_couplings(model)
@@ -183,6 +187,7 @@ class MarkovChains:
             betas,
             self._rng_states,
             method=self.method,
+            parallel=self.parallel,
             energies=self.energies,
             fields=self._fields,
             couplings=self._couplings,
