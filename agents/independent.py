@@ -24,12 +24,14 @@ agent's state is its ``Discrete`` observation.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 
+from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.tabular import AGENT_CLASSES, TabularAgent, TabularConfig
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.validation import check_int, check_seed
@@ -74,16 +76,24 @@ class IndependentQLearning:
             )
         self.num_timesteps = 0
         self.episode_returns: dict[str, list[float]] = {agent: [] for agent in self.agents}
+        self.episode_end_steps: list[int] = []  # num_timesteps at the end of each training episode
 
     def _state(self, agent: str, observation) -> int:
         return 0 if self.memoryless else int(observation)
 
-    def learn(self, total_timesteps: int) -> IndependentQLearning:
+    def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> IndependentQLearning:
         """Run ``total_timesteps`` joint steps (each agent acts and learns once per step); return self.
 
         The first call resets the env with ``seed``; every episode end resets it (continuing its random stream).
+        ``callback`` (:mod:`boltzgym.agents.callbacks`) is called after each joint step; ``False`` stops.
         """
         total_timesteps = check_int("total_timesteps", total_timesteps, minimum=1)
+        callback = as_callback(callback)
+        callback.init_callback(self)
+        callback.on_training_start()
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total_timesteps, desc="iql", disable=not progress_bar, file=sys.stderr, leave=False)
         observations, _ = self.env.reset(seed=None if self.seed is None else self.seed + self.num_timesteps)
         pending = {agent: -1 for agent in self.agents}
         returns = {agent: 0.0 for agent in self.agents}
@@ -106,11 +116,17 @@ class IndependentQLearning:
             if all(terminations[a] or truncations[a] for a in live):
                 for agent in live:
                     self.episode_returns[agent].append(returns[agent])
+                self.episode_end_steps.append(self.num_timesteps)
                 returns = {agent: 0.0 for agent in self.agents}
                 pending = {agent: -1 for agent in self.agents}
                 observations, _ = self.env.reset()
             else:
                 observations = next_observations
+            bar.update(1)
+            if not callback.on_step():
+                break
+        bar.close()
+        callback.on_training_end()
         return self
 
     def predict(self, observations: dict, deterministic: bool = True) -> tuple[dict[str, int], None]:

@@ -46,6 +46,8 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "dueling": "boltzgym.agents.networks:dueling_q_network",
     "resnet": "boltzgym.models.vision_training:resnet_q_network",
     "attention": "boltzgym.models.vision_training:attention_q_network",
+    "per-agent": "boltzgym.agents.independent_dqn:per_agent_q_network",
+    "shared-agents": "boltzgym.agents.independent_dqn:shared_q_network",
 }
 BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling")
 

@@ -14,6 +14,8 @@ AGENTS: dict[str, str] = {
     "expected-sarsa": "boltzgym.agents.tabular:ExpectedSARSA",
     "double-q": "boltzgym.agents.tabular:DoubleQLearning",
     "dqn": "boltzgym.agents.dqn:DQN",
+    "iql": "boltzgym.agents.independent:IndependentQLearning",
+    "idqn": "boltzgym.agents.independent_dqn:IndependentDQN",
 }
 
 

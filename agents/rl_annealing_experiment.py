@@ -5,31 +5,42 @@ least as well as the default geometric schedule at the same sweep budget, on hel
 trained on; Mills et al. report it beating a linear schedule and reaching the ground state more often.
 
 Setting: periodic 2D +-J glasses (4x4 by default, so the ground state is known by enumerating the 2^16 states),
-training instances seeded ``0..n_train-1``, held-out ones ``10_000 + i``; ``n_steps`` blocks of
-``sweeps_per_step`` Metropolis sweeps (the budget). DQN (``boltzgym.agents.dqn``) trains on the training
-instances for ``total_timesteps`` env steps; each schedule then anneals ``n_reads`` replicas per held-out
-instance: the learned policy (greedy, episodes of 16 replicas), ``anneal``'s default geometric and linear
-schedules over ``default_beta_range`` at the same number of sweeps, and the best geometric schedule of a small
-sweep of its end points on the training instances. Reported: mean final energy per spin, ground-state
-probability (fraction of replicas ending in a ground state) per schedule, a plot of the learned beta(t) beside
-the geometric one.
+training instances seeded ``0..n_train-1``, validation ones ``5_000 + i``, held-out ones ``10_000 + i``;
+``n_steps`` blocks of ``sweeps_per_step`` Metropolis sweeps (the budget: 20 sweeps by default, where schedules
+still differ; at 40 sweeps every schedule reaches the 4x4 ground state in ~99% of reads). The actions change
+log(beta) by -1, 0 (keep), 1, 2 or 4 geometric log-steps, up to 4 beta_cold. DQN (``boltzgym.agents.dqn``;
+gamma = 1 and one-step targets: the return is then exactly the episode's energy drop) trains on the training
+instances for ``total_timesteps`` env steps; every ``eval_freq`` steps its greedy schedule anneals the validation
+instances and the best weights are kept (``BestOnValidation``: model selection, as with early stopping; the
+held-out instances are never seen). Each schedule then anneals ``n_reads`` replicas per held-out instance: the
+learned policy (greedy, episodes of 16 replicas), ``anneal``'s default geometric and linear schedules over
+``default_beta_range`` at the same number of sweeps, and the best geometric schedule of a small sweep of its end
+points on the training instances. Reported: mean final energy per spin, ground-state probability (fraction of
+replicas ending in a ground state) per schedule, a plot of the learned beta(t) beside the geometric and linear ones.
 """
 
 from __future__ import annotations
 
-import io
+import copy
 import itertools
 from pathlib import Path
 
 import numpy as np
 
+from boltzgym.agents.callbacks import Callback
 from boltzgym.envs.annealing_control import AnnealingControlEnv, make_instance
 from boltzgym.sims.annealing import anneal
 from boltzgym.sims.schedules import default_beta_range
-from boltzgym.utils.io import atomic_write_bytes
+from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.validation import check_count
 
 HELD_OUT_OFFSET = 10_000
+VALIDATION_OFFSET = 5_000
+REPLICAS = 16  # replicas per episode (the observation's statistics are over them)
+# Actions: change log(beta) by these multiples of the geometric log-step (0 keeps beta; 2 and 4 let the agent
+# cool faster than the geometric schedule, as the linear schedule does early on), up to 4 beta_cold.
+LOG_BETA_STEPS = (-1.0, 0.0, 1.0, 2.0, 4.0)
+BETA_MAX_FACTOR = 4.0
 ENUMERATION_LIMIT = 20  # spins: ground states by enumeration up to 2^20 states
 TUNING_FACTORS = (0.5, 1.0, 2.0)  # multiples of default beta_hot and beta_cold swept for the tuned schedule
 
@@ -48,13 +59,69 @@ def ground_state_energy(model) -> float:
 
 
 def _rollout_policy(agent, env: AnnealingControlEnv, seed: int) -> tuple[np.ndarray, list[float]]:
+    """One greedy episode; returns the replicas' final energies and beta / beta_hot at each step."""
     obs, _ = env.reset(seed=seed)
-    betas, truncated = [], False
-    while not truncated:
+    betas, terminated = [], False
+    while not terminated:
         action, _ = agent.predict(obs, deterministic=True)
-        obs, _, _, truncated, info = env.step(int(action))
+        obs, _, terminated, _, info = env.step(int(action))
         betas.append(info["beta"] / env.beta_hot)
     return env.energies.copy(), betas
+
+
+class BestOnValidation(Callback):
+    """Keep the weights whose greedy schedule anneals best on validation instances (model selection).
+
+    Every ``eval_freq`` env steps, from the first gradient step on, the greedy policy anneals each validation
+    instance ``episodes`` times (their replicas are the reads; the same reset seeds every time, so evaluations
+    are comparable). The score is the fraction of reads that end in a ground state when the ground states are
+    known, then (to break ties, or alone when they are not) minus the mean final energy per spin. The validation
+    instances are drawn from the training class but are neither training nor
+    held-out instances; :meth:`restore` loads the best weights into the agent at the end.
+    """
+
+    def __init__(self, env_kwargs: dict, seeds: list[int], eval_freq: int, episodes: int = 8) -> None:
+        super().__init__()
+        self.envs = [AnnealingControlEnv(instance_seeds=[s], **env_kwargs) for s in seeds]
+        n_spins = env_kwargs["n_spins"]
+        self.ground = [
+            ground_state_energy(make_instance("lattice2d", n_spins, s)) if n_spins <= ENUMERATION_LIMIT else None
+            for s in seeds
+        ]
+        self.eval_freq = check_count("eval_freq", eval_freq, minimum=1)
+        self.episodes = check_count("episodes", episodes, minimum=1)
+        self.best_score, self.best_state, self.best_step = (-np.inf, -np.inf), None, 0
+        self.history: list[tuple[int, float, float]] = []
+
+    def score(self) -> tuple[float, float]:
+        """(ground-state fraction or 0, -mean final energy per spin) of the agent's greedy schedule."""
+        hits, energies = [], []
+        for index, (env, exact) in enumerate(zip(self.envs, self.ground)):
+            for episode in range(self.episodes):
+                final, _ = _rollout_policy(self.agent, env, seed=index * self.episodes + episode)
+                energies.append(final.mean() / env.n_spins)
+                hits.append(0.0 if exact is None else float(np.mean(final <= exact + 1e-9)))
+        return float(np.mean(hits)), -float(np.mean(energies))
+
+    def on_step(self) -> bool:
+        if self._due(self.eval_freq) and self.agent.num_timesteps > self.agent.config.learning_starts:
+            self._evaluate()
+        return True
+
+    def on_training_end(self) -> None:
+        self._evaluate()  # the final weights compete too
+
+    def _evaluate(self) -> None:
+        score = self.score()
+        self.history.append((self.agent.num_timesteps, *score))
+        if score > self.best_score:
+            self.best_score, self.best_step = score, self.agent.num_timesteps
+            self.best_state = copy.deepcopy(self.agent.q_net.state_dict())
+
+    def restore(self) -> None:
+        """Load the best weights into the agent (its target network too)."""
+        self.agent.q_net.load_state_dict(self.best_state)
+        self.agent.target_net.load_state_dict(self.best_state)
 
 
 def rl_annealing_experiment(
@@ -63,28 +130,31 @@ def rl_annealing_experiment(
     progress: bool = False,
     n_spins: int = 16,
     n_train: int = 20,
-    n_instances: int = 10,
-    n_steps: int = 8,
-    sweeps_per_step: int = 5,
-    n_reads: int = 64,
+    n_validation: int = 20,
+    n_instances: int = 20,
+    n_steps: int = 10,
+    sweeps_per_step: int = 2,
+    n_reads: int = 128,
     total_timesteps: int = 6000,
+    eval_freq: int = 500,
 ) -> dict:
     """Train DQN on AnnealingControl-v0 and compare schedules on held-out instances; write
     ``rl_annealing.png`` into ``out_dir`` and return the figures (see the module docstring)."""
-    import torch
-
     from boltzgym.agents.dqn import DQN, DQNConfig
 
-    for name, value in (("n_train", n_train), ("n_instances", n_instances), ("n_reads", n_reads)):
+    for name, value in (("n_train", n_train), ("n_validation", n_validation), ("n_instances", n_instances),
+                        ("n_reads", n_reads)):  # fmt: skip
         check_count(name, value, minimum=1)
     n_sweeps = n_steps * sweeps_per_step
-    replicas = 16
-    episodes_per_instance = max(1, n_reads // replicas)
-    env_kwargs = {"n_spins": n_spins, "n_replicas": replicas, "n_steps": n_steps, "sweeps_per_step": sweeps_per_step}
+    episodes_per_instance = max(1, n_reads // REPLICAS)
+    env_kwargs = {"n_spins": n_spins, "n_replicas": REPLICAS, "n_steps": n_steps, "sweeps_per_step": sweeps_per_step,
+                  "log_beta_steps": LOG_BETA_STEPS, "beta_max_factor": BETA_MAX_FACTOR}  # fmt: skip
     train_env = AnnealingControlEnv(instance_seeds=range(n_train), **env_kwargs)
-    config = DQNConfig(learning_starts=500, train_freq=32, gradient_steps=16, exploration_fraction=0.3)
-    torch.manual_seed(seed)
-    agent = DQN(train_env, config, seed=seed).learn(total_timesteps, progress_bar=progress)
+    validation = BestOnValidation(env_kwargs, [VALIDATION_OFFSET + i for i in range(n_validation)], eval_freq)
+    config = DQNConfig(learning_starts=500, train_freq=16, gradient_steps=8, exploration_fraction=0.3, gamma=1.0,
+                       n_step=1, target_update_interval=200)  # fmt: skip
+    agent = DQN(train_env, config, seed=seed).learn(total_timesteps, callback=validation, progress_bar=progress)
+    validation.restore()
 
     # Tuned geometric: the best (beta_hot, beta_cold) multiples on the training instances.
     def geometric_energy(model, factors, read_seed, schedule="geometric"):
@@ -131,8 +201,11 @@ def rl_annealing_experiment(
         {
             "n_instances": n_instances,
             "n_train_instances": n_train,
+            "n_validation_instances": n_validation,
             "n_sweeps": n_sweeps,
-            "n_reads": n_reads,
+            "n_reads": episodes_per_instance * REPLICAS,
+            "selected_step": validation.best_step,
+            "validation_history": [list(row) for row in validation.history],
             "tuned_beta_factors": list(best_factors),
             "learned_beta_over_beta_hot": np.mean(learned_betas, axis=0).tolist(),
         }
@@ -142,25 +215,23 @@ def rl_annealing_experiment(
 
 
 def _plot(out_dir, learned: np.ndarray, n_spins: int, n_steps: int, sweeps_per_step: int, summary: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     hot, cold = default_beta_range(make_instance("lattice2d", n_spins, HELD_OUT_OFFSET))  # +-J: the same ends for all
     sweeps = np.arange(n_steps * sweeps_per_step)
-    figure, axis = plt.subplots(figsize=(6, 4))
+    figure, axis = new_figure(figsize=(6, 4))
     axis.step(sweeps, np.repeat(learned, sweeps_per_step), where="post", label="learned (DQN, mean over held-out)")
     axis.plot(sweeps, np.geomspace(1.0, cold / hot, sweeps.size), label="default geometric")
+    axis.plot(sweeps, np.linspace(1.0, cold / hot, sweeps.size), label="linear", linestyle=":")
     axis.set_yscale("log")
     axis.set_xlabel("sweep")
     axis.set_ylabel("beta / beta_hot")
-    axis.set_title(
-        f"E/N held-out: RL {summary['rl_mean_energy']:.3f}, geometric {summary['geometric_mean_energy']:.3f}",
-        fontsize=9,
-    )
+    title = f"{n_spins}-spin +-J glasses, {sweeps.size} sweeps; E/N held-out: RL {summary['rl_mean_energy']:.3f}, "
+    title += f"geometric {summary['geometric_mean_energy']:.3f}"
+    if "rl_ground_state_probability" in summary:
+        title += (
+            f"\nP(ground) RL {summary['rl_ground_state_probability']:.3f}, geometric "
+            f"{summary['geometric_ground_state_probability']:.3f}, "
+            f"linear {summary['linear_ground_state_probability']:.3f}"
+        )
+    axis.set_title(title, fontsize=8)
     axis.legend()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
-    atomic_write_bytes(Path(out_dir) / "rl_annealing.png", buffer.getvalue())
+    save_figure(figure, Path(out_dir) / "rl_annealing.png")

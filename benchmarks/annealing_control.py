@@ -2,7 +2,10 @@
 
 Both run the same instance, replicas and number of sweeps with sequential Metropolis on the shared core; the env
 runs them ``sweeps_per_step`` at a time with a Python ``step`` around each block (observation, reward, info),
-``anneal`` in one call. Prints env steps/s, sweeps/s of each and the env's cost per sweep as a ratio of
+``anneal`` in one call. Both run on one thread: at the default size the env's blocks of sweeps are below the
+core's threading threshold (200k update attempts per call) while one ``anneal`` call over all sweeps is above it,
+and comparing them as they are would measure the threads, not the env's overhead. Prints env steps/s, sweeps/s of
+each and the env's cost per sweep as a ratio of
 ``anneal``'s (target <= 1.2x). Timings are the best of ``--repeats`` runs (a shared machine inflates them).
 
     python benchmarks/annealing_control.py                 # defaults: 32x32 +-J glass, 16 replicas
@@ -36,21 +39,21 @@ def main(argv: list[str] | None = None) -> dict:
 
     def run_env() -> float:
         env.reset(seed=0)
-        start, truncated = time.perf_counter(), False
-        while not truncated:
-            truncated = env.step(geometric)[3]
+        start, terminated = time.perf_counter(), False
+        while not terminated:
+            terminated = env.step(geometric)[2]
         return time.perf_counter() - start
 
     run_env()  # compile
     env_seconds = min(run_env() for _ in range(args.repeats))
     env.reset(seed=0)
     model, betas = env.model, np.repeat(np.geomspace(env.beta_hot, env.beta_cold, args.steps), args.sweeps_per_step)
-    anneal(model, betas=betas[:2], n_reads=args.replicas, seed=0)  # compile
+    anneal(model, betas=betas[:2], n_reads=args.replicas, seed=0, parallel=False)  # compile
 
     anneal_seconds = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        anneal(model, betas=betas, n_reads=args.replicas, seed=0)
+        anneal(model, betas=betas, n_reads=args.replicas, seed=0, parallel=False)
         anneal_seconds.append(time.perf_counter() - start)
     plain = min(anneal_seconds)
     figures = {

@@ -2,7 +2,7 @@
 spin Hamiltonians with reinforcement learning", Nature Machine Intelligence 2, 2020).
 
 An agent sets the inverse temperature of a batch of annealing replicas, a block of sweeps at a time. The sweeps
-run on the shared sampling core (``boltzgym.sims._engine.run_sweeps``: jitted, no Python loop over spins).
+run on the shared sampling core (``boltzgym.sims.MarkovChains``: jitted, no Python loop over spins).
 Spins are in {-1, +1}; energies follow ``boltzgym.sims.ising`` (``E(s) = -1/2 s^T J s - h^T s``, lower is better).
 This module does not import torch.
 """
@@ -13,9 +13,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from boltzgym.sims._engine import kernel_couplings, run_sweeps
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.problems import lattice_spin_glass, random_maxcut, sherrington_kirkpatrick
+from boltzgym.sims.sampling import MarkovChains
 from boltzgym.sims.schedules import default_beta_range
 from boltzgym.utils.validation import check_int
 
@@ -91,7 +90,9 @@ class AnnealingControlEnv(gym.Env):
     A fresh instance (from ``instance_seeds`` if given, else drawn from the env's seed), random spins, ``beta_hot``.
 
     ## Episode End
-    Truncated after ``n_steps`` steps (the budget); never terminated.
+    Terminated after ``n_steps`` steps: the sweep budget is spent. This is a true end of the task, not a time
+    limit (the fraction of the budget used is part of the observation), so learners must not bootstrap past it
+    (Pardo et al., "Time limits in reinforcement learning", ICML 2018); never truncated.
 
     ## Arguments
     ``instance_class``, ``n_spins``: see ``make_instance``. ``n_replicas`` (default 16). ``sweeps_per_step``
@@ -101,7 +102,7 @@ class AnnealingControlEnv(gym.Env):
     ``info`` holds ``beta``, ``energies`` (per replica, per spin), ``best_energy_per_spin``, ``instance_seed``.
 
     ## Version History
-    * v0: initial release.
+    * v0: initial release (the spent budget terminates the episode).
 
     ## Example
     >>> import gymnasium as gym, boltzgym.envs
@@ -176,14 +177,12 @@ class AnnealingControlEnv(gym.Env):
         else:
             self.instance_seed = self.instance_seeds[int(self.np_random.integers(len(self.instance_seeds)))]
         self.model = make_instance(self.instance_class, self.n_spins, self.instance_seed)
-        self.couplings = kernel_couplings(self.model)
         self.beta_hot, self.beta_cold = default_beta_range(self.model)
         self.log_step = np.log(self.beta_cold / self.beta_hot) / (self.n_steps - 1)
         self.beta = self.beta_hot
-        self.states = self.np_random.choice(np.array([-1, 1], dtype=np.int8), size=(self.n_replicas, self.n_spins))
-        self.rng_states = make_streams(int(self.np_random.integers(2**63)), self.n_replicas)
-        self.energies = np.asarray(self.model.energy(self.states), dtype=np.float64).reshape(self.n_replicas).copy()
-        self.fields = None
+        states = self.np_random.choice(np.array([-1, 1], dtype=np.int8), size=(self.n_replicas, self.n_spins))
+        self.chains = MarkovChains(self.model, states, method="metropolis", seed=int(self.np_random.integers(2**63)))
+        self.states, self.energies = self.chains.states, self.chains.energies
         self.step_count = 0
         self.flip_fraction = 0.5
         return self._observation(), self._info(clipped=False)
@@ -205,24 +204,14 @@ class AnnealingControlEnv(gym.Env):
         self.beta = float(np.clip(self.beta, self.beta_hot, beta_max))
         before_states = self.states.copy()
         before = self._score()
-        betas = np.full(self.sweeps_per_step, self.beta)
-        self.energies, self.fields, _ = run_sweeps(
-            self.model,
-            self.states,
-            betas,
-            self.rng_states,
-            method="metropolis",
-            energies=self.energies,
-            fields=self.fields,
-            couplings=self.couplings,
-        )
+        self.energies = self.chains.sweep(np.full(self.sweeps_per_step, self.beta))
         self.flip_fraction = float(np.mean(before_states != self.states))
         self.step_count += 1
-        truncated = self.step_count >= self.n_steps
-        if truncated:  # exact energies at the end (the kernel's running sums accumulate rounding)
-            self.energies = np.asarray(self.model.energy(self.states), dtype=np.float64).reshape(self.n_replicas)
+        terminated = self.step_count >= self.n_steps
+        if terminated:  # exact energies at the end (the kernel's running sums accumulate rounding)
+            self.energies = self.chains.exact_energies()
         reward = (before - self._score()) / self.n_spins
-        return self._observation(), float(reward), False, truncated, self._info(clipped)
+        return self._observation(), float(reward), terminated, False, self._info(clipped)
 
     def _score(self) -> float:
         return float(self.energies.mean() if self.reward_kind == "mean" else self.energies.min())

@@ -19,7 +19,14 @@ import json
 from pathlib import Path
 
 from boltzgym.scripts._common import add_common_arguments, finish, positive_int, progress_enabled, run_dir
-from boltzgym.scripts.train_common import SUMMARY_KEYS, TRAINERS, TrainRequest, check_checkpoint_slot, make_env
+from boltzgym.scripts.train_common import (
+    SUMMARY_KEYS,
+    TRAINERS,
+    TrainRequest,
+    check_checkpoint_slot,
+    make_env,
+    make_parallel_env,
+)
 
 __all__ = ["SUMMARY_KEYS", "TRAINERS", "TrainRequest", "add_arguments", "run"]
 
@@ -30,6 +37,8 @@ EXAMPLES = [
     "boltzgym train sarsa --env CliffWalking-v1 --steps 50000",
     "boltzgym train dqn --env CartPole-v1 --steps 50000 --seed 0 --json",
     "boltzgym train q-learning --env FrozenLake-v1 --env-kwarg map_name=8x8 --steps 200000 --set learning_rate=0.1",
+    "boltzgym train iql --env boltzgym/RepeatedMatrixGame-v0 --env-kwarg game=prisoners-dilemma --steps 8000",
+    "boltzgym train idqn --env boltzgym/SpinGame-v0 --steps 20000 --set share_parameters=true",
 ]
 
 
@@ -47,7 +56,11 @@ def _key_value(text: str) -> tuple[str, object]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("agent", choices=sorted(TRAINERS), help="which agent to train")
-    parser.add_argument("--env", required=True, help="Gymnasium env id (boltzgym/... or a Gymnasium built-in)")
+    parser.add_argument(
+        "--env",
+        required=True,
+        help="Gymnasium env id (boltzgym/... or a Gymnasium built-in); iql/idqn: a PettingZoo one",
+    )
     parser.add_argument(
         "--env-kwarg", type=_key_value, action="append", default=[], metavar="KEY=VALUE", help="env keyword argument"
     )
@@ -68,7 +81,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    make_env(args.env, dict(args.env_kwarg))  # a bad --env/--env-kwarg is one line, before the run folder exists
+    # a bad --env/--env-kwarg is one line, before the run folder exists
+    multiagent = TRAINERS[args.agent] == "boltzgym.scripts.train_multiagent"
+    (make_parallel_env if multiagent else make_env)(args.env, dict(args.env_kwarg))
     out_dir = run_dir(args, f"train-{args.agent}")
     check_checkpoint_slot(out_dir, args.resume, args.overwrite)
     request = TrainRequest(

@@ -50,6 +50,8 @@ SUMMARY_KEYS = (
 _TRAINER_OF_MODULE = {
     "boltzgym.agents.tabular": "boltzgym.scripts.train_tabular",
     "boltzgym.agents.dqn": "boltzgym.scripts.train_dqn",
+    "boltzgym.agents.independent": "boltzgym.scripts.train_multiagent",
+    "boltzgym.agents.independent_dqn": "boltzgym.scripts.train_multiagent",
 }
 # agent name -> trainer module, derived from the one agent list (boltzgym.agents.registry.AGENTS)
 TRAINERS: dict[str, str] = {name: _TRAINER_OF_MODULE[agent_module(name)] for name in AGENTS}
@@ -100,6 +102,26 @@ def make_env(env_id: str, env_kwargs: dict | None = None):
         where = f"--env {env_id!r} --env-kwarg {given}" if env_kwargs else f"--env {env_id!r}"
         detail = str(exc) or type(exc).__name__
         raise ValueError(f"{where}: making the env failed: {type(exc).__name__}: {detail}") from exc
+
+
+def make_parallel_env(env_id: str, env_kwargs: dict | None = None):
+    """A PettingZoo parallel env of :data:`boltzgym.envs.PETTINGZOO_ENVS` by id, made by its factory; errors name
+    ``--env`` (an id that is not listed) or ``--env-kwarg`` (arguments the factory refuses)."""
+    import importlib
+
+    from boltzgym.envs import PETTINGZOO_ENVS
+
+    if env_id not in PETTINGZOO_ENVS:
+        raise ValueError(
+            f"--env {env_id!r} is not a PettingZoo env of boltzgym; expected one of {sorted(PETTINGZOO_ENVS)}"
+        )
+    module_name, _, factory = PETTINGZOO_ENVS[env_id][0].partition(":")
+    env_kwargs = dict(env_kwargs or {})
+    try:
+        return getattr(importlib.import_module(module_name), factory)(**env_kwargs)
+    except (TypeError, ValueError) as exc:
+        given = " ".join(f"{key}={value}" for key, value in env_kwargs.items())
+        raise ValueError(f"--env {env_id!r} --env-kwarg {given}: making the env failed: {exc}") from exc
 
 
 def check_checkpoint_slot(out_dir: Path, resume: Path | None, overwrite: bool) -> None:

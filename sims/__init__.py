@@ -11,6 +11,7 @@ import importlib
 # Public name -> defining module, imported on first use (numba and scipy load only when needed).
 _EXPORTS: dict[str, str] = {
     "IsingModel": "boltzgym.sims.ising",
+    "MarkovChains": "boltzgym.sims.sampling",
     "SamplingResult": "boltzgym.sims.sampling",
     "gibbs_sample": "boltzgym.sims.sampling",
     "beta_schedule": "boltzgym.sims.schedules",

@@ -12,12 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boltzgym.sims._engine import METHODS, ORDERS, _check_clamped, check_beta, check_memory, check_model, run_sweeps
+from boltzgym.sims._engine import (
+    METHODS,
+    ORDERS,
+    _check_clamped,
+    check_beta,
+    check_memory,
+    check_model,
+    kernel_couplings,
+    run_sweeps,
+)
 from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.utils.validation import check_int, check_seed
 
-__all__ = ["SamplingResult", "gibbs_sample"]
+__all__ = ["MarkovChains", "SamplingResult", "gibbs_sample"]
 
 
 @dataclass
@@ -122,3 +131,70 @@ def gibbs_sample(
     if single_chain:
         return SamplingResult(states[0], energies[0], None if trace is None else trace[0])
     return SamplingResult(states, energies, trace)
+
+
+class MarkovChains:
+    """A batch of single-site Markov chains (replicas) of one model that keeps its state between calls.
+
+    For callers that choose the temperature as they go (``boltzgym/AnnealingControl-v0``): each
+    :meth:`sweep` call advances every replica by ``len(betas)`` sweeps on the shared jitted core, carrying the
+    states, energies, local fields and per-replica random streams over to the next call (the same sweeps
+    as one ``gibbs_sample``/``anneal`` call over the concatenated schedule).
+
+    Args:
+        model: the ``IsingModel``.
+        initial_states: spins in {-1, +1}, shape ``(n_replicas, N)``; copied.
+        method: ``"metropolis"`` (default) or ``"glauber"``; sequential order.
+        seed: seed of the per-replica random streams (replica ``r`` uses stream ``r``).
+        parallel: spread replicas over threads; ``None`` (default) decides per :meth:`sweep` call as
+            ``gibbs_sample`` does (threads from ``PARALLEL_MIN_ATTEMPTS`` update attempts per call).
+
+    Attributes:
+        states: the current spins, int8 ``(n_replicas, N)`` (updated in place by :meth:`sweep`).
+        energies: the current energies ``E(s)``, float64 ``(n_replicas,)``.
+    """
+
+    def __init__(self, model: IsingModel, initial_states, *, method: str = "metropolis", seed: int | None = None,
+                 parallel: bool | None = None):  # fmt: skip
+        self.model = check_model(model)
+        states = as_spin_states(initial_states, model.n_spins, "initial_states")
+        if states.ndim != 2:
+            raise ValueError(f"initial_states must have shape (n_replicas, {model.n_spins}), got {states.shape}")
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+        self.method = method
+        self.parallel = None if parallel is None else bool(parallel)
+        self.states = np.ascontiguousarray(states).copy()
+        self.energies = np.asarray(model.energy(self.states), dtype=np.float64).reshape(len(self.states)).copy()
+        self._couplings = kernel_couplings(model)
+        self._fields = None
+        self._rng_states = make_streams(check_seed("seed", seed), len(self.states))
+
+    def sweep(self, betas) -> np.ndarray:
+        """Run one sweep per entry of ``betas`` (inverse temperatures >= 0) on every replica; return energies.
+
+        The returned energies are running sums of the flips' energy changes; :meth:`exact_energies`
+        recomputes them from the states (rounding accumulates only for non-integer couplings).
+        """
+        betas = np.atleast_1d(np.asarray(betas, dtype=np.float64))
+        if betas.ndim != 1 or betas.size == 0:
+            raise ValueError(f"betas must be a non-empty 1-D sequence of inverse temperatures, got shape {betas.shape}")
+        for beta in betas:
+            check_beta(float(beta), "betas")
+        self.energies, self._fields, _ = run_sweeps(
+            self.model,
+            self.states,
+            betas,
+            self._rng_states,
+            method=self.method,
+            parallel=self.parallel,
+            energies=self.energies,
+            fields=self._fields,
+            couplings=self._couplings,
+        )
+        return self.energies
+
+    def exact_energies(self) -> np.ndarray:
+        """Recompute the energies from the states (and keep them); returns them."""
+        self.energies = np.asarray(self.model.energy(self.states), dtype=np.float64).reshape(len(self.states)).copy()
+        return self.energies

@@ -75,3 +75,28 @@ def test_a_checkpoint_for_other_agents_or_shapes_is_refused(tmp_path):
 def test_bad_input_is_named(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def _spin_game_energy(reward: str, seed: int) -> tuple[float, float]:
+    """Greedy final energy of IQL trained on a 3x3 Gaussian glass (3 agents, 3 spins each), and its ground state."""
+    from boltzgym.agents.rl_annealing_experiment import ground_state_energy
+    from boltzgym.envs.spin_game import parallel_env as spin_game
+
+    kwargs = {"side": 3, "n_agents": 3, "n_rounds": 20, "instance_seed": 24, "couplings": "gaussian", "reward": reward}
+    learners = IndependentQLearning(spin_game(**kwargs), seed=seed, gamma=0.9, exploration_steps=1900).learn(2500)
+    env, energies = spin_game(**kwargs), []
+    for episode in range(5):
+        observations, _ = env.reset(seed=100 + episode)
+        while env.agents:
+            observations, *_ = env.step(learners.predict(observations)[0])
+        energies.append(env.energy())
+    return float(np.mean(energies)), ground_state_energy(env.model)
+
+
+def test_a_team_paid_for_the_global_energy_beats_selfish_spin_flippers_over_seeds():
+    # Instance 24: the selfish potential's best equilibrium lies 2.1 above the ground state (price of anarchy).
+    # Over 10 seeds the team was lower on 8 (README, issue 12); here the mean over three seeds.
+    selfish = [_spin_game_energy("selfish", seed)[0] for seed in range(3)]
+    team, grounds = zip(*(_spin_game_energy("difference", seed) for seed in range(3)))
+    assert np.mean(team) < np.mean(selfish) - 0.5
+    assert sum(energy == pytest.approx(grounds[0]) for energy in team) >= 2  # the team mostly ends in the ground state

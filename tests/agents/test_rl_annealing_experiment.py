@@ -31,12 +31,18 @@ def test_tiny_run_reports_every_key_and_writes_the_plot(tmp_path):
         n_steps=3,
         sweeps_per_step=2,
         n_reads=16,
-        total_timesteps=600,
+        n_validation=2,
+        total_timesteps=700,
+        eval_freq=100,
     )
     for key in ("rl_mean_energy", "geometric_mean_energy", "tuned_geometric_mean_energy", "linear_mean_energy"):
         assert -3.0 < summary[key] < 0.0
     for key in ("rl_ground_state_probability", "geometric_ground_state_probability"):
         assert 0.0 <= summary[key] <= 1.0
     assert summary["n_instances"] == 2 and summary["n_sweeps"] == 6
+    # model selection saw only trained weights (after learning_starts=500) and kept the best-scoring ones
+    history = summary["validation_history"]
+    assert [row[0] for row in history] == [600, 700, 700]
+    assert summary["selected_step"] == max(history, key=lambda row: (row[1], row[2]))[0]
     assert len(summary["learned_beta_over_beta_hot"]) == 3 and summary["learned_beta_over_beta_hot"][0] == 1.0
     assert (tmp_path / "rl_annealing.png").stat().st_size > 0

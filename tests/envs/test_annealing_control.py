@@ -33,10 +33,10 @@ def test_geometric_actions_follow_the_geometric_schedule_and_reward_telescopes()
     hot, cold = default_beta_range(make_instance("lattice2d", 16, 7))
     initial_mean = obs[0]
     one = list(env.log_beta_steps).index(1.0)
-    betas, total, truncated = [], 0.0, False
-    while not truncated:
+    betas, total, terminated = [], 0.0, False
+    while not terminated:
         obs, reward, terminated, truncated, info = env.step(one)
-        assert not terminated
+        assert not truncated
         betas.append(info["beta"])
         total += reward
     np.testing.assert_allclose(betas, np.geomspace(hot, cold, 6), rtol=1e-12)

@@ -32,6 +32,32 @@ def test_rewards_add_up_to_the_energy_drop(reward):
             assert len(set(rewards.values())) == 1
 
 
+def test_difference_reward_is_each_flips_own_contribution_and_selfish_reward_is_a_potential_drop():
+    env = parallel_env(side=4, n_agents=4, reward="difference", n_rounds=30, instance_seed=5)
+    env.reset(seed=1)
+    rng = np.random.default_rng(3)
+    J = env.model.dense_couplings()
+    boundary = np.arange(16)[:, None] // 4 != np.arange(16)[None, :] // 4
+
+    def potential(spins):  # Phi = E_internal + 1/2 E_boundary
+        return float(-0.5 * spins @ J @ spins + 0.25 * spins @ (J * boundary) @ spins)
+
+    while env.agents:
+        actions = {agent: int(rng.integers(5)) for agent in env.agents}
+        _, rewards, *_ = env.step(actions)
+        after = env.spins.astype(float)
+        for index, agent in enumerate(env.possible_agents):
+            without = after.copy()
+            if actions[agent]:
+                without[index * 4 + actions[agent] - 1] *= -1  # the joint move without this agent's flip
+            assert rewards[agent] == pytest.approx(env.model.energy(without) - env.model.energy(after))
+    selfish = parallel_env(side=4, n_agents=4, reward="selfish", instance_seed=5)
+    selfish.reset(seed=2)
+    before = potential(selfish.spins.astype(float))
+    _, rewards, *_ = selfish.step({"agent_0": 0, "agent_1": 3, "agent_2": 0, "agent_3": 0})  # one flipper
+    assert rewards["agent_1"] == pytest.approx(before - potential(selfish.spins.astype(float)))
+
+
 def test_pass_keeps_spins_and_a_flip_flips_one_spin_and_its_observation_bit():
     env = parallel_env(side=3, n_agents=3, instance_seed=1)
     observations, _ = env.reset(seed=4)
@@ -45,7 +71,13 @@ def test_pass_keeps_spins_and_a_flip_flips_one_spin_and_its_observation_bit():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"n_agents": 5}, "n_agents"), ({"n_agents": 1}, "n_agents"), ({"side": 2}, "side"), ({"reward": "x"}, "reward")],
+    [
+        ({"n_agents": 5}, "n_agents"),
+        ({"n_agents": 1}, "n_agents"),
+        ({"side": 2}, "side"),
+        ({"reward": "x"}, "reward"),
+        ({"couplings": "x"}, "couplings"),
+    ],
 )
 def test_bad_arguments_name_themselves(kwargs, message):
     with pytest.raises(ValueError, match=message):

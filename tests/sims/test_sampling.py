@@ -187,3 +187,19 @@ def test_bad_arguments_are_rejected(kwargs, error, message):
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         gibbs_sample(**arguments)
+
+
+def test_markov_chains_carry_their_state_between_calls_exactly_as_one_gibbs_sample_call():
+    from boltzgym.sims import MarkovChains
+
+    model, states = random_model(7, seed=2), random_states(3, 7, seed=5)
+    chains = MarkovChains(model, states, method="metropolis", seed=9)
+    chains.sweep([0.7, 0.7]), chains.sweep(0.7)
+    once = gibbs_sample(model, states, beta=0.7, n_sweeps=3, method="metropolis", seed=9)
+    np.testing.assert_array_equal(chains.states, once.states)
+    np.testing.assert_allclose(chains.energies, once.energies)
+    np.testing.assert_allclose(chains.exact_energies(), model.energy(chains.states))
+    with pytest.raises(ValueError, match="betas"):
+        chains.sweep([0.5, -1.0])
+    with pytest.raises(ValueError, match="initial_states"):
+        MarkovChains(model, states[0])
