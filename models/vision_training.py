@@ -16,8 +16,9 @@ from torch import nn
 
 from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.supervised import TrainConfig, train_supervised
+from boltzgym.models.training import torch_threads
 from boltzgym.models.vision import ATTENTION, CNN, VGG, DenseNet, Highway, PlainNet, ResNet
-from boltzgym.utils.validation import check_probability
+from boltzgym.utils.validation import check_int, check_probability
 
 
 @dataclass
@@ -38,11 +39,27 @@ class VisionConfig(TrainConfig):
     pooling: str = "avg"  # cnn head: avg | max | lp | spp
     attention: str = "none"  # none | channel | spatial | cbam after each stage
     image_size: int = 8  # side of the square grey images (8 for digits)
+    threads: int = 1  # torch threads while training (0: torch's default); small nets run fastest on one
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be one of {list(ATTENTION)}, got {self.attention!r}")
+        self.threads = check_int("threads", self.threads, minimum=0)
+
+
+@dataclass
+class ResNetConfig(VisionConfig):
+    """``boltzgym fit resnet|plainnet``: three stages of one basic block (16, 32, 64 channels; 8x8 -> 2x2), all
+    training rows for 15 epochs, label smoothing 0.1. On digits' fixed split the ResNet reaches test accuracy
+    0.981-0.989 over seeds 0-5 in about 15 s each on one thread (measured on a shared machine)."""
+
+    epochs: int = 15
+    widths: tuple[int, ...] = (16, 32, 64)
+    blocks_per_stage: int = 1
+    validation_split: float = 0.0
+    patience: int | None = None
+    label_smoothing: float = 0.1
 
 
 def build_vision_model(name: str, config: VisionConfig, n_classes: int, channels: int = 1) -> nn.Module:
@@ -77,7 +94,8 @@ def _trainer(name: str):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = build_vision_model(name, config, dataset.n_classes)
-        return train_supervised(model, config, dataset, seed=seed, **kwargs)
+        with torch_threads(config.threads):
+            return train_supervised(model, config, dataset, seed=seed, **kwargs)
 
     train.__name__ = f"train_{name}"
     train.__doc__ = f"``boltzgym fit {name}``: the net trained by ``train_supervised`` (``fit``) on 8x8 images."
@@ -111,12 +129,14 @@ class GNNConfig(TrainConfig):
     activation: str = "tanh"  # tanh (the notes') | relu
     readout: str = "mean"  # graph readout for graph classification: mean | sum | max
     dropout: float = 0.5  # on every layer's input while training
+    threads: int = 1  # torch threads while training (0: torch's default); small graphs run fastest on one
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.dropout = check_probability("dropout", self.dropout)
         if self.dropout >= 1:
             raise ValueError(f"dropout must be < 1, got {self.dropout}")
+        self.threads = check_int("threads", self.threads, minimum=0)
 
 
 def train_gnn(config: GNNConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
@@ -141,7 +161,8 @@ def train_gnn(config: GNNConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -
                 dataset.x_train.shape[-1], config.hidden_sizes, dataset.n_classes, config.aggregate,
                 config.activation, config.readout, edge_index=edge_index, dropout=config.dropout,
             )  # fmt: skip
-    return train_supervised(model, config, dataset, seed=seed, **kwargs)
+    with torch_threads(config.threads):
+        return train_supervised(model, config, dataset, seed=seed, **kwargs)
 
 
 # --- experiments ------------------------------------------------------------------------------------------------

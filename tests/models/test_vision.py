@@ -152,3 +152,31 @@ def test_input_errors_name_the_net_and_sizes():
         ResNet((1, 8, 8), attention="self")
     with pytest.raises(ValueError, match="pooling must be one of"):
         CNN((1, 8, 8), pooling="median")
+
+
+def test_torch_threads_scope_sets_and_restores():
+    from boltzgym.models.training import torch_threads
+
+    previous = torch.get_num_threads()
+    target = 2 if previous == 1 else 1
+    with pytest.raises(RuntimeError, match="inside"), torch_threads(target):
+        assert torch.get_num_threads() == target
+        raise RuntimeError("inside")
+    assert torch.get_num_threads() == previous  # restored after an error too
+    with torch_threads(0):
+        assert torch.get_num_threads() == previous  # 0 leaves torch's setting
+    with pytest.raises(ValueError, match="threads"), torch_threads(-1):
+        pass
+
+
+def test_resnet_fit_defaults_build_three_stages_down_to_two_by_two():
+    from boltzgym.models.registry import make_config
+    from boltzgym.models.vision_training import build_vision_model
+
+    config = make_config("resnet", ["threads=0"])
+    assert config.widths == (16, 32, 64) and config.threads == 0
+    net = build_vision_model("resnet", config, 10)
+    assert net.depth == 8  # stem + 3 blocks of 2 convs + head
+    assert net.stages(net.stem(torch.zeros(2, 1, 8, 8))).shape == (2, 64, 2, 2)
+    with pytest.raises(ValueError, match="threads"):
+        make_config("resnet", ["threads=-1"])
