@@ -180,3 +180,16 @@ def test_resnet_fit_defaults_build_three_stages_down_to_two_by_two():
     assert net.stages(net.stem(torch.zeros(2, 1, 8, 8))).shape == (2, 64, 2, 2)
     with pytest.raises(ValueError, match="threads"):
         make_config("resnet", ["threads=-1"])
+
+
+def test_degradation_experiment_keys_curves_and_plot(tmp_path):
+    from boltzgym.models.vision_training import degradation
+
+    result = degradation(tmp_path, blocks=(1, 2), width=4, epochs=2, n_train=16)
+    assert result["depths"] == [6, 10]
+    for key in ("plain", "residual"):
+        assert len(result[f"{key}_train_loss"]) == len(result[f"{key}_test_accuracy"]) == 2
+        assert [len(curve) for curve in result[f"{key}_curves"]] == [2, 2]
+        assert result[f"{key}_train_loss"] == [curve[-1] for curve in result[f"{key}_curves"]]
+        assert all(0 <= accuracy <= 1 for accuracy in result[f"{key}_test_accuracy"])
+    assert (tmp_path / "degradation.png").stat().st_size > 0
