@@ -1,4 +1,5 @@
-"""``boltzgym fit vgg|highway|resnet|plainnet|densenet|cnn|gnn`` and the experiments ``degradation`` and ``pooling``.
+"""``boltzgym fit vgg|highway|resnet|plainnet|densenet|cnn|gnn`` and the experiments ``degradation``, ``pooling`` and
+``attention-maps``.
 
 The nets of :mod:`boltzgym.models.vision` and :mod:`boltzgym.models.graph` train through the shared
 ``train_supervised`` (``boltzgym.models.training.fit``) and return its summary keys (``test_accuracy``, ...).
@@ -271,6 +272,75 @@ def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: 
     ax.legend()
     fig.tight_layout()
     save_figure(fig, Path(out_dir) / "pooling.png", dpi=120)
+    return result
+
+
+def attention_maps(
+    out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 10, attention: str = "cbam"
+) -> dict:
+    """Notes 4.4 (CV attention): what the spatial and channel attention of a CNN look at on digits.
+
+    Trains the 2-layer :class:`CNN` (32, 64 channels, a 2x2 pool between) with ``attention`` after each layer, then
+    draws, for one test image of every class, the image and the spatial attention maps of both layers (8x8 and
+    4x4), and the mean channel weights of the last layer per class (``attention_maps.png``). Returns
+    ``test_accuracy``, the mean first-layer spatial weight on ink pixels (raw value > 4 of 16) and on background,
+    their ratio, and the spread (std over classes, averaged over channels) of the last layer's channel weights."""
+    from boltzgym.models.datasets import _digits_split
+    from boltzgym.models.vision import ChannelAttention, SpatialAttention
+    from boltzgym.utils.plotting import new_figure, save_figure
+
+    if attention not in ("cbam", "spatial", "channel"):
+        raise ValueError(f"attention must be 'cbam', 'spatial' or 'channel', got {attention!r}")
+    dataset = load_dataset("digits", seed)
+    raw_test = _digits_split()[1].reshape(-1, 8, 8)  # the same test rows, unscaled (0-16), for ink and display
+    config = VisionConfig(widths=(32, 64), attention=attention, epochs=epochs, validation_split=0.0, patience=None)
+    summary = train_cnn(config, dataset, seed=seed, progress=progress)
+    model = summary["model"].eval()
+    with torch.no_grad():
+        model(torch.from_numpy(dataset.x_test))  # every attention module keeps its last weights
+    spatial = [m.weights.numpy() for m in model.modules() if isinstance(m, SpatialAttention)]
+    channel = [m.weights.numpy() for m in model.modules() if isinstance(m, ChannelAttention)]
+    result: dict = {"attention": attention, "epochs": epochs, "test_accuracy": summary["test_accuracy"]}
+    labels = dataset.y_test
+    if spatial:
+        ink = raw_test > 4
+        result["ink_attention"] = float(spatial[0][ink].mean())
+        result["background_attention"] = float(spatial[0][~ink].mean())
+        result["ink_to_background_ratio"] = result["ink_attention"] / result["background_attention"]
+    if channel:
+        per_class = np.stack([channel[-1][labels == c].mean(axis=0) for c in range(10)])  # (10, C)
+        result["channel_weight_class_spread"] = float(per_class.std(axis=0).mean())
+    examples = [int(np.flatnonzero(labels == c)[0]) for c in range(10)]
+    rows = 1 + len(spatial) + bool(channel)
+    fig, axes = new_figure(rows, 10, figsize=(14, 1.5 * rows + 0.6), squeeze=False)
+    for column, index in enumerate(examples):
+        axes[0, column].imshow(raw_test[index], cmap="gray_r")
+        axes[0, column].set_title(f"digit {labels[index]}", fontsize=8)
+        for row, maps in enumerate(spatial, start=1):  # one colour scale per layer: its range over the examples
+            shown = maps[examples]
+            axes[row, column].imshow(maps[index], cmap="magma", vmin=shown.min(), vmax=shown.max())
+    for row in range(1 + len(spatial)):
+        for ax in axes[row]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    for row, maps in enumerate(spatial, start=1):
+        size, shown = maps.shape[-1], maps[examples]
+        axes[row, 0].set_ylabel(f"spatial {row}, {size}x{size}\n{shown.min():.2f}-{shown.max():.2f}", fontsize=8)
+    if channel:
+        for ax in axes[-1, 1:]:
+            ax.remove()
+        bottom = fig.add_subplot(rows, 1, rows)
+        axes[-1, 0].remove()
+        image = bottom.imshow(per_class, aspect="auto", cmap="viridis")
+        bottom.set(xlabel=f"channel of layer {len(channel)}", ylabel="class", yticks=range(10))
+        fig.colorbar(image, ax=bottom, label="mean channel weight")
+    fig.suptitle(
+        f"{attention.upper()} attention of a 2-layer CNN on digits (test accuracy {summary['test_accuracy']:.3f}, "
+        f"{epochs} epochs, seed {seed}): spatial weights (bright = kept; range at left), channel weights by class",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    save_figure(fig, Path(out_dir) / "attention_maps.png", dpi=120)
     return result
 
 

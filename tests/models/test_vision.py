@@ -193,3 +193,15 @@ def test_degradation_experiment_keys_curves_and_plot(tmp_path):
         assert result[f"{key}_train_loss"] == [curve[-1] for curve in result[f"{key}_curves"]]
         assert all(0 <= accuracy <= 1 for accuracy in result[f"{key}_test_accuracy"])
     assert (tmp_path / "degradation.png").stat().st_size > 0
+
+
+def test_attention_maps_experiment_figures_and_plot(tmp_path):
+    from boltzgym.models.vision_training import attention_maps
+
+    result = attention_maps(tmp_path, epochs=1)
+    assert 0 < result["background_attention"] <= 1 and 0 < result["ink_attention"] <= 1
+    assert result["ink_to_background_ratio"] == pytest.approx(result["ink_attention"] / result["background_attention"])
+    assert result["channel_weight_class_spread"] >= 0 and 0 <= result["test_accuracy"] <= 1
+    assert (tmp_path / "attention_maps.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="attention must be"):
+        attention_maps(tmp_path, attention="none")
