@@ -106,3 +106,23 @@ def test_gnn_dropout_only_while_training():
     torch.testing.assert_close(gnn.eval()(h, edge_index), twin(h, edge_index))
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
         GNN(3, (8,), 2, dropout=1.0)
+
+
+def test_fit_gnn_checkpoints_sparsely_and_at_the_end(tmp_path, monkeypatch):
+    import boltzgym.models.training as training
+    from boltzgym.models.datasets import load_dataset
+    from boltzgym.models.registry import import_object, make_config, model_entry
+
+    written = []
+    save = training.save_checkpoint
+    monkeypatch.setattr(
+        training, "save_checkpoint", lambda *a, **k: written.append(k["counters"]["epoch"]) or save(*a, **k)
+    )
+    train, data = import_object(model_entry("gnn").train), load_dataset("karate")
+    config = make_config("gnn", ["epochs=6", "checkpoint_every=4"])
+    first = train(config, data, run_dir=tmp_path)
+    assert written == [4, 6]  # every 4th epoch and the last
+    again = train(config, data, run_dir=tmp_path, resume=True)  # nothing left to train
+    assert written == [4, 6] and again["epochs"] == 6 and again["test_loss"] == first["test_loss"]
+    with pytest.raises(ValueError, match="checkpoint_every"):
+        make_config("gnn", ["checkpoint_every=0"])
