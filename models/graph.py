@@ -4,11 +4,17 @@ A graph is node features ``h`` of shape ``(N, F)`` (or ``(B, N, F)``: B graphs s
 images on the same pixel grid) and ``edge_index``, a ``(2, E)`` int64 tensor of (source, target) pairs; an
 undirected edge is listed in both directions. One :class:`GraphLayer` computes (notes 3.3)::
 
-    m_v = AGG_{u : (u, v) in E} h_u               # message: the neighbours' features; AGG sum | mean | max
+    m_v = AGG_{u : (u, v) in E} h_u               # message: the neighbours' features; AGG sum | mean | max | gcn
     h_v' = tanh(W [h_v, m_v] + b)                 # update: one nn.Linear named ``linear`` over the concatenation
 
 with ``index_add_`` / ``scatter_reduce`` over the edges: no Python loop over nodes or edges. A node without
-in-neighbours gets ``m_v = 0`` for every aggregate.
+in-neighbours gets ``m_v = 0`` for sum, mean and max.
+
+``aggregate="gcn"`` is Kipf & Welling's (2017) symmetric normalisation, which the notes do not have:
+``m_v = sum_{u in N(v) + {v}} h_u / sqrt(d_u d_v)`` with ``d`` the in-degree plus one, i.e. ``m = D^-1/2 (A + I)
+D^-1/2 h``. It matters for semi-supervised node classification: on the karate club's four communities with one
+labelled node each, the sum/mean aggregates reach a mean test accuracy of 0.60-0.68 over seeds 0-9 (whatever the
+features, activation and dropout) and ``gcn`` 0.79 (0.73-0.83) with ``fit gnn``'s defaults.
 
 Data: Zachary's karate club (networkx ships it) with the two-club split or PyTorch Geometric's four-community
 labels, and the 8x8 digits as pixel graphs (:func:`grid_graph`).
@@ -22,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-AGGREGATES = ("sum", "mean", "max")
+AGGREGATES = ("sum", "mean", "max", "gcn")
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "none": lambda x: x}
 
 
@@ -43,8 +49,18 @@ def check_edge_index(edge_index: torch.Tensor, n_nodes: int) -> torch.Tensor:
 
 
 def aggregate_neighbours(h: torch.Tensor, edge_index: torch.Tensor, aggregate: str) -> torch.Tensor:
-    """``m[..., v, :] = AGG over edges (u, v) of h[..., u, :]`` for h ``(..., N, F)``; 0 where v has no in-edge."""
+    """``m[..., v, :] = AGG over edges (u, v) of h[..., u, :]`` for h ``(..., N, F)``; 0 where v has no in-edge
+    (``gcn``: the symmetric-normalised sum over the in-neighbours and v itself, see the module docstring)."""
     source, target = edge_index[0], edge_index[1]
+    if aggregate == "gcn":  # Kipf & Welling 2017: D^-1/2 (A + I) D^-1/2 h, degrees counted at the target
+        loops = torch.arange(h.shape[-2], device=h.device)
+        source, target = torch.cat([source, loops]), torch.cat([target, loops])
+        degree = torch.zeros(h.shape[-2], dtype=h.dtype, device=h.device).index_add_(
+            0, target, torch.ones_like(target, dtype=h.dtype)
+        )
+        scale = degree.rsqrt()
+        messages = h.index_select(-2, source) * (scale[source] * scale[target]).unsqueeze(-1)
+        return torch.zeros_like(h).index_add_(-2, target, messages)
     messages = h.index_select(-2, source)  # (..., E, F): message(h_u) = h_u
     out = torch.zeros_like(h)
     if aggregate == "sum":
@@ -64,7 +80,8 @@ class GraphLayer(nn.Module):
 
     Args:
         in_features, out_features: node feature widths.
-        aggregate: ``"sum"``, ``"mean"`` or ``"max"`` (permutation-invariant).
+        aggregate: ``"sum"``, ``"mean"``, ``"max"`` (permutation-invariant) or ``"gcn"`` (symmetric-normalised sum
+            with a self-loop, Kipf & Welling 2017).
         activation: ``"tanh"`` (the notes'), ``"relu"`` or ``"none"``.
 
     ``forward(h, edge_index)``: ``h`` of shape ``(N, in_features)`` or ``(B, N, in_features)``.
@@ -97,7 +114,8 @@ class GraphLayer(nn.Module):
 
 
 class GNN(nn.Module):
-    """A stack of :class:`GraphLayer` and a linear readout.
+    """A stack of :class:`GraphLayer` and a linear readout; ``dropout`` (Srivastava et al. 2014, as in Kipf &
+    Welling's GCN) on the input of every layer and of the readout while training.
 
     ``readout="node"``: per-node logits ``(..., N, out_features)``; ``"mean"``/``"sum"``/``"max"``: the nodes'
     final features pooled per graph, then the linear map: ``(B, out_features)`` (or ``(out_features,)``).
@@ -118,8 +136,11 @@ class GNN(nn.Module):
         readout: str = "node",
         edge_index: torch.Tensor | None = None,
         node_features: torch.Tensor | None = None,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         if readout not in ("node", "mean", "sum", "max"):
             raise ValueError(f"readout must be one of ['node', 'mean', 'sum', 'max'], got {readout!r}")
         widths = [in_features, *hidden_sizes]
@@ -127,6 +148,7 @@ class GNN(nn.Module):
             GraphLayer(a, b, aggregate, activation) for a, b in zip(widths[:-1], widths[1:], strict=True)
         )
         self.readout = readout
+        self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(widths[-1], out_features)
         self.register_buffer("edge_index", edge_index, persistent=False)
         self.register_buffer("node_features", node_features, persistent=False)
@@ -134,7 +156,7 @@ class GNN(nn.Module):
     def embed(self, h: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
         """The final node features after every layer."""
         for layer in self.layers:
-            h = layer(h, edge_index)
+            h = layer(self.dropout(h), edge_index)
         return h
 
     def forward(self, x: torch.Tensor, edge_index: torch.Tensor | None = None) -> torch.Tensor:
@@ -146,7 +168,7 @@ class GNN(nn.Module):
             if self.node_features is None:
                 raise ValueError("GNN: integer input selects nodes and needs node_features at construction")
             nodes, x = x, self.node_features
-        h = self.embed(x, edge_index)
+        h = self.dropout(self.embed(x, edge_index))
         if self.readout == "node":
             out = self.head(h)
             return out if nodes is None else out[nodes]
@@ -186,7 +208,9 @@ def karate_club(labels: str = "clubs") -> dict:
 
     The features are the rows of ``A + I`` (each member described by whom they train with) rather than the one-hot
     rows of PyG's ``KarateClub``: with one-hot features the self-term of an unlabelled node only adds untrained
-    weights (measured: two-club accuracy 0.84-0.94 with one-hot, 0.97 with ``A + I``).
+    weights. Measured over seeds 0-9 with ``fit gnn``'s defaults (``gcn`` aggregate, dropout 0.5): two clubs 0.97 on
+    every seed with ``A + I`` against 0.94-0.97 one-hot; four communities 0.73-0.83 (mean 0.79) against 0.77-0.87
+    (mean 0.82) one-hot; with the sum aggregate one-hot features were clearly worse (two clubs 0.84-0.94).
 
     ``labels="clubs"``: the two-club split (0 = Mr. Hi's, 1 = the Officer's), trained on nodes 0 and 33.
     ``labels="communities"``: PyTorch Geometric's four-community labels, trained on the first node of each."""

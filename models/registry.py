@@ -116,13 +116,13 @@ MODELS: dict[str, ModelEntry] = {
         "highway network, gates T and C (notes 3.2)",
     ),
     "resnet": ModelEntry(
-        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:ResNetConfig",
         "boltzgym.models.vision_training:train_resnet",
         "digits",
         "ResNet of basic blocks (notes 3.2)",
     ),
     "plainnet": ModelEntry(
-        "boltzgym.models.vision_training:VisionConfig",
+        "boltzgym.models.vision_training:ResNetConfig",
         "boltzgym.models.vision_training:train_plainnet",
         "digits",
         "ResNet without shortcuts (notes 3.2)",
@@ -156,6 +156,7 @@ EXPERIMENTS: dict[str, str] = {
     "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
     "degradation": "boltzgym.models.vision_training:degradation",
     "pooling": "boltzgym.models.vision_training:pooling",
+    "attention-maps": "boltzgym.models.vision_training:attention_maps",
 }
 
 

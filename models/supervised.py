@@ -120,8 +120,10 @@ def train_supervised(
     resume: bool = False,
     progress: bool = False,
     device: str = "auto",
+    checkpoint_every: int = 1,
 ) -> dict:
-    """Train ``model`` on ``dataset`` with ``config`` through ``fit``; return the summary (see the registry)."""
+    """Train ``model`` on ``dataset`` with ``config`` through ``fit``; return the summary (see the registry).
+    ``checkpoint_every``: epochs between checkpoints in ``run_dir`` (and at the end), for models of tiny epochs."""
     if dataset.kind == "classification":
         loss: nn.Module = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     elif dataset.kind == "regression":
@@ -143,6 +145,7 @@ def train_supervised(
         device=device,
         run_dir=run_dir,
         resume=resume,
+        checkpoint_every=checkpoint_every,
         progress=progress,
     )
     scoring_loss = nn.CrossEntropyLoss() if dataset.kind == "classification" else loss  # no smoothing when scoring

@@ -152,3 +152,56 @@ def test_input_errors_name_the_net_and_sizes():
         ResNet((1, 8, 8), attention="self")
     with pytest.raises(ValueError, match="pooling must be one of"):
         CNN((1, 8, 8), pooling="median")
+
+
+def test_torch_threads_scope_sets_and_restores():
+    from boltzgym.models.training import torch_threads
+
+    previous = torch.get_num_threads()
+    target = 2 if previous == 1 else 1
+    with pytest.raises(RuntimeError, match="inside"), torch_threads(target):
+        assert torch.get_num_threads() == target
+        raise RuntimeError("inside")
+    assert torch.get_num_threads() == previous  # restored after an error too
+    with torch_threads(0):
+        assert torch.get_num_threads() == previous  # 0 leaves torch's setting
+    with pytest.raises(ValueError, match="threads"), torch_threads(-1):
+        pass
+
+
+def test_resnet_fit_defaults_build_three_stages_down_to_two_by_two():
+    from boltzgym.models.registry import make_config
+    from boltzgym.models.vision_training import build_vision_model
+
+    config = make_config("resnet", ["threads=0"])
+    assert config.widths == (16, 32, 64) and config.threads == 0
+    net = build_vision_model("resnet", config, 10)
+    assert net.depth == 8  # stem + 3 blocks of 2 convs + head
+    assert net.stages(net.stem(torch.zeros(2, 1, 8, 8))).shape == (2, 64, 2, 2)
+    with pytest.raises(ValueError, match="threads"):
+        make_config("resnet", ["threads=-1"])
+
+
+def test_degradation_experiment_keys_curves_and_plot(tmp_path):
+    from boltzgym.models.vision_training import degradation
+
+    result = degradation(tmp_path, blocks=(1, 2), width=4, epochs=2, n_train=16)
+    assert result["depths"] == [6, 10]
+    for key in ("plain", "residual"):
+        assert len(result[f"{key}_train_loss"]) == len(result[f"{key}_test_accuracy"]) == 2
+        assert [len(curve) for curve in result[f"{key}_curves"]] == [2, 2]
+        assert result[f"{key}_train_loss"] == [curve[-1] for curve in result[f"{key}_curves"]]
+        assert all(0 <= accuracy <= 1 for accuracy in result[f"{key}_test_accuracy"])
+    assert (tmp_path / "degradation.png").stat().st_size > 0
+
+
+def test_attention_maps_experiment_figures_and_plot(tmp_path):
+    from boltzgym.models.vision_training import attention_maps
+
+    result = attention_maps(tmp_path, epochs=1)
+    assert 0 < result["background_attention"] <= 1 and 0 < result["ink_attention"] <= 1
+    assert result["ink_to_background_ratio"] == pytest.approx(result["ink_attention"] / result["background_attention"])
+    assert result["channel_weight_class_spread"] >= 0 and 0 <= result["test_accuracy"] <= 1
+    assert (tmp_path / "attention_maps.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="attention must be"):
+        attention_maps(tmp_path, attention="none")
