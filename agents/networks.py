@@ -46,6 +46,8 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "dueling": "boltzgym.agents.networks:dueling_q_network",
     "resnet": "boltzgym.models.vision_training:resnet_q_network",
     "attention": "boltzgym.models.vision_training:attention_q_network",
+    "vae-encoder": "boltzgym.models.encoder_q_network:vae_encoder_q_network",
+    "ae-encoder": "boltzgym.models.encoder_q_network:ae_encoder_q_network",
 }
 BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling")
 
