@@ -48,6 +48,8 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "attention": "boltzgym.models.vision_training:attention_q_network",
     "per-agent": "boltzgym.agents.independent_dqn:per_agent_q_network",
     "shared-agents": "boltzgym.agents.independent_dqn:shared_q_network",
+    "vae-encoder": "boltzgym.models.encoder_q_network:vae_encoder_q_network",
+    "ae-encoder": "boltzgym.models.encoder_q_network:ae_encoder_q_network",
 }
 BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling")
 

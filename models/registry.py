@@ -79,6 +79,30 @@ MODELS: dict[str, ModelEntry] = {
         "digits",
         "tied / deep / denoising autoencoder (notes 5.1)",
     ),
+    "cgan": ModelEntry(
+        "boltzgym.models.generative_digits:CGANConfig",
+        "boltzgym.models.generative_digits:train_cgan",
+        "digits",
+        "conditional GAN: generate a requested digit (notes 5.2)",
+    ),
+    "lapgan": ModelEntry(
+        "boltzgym.models.generative_digits:LapGANConfig",
+        "boltzgym.models.generative_digits:train_lapgan",
+        "digits",
+        "Laplacian-pyramid GAN, 4x4 then 8x8 (notes 5.2)",
+    ),
+    "bigan": ModelEntry(
+        "boltzgym.models.generative_digits:BiGANConfig",
+        "boltzgym.models.generative_digits:train_bigan",
+        "digits",
+        "BiGAN: generator, encoder, discriminator on (x, z) pairs (notes 5.2)",
+    ),
+    "cyclegan": ModelEntry(
+        "boltzgym.models.generative_digits:CycleGANConfig",
+        "boltzgym.models.generative_digits:train_cyclegan",
+        "digits",
+        "CycleGAN between digits and a transformed copy (notes 5.2)",
+    ),
     "rnn": ModelEntry(
         "boltzgym.models.sequence_tasks:RecurrentConfig",
         "boltzgym.models.sequence_tasks:train_rnn",
@@ -157,6 +181,7 @@ EXPERIMENTS: dict[str, str] = {
     "degradation": "boltzgym.models.vision_training:degradation",
     "pooling": "boltzgym.models.vision_training:pooling",
     "attention-maps": "boltzgym.models.vision_training:attention_maps",
+    "generative-digits": "boltzgym.models.generative_digits:generative_digits",
 }
 
 

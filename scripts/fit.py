@@ -51,6 +51,14 @@ OPTIONAL_SUMMARY_KEYS = (
     "modes_covered",
     "n_modes",
     "high_quality_fraction",
+    "frechet_distance",
+    "conditional_accuracy",
+    "probe_accuracy",
+    "random_probe_accuracy",
+    "domain",
+    "class_retention",
+    "class_retention_ab",
+    "class_retention_ba",
 )
 
 
