@@ -182,7 +182,8 @@ class ReplayBuffer:
         the start of ``t``'s episode (nor the oldest stored step): a recurrent network unrolled over it from the
         zero state starts at the episode's true initial state whenever the episode began within ``length`` steps
         ("bootstrapped random updates" of Hausknecht & Stone 2015, with the zero state at episode starts).
-        Sequences are left-aligned and padded at the end (``mask`` False there). The n-step return of step ``i``
+        Sequences are left-aligned and padded at the end (``mask`` False there) to the longest one drawn (at most
+        ``length``). The n-step return of step ``i``
         sums the rewards of steps ``i..i+m`` (``m < n_step``, within the sequence) and bootstraps from position
         ``bootstrap[i] = i + m + 1`` of ``observations``, whose ``length + 1`` positions hold the sequence's
         observations and, right after its last step, that step's ``next_obs``.
@@ -211,13 +212,14 @@ class ReplayBuffer:
         summed = np.maximum(counts.sum(axis=2), 1)  # m + 1 (1 on padding)
         last = np.minimum(position[None, :] + summed - 1, length - 1)
         terminated = self.terminated[np.take_along_axis(seq_rows, last, axis=1), column]
+        longest = int(steps.max())  # columns past the longest sequence are all padding: dropped
         return SequenceBatch(
-            observations=observations,
-            actions=np.where(mask, self.actions[seq_rows, column], 0),
-            returns=(returns * mask).astype(np.float32),
-            discounts=(self._powers[summed] * ~terminated * mask).astype(np.float32),
-            bootstrap=last + 1,
-            mask=mask,
+            observations=observations[:, : longest + 1],
+            actions=np.where(mask, self.actions[seq_rows, column], 0)[:, :longest],
+            returns=(returns * mask).astype(np.float32)[:, :longest],
+            discounts=(self._powers[summed] * ~terminated * mask).astype(np.float32)[:, :longest],
+            bootstrap=np.minimum(last + 1, longest)[:, :longest],
+            mask=mask[:, :longest],
         )
 
     def gather(self, rows: np.ndarray, envs: np.ndarray) -> ReplayBatch:

@@ -103,6 +103,12 @@ MODELS: dict[str, ModelEntry] = {
         "reverse-10",
         "seq2seq Transformer (notes 4.4)",
     ),
+    "seq2seq": ModelEntry(
+        "boltzgym.models.sequence_tasks:Seq2SeqConfig",
+        "boltzgym.models.sequence_tasks:train_seq2seq",
+        "copy-20",
+        "LSTM encoder-decoder, reverse_input option (Sutskever et al. 2014)",
+    ),
     "vgg": ModelEntry(
         "boltzgym.models.vision_training:VisionConfig",
         "boltzgym.models.vision_training:train_vgg",
@@ -156,6 +162,7 @@ EXPERIMENTS: dict[str, str] = {
     "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
     "degradation": "boltzgym.models.vision_training:degradation",
     "pooling": "boltzgym.models.vision_training:pooling",
+    "tmaze": "boltzgym.agents.tmaze_experiment:tmaze_experiment",
 }
 
 

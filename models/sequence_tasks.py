@@ -27,6 +27,7 @@ from torch import nn
 
 from boltzgym.models.ctc_tasks import ctc_batch_loss, label_error_rates
 from boltzgym.models.datasets import Dataset
+from boltzgym.models.seq2seq import Seq2SeqLSTM
 from boltzgym.models.sequence import DEFAULT_CLIP_GRAD_NORM, SequenceRegressor
 from boltzgym.models.supervised import fit_summary
 from boltzgym.models.training import OPTIMIZERS, evaluate, fit
@@ -109,6 +110,21 @@ class TransformerConfig:
     batch_size: int = 64
     lr: float = 1e-3
     clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM
+    reverse_input: bool = False  # feed the source reversed (Sutskever et al. 2014; notes 4.1)
+
+
+@dataclass
+class Seq2SeqConfig:
+    """``boltzgym fit seq2seq``: the LSTM encoder-decoder of Sutskever et al. 2014, teacher forcing (``--set`` keys)."""
+
+    embedding_dim: int = 32
+    hidden_size: int = 128
+    num_layers: int = 1
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 3e-3
+    clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM
+    reverse_input: bool = False  # feed the source reversed: short dependencies between source and target starts
 
 
 def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
@@ -155,7 +171,7 @@ def train_gru(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
     return _train_recurrent("gru", config, dataset, **kwargs)
 
 
-def _teacher_forcing_loss(model: Seq2SeqTransformer):
+def _teacher_forcing_loss(model: Seq2SeqTransformer | Seq2SeqLSTM):
     def loss_fn(model_, batch):
         src, tgt = batch
         tgt_in = torch.cat([torch.full_like(tgt[:, :1], model.bos_token), tgt[:, :-1]], dim=1)
@@ -166,7 +182,7 @@ def _teacher_forcing_loss(model: Seq2SeqTransformer):
 
 
 @torch.no_grad()
-def exact_match(model: Seq2SeqTransformer, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
+def exact_match(model: Seq2SeqTransformer | Seq2SeqLSTM, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
     """Fraction of sequences whose greedy decoding equals the target exactly."""
     model.eval()
     hits = 0
@@ -177,26 +193,46 @@ def exact_match(model: Seq2SeqTransformer, x: np.ndarray, y: np.ndarray, batch_s
     return hits / len(x)
 
 
-def train_transformer(config: TransformerConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
+def train_transformer(config: TransformerConfig, dataset: Dataset, *, seed=0, **kwargs) -> dict:
     """``boltzgym fit transformer``: token sequence to token sequence (copy-T, reverse-T)."""
-    if dataset.kind != "sequence" or dataset.x_train.ndim != 2:
-        raise ValueError(f"data {dataset.name!r}: transformer trains on token sequences such as reverse-T")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = Seq2SeqTransformer(N_SYMBOLS + 1, config.d_model, config.nhead, config.num_layers,
                                    config.dim_feedforward, norm_first=config.norm_first,
                                    bos_token=N_SYMBOLS)  # fmt: skip
+    return _train_seq2seq(model, config, dataset, seed=seed, **kwargs)
+
+
+def train_seq2seq(config: Seq2SeqConfig, dataset: Dataset, *, seed=0, **kwargs) -> dict:
+    """``boltzgym fit seq2seq``: the LSTM encoder-decoder on copy-T / reverse-T."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Seq2SeqLSTM(N_SYMBOLS + 1, config.embedding_dim, config.hidden_size, config.num_layers,
+                            bos_token=N_SYMBOLS)  # fmt: skip
+    return _train_seq2seq(model, config, dataset, seed=seed, **kwargs)
+
+
+def _train_seq2seq(model, config, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
+    """Teacher-forced training of a token-to-token model, then exact match of greedy decoding on the test set."""
+    if dataset.kind != "sequence" or dataset.x_train.ndim != 2:
+        raise ValueError(
+            f"data {dataset.name!r}: sequence-to-sequence models train on token sequences such as reverse-T"
+        )
+    x_train, x_test = dataset.x_train, dataset.x_test
+    if config.reverse_input:  # Sutskever et al. 2014: the source reversed, the target unchanged
+        x_train, x_test = x_train[:, ::-1].copy(), x_test[:, ::-1].copy()
     loss_fn = _teacher_forcing_loss(model)
     kwargs.pop("device", None)  # CPU: decoding below runs on CPU tensors
-    result = fit(model, dataset.train, loss=loss_fn, optimizer=OPTIMIZERS["adam"](model.parameters(), lr=config.lr),
+    result = fit(model, (x_train, dataset.y_train), loss=loss_fn,
+                 optimizer=OPTIMIZERS["adam"](model.parameters(), lr=config.lr),
                  epochs=config.epochs if epochs is None else epochs, batch_size=config.batch_size,
                  clip_grad_norm=config.clip_grad_norm, seed=seed, device="cpu", **kwargs)  # fmt: skip
     model.eval()
     with torch.no_grad():
-        test_loss = float(loss_fn(model, (torch.as_tensor(dataset.x_test), torch.as_tensor(dataset.y_test))))
-        train_loss = float(loss_fn(model, (torch.as_tensor(dataset.x_train[:2000]),
+        test_loss = float(loss_fn(model, (torch.as_tensor(x_test), torch.as_tensor(dataset.y_test))))
+        train_loss = float(loss_fn(model, (torch.as_tensor(x_train[:2000]),
                                            torch.as_tensor(dataset.y_train[:2000]))))  # fmt: skip
-    return fit_summary(model, result, train_loss, test_loss, exact_match(model, dataset.x_test, dataset.y_test))
+    return fit_summary(model, result, train_loss, test_loss, exact_match(model, x_test, dataset.y_test))
 
 
 def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=(10, 25, 50), epochs: int = 10,

@@ -61,6 +61,7 @@ def test_sampled_sequences_stay_in_one_episode_with_their_n_step_targets(n_step)
             assert bootstrap[i] == i + m
             assert discounts[i] == pytest.approx(0.0 if t + m - 1 == 2 else 0.5**m)  # terminated at step 2
         assert not returns[steps:].any() and not discounts[steps:].any()
+    assert batch.mask.shape[1] == 4 and batch.observations.shape[1] == 5  # 4-step sequences were drawn
 
 
 def test_acting_step_by_step_equals_unrolling_and_episode_start_resets():
