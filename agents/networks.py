@@ -246,6 +246,10 @@ class RecurrentQNetwork(nn.Module):
         conv = observation_kind(observation_space) == "image"
         self.encoder = QNetwork(observation_space, self.hidden_size, conv=conv, **encoder)  # observation -> features
         self.recurrent = classes[cell](self.hidden_size, self.hidden_size).to_torch()
+        if cell == "lstm":  # forget-gate bias 1 (Gers et al. 2000; Jozefowicz et al. 2015): remember by default
+            with torch.no_grad():
+                for bias in (self.recurrent.bias_ih_l0, self.recurrent.bias_hh_l0):
+                    bias[self.hidden_size : 2 * self.hidden_size] = 1.0  # torch's gate order: i, f, g, o
         self.lstm = cell == "lstm"
         self.head = (
             DuelingHead(hidden_size, n_actions) if check_bool("dueling", dueling) else nn.Linear(hidden_size, n_actions)

@@ -17,6 +17,7 @@ recurrent cells (notes 4.2's memory claim).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,6 +213,19 @@ def train_seq2seq(config: Seq2SeqConfig, dataset: Dataset, *, seed=0, **kwargs) 
     return _train_seq2seq(model, config, dataset, seed=seed, **kwargs)
 
 
+@contextlib.contextmanager
+def _one_torch_thread():
+    """Torch on one thread inside the block: these small sequence models run faster without intra-op threads (on a
+    shared 2-core machine the transformer's steps were measured ~10x slower with torch's default thread count)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@_one_torch_thread()
 def _train_seq2seq(model, config, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
     """Teacher-forced training of a token-to-token model, then exact match of greedy decoding on the test set."""
     if dataset.kind != "sequence" or dataset.x_train.ndim != 2:
@@ -236,8 +250,17 @@ def _train_seq2seq(model, config, dataset: Dataset, *, epochs=None, seed=0, **kw
 
 
 def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=(10, 25, 50), epochs: int = 10,
-                        n_train: int = 10000) -> dict:  # fmt: skip
-    """Notes 4.2's memory claim: the adding problem at growing T; test MSE of RNN, LSTM and GRU (trivial: 0.167)."""
+                        n_train: int = 6400) -> dict:  # fmt: skip
+    """Notes 4.2's memory claim: the adding problem at growing T; test MSE of RNN, LSTM and GRU (trivial: 0.167).
+
+    By default each cell trains 1,000 steps of batch 64 per length (6,400 sequences, 10 epochs) on one torch thread:
+    the LSTM reaches MSE < 0.01 at T = 50 where the vanilla RNN stays near 0.167 (README, issue 15).
+    """
+    with _one_torch_thread():
+        return _adding_by_length(out_dir, seed, progress, lengths, epochs, n_train)
+
+
+def _adding_by_length(out_dir, seed: int, progress: bool, lengths, epochs: int, n_train: int) -> dict:
     from boltzgym.utils.plotting import new_figure, save_figure
 
     lengths = [check_int("lengths", T, minimum=2) for T in lengths]

@@ -143,3 +143,12 @@ def test_recurrent_needs_a_recurrent_network():
         DQN(TMazeEnv(corridor_length=2), recurrent=True, q_network="mlp")
     with pytest.raises(ValueError, match="sequence_length"):
         DQN(TMazeEnv(corridor_length=2), recurrent=True, sequence_length=0)
+
+
+def test_tmaze_experiment_keys_and_plot(tmp_path):
+    from boltzgym.models.registry import experiment_function
+
+    summary = experiment_function("tmaze")(tmp_path, seed=0, corridor_length=2, total_timesteps=300, eval_episodes=4)
+    for name in ("recurrent", "feed_forward"):
+        assert 0.0 <= summary[f"{name}_success"] <= 1.0 and summary[f"{name}_train_seconds"] > 0
+    assert (tmp_path / "tmaze.png").stat().st_size > 0
