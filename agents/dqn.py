@@ -4,8 +4,11 @@ Mnih et al., "Human-level control through deep reinforcement learning" (Nature 2
 that are now standard: Double DQN targets (van Hasselt et al., AAAI 2016), an optional dueling head (Wang
 et al., ICML 2016), n-step returns (Sutton 1988; Hessel et al. 2018), the Huber loss and gradient-norm
 clipping (notes 2.3: "gradient clipping, usually at 5"), and a target network updated by hard copies or by
-Polyak averaging (notes 2.1's parameter smoothing). Read top to bottom: config, networks, schedule, targets,
-the agent with its loop (:meth:`DQN.learn`), then checkpoints.
+Polyak averaging (notes 2.1's parameter smoothing). With a recurrent Q-network (``recurrent=True`` or
+``q_network="lstm"|"gru"``) it is DRQN (Hausknecht & Stone 2015): replayed sequences unrolled from the zero state
+(:meth:`~boltzgym.agents.replay.ReplayBuffer.sample_sequences`), the hidden state carried while acting.
+Read top to bottom: config, networks, schedule, targets, the agent with its loop (:meth:`DQN.learn`), then
+checkpoints.
 
 Where this deviates from the notes: notes 6.1 writes the Q-learning update as
 ``Q(s,a) <- (1-eta) Q(s,a) + eta (R + gamma Q(s,a))``; the correct target (Watkins 1989; Mnih et al. 2015) is
