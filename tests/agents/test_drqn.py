@@ -64,6 +64,17 @@ def test_sampled_sequences_stay_in_one_episode_with_their_n_step_targets(n_step)
     assert batch.mask.shape[1] == 4 and batch.observations.shape[1] == 5  # 4-step sequences were drawn
 
 
+def test_sequences_skip_a_vector_envs_autoreset_step():
+    """NEXT_STEP autoreset: the step after an episode's end only resets the env (valid=False) and starts no sequence."""
+    buffer = ReplayBuffer(8, (), np.float32, n_envs=1, seed=0)
+    for t in range(7):
+        buffer.add([t], [0], [0.0], [t + 1], [t == 2], [False], valid=[t != 3])
+    batch = buffer.sample_sequences(100, length=8)
+    for obs, mask in zip(batch.observations, batch.mask):
+        seq = obs[: mask.sum()].astype(int).tolist()
+        assert 3 not in seq and seq in ([0], [0, 1], [0, 1, 2], [4], [4, 5], [4, 5, 6])
+
+
 def test_acting_step_by_step_equals_unrolling_and_episode_start_resets():
     env = TMazeEnv(corridor_length=3)
     torch.manual_seed(0)
