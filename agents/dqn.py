@@ -363,7 +363,8 @@ class DQN:
         )
 
     def q_values(self, observations: np.ndarray) -> np.ndarray:
-        """Q-values ``(batch, n_actions)`` of a batch of observations (NumPy in, NumPy out)."""
+        """Q-values ``(batch, n_actions)`` of a batch of observations (NumPy in, NumPy out); for a recurrent network,
+        each observation as the first of an episode (zero state: use :meth:`predict` with ``state`` for histories)."""
         with torch.inference_mode():
             return self.q_net(torch.as_tensor(observations, device=self.device)).cpu().numpy()
 
