@@ -75,10 +75,11 @@ def test_sequences_skip_a_vector_envs_autoreset_step():
         assert 3 not in seq and seq in ([0], [0, 1], [0, 1, 2], [4], [4, 5], [4, 5, 6])
 
 
-def test_acting_step_by_step_equals_unrolling_and_episode_start_resets():
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_acting_step_by_step_equals_unrolling_and_episode_start_resets(cell):
     env = TMazeEnv(corridor_length=3)
     torch.manual_seed(0)
-    net = RecurrentQNetwork(env.observation_space, 4, cell="lstm", hidden_size=8, net_arch=(8,))
+    net = RecurrentQNetwork(env.observation_space, 4, cell=cell, hidden_size=8, net_arch=(8,))
     sequence = torch.rand(2, 5, 3)
     unrolled, _ = net.unroll(sequence)
     state = None
@@ -92,7 +93,7 @@ def test_acting_step_by_step_equals_unrolling_and_episode_start_resets():
     q_south = net.unroll(torch.cat([cue_south[:, None], corridor], 1))[0][:, -1]
     assert not torch.allclose(q_north, q_south)
     restarted = reset_state(state, np.array([True, False]))
-    assert not restarted[0][:, 0].any() and torch.equal(restarted[1][:, 1], state[1][:, 1])
+    assert not restarted[0][:, 0].any() and torch.equal(restarted[-1][:, 1], state[-1][:, 1])
     torch.testing.assert_close(net.step(sequence[:, 0], reset_state(state, [True, True]))[0], unrolled[:, 0])
 
 
