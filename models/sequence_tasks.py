@@ -128,6 +128,19 @@ class Seq2SeqConfig:
     reverse_input: bool = False  # feed the source reversed: short dependencies between source and target starts
 
 
+@contextlib.contextmanager
+def _one_torch_thread():
+    """Torch on one thread inside the block: these small sequence models run faster without intra-op threads (on a
+    shared 2-core machine the transformer's steps were measured ~10x slower with torch's default thread count)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@_one_torch_thread()
 def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
     ctc = dataset.metadata.get("task") == "ctc"  # ctc-digits: per-frame class scores trained with nn.CTCLoss
     if not ctc and (dataset.kind != "regression" or dataset.x_train.ndim != 3):
@@ -211,18 +224,6 @@ def train_seq2seq(config: Seq2SeqConfig, dataset: Dataset, *, seed=0, **kwargs) 
         model = Seq2SeqLSTM(N_SYMBOLS + 1, config.embedding_dim, config.hidden_size, config.num_layers,
                             bos_token=N_SYMBOLS)  # fmt: skip
     return _train_seq2seq(model, config, dataset, seed=seed, **kwargs)
-
-
-@contextlib.contextmanager
-def _one_torch_thread():
-    """Torch on one thread inside the block: these small sequence models run faster without intra-op threads (on a
-    shared 2-core machine the transformer's steps were measured ~10x slower with torch's default thread count)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 @_one_torch_thread()
