@@ -51,6 +51,8 @@ OPTIONAL_SUMMARY_KEYS = (
     "modes_covered",
     "n_modes",
     "high_quality_fraction",
+    "greedy_label_error_rate",  # CTC (ctc-digits)
+    "beam_label_error_rate",
 )
 
 
