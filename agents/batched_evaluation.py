@@ -22,7 +22,9 @@ def run_episodes_batched(
     """Run ``n_episodes`` greedy episodes side by side in ``n_episodes`` envs from ``make_env``.
 
     Args:
-        agent: anything with ``predict(batch_of_observations, deterministic=True) -> (actions, state)``.
+        agent: anything with ``predict(batch_of_observations, deterministic=True) -> (actions, state)``; a
+            returned state (a recurrent policy's) is passed back as ``state=`` with the finished episodes' rows
+            dropped.
         make_env: a function returning a fresh single env (e.g. ``lambda: gym.make("CartPole-v1")``).
         n_episodes: number of episodes (and envs).
         seed: episode ``i`` is reset with ``seed + i``; ``None`` leaves the resets unseeded.
@@ -36,16 +38,21 @@ def run_episodes_batched(
     observations = [env.reset(seed=None if seed is None else seed + i)[0] for i, env in enumerate(envs)]
     returns = np.zeros(n_episodes, dtype=np.float64)
     active = list(range(n_episodes))
+    state = None
     while active:
-        actions, _ = agent.predict(np.stack([observations[i] for i in active]), deterministic=True)
-        still_running = []
-        for i, action in zip(active, np.asarray(actions)):
+        carried = {} if state is None else {"state": state}
+        actions, state = agent.predict(np.stack([observations[i] for i in active]), deterministic=True, **carried)
+        still_running, kept = [], []
+        for row, (i, action) in enumerate(zip(active, np.asarray(actions))):
             observation, reward, terminated, truncated, _ = envs[i].step(action)
             returns[i] += float(reward)
             if not (terminated or truncated):
                 observations[i] = observation
                 still_running.append(i)
+                kept.append(row)
         active = still_running
+        if state is not None:  # a recurrent policy's state (SB3's layout: (num_layers, batch, hidden) arrays)
+            state = tuple(np.asarray(part)[:, kept] for part in state)
     for env in envs:
         env.close()
     return returns

@@ -4,8 +4,11 @@ Mnih et al., "Human-level control through deep reinforcement learning" (Nature 2
 that are now standard: Double DQN targets (van Hasselt et al., AAAI 2016), an optional dueling head (Wang
 et al., ICML 2016), n-step returns (Sutton 1988; Hessel et al. 2018), the Huber loss and gradient-norm
 clipping (notes 2.3: "gradient clipping, usually at 5"), and a target network updated by hard copies or by
-Polyak averaging (notes 2.1's parameter smoothing). Read top to bottom: config, networks, schedule, targets,
-the agent with its loop (:meth:`DQN.learn`), then checkpoints.
+Polyak averaging (notes 2.1's parameter smoothing). With a recurrent Q-network (``recurrent=True`` or
+``q_network="lstm"|"gru"``) it is DRQN (Hausknecht & Stone 2015): replayed sequences unrolled from the zero state
+(:meth:`~boltzgym.agents.replay.ReplayBuffer.sample_sequences`), the hidden state carried while acting.
+Read top to bottom: config, networks, schedule, targets, the agent with its loop (:meth:`DQN.learn`), then
+checkpoints.
 
 Where this deviates from the notes: notes 6.1 writes the Q-learning update as
 ``Q(s,a) <- (1-eta) Q(s,a) + eta (R + gamma Q(s,a))``; the correct target (Watkins 1989; Mnih et al. 2015) is
@@ -55,6 +58,7 @@ from boltzgym.agents.networks import (
     network_factory,
     numpy_mlp,
     observation_kind,
+    reset_state,
     resolve_q_network,
     torch_scope,
 )
@@ -121,6 +125,8 @@ class DQNConfig:
     # DQN(q_network=...) is recorded here by its registered name, or as "custom:<module>.<name>"
     q_network_kwargs: dict = field(default_factory=dict)  # JSON keyword arguments for the factory; for the
     # built-in names they override the fields above (net_arch, activation, ..., conv_features)
+    recurrent: bool = False  # DRQN (Hausknecht & Stone 2015): q_network defaults to "lstm"; replay samples sequences
+    sequence_length: int = 32  # recurrent: steps per replayed sequence (cut at its episode's start; zero state there)
 
     def __post_init__(self) -> None:
         # Values may come from the CLI (``--set KEY=VALUE``, read as JSON or else kept as a string) or from a
@@ -159,7 +165,7 @@ class DQNConfig:
         return cls(**values)
 
 
-_BOOL_FIELDS = ("double_q", "dueling", "batch_norm")
+_BOOL_FIELDS = ("double_q", "dueling", "batch_norm", "recurrent")
 _COUNT_FIELDS = {  # integer fields and their minimum
     "buffer_size": 1,
     "batch_size": 1,
@@ -170,6 +176,7 @@ _COUNT_FIELDS = {  # integer fields and their minimum
     "target_update_interval": 1,
     "conv_features": 1,
     "log_interval": 1,
+    "sequence_length": 1,
 }
 
 
@@ -317,6 +324,13 @@ class DQN:
         modal = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
         self._has_modes = any(isinstance(m, modal) for m in self.q_net.modules())
         self.q_net.train(not self._has_modes)  # acting mode by default; switched per update when needed
+        self.is_recurrent = bool(getattr(self.q_net, "is_recurrent", False))
+        if self.config.recurrent and not self.is_recurrent:
+            raise ValueError(
+                f"recurrent=True needs a recurrent q_network ('lstm', 'gru' or a module with is_recurrent = True), "
+                f"got q_network={self.config.q_network!r}"
+            )
+        self._acting_state = None  # recurrent: the hidden state of each env's episode so far (None: zeros)
         self.replay_buffer = self._new_replay_buffer(spec.shape, obs_dtype)
 
     def _new_replay_buffer(self, shape: tuple[int, ...], obs_dtype) -> ReplayBuffer:
@@ -349,15 +363,20 @@ class DQN:
         )
 
     def q_values(self, observations: np.ndarray) -> np.ndarray:
-        """Q-values ``(batch, n_actions)`` of a batch of observations (NumPy in, NumPy out)."""
+        """Q-values ``(batch, n_actions)`` of a batch of observations (NumPy in, NumPy out); for a recurrent network,
+        each observation as the first of an episode (zero state: use :meth:`predict` with ``state`` for histories)."""
         with torch.inference_mode():
             return self.q_net(torch.as_tensor(observations, device=self.device)).cpu().numpy()
 
     def predict(self, observation, state=None, episode_start=None, deterministic: bool = True):
         """The greedy (or epsilon-greedy when ``deterministic=False``) action for one observation or a batch.
 
-        Returns ``(action, None)`` like Stable-Baselines3: an ``int64`` scalar for one observation, an array for
-        a batch.
+        Returns ``(action, state)`` like Stable-Baselines3: an ``int64`` scalar for one observation, an array for
+        a batch. A feed-forward network ignores ``state`` and returns it unchanged. A recurrent one (DRQN) takes
+        the hidden state returned by the previous call (``None``: the zero state of an episode's first step) and
+        ``episode_start`` (bools, one per observation: True resets that row's state, as after an env reset), and
+        returns the new state: a tuple of NumPy arrays ``(num_layers, batch, hidden_size)`` as SB3's
+        ``RecurrentPPO.predict`` does.
         """
         if self._spec is None:
             raise RuntimeError("this agent has no networks yet: create it with an env or load a checkpoint")
@@ -370,7 +389,16 @@ class DQN:
                 f"or (batch, {', '.join(map(str, shape))})"
             )
         batch = obs[None] if single else obs
-        actions = self.q_values(batch).argmax(axis=1)
+        if self.is_recurrent:
+            if state is not None:
+                state = tuple(torch.as_tensor(np.asarray(part), device=self.device) for part in state)
+            if episode_start is not None:
+                state = reset_state(state, np.broadcast_to(np.asarray(episode_start, dtype=bool), (len(batch),)))
+            with torch.inference_mode():
+                q, state = self.q_net.step(torch.as_tensor(batch, device=self.device), state)
+            actions, state = q.argmax(dim=1).cpu().numpy(), tuple(part.cpu().numpy() for part in state)
+        else:
+            actions = self.q_values(batch).argmax(axis=1)
         if not deterministic:
             explore = self._rng.random(len(actions)) < self.exploration_rate()
             actions[explore] = self._rng.integers(0, self._spec.n_actions, size=int(explore.sum()))
@@ -379,9 +407,13 @@ class DQN:
     def _act(self, obs: np.ndarray, epsilon: float) -> np.ndarray:
         """Epsilon-greedy actions for the ``n_envs`` current observations (Q-values computed only if needed)."""
         explore = self._rng.random(self.n_envs) < epsilon
-        if explore.all():
+        if self.is_recurrent:  # the hidden state must see every observation, also when the action is random
+            with torch.inference_mode():
+                q, self._acting_state = self.q_net.step(torch.as_tensor(obs, device=self.device), self._acting_state)
+            actions = q.argmax(dim=1).cpu().numpy()
+        elif explore.all():
             return self._rng.integers(0, self._spec.n_actions, size=self.n_envs)
-        if self._fast_policy is not None:
+        elif self._fast_policy is not None:
             x = obs.reshape(self.n_envs, -1).astype(np.float32)
             for weight, bias, activation in self._fast_policy:
                 x = x @ weight + bias
@@ -438,6 +470,9 @@ class DQN:
                 next_obs, rewards, terminated, truncated, valid, following_obs = self._stepper.step(actions)
                 self.replay_buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid=valid)
                 obs = following_obs  # differs from next_obs where an episode ended and the env was reset
+                if self.is_recurrent:  # a new episode starts from the zero state (an autoreset step too)
+                    starts = (terminated | truncated) if valid is None else ((terminated | truncated) | ~valid)
+                    self._acting_state = reset_state(self._acting_state, starts)
                 previous = self.num_timesteps
                 self.n_calls += 1
                 self.num_timesteps += self.n_envs
@@ -460,6 +495,7 @@ class DQN:
         """Reset every env, seeded from ``seed`` and the step count (a fresh, reproducible seed per ``learn``
         call); the episodes this cuts end at the newest stored step (see ``ReplayBuffer.end_episodes``)."""
         self.replay_buffer.end_episodes()
+        self._acting_state = None
         seed = None
         if self.seed is not None:
             seed = int(np.random.SeedSequence([self.seed, self.num_timesteps]).generate_state(1)[0])
@@ -499,9 +535,30 @@ class DQN:
                 group["lr"] = self._learning_rate()
         if self._has_modes:
             self.q_net.train()
-        batch_size = config.batch_size
+        if self.is_recurrent:
+            steps = (self._recurrent_gradient_step() for _ in range(config.gradient_steps))
+        else:
+            steps = self._feedforward_gradient_steps()
+        for loss, q_mean in steps:
+            self.n_updates += 1
+            if self.n_updates % config.log_interval == 0:
+                self.logger.record(
+                    self.num_timesteps, {"losses/td_loss": loss.item(), "losses/q_values": q_mean.item()}
+                )
+        if self._has_modes:
+            self.q_net.eval()
+        if not torch.isfinite(loss):  # a NaN anywhere in the phase has reached the weights and this loss
+            raise DivergenceError(
+                f"DQN diverged at step {self.num_timesteps}: the TD loss is {loss.item()} (non-finite rewards or "
+                f"observations, or learning_rate={config.learning_rate} too large); training stopped, and the last "
+                "good checkpoint (if any) was kept"
+            )
+
+    def _feedforward_gradient_steps(self):
+        """The phase's ``gradient_steps`` updates on sampled transitions; yields (loss, mean Q) after each."""
+        batch_size = self.config.batch_size
         per_chunk = max(1, _ROWS_PER_CHUNK // batch_size)
-        remaining = config.gradient_steps
+        remaining = self.config.gradient_steps
         while remaining > 0:
             n_batches = min(per_chunk, remaining)
             remaining -= n_batches
@@ -514,22 +571,9 @@ class DQN:
                 next_q_target = self.target_net(next_obs)
             for start in range(0, n_batches * batch_size, batch_size):
                 rows = slice(start, start + batch_size)
-                loss, q_mean = self._gradient_step(
+                yield self._gradient_step(
                     obs[rows], actions[rows], returns[rows], next_obs[rows], discounts[rows], next_q_target[rows]
                 )
-                self.n_updates += 1
-                if self.n_updates % config.log_interval == 0:
-                    self.logger.record(
-                        self.num_timesteps, {"losses/td_loss": loss.item(), "losses/q_values": q_mean.item()}
-                    )
-        if self._has_modes:
-            self.q_net.eval()
-        if not torch.isfinite(loss):  # a NaN anywhere in the phase has reached the weights and this loss
-            raise DivergenceError(
-                f"DQN diverged at step {self.num_timesteps}: the TD loss is {loss.item()} (non-finite rewards or "
-                f"observations, or learning_rate={config.learning_rate} too large); training stopped, and the last "
-                "good checkpoint (if any) was kept"
-            )
 
     def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target):
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
@@ -551,6 +595,36 @@ class DQN:
         nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)  # notes 2.3: gradient clipping
         self.optimizer.step()
         return loss.detach(), q.detach().mean()
+
+    def _recurrent_gradient_step(self):
+        """DRQN's update (Hausknecht & Stone 2015): unroll both networks over replayed sequences from the zero
+        state and regress every step's Q(h_t, a_t) onto its (Double DQN, n-step) target; padding is masked out."""
+        batch = self.replay_buffer.sample_sequences(self.config.batch_size, self.config.sequence_length)
+        obs, actions, returns, discounts, bootstrap, mask = (
+            torch.as_tensor(array, device=self.device)
+            for array in (
+                batch.observations,
+                batch.actions,
+                batch.returns,
+                batch.discounts,
+                batch.bootstrap,
+                batch.mask,
+            )
+        )
+        q_all, _ = self.q_net.unroll(obs)  # (batch, length + 1, n_actions); position t sees o_1..o_t only
+        at_bootstrap = bootstrap[..., None].expand(-1, -1, q_all.shape[-1])
+        with torch.no_grad():
+            next_q_target = self.target_net.unroll(obs)[0].gather(1, at_bootstrap).flatten(0, 1)
+            next_q_online = q_all.detach().gather(1, at_bootstrap).flatten(0, 1) if self.config.double_q else None
+        targets = td_targets(returns.flatten(), discounts.flatten(), next_q_target, next_q_online)
+        q = q_all[:, :-1].gather(2, actions[..., None]).flatten()
+        weights = mask.flatten().float()
+        loss = (F.smooth_l1_loss(q, targets, reduction="none") * weights).sum() / weights.sum()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)  # notes 2.3: gradient clipping
+        self.optimizer.step()
+        return loss.detach(), (q.detach() * weights).sum() / weights.sum()
 
     # --- checkpoints ----------------------------------------------------------------------------------
 

@@ -16,9 +16,10 @@ def run_episodes(agent, env, n_episodes: int, deterministic: bool = True, seed: 
     returns = np.empty(n_episodes, dtype=np.float64)
     for episode in range(n_episodes):
         obs, _ = env.reset(seed=None if seed is None else seed + episode)
-        total, done = 0.0, False
+        total, done, state = 0.0, False, None
         while not done:
-            action, _ = agent.predict(obs, deterministic=deterministic)
+            carried = {} if state is None else {"state": state}  # a recurrent policy's hidden state
+            action, state = agent.predict(obs, deterministic=deterministic, **carried)
             obs, reward, terminated, truncated, _ = env.step(action)
             total += float(reward)
             done = terminated or truncated

@@ -10,6 +10,9 @@ Built-in names:
   a linear head. Keyword arguments: ``net_arch``, ``activation``, ``batch_norm``, ``dropout``, ``dueling``.
 - ``"cnn"``: image observations through a ConvNet (``conv_channels``, ``conv_features``), then the MLP torso.
 - ``"dueling"``: like ``"mlp"`` (``"cnn"`` for images) with the dueling head (Wang et al. 2016).
+- ``"lstm"``, ``"gru"``: a :class:`RecurrentQNetwork` (DRQN, Hausknecht & Stone 2015): the ``"mlp"``/``"cnn"``
+  encoder, then an LSTM or GRU, then the head; DQN then replays sequences and carries the hidden state while acting.
+  Extra keyword argument: ``hidden_size`` (64).
 
 Other packages add names with :func:`register_q_network` (a factory or a lazy ``"module:function"`` string), or
 by adding a line to :data:`Q_NETWORKS`, so that ``DQN(env, q_network="resnet")`` and
@@ -50,8 +53,11 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "shared-agents": "boltzgym.agents.independent_dqn:shared_q_network",
     "vae-encoder": "boltzgym.models.encoder_q_network:vae_encoder_q_network",
     "ae-encoder": "boltzgym.models.encoder_q_network:ae_encoder_q_network",
+    "lstm": "boltzgym.agents.networks:lstm_q_network",
+    "gru": "boltzgym.agents.networks:gru_q_network",
 }
-BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling")
+BUILTIN_Q_NETWORKS = ("mlp", "cnn", "dueling", "lstm", "gru")
+RECURRENT_Q_NETWORKS = ("lstm", "gru")
 
 
 def register_q_network(name: str, factory: QNetworkFactory | str) -> None:
@@ -216,6 +222,79 @@ def _known(kwargs: dict[str, Any], keys: tuple[str, ...], name: str) -> dict[str
     return kwargs
 
 
+class RecurrentQNetwork(nn.Module):
+    """DRQN's Q-network (Hausknecht & Stone 2015): observation encoder, a recurrent layer, Q-value head.
+
+    ``Q(h_t, a)`` depends on the whole history ``o_1..o_t`` through the hidden state ``h_t``, which is what a partially
+    observable task (the T-maze) needs. The recurrent layer is the gate-by-gate ``boltzgym.models.sequence`` cell
+    run on torch's fused kernel (``to_torch``: same weights and initialisation).
+
+    - :meth:`unroll` ``(batch, time, *obs) -> (Q (batch, time, n_actions), state)`` from ``state`` (``None``: zeros);
+    - :meth:`step` one observation per sequence ``(batch, *obs) -> (Q (batch, n_actions), state)``;
+    - ``forward(observations)`` is ``step`` from the zero state (the first step of an episode).
+
+    A state is a tuple of tensors ``(num_layers, batch, hidden_size)``: ``(h, c)`` for the LSTM, ``(h,)`` for the GRU.
+    """
+
+    is_recurrent = True
+
+    def __init__(self, observation_space: gym.Space, n_actions: int, *, cell: str = "lstm", hidden_size: int = 64,
+                 dueling: bool = False, **encoder: Any) -> None:  # fmt: skip
+        from boltzgym.models.sequence import GRU, LSTM  # lazy: only recurrent agents need it
+
+        super().__init__()
+        classes = {"lstm": LSTM, "gru": GRU}
+        if cell not in classes:
+            raise ValueError(f"cell must be one of {sorted(classes)}, got {cell!r}")
+        self.hidden_size = check_count("hidden_size", hidden_size, 1)
+        conv = observation_kind(observation_space) == "image"
+        self.encoder = QNetwork(observation_space, self.hidden_size, conv=conv, **encoder)  # observation -> features
+        self.recurrent = classes[cell](self.hidden_size, self.hidden_size).to_torch()
+        if cell == "lstm":  # forget-gate bias 1 (Gers et al. 2000; Jozefowicz et al. 2015): remember by default
+            with torch.no_grad():
+                for bias in (self.recurrent.bias_ih_l0, self.recurrent.bias_hh_l0):
+                    bias[self.hidden_size : 2 * self.hidden_size] = 1.0  # torch's gate order: i, f, g, o
+        self.lstm = cell == "lstm"
+        self.head = (
+            DuelingHead(hidden_size, n_actions) if check_bool("dueling", dueling) else nn.Linear(hidden_size, n_actions)
+        )
+
+    def unroll(self, observations: torch.Tensor, state: tuple[torch.Tensor, ...] | None = None):
+        batch, length = observations.shape[:2]
+        features = F.relu(self.encoder(observations.reshape(batch * length, *observations.shape[2:])))
+        packed = None if state is None else (state if self.lstm else state[0])
+        output, new_state = self.recurrent(features.reshape(batch, length, -1), packed)
+        return self.head(output), (new_state if self.lstm else (new_state,))
+
+    def step(self, observations: torch.Tensor, state: tuple[torch.Tensor, ...] | None = None):
+        q, state = self.unroll(observations[:, None], state)
+        return q[:, 0], state
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        return self.step(observations)[0]
+
+
+def reset_state(state: tuple[torch.Tensor, ...] | None, episode_start) -> tuple[torch.Tensor, ...] | None:
+    """``state`` with the sequences where ``episode_start`` (a bool array ``(batch,)``) is True set back to zeros."""
+    if state is None:
+        return None
+    keep = torch.as_tensor(~np.asarray(episode_start, dtype=bool), dtype=state[0].dtype, device=state[0].device)
+    return tuple(tensor * keep[None, :, None] for tensor in state)
+
+
+def lstm_q_network(observation_space: gym.Space, n_actions: int, **kwargs: Any) -> RecurrentQNetwork:
+    """``"lstm"``: DRQN with an LSTM layer (``hidden_size``, plus the ``"mlp"``/``"cnn"`` encoder's arguments)."""
+    return RecurrentQNetwork(observation_space, n_actions, cell="lstm", **_known(kwargs, _RECURRENT_KEYS, "lstm"))
+
+
+def gru_q_network(observation_space: gym.Space, n_actions: int, **kwargs: Any) -> RecurrentQNetwork:
+    """``"gru"``: DRQN with a GRU layer."""
+    return RecurrentQNetwork(observation_space, n_actions, cell="gru", **_known(kwargs, _RECURRENT_KEYS, "gru"))
+
+
+_RECURRENT_KEYS = (*_CNN_KEYS, "hidden_size")
+
+
 def default_q_network(observation_space: gym.Space) -> str:
     """The built-in name used when none is given: ``"cnn"`` for images, else ``"mlp"``."""
     return "cnn" if observation_kind(observation_space) == "image" else "mlp"
@@ -224,6 +303,8 @@ def default_q_network(observation_space: gym.Space) -> str:
 def builtin_kwargs(name: str, config: Any) -> dict[str, Any]:
     """The keyword arguments a built-in factory takes from a :class:`~boltzgym.agents.dqn.DQNConfig`."""
     keys = _MLP_KEYS if name == "mlp" else _CNN_KEYS
+    if name in RECURRENT_Q_NETWORKS:
+        keys = ("net_arch", "activation", "dueling", "conv_channels", "conv_features")
     values = {key: getattr(config, key) for key in keys}
     if name == "dueling":
         values.pop("dueling")
@@ -234,7 +315,7 @@ def network_factory(config: Any, observation_space: gym.Space, custom: QNetworkF
     """The factory and keyword arguments that ``config.q_network`` (a :class:`~boltzgym.agents.dqn.DQNConfig`)
     names; ``custom`` is the callable behind a ``"custom:..."`` name (``ValueError`` naming ``q_network`` when
     it is missing, e.g. at load)."""
-    name = config.q_network or default_q_network(observation_space)
+    name = config.q_network or ("lstm" if config.recurrent else default_q_network(observation_space))
     if name.startswith("custom:"):
         if custom is None:
             raise ValueError(
@@ -322,6 +403,7 @@ def torch_scope(n_threads: int | None, rng_state: torch.Tensor):
 __all__ = [
     "Q_NETWORKS",
     "QNetwork",
+    "RecurrentQNetwork",
     "check_q_network",
     "cnn_q_network",
     "dueling_q_network",
@@ -329,4 +411,5 @@ __all__ = [
     "observation_kind",
     "q_network_factory",
     "register_q_network",
+    "reset_state",
 ]

@@ -51,6 +51,20 @@ class ReplayBatch:
     discounts: np.ndarray
 
 
+@dataclass
+class SequenceBatch:
+    """Sampled sequences (see :meth:`ReplayBuffer.sample_sequences`): ``observations`` ``(batch, length + 1, ...)``,
+    the others ``(batch, length)``; ``bootstrap`` indexes the position of ``observations`` each target bootstraps
+    from, and ``mask`` is False on padding."""
+
+    observations: np.ndarray
+    actions: np.ndarray
+    returns: np.ndarray
+    discounts: np.ndarray
+    bootstrap: np.ndarray
+    mask: np.ndarray
+
+
 class ReplayBuffer:
     """Preallocated ring buffer of transitions from ``n_envs`` environments, sampled uniformly.
 
@@ -142,6 +156,10 @@ class ReplayBuffer:
 
     def sample(self, batch_size: int) -> ReplayBatch:
         """Sample ``batch_size`` transitions uniformly (with replacement) and build their n-step targets."""
+        return self.gather(*self._sample_steps(batch_size))
+
+    def _sample_steps(self, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, envs)`` of ``batch_size`` valid stored steps drawn uniformly with replacement."""
         check_int("batch_size", batch_size, minimum=1)
         if len(self) == 0:
             raise ValueError("cannot sample from an empty replay buffer: add transitions first")
@@ -155,7 +173,54 @@ class ReplayBuffer:
             rows[invalid] = self.rng.integers(0, self.rows, size=count)
             envs[invalid] = self.rng.integers(0, self.n_envs, size=count)
             invalid = ~self.valid[rows, envs]
-        return self.gather(rows, envs)
+        return rows, envs
+
+    def sample_sequences(self, batch_size: int, length: int) -> SequenceBatch:
+        """Sample ``batch_size`` sequences of at most ``length`` consecutive steps of one episode (for DRQN).
+
+        Each sequence ends at a uniformly drawn step ``t`` and reaches back ``length - 1`` steps, but never past
+        the start of ``t``'s episode (nor the oldest stored step): a recurrent network unrolled over it from the
+        zero state starts at the episode's true initial state whenever the episode began within ``length`` steps
+        ("bootstrapped random updates" of Hausknecht & Stone 2015, with the zero state at episode starts).
+        Sequences are left-aligned and padded at the end (``mask`` False there) to the longest one drawn (at most
+        ``length``). The n-step return of step ``i``
+        sums the rewards of steps ``i..i+m`` (``m < n_step``, within the sequence) and bootstraps from position
+        ``bootstrap[i] = i + m + 1`` of ``observations``, whose ``length + 1`` positions hold the sequence's
+        observations and, right after its last step, that step's ``next_obs``.
+        """
+        length = check_int("length", length, minimum=1)
+        rows, envs = self._sample_steps(batch_size)
+        column = envs[:, None]
+        back = np.arange(length)  # steps back from t
+        window = (rows[:, None] - back) % self.capacity  # (batch, length): t, t-1, ...
+        oldest = self.position if self.full else 0
+        stored = back[None, :] <= ((rows - oldest) % self.capacity)[:, None]
+        # a step before t belongs to t's episode unless it ended an episode or was an autoreset step
+        breaks = (self.episode_ends[window, column] | ~self.valid[window, column]) & (back > 0) | ~stored
+        steps = np.argmax(np.concatenate([breaks, np.ones((batch_size, 1), bool)], axis=1), axis=1)  # in 1..length
+        position = np.arange(length)
+        mask = position[None, :] < steps[:, None]
+        seq_rows = (rows[:, None] - steps[:, None] + 1 + np.minimum(position, steps[:, None] - 1)) % self.capacity
+        observations = np.concatenate([self.observations[seq_rows, column], self.observations[rows, envs][:, None]], 1)
+        observations[np.arange(batch_size), steps] = self.next_observations[rows, envs]
+        rewards = np.where(mask, self.rewards[seq_rows, column], 0.0)
+        # n-step windows inside the sequence: step i sums rewards of i..i+m, m < n_step and i+m < steps
+        ahead = position[:, None] + self._offsets[None, :]  # (length, n_step)
+        counts = ahead[None] < steps[:, None, None]  # (batch, length, n_step)
+        padded = np.concatenate([rewards, np.zeros((batch_size, self.n_step), rewards.dtype)], axis=1)
+        returns = (counts * padded[:, ahead]) @ self._powers[: self.n_step]
+        summed = np.maximum(counts.sum(axis=2), 1)  # m + 1 (1 on padding)
+        last = np.minimum(position[None, :] + summed - 1, length - 1)
+        terminated = self.terminated[np.take_along_axis(seq_rows, last, axis=1), column]
+        longest = int(steps.max())  # columns past the longest sequence are all padding: dropped
+        return SequenceBatch(
+            observations=observations[:, : longest + 1],
+            actions=np.where(mask, self.actions[seq_rows, column], 0)[:, :longest],
+            returns=(returns * mask).astype(np.float32)[:, :longest],
+            discounts=(self._powers[summed] * ~terminated * mask).astype(np.float32)[:, :longest],
+            bootstrap=np.minimum(last + 1, longest)[:, :longest],
+            mask=mask[:, :longest],
+        )
 
     def gather(self, rows: np.ndarray, envs: np.ndarray) -> ReplayBatch:
         """The batch for the given (row, env) index pairs (what :meth:`sample` draws); n-step windows are built here."""

@@ -53,6 +53,7 @@ DATASETS: dict[str, str] = {
     "adding-<T>": "boltzgym.models.sequence_tasks:adding",
     "copy-<T>": "boltzgym.models.sequence_tasks:copy_task",
     "reverse-<T>": "boltzgym.models.sequence_tasks:reverse_task",
+    "ctc-digits": "boltzgym.models.ctc_tasks:ctc_digits",
     "karate": "boltzgym.models.graph:karate_dataset",
     "karate-communities": "boltzgym.models.graph:karate_communities_dataset",
     "digits-graph": "boltzgym.models.graph:digits_graph_dataset",

@@ -127,6 +127,12 @@ MODELS: dict[str, ModelEntry] = {
         "reverse-10",
         "seq2seq Transformer (notes 4.4)",
     ),
+    "seq2seq": ModelEntry(
+        "boltzgym.models.sequence_tasks:Seq2SeqConfig",
+        "boltzgym.models.sequence_tasks:train_seq2seq",
+        "copy-20",
+        "LSTM encoder-decoder, reverse_input option (Sutskever et al. 2014)",
+    ),
     "vgg": ModelEntry(
         "boltzgym.models.vision_training:VisionConfig",
         "boltzgym.models.vision_training:train_vgg",
@@ -182,6 +188,7 @@ EXPERIMENTS: dict[str, str] = {
     "pooling": "boltzgym.models.vision_training:pooling",
     "attention-maps": "boltzgym.models.vision_training:attention_maps",
     "generative-digits": "boltzgym.models.generative_digits:generative_digits",
+    "tmaze": "boltzgym.agents.tmaze_experiment:tmaze_experiment",
 }
 
 

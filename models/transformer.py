@@ -112,6 +112,9 @@ class Seq2SeqTransformer(nn.Module):
         self.bos_token = check_int("bos_token", bos_token, minimum=0, maximum=vocab_size - 1)
         self.pad_token = pad_token
         self.embedding = nn.Embedding(vocab_size, d_model)
+        # std d^-1/2, so that the sqrt(d)-scaled embedding has unit scale like the positional encoding (Vaswani et al.
+        # 2017 share this scaling); nn.Embedding's N(0, 1) would make tokens 8x louder than positions at d = 64
+        nn.init.normal_(self.embedding.weight, std=d_model**-0.5)
         self.register_buffer("positions", positional_encoding(max_length, d_model), persistent=False)
         args = (d_model, nhead, dim_feedforward, dropout, norm_first)
         self.encoder = nn.ModuleList(TransformerEncoderLayer(*args) for _ in range(num_layers))

@@ -59,6 +59,8 @@ OPTIONAL_SUMMARY_KEYS = (
     "class_retention",
     "class_retention_ab",
     "class_retention_ba",
+    "greedy_label_error_rate",  # CTC (ctc-digits)
+    "beam_label_error_rate",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from boltzgym.agents.tmaze_experiment import RECURRENT, SETTINGS
 from boltzgym.scripts._common import format_table
 from boltzgym.scripts.train_common import TrainRequest, agents_of, base_summary, learn, make_env, plot_learning_curve
 
@@ -20,6 +21,8 @@ AGENTS = agents_of(__name__)
 # Tuned per env; --set KEY=VALUE overrides. Envs not listed use DQNConfig's defaults (tuned for CartPole).
 TUNED_DEFAULTS: dict[str, dict] = {
     "CartPole-v1": {},  # DQNConfig's defaults are CartPole's
+    # The T-maze experiment's settings; add --set recurrent=true for DRQN (then replayed sequences of 64 steps)
+    "boltzgym/TMaze-v0": {**SETTINGS, "sequence_length": RECURRENT["sequence_length"]},
     # After rl-baselines3-zoo's Acrobot-v1 settings, with a smaller network and fewer gradient steps.
     "Acrobot-v1": {
         "net_arch": (128, 128),

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from boltzgym.models.datasets import load_dataset
 from boltzgym.models.registry import make_config
@@ -64,3 +65,36 @@ def test_sequence_experiment_keys_and_plot(tmp_path):
     for cell in ("rnn", "lstm", "gru"):
         assert len(summary[f"{cell}_mse"]) == 1 and np.isfinite(summary[f"{cell}_mse"][0])
     assert (tmp_path / "sequence_adding.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("kind", ["transformer", "lstm"])
+def test_greedy_decoding_is_the_argmax_of_teacher_forcing_on_its_own_output(kind):
+    from boltzgym.models.seq2seq import Seq2SeqLSTM
+    from boltzgym.models.transformer import Seq2SeqTransformer
+
+    torch.manual_seed(0)
+    if kind == "lstm":
+        model = Seq2SeqLSTM(11, 8, 16, bos_token=10)
+    else:
+        model = Seq2SeqTransformer(11, 16, 2, 1, 32, bos_token=10)
+    model.eval()
+    src = torch.randint(0, 10, (5, 6))
+    decoded = model.greedy_decode(src, 6)
+    tgt_in = torch.cat([torch.full((5, 1), 10), decoded[:, :-1]], dim=1)
+    with torch.no_grad():
+        torch.testing.assert_close(model(src, tgt_in).argmax(-1), decoded, rtol=0, atol=0)
+
+
+def test_seq2seq_reverse_input_feeds_the_source_reversed():
+    from boltzgym.models.datasets import Dataset
+    from boltzgym.models.sequence_tasks import Seq2SeqConfig, train_seq2seq
+
+    data = _token_task(5, seed=0, reverse=False, n_train=128, n_test=16)
+    flipped = Dataset("x", "sequence", data.x_train[:, ::-1].copy(), data.y_train, data.x_test[:, ::-1].copy(),
+                      data.y_test, n_classes=10)  # fmt: skip
+    config = Seq2SeqConfig(embedding_dim=8, hidden_size=16, epochs=2)
+    reversed_summary = train_seq2seq(Seq2SeqConfig(embedding_dim=8, hidden_size=16, epochs=2, reverse_input=True), data)
+    flipped_summary = train_seq2seq(config, flipped)
+    assert reversed_summary["history"][-1]["train_loss"] < reversed_summary["history"][0]["train_loss"]
+    assert reversed_summary["test_loss"] == flipped_summary["test_loss"]
+    assert reversed_summary["test_accuracy"] == flipped_summary["test_accuracy"]
