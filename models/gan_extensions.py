@@ -70,6 +70,12 @@ class AdversarialModel(nn.Module):
     lr: float
     clip_grad_norm: float | None
 
+    def _set_training(self, lr: float, clip_grad_norm: float | None, seed: int) -> None:
+        """Check and keep the players' shared settings, and seed the weights about to be initialised."""
+        self.lr = check_positive("lr", lr)
+        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
+        torch.manual_seed(check_int("seed", seed, minimum=0))
+
     def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """Adam per player with ``betas=(0.5, 0.999)`` (Radford et al. 2016; the notes' momentum fix)."""
         return {
@@ -140,9 +146,7 @@ class ConditionalGAN(AdversarialModel):
         self.n_classes = check_int("n_classes", n_classes, minimum=2)
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self.lr = check_positive("lr", lr)
-        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
-        torch.manual_seed(check_int("seed", seed, minimum=0))
+        self._set_training(lr, clip_grad_norm, seed)
         self.generator = _generator(self.latent_size + self.n_classes, generator_sizes, self.n_features)
         self.discriminator = MLP(self.n_features + self.n_classes, list(discriminator_sizes), 1, dropout=dropout)
         self.players = {"discriminator": self.discriminator, "generator": self.generator}
@@ -241,9 +245,7 @@ class LapGAN(AdversarialModel):
             raise ValueError(f"side must be even (a 2x2 pyramid step), got {side}")
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self.lr = check_positive("lr", lr)
-        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
-        torch.manual_seed(check_int("seed", seed, minimum=0))
+        self._set_training(lr, clip_grad_norm, seed)
         self.n_features, coarse = self.side**2, (self.side // 2) ** 2
         self.generator0 = _generator(self.latent_size, hidden_sizes, coarse)
         self.discriminator0 = Discriminator(coarse, hidden_sizes)
@@ -332,9 +334,7 @@ class BiGAN(AdversarialModel):
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self.lr = check_positive("lr", lr)
-        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
-        torch.manual_seed(check_int("seed", seed, minimum=0))
+        self._set_training(lr, clip_grad_norm, seed)
         self.generator = _generator(self.latent_size, hidden_sizes, self.n_features)
         self.encoder = _generator(self.n_features, hidden_sizes, self.latent_size)
         self.discriminator = MLP(self.n_features + self.latent_size, list(hidden_sizes), 1, dropout=dropout)
@@ -439,9 +439,7 @@ class CycleGAN(AdversarialModel):
         self.identity_weight = check_positive("identity_weight", identity_weight, allow_zero=True)
         if self.identity_weight > 0 and self.n_features != self.n_features_b:
             raise ValueError("identity_weight > 0 needs domains of one shape (n_features == n_features_b)")
-        self.lr = check_positive("lr", lr)
-        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
-        torch.manual_seed(check_int("seed", seed, minimum=0))
+        self._set_training(lr, clip_grad_norm, seed)
         hidden = list(hidden_sizes)
         self.generator_ab = _translator(self.n_features, hidden, self.n_features_b)
         self.generator_ba = _translator(self.n_features_b, hidden, self.n_features)

@@ -22,14 +22,6 @@ from boltzgym.models.generative_metrics import conditional_accuracy, linear_prob
 from boltzgym.models.registry import EXPERIMENTS, make_config, model_entry
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def blobs(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Three classes of 4x4 images: a bright row 0, column 0 or the diagonal, plus small noise, in [0, 1]."""
     rng = np.random.default_rng(seed)

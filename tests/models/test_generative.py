@@ -22,15 +22,6 @@ from boltzgym.models.training import fit
 from boltzgym.models.vae import VAE, vae_loss
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """These tiny products run faster on one thread (and calmer on a shared machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def spectral_gap_data(seed: int = 0, n: int = 600) -> tuple[np.ndarray, np.ndarray]:
     """10-D data whose covariance has 3 large and 7 small eigenvalues, and its true top-3 subspace."""
     rng = np.random.default_rng(seed)

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.generative_training import AEConfig, GANConfig, VAEConfig, train_ae, train_gan, train_vae
 from boltzgym.models.registry import make_config, model_entry
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def tiny_binary() -> Dataset:
