@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -66,6 +65,7 @@ from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
 from boltzgym.models.mlp import ACTIVATIONS
 from boltzgym.utils.metrics import MetricsLog
+from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.reporting import listening, report
 from boltzgym.utils.validation import (
     DivergenceError,
@@ -445,9 +445,7 @@ class DQN:
         callback = as_callback(callback)
         callback.init_callback(self)
         callback.on_training_start()
-        from tqdm.auto import tqdm  # imported here: only learn() needs it
-
-        bar = tqdm(total=total_timesteps, desc="dqn", disable=not progress_bar, file=sys.stderr, leave=False)
+        bar = make_progress_bar(total=total_timesteps, desc="dqn", enabled=progress_bar)
         end = self.num_timesteps + total_timesteps
         obs = self._reset_envs()
         self.logger.open()

@@ -24,7 +24,6 @@ agent's state is its ``Discrete`` observation.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import numpy as np
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.tabular import AGENT_CLASSES, TabularAgent, TabularConfig
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
+from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.validation import check_int, check_seed
 
 CHECKPOINT_FORMAT = "boltzgym-independent-q"
@@ -91,9 +91,7 @@ class IndependentQLearning:
         callback = as_callback(callback)
         callback.init_callback(self)
         callback.on_training_start()
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total_timesteps, desc="iql", disable=not progress_bar, file=sys.stderr, leave=False)
+        bar = make_progress_bar(total=total_timesteps, desc="iql", enabled=progress_bar)
         observations, _ = self.env.reset(seed=None if self.seed is None else self.seed + self.num_timesteps)
         pending = {agent: -1 for agent in self.agents}
         returns = {agent: 0.0 for agent in self.agents}

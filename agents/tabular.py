@@ -28,7 +28,6 @@ step-by-step loop below (``use_fast_path=False``). This module does not import t
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import ClassVar
@@ -40,6 +39,7 @@ from boltzgym.agents import _tabular_kernels as kernels
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.dynamics import check_discrete, extract_dynamics, replay_blocker
 from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
+from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
 
 EXPLORATIONS = {"epsilon-greedy": kernels.EPSILON_GREEDY, "boltzmann": kernels.BOLTZMANN, "ucb": kernels.UCB}
@@ -287,9 +287,8 @@ class TabularAgent:
         reset_seed = None if (self._env_seeded or self.seed is None) else self.seed + self.num_timesteps
         state, _ = self.env.reset(seed=reset_seed)
         self._env_seeded = True
-        from tqdm.auto import tqdm
-
-        with tqdm(total=total_timesteps, desc=type(self).__name__, disable=not progress_bar, file=sys.stderr) as bar:
+        name = type(self).__name__
+        with make_progress_bar(total=total_timesteps, desc=name, enabled=progress_bar, leave=True) as bar:
             if self.uses_fast_path:
                 self._learn_fast(int(state), total_timesteps, callback, bar)
             else:
