@@ -156,6 +156,7 @@ EXPERIMENTS: dict[str, str] = {
     "sequence": "boltzgym.models.sequence_tasks:sequence_experiment",
     "degradation": "boltzgym.models.vision_training:degradation",
     "pooling": "boltzgym.models.vision_training:pooling",
+    "mode-collapse": "boltzgym.models.gan_experiment:mode_collapse_experiment",
 }
 
 
