@@ -58,7 +58,7 @@ def mode_collapse_experiment(
     out_dir: str | Path,
     seed: int = 0,
     progress: bool = False,
-    n_seeds: int = 2,
+    n_seeds: int = 1,
     mixtures: str = "ring-8,grid-25",
     variants: str = "vanilla,fixed",
     epochs: int = 0,
