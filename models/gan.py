@@ -11,8 +11,9 @@ of ``log(1 - sigmoid(l))`` is ``-sigmoid(l)`` -> 0) or maximises ``log D(G(z))``
   mode collapse: a batch of identical fakes is easy to spot;
 - ``label_smoothing=0.1`` (default): one-sided, real targets ``1 - 0.1`` (fake targets stay 0), against an
   over-confident discriminator (Salimans et al. 2016);
-- ``gradient_penalty=0.1`` (default): the R1 penalty ``gamma/2 E_x ||grad_x D(x)||^2`` on real data (Mescheder et
-  al. 2018), which makes the non-saturating GAN converge locally instead of circling the equilibrium;
+- ``gradient_penalty=0.1`` (default): the R1 penalty ``gamma/2 E_x ||grad_x D(x)||^2`` on real data, x in data
+  units (Mescheder et al. 2018), which makes the non-saturating GAN converge locally instead of circling the
+  equilibrium;
 - ``clip_grad_norm=10`` (default): gradient-norm clipping of both players;
 - ``lr_decay=0.3`` (default): the learning rate falls linearly to 0 over the last 30% of the steps of :meth:`GAN.fit`,
   the annealing that turns oscillation around the modes into precise samples;
@@ -264,7 +265,8 @@ class GAN(nn.Module):
         if self.standardize:
             self.data_shift.copy_(torch.from_numpy(X.mean(axis=0)))
             self.data_scale.fill_(float((X - X.mean(axis=0)).std()) or 1.0)
-        self.total_steps.fill_(epochs * -(-len(X) // batch_size))
+        self.total_steps.fill_(epochs * -(-len(X) // batch_size))  # each fit call runs its own schedule
+        self.steps_done.zero_()
         self.train()
         result = fit(
             self,
