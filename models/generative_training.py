@@ -43,16 +43,18 @@ class VAEConfig:
 class GANConfig:
     """The GAN of ``boltzgym fit gan`` (notes 5.2); the defaults have the notes' fixes on."""
 
-    epochs: int = 200  # passes over the training set
+    epochs: int = 250  # passes over the training set
     batch_size: int = 256  # rows per mini-batch
     lr: float = 1e-3  # Adam learning rate of both players
+    lr_decay: float = 0.3  # final fraction of the steps over which lr falls linearly to 0
+    gradient_penalty: float = 0.1  # R1 weight on real data; 0 = off
     latent_size: int = 8  # noise width
     generator_loss: str = "non-saturating"  # non-saturating | minimax
     pack: int = 2  # samples judged jointly (PacGAN); 1 = off
     minibatch_features: int = 0  # minibatch-discrimination kernels; 0 = off
     label_smoothing: float = 0.1  # one-sided real-label smoothing
     clip_grad_norm: float | None = 10.0  # gradient-norm clipping; none = off
-    averaging: str = "ema"  # ema | polynomial | none (generator parameter averaging)
+    averaging: str = "none"  # ema | polynomial | none (generator parameter averaging)
 
     def __post_init__(self) -> None:
         self.epochs = check_count("epochs", self.epochs, minimum=1)
@@ -145,6 +147,7 @@ def train_gan(config: GANConfig, dataset: Dataset, *, epochs=None, seed=0, run_d
         model = GAN(x.shape[1], config.latent_size, generator_loss=config.generator_loss, pack=config.pack,
                     minibatch_features=config.minibatch_features, label_smoothing=config.label_smoothing,
                     clip_grad_norm=config.clip_grad_norm, averaging=config.averaging, lr=config.lr,
+                    lr_decay=config.lr_decay, gradient_penalty=config.gradient_penalty,
                     output_activation="sigmoid" if images and x.min() >= 0 and x.max() <= 1 else None,
                     seed=seed)  # fmt: skip
         model.fit(x, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,

@@ -189,6 +189,7 @@ EXPERIMENTS: dict[str, str] = {
     "attention-maps": "boltzgym.models.vision_training:attention_maps",
     "generative-digits": "boltzgym.models.generative_digits:generative_digits",
     "tmaze": "boltzgym.agents.tmaze_experiment:tmaze_experiment",
+    "mode-collapse": "boltzgym.models.gan_experiment:mode_collapse_experiment",
 }
 
 
