@@ -95,6 +95,7 @@ def throughput(epochs: int, seed: int) -> list[tuple[str, float, float]]:
 def comparison_table(epochs: int, seed: int) -> list[tuple[str, float | None, float, float]]:
     """``(model, test log-likelihood or None, Fréchet distance, train seconds)`` on binarized digits."""
     from boltzgym.models.gan import GAN
+    from boltzgym.models.generative_training import VAEConfig
     from boltzgym.models.training import fit
     from boltzgym.models.vae import VAE, vae_loss
     from boltzgym.sims.rbm import RBM
@@ -120,15 +121,15 @@ def comparison_table(epochs: int, seed: int) -> list[tuple[str, float | None, fl
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        vae = VAE(x.shape[1], 8, (200,))
+        vae = VAE(x.shape[1], VAEConfig.latent_size, VAEConfig.hidden_sizes)  # boltzgym fit vae's defaults
         start = time.perf_counter()
         fit(vae, (x,), loss=vae_loss, optimizer="adam", lr=1e-3, epochs=epochs, batch_size=100, seed=seed,
             device="cpu")  # fmt: skip
         seconds = time.perf_counter() - start
         ll = float(vae.log_likelihood(x_test, 500).mean())
         samples = (rng.random((1000, x.shape[1])) < vae.sample(1000, seed=seed + 1)).astype(np.float32)
-    rows.append(("VAE (8 latent, IWAE-500)", ll, metrics.classifier_frechet_distance(classifier, x_test, samples),
-                 seconds))  # fmt: skip
+    name = f"VAE ({VAEConfig.latent_size} latent, IWAE-500)"
+    rows.append((name, ll, metrics.classifier_frechet_distance(classifier, x_test, samples), seconds))
 
     with torch.random.fork_rng(devices=[]):
         gan = GAN(x.shape[1], 32, (256, 256), (256, 256), lr=5e-4, output_activation="sigmoid", seed=seed)
