@@ -50,7 +50,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +61,7 @@ from torch import nn
 
 from boltzgym.utils.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.reporting import report
 from boltzgym.utils.validation import (
     DivergenceError,
@@ -428,7 +428,7 @@ def fit(
     last_checkpoint = len(result.history) if result.history else None
 
     # --- the loop ----------------------------------------------------------------------------------------------
-    bar = _progress_bar(epochs, min(first_epoch - 1, epochs), progress)
+    bar = progress_bar(total=epochs, initial=min(first_epoch - 1, epochs), desc="fit", unit="epoch", enabled=progress)
     n_rows = len(tensors[0])
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.perf_counter()
@@ -555,14 +555,6 @@ def _step(model: nn.Module, batch, optimizers) -> dict:
 def _validation_step_loss(model: nn.Module):
     step = getattr(model, "validation_step", None)
     return None if not callable(step) else (lambda m, batch: step(batch))
-
-
-def _progress_bar(total: int, initial: int, enabled: bool):
-    from tqdm.auto import tqdm  # imported here: only fit's bar needs it
-
-    return tqdm(
-        total=total, initial=initial, desc="fit", unit="epoch", disable=not enabled, file=sys.stderr, leave=False
-    )
 
 
 def _write_metrics(run_dir, history) -> None:

@@ -14,9 +14,9 @@ __all__ = ["progress_bar"]
 class _SilentBar:
     """What a disabled bar needs to do: iterate, take updates and postfixes, close, be a context manager."""
 
-    def __init__(self, iterable: Iterable | None) -> None:
+    def __init__(self, iterable: Iterable | None, initial: float = 0) -> None:
         self._iterable = iterable
-        self.n = 0
+        self.n = initial
 
     def __iter__(self) -> Iterator:
         if self._iterable is None:
@@ -43,11 +43,19 @@ class _SilentBar:
 
 
 def progress_bar(
-    iterable: Iterable | None = None, *, total: float | None = None, desc: str = "", enabled: bool, leave: bool = False
+    iterable: Iterable | None = None,
+    *,
+    total: float | None = None,
+    desc: str = "",
+    enabled: bool,
+    leave: bool = False,
+    initial: float = 0,
+    unit: str = "it",
 ):
-    """A tqdm bar on stderr over ``iterable`` (or updated by hand up to ``total``); a silent stand-in if disabled."""
+    """A tqdm bar on stderr over ``iterable`` (or updated by hand up to ``total``, starting at ``initial``, e.g. a
+    resumed run); a silent stand-in if disabled."""
     if not enabled:
-        return _SilentBar(iterable)
+        return _SilentBar(iterable, initial)
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=leave)
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=leave, initial=initial, unit=unit)
