@@ -127,3 +127,19 @@ def test_a_diverging_gan_stops_with_a_message_and_keeps_the_last_good_checkpoint
     saved = checkpoint.states["model.pt"]
     for name, value in gan.state_dict().items():  # the model holds the epoch-2 weights, finite, as saved
         assert torch.isfinite(value).all() and torch.equal(value, saved[name]), name
+
+
+def test_each_ablation_variant_is_vanilla_with_one_fix_at_the_default_value():
+    import inspect
+
+    from boltzgym.models.gan import GAN
+    from boltzgym.models.gan_experiment import VARIANTS
+
+    defaults = inspect.signature(GAN).parameters
+    vanilla = VARIANTS["vanilla"]
+    assert all(vanilla[key] != defaults[key].default for key in ("pack", "gradient_penalty", "label_smoothing"))
+    for name, fix in (("packing", "pack"), ("r1", "gradient_penalty"), ("smoothing", "label_smoothing"),
+                      ("clipping", "clip_grad_norm")):  # fmt: skip
+        changed = {key for key, value in VARIANTS[name].items() if value != vanilla[key]}
+        assert changed == {fix}
+        assert VARIANTS[name][fix] == defaults[fix].default  # the value the fixed GAN uses
