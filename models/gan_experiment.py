@@ -23,6 +23,7 @@ import torch
 
 from boltzgym.models.gan import GAN
 from boltzgym.models.generative_metrics import N_COVERAGE_SAMPLES, mixture_modes, mode_coverage, sample_mixture
+from boltzgym.models.training import torch_threads
 
 # the GAN keyword arguments of each variant; "fixed" is GAN()'s defaults
 _VANILLA = {
@@ -60,7 +61,7 @@ def train_variant(variant: str, mixture: str, seed: int, epochs: int | None = No
         raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
     x = sample_mixture(mixture, n_points, seed)
     start = time.perf_counter()
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]), torch_threads(1):  # small MLPs: one thread is fastest
         model = GAN(seed=seed, **VARIANTS[variant])
         model.fit(x, **({"epochs": epochs} if epochs else {}), seed=seed, progress=progress)
     samples = model.sample(N_COVERAGE_SAMPLES, seed=seed + 1)

@@ -274,12 +274,10 @@ def generative_digits(
     (seed ``seed``) and is scored by one digits classifier; the plain GAN of notes 5.2 (``models.gan``, same
     width, ``epochs``) gives the Fréchet baseline. Writes ``generative_digits.png`` (samples side by side) and
     returns the figures as keys. Runs on one torch thread (these small MLPs gain nothing from more)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    from boltzgym.models.training import torch_threads
+
+    with torch_threads(1):
         return _generative_digits(Path(out_dir), seed, progress, epochs, data, domain)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _generative_digits(out_dir: Path, seed: int, progress: bool, epochs: int, data: str, domain: str) -> dict:

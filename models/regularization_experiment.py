@@ -28,7 +28,7 @@ from torch import nn
 from boltzgym.models.datasets import load_dataset
 from boltzgym.models.mlp import MLP
 from boltzgym.models.regularization import add_weight_noise, l1_penalty, l2_penalty
-from boltzgym.models.training import evaluate, fit
+from boltzgym.models.training import evaluate, fit, torch_threads
 from boltzgym.utils.validation import check_count
 
 # method -> keyword arguments of fit (and of the model): each one regularizer of notes 2.3 at a usual strength
@@ -71,12 +71,8 @@ def regularization_experiment(
     data = load_dataset("digits")
     if n_train > len(data.x_train):
         raise ValueError(f"n_train must be <= {len(data.x_train)}, got {n_train}")
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # these tiny matrix products run faster on one thread (and calmer on a shared machine)
-    try:
+    with torch_threads(1):  # these tiny matrix products run faster on one thread (and calmer on a shared machine)
         scores = _scores(data, n_train, epochs, n_seeds, seed, progress)
-    finally:
-        torch.set_num_threads(previous_threads)
     rows = []
     for name, runs in scores.items():
         train, test, train_loss, test_loss = np.mean(runs, axis=0)

@@ -17,7 +17,6 @@ recurrent cells (notes 4.2's memory claim).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from boltzgym.models.datasets import Dataset
 from boltzgym.models.seq2seq import Seq2SeqLSTM
 from boltzgym.models.sequence import DEFAULT_CLIP_GRAD_NORM, SequenceRegressor
 from boltzgym.models.supervised import fit_summary
-from boltzgym.models.training import OPTIMIZERS, evaluate, fit
+from boltzgym.models.training import OPTIMIZERS, evaluate, fit, torch_threads
 from boltzgym.models.transformer import Seq2SeqTransformer
 from boltzgym.utils.validation import check_int
 
@@ -128,16 +127,10 @@ class Seq2SeqConfig:
     reverse_input: bool = False  # feed the source reversed: short dependencies between source and target starts
 
 
-@contextlib.contextmanager
 def _one_torch_thread():
     """Torch on one thread inside the block: these small sequence models run faster without intra-op threads (on a
     shared 2-core machine the transformer's steps were measured ~10x slower with torch's default thread count)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+    return torch_threads(1)
 
 
 @_one_torch_thread()
