@@ -258,7 +258,11 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         num_reads = int(num_reads)
         batch = num_reads if interrupt_function is None else (64 if method == "multispin" else 1)
         starts = range(0, num_reads, batch)
-        seeds = [seed] if len(starts) == 1 else np.random.SeedSequence(seed).generate_state(len(starts)).tolist()
+        # batched reads draw their seeds from ``seed`` whatever their count, so a run cut short repeats the first
+        # batches of a longer one (a single batch seeded by ``seed`` itself would break that for num_reads=1)
+        seeds = [seed]
+        if interrupt_function is not None:
+            seeds = np.random.SeedSequence(seed).generate_state(len(starts)).tolist()
         results = []
         for start, batch_seed in zip(starts, seeds, strict=True):
             stop = min(start + batch, num_reads)

@@ -227,6 +227,8 @@ def test_interrupt_function_stops_after_the_read_it_returns_true_on():
     assert len(stopped) == 3 and len(calls) == 3  # as neal: the samples found so far
     again = sampler.sample_ising({}, J, num_reads=3, num_sweeps=20, seed=5, interrupt_function=lambda: False)
     np.testing.assert_array_equal(stopped.record.sample, again.record.sample)  # same seed, same batches
+    first = sampler.sample_ising({}, J, num_reads=1, num_sweeps=20, seed=5, interrupt_function=lambda: False)
+    np.testing.assert_array_equal(first.record.sample[0], stopped.record.sample[0])
     assert "interrupt_function" in sampler.parameters
     with pytest.raises(TypeError, match="interrupt_function must be callable"):
         sampler.sample_ising({}, J, num_reads=2, interrupt_function=True)
