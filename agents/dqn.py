@@ -63,7 +63,7 @@ from boltzgym.agents.networks import (
 )
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
-from boltzgym.models.mlp import ACTIVATIONS
+from boltzgym.models.supervised.mlp import ACTIVATIONS
 from boltzgym.utils.metrics import MetricsLog
 from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.reporting import listening, report

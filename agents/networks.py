@@ -34,9 +34,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from boltzgym.agents.env_steps import observation_kind
-from boltzgym.models.conv import ConvNet
-from boltzgym.models.heads import DuelingHead
-from boltzgym.models.mlp import ACTIVATIONS, MLP
+from boltzgym.models.q_networks.heads import DuelingHead
+from boltzgym.models.supervised.mlp import ACTIVATIONS, MLP
+from boltzgym.models.vision.conv import ConvNet
 from boltzgym.utils.io import to_json
 from boltzgym.utils.validation import check_bool, check_count, check_widths
 
@@ -47,12 +47,12 @@ Q_NETWORKS: dict[str, QNetworkFactory | str] = {
     "mlp": "boltzgym.agents.networks:mlp_q_network",
     "cnn": "boltzgym.agents.networks:cnn_q_network",
     "dueling": "boltzgym.agents.networks:dueling_q_network",
-    "resnet": "boltzgym.models.vision_training:resnet_q_network",
-    "attention": "boltzgym.models.vision_training:attention_q_network",
+    "resnet": "boltzgym.models.q_networks.vision:resnet_q_network",
+    "attention": "boltzgym.models.q_networks.vision:attention_q_network",
     "per-agent": "boltzgym.agents.independent_dqn:per_agent_q_network",
     "shared-agents": "boltzgym.agents.independent_dqn:shared_q_network",
-    "vae-encoder": "boltzgym.models.encoder_q_network:vae_encoder_q_network",
-    "ae-encoder": "boltzgym.models.encoder_q_network:ae_encoder_q_network",
+    "vae-encoder": "boltzgym.models.q_networks.encoders:vae_encoder_q_network",
+    "ae-encoder": "boltzgym.models.q_networks.encoders:ae_encoder_q_network",
     "lstm": "boltzgym.agents.networks:lstm_q_network",
     "gru": "boltzgym.agents.networks:gru_q_network",
 }
@@ -226,7 +226,8 @@ class RecurrentQNetwork(nn.Module):
     """DRQN's Q-network (Hausknecht & Stone 2015): observation encoder, a recurrent layer, Q-value head.
 
     ``Q(h_t, a)`` depends on the whole history ``o_1..o_t`` through the hidden state ``h_t``, which is what a partially
-    observable task (the T-maze) needs. The recurrent layer is the gate-by-gate ``boltzgym.models.sequence`` cell
+    observable task (the T-maze) needs. The recurrent layer is the gate-by-gate ``boltzgym.models.sequence.recurrent``
+    cell
     run on torch's fused kernel (``to_torch``: same weights and initialisation).
 
     - :meth:`unroll` ``(batch, time, *obs) -> (Q (batch, time, n_actions), state)`` from ``state`` (``None``: zeros);
@@ -240,7 +241,7 @@ class RecurrentQNetwork(nn.Module):
 
     def __init__(self, observation_space: gym.Space, n_actions: int, *, cell: str = "lstm", hidden_size: int = 64,
                  dueling: bool = False, **encoder: Any) -> None:  # fmt: skip
-        from boltzgym.models.sequence import GRU, LSTM  # lazy: only recurrent agents need it
+        from boltzgym.models.sequence.recurrent import GRU, LSTM  # lazy: only recurrent agents need it
 
         super().__init__()
         classes = {"lstm": LSTM, "gru": GRU}

@@ -22,16 +22,16 @@ import time
 import numpy as np
 import torch
 
-from boltzgym.models import generative_metrics as metrics
 from boltzgym.models.datasets import load_dataset
-from boltzgym.models.generative_digits import domain_transform, unit_images
+from boltzgym.models.generative import metrics as metrics
+from boltzgym.models.generative.digits import domain_transform, unit_images
 
 
 def _models(n_features: int, side: int):
-    from boltzgym.models.autoencoder import DeepAutoencoder, autoencoder_loss
-    from boltzgym.models.gan import GAN
-    from boltzgym.models.gan_extensions import BiGAN, ConditionalGAN, CycleGAN, LapGAN
-    from boltzgym.models.vae import VAE, vae_loss
+    from boltzgym.models.generative.autoencoder import DeepAutoencoder, autoencoder_loss
+    from boltzgym.models.generative.gan import GAN
+    from boltzgym.models.generative.gan_extensions import BiGAN, ConditionalGAN, CycleGAN, LapGAN
+    from boltzgym.models.generative.vae import VAE, vae_loss
 
     return {
         "AE": (lambda: DeepAutoencoder(n_features, 16, (128,)), autoencoder_loss, "x"),
@@ -94,10 +94,10 @@ def throughput(epochs: int, seed: int) -> list[tuple[str, float, float]]:
 
 def comparison_table(epochs: int, seed: int) -> list[tuple[str, float | None, float, float]]:
     """``(model, test log-likelihood or None, Fréchet distance, train seconds)`` on binarized digits."""
-    from boltzgym.models.gan import GAN
-    from boltzgym.models.generative_training import VAEConfig
+    from boltzgym.models.generative.gan import GAN
+    from boltzgym.models.generative.trainers import VAEConfig
+    from boltzgym.models.generative.vae import VAE, vae_loss
     from boltzgym.models.training import fit
-    from boltzgym.models.vae import VAE, vae_loss
     from boltzgym.sims.rbm import RBM
 
     dataset = load_dataset("binary-digits", seed)

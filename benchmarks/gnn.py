@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from boltzgym.models.graph import GraphLayer
+from boltzgym.models.graph.gnn import GraphLayer
 
 try:
     from torch_geometric.nn import SAGEConv

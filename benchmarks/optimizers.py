@@ -1,5 +1,5 @@
 """Notes 2.1-2.2's optimizers side by side: torch's SGD, momentum, Nesterov, RMSprop, Rprop and Adam against
-Quickprop, Newton and averaged SGD (boltzgym.models.optim), each at the best learning rate of its grid.
+Quickprop, Newton and averaged SGD (boltzgym.models.optim.optimizers), each at the best learning rate of its grid.
 
 (a) Rosenbrock from (-1.2, 1): steps until f < 1e-6; (b) Fahlman's 10-5-10 encoder (sigmoid units, sum-of-squares
 error, full batch): mean epochs until every output is within 0.4 of its target, over held-out seeds (Fahlman 1988
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from boltzgym.models.optimizer_experiment import optimizers_experiment
+from boltzgym.experiments.optimizers import optimizers_experiment
 
 
 def main() -> None:

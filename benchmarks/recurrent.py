@@ -15,7 +15,7 @@ import time
 import torch
 from torch import nn
 
-from boltzgym.models.sequence import GRU, LSTM, RNN
+from boltzgym.models.sequence.recurrent import GRU, LSTM, RNN
 
 
 def seconds_per_pass(module: nn.Module, x: torch.Tensor, repeats: int) -> float:

@@ -24,7 +24,7 @@ from torch import nn
 from boltzgym.models.datasets import load_dataset
 from boltzgym.models.registry import make_config
 from boltzgym.models.training import fit, make_optimizer
-from boltzgym.models.vision_training import build_vision_model
+from boltzgym.models.vision.trainers import build_vision_model
 
 # (row label, registry model, attention)
 ARCHITECTURES = {

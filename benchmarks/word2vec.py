@@ -22,7 +22,7 @@ import time
 import numba
 import numpy as np
 
-from boltzgym.models.word2vec import Word2Vec, gensim_test_file, lee_corpus
+from boltzgym.models.embeddings.word2vec import Word2Vec, gensim_test_file, lee_corpus
 
 try:
     import gensim

@@ -25,7 +25,7 @@ Named datasets:
   test set is the training set (the whole distribution).
 - ``lee``: the Lee background corpus (300 news documents, ~58k tokens) that gensim's test data ships, one token
   list per document (kind ``"text"``, object arrays); metadata names WordSim-353 and the analogy questions
-  (``boltzgym.models.word2vec``; needs the ``text`` extra, gensim).
+  (``boltzgym.models.embeddings.word2vec``; needs the ``text`` extra, gensim).
 """
 
 from __future__ import annotations
@@ -48,16 +48,16 @@ DATASETS: dict[str, str] = {
     "parity-<n>": "boltzgym.models.datasets:parity",
     "sine": "boltzgym.models.datasets:sine",
     "bars-stripes-<n>": "boltzgym.models.datasets:bars_stripes",
-    "ring-8": "boltzgym.models.generative_metrics:ring8_dataset",
-    "grid-25": "boltzgym.models.generative_metrics:grid25_dataset",
-    "adding-<T>": "boltzgym.models.sequence_tasks:adding",
-    "copy-<T>": "boltzgym.models.sequence_tasks:copy_task",
-    "reverse-<T>": "boltzgym.models.sequence_tasks:reverse_task",
-    "ctc-digits": "boltzgym.models.ctc_tasks:ctc_digits",
-    "karate": "boltzgym.models.graph:karate_dataset",
-    "karate-communities": "boltzgym.models.graph:karate_communities_dataset",
-    "digits-graph": "boltzgym.models.graph:digits_graph_dataset",
-    "lee": "boltzgym.models.word2vec:lee_dataset",
+    "ring-8": "boltzgym.models.generative.metrics:ring8_dataset",
+    "grid-25": "boltzgym.models.generative.metrics:grid25_dataset",
+    "adding-<T>": "boltzgym.models.sequence.tasks:adding",
+    "copy-<T>": "boltzgym.models.sequence.tasks:copy_task",
+    "reverse-<T>": "boltzgym.models.sequence.tasks:reverse_task",
+    "ctc-digits": "boltzgym.models.sequence.ctc_tasks:ctc_digits",
+    "karate": "boltzgym.models.graph.gnn:karate_dataset",
+    "karate-communities": "boltzgym.models.graph.gnn:karate_communities_dataset",
+    "digits-graph": "boltzgym.models.graph.gnn:digits_graph_dataset",
+    "lee": "boltzgym.models.embeddings.word2vec:lee_dataset",
 }
 
 
@@ -194,7 +194,8 @@ def binary_digits(threshold: float = 8.0, return_labels: bool = False):
 DIGITS_TEST_SIZE = 360  # ~20% of 1,797, stratified, fixed (random_state=0) whatever the seed
 
 
-def _digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fixed digits split (raw 0-16 pixels): ``x_train, x_test, y_train, y_test``, the same rows for every seed."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -206,7 +207,7 @@ def _digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def digits(seed: int = 0) -> Dataset:
     """scikit-learn's 8x8 digits, fixed stratified split, standardised with the training statistics."""
-    x_train, x_test, y_train, y_test = _digits_split()
+    x_train, x_test, y_train, y_test = digits_split()
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0)
     std[std == 0] = 1.0  # constant border pixels stay 0 after centring
@@ -224,7 +225,7 @@ def digits(seed: int = 0) -> Dataset:
 
 def binary_digits_dataset(seed: int = 0) -> Dataset:
     """The digits split of :func:`digits` with pixels thresholded to 0/1 (pixel > 8)."""
-    x_train, x_test, y_train, y_test = _digits_split()
+    x_train, x_test, y_train, y_test = digits_split()
     return Dataset(
         name="binary-digits",
         kind="classification",

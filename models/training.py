@@ -349,7 +349,7 @@ def fit(
         monitor: the metric early stopping watches, ``"val_loss"`` (default with validation) or ``"train_loss"``.
         clip_grad_norm: rescale the gradient to at most this 2-norm before each step (the notes suggest 5).
         regularizer: ``penalty(model) -> scalar tensor`` added to the training loss (L1/L2, see
-            ``boltzgym.models.regularization``).
+            ``boltzgym.models.optim.regularization``).
         input_noise: standard deviation of Gaussian noise added to float inputs ``x`` while training (notes 2.3).
         callbacks: ``callback(epoch, row, model)`` called after each epoch; returning ``False`` stops training.
         seed: drives the validation split, the shuffles and torch's random numbers during training.

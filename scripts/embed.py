@@ -28,7 +28,8 @@ from boltzgym.scripts._common import (
 
 HELP = "train Word2Vec word embeddings on a text corpus (or the Lee corpus) and show nearest neighbours"
 DESCRIPTION = (
-    "Train skip-gram Word2Vec with negative sampling (Mikolov et al. 2013; boltzgym.models.word2vec, Numba) on\n"
+    "Train skip-gram Word2Vec with negative sampling (Mikolov et al. 2013; boltzgym.models.embeddings.word2vec,\n"
+    "Numba) on "
     "--corpus: a UTF-8 text file with one sentence or document per line, tokenised as gensim's simple_preprocess\n"
     "(lowercase alphabetic tokens of 2-15 letters), or `lee`, the Lee news corpus that gensim's test data ships.\n"
     "Writes vectors.txt (the word2vec text format, readable by gensim's KeyedVectors.load_word2vec_format), the\n"
@@ -69,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_sentences(corpus: str) -> list[list[str]]:
     """The tokenised sentences of ``--corpus`` (``lee`` or a file path)."""
-    from boltzgym.models.word2vec import lee_corpus, read_corpus
+    from boltzgym.models.embeddings.word2vec import lee_corpus, read_corpus
 
     if corpus == "lee":
         return lee_corpus()
@@ -111,7 +112,7 @@ def projection_plot(out_dir: Path, wv, neighbours: dict[str, list], caption: str
 
 
 def run(args: argparse.Namespace) -> dict:
-    from boltzgym.models.word2vec import Word2Vec, gensim_test_file
+    from boltzgym.models.embeddings.word2vec import Word2Vec, gensim_test_file
 
     defaults = LEE_DEFAULTS if args.corpus == "lee" else GENSIM_DEFAULTS
     epochs = defaults["epochs"] if args.epochs is None else args.epochs

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from boltzgym.models.registry import EXPERIMENTS, experiment_function, experiment_options
+    from boltzgym.experiments import EXPERIMENTS, experiment_function, experiment_options
 
     if args.list or args.name is None:
         if args.name is None and not args.list:

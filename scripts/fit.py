@@ -98,7 +98,8 @@ def fit_model(
 ) -> tuple[dict, list[dict]]:
     """Train registered ``model`` on ``data``; returns ``(summary with SUMMARY_KEYS, per-epoch history)``."""
     from boltzgym.models.datasets import load_dataset
-    from boltzgym.models.registry import import_object, make_config, model_entry
+    from boltzgym.models.registry import make_config, model_entry
+    from boltzgym.utils.imports import import_object
 
     entry = model_entry(model)
     config = make_config(model, assignments)
@@ -139,7 +140,8 @@ def plot_learning_curve(history: list[dict], path: Path, title: str) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     from boltzgym.models.datasets import parse_dataset_name
-    from boltzgym.models.registry import import_object, make_config, model_entry
+    from boltzgym.models.registry import make_config, model_entry
+    from boltzgym.utils.imports import import_object
 
     entry = model_entry(args.model)
     if args.list_keys:

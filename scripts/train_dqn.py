@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from boltzgym.agents.tmaze_experiment import RECURRENT, SETTINGS
+from boltzgym.experiments.tmaze import RECURRENT, SETTINGS
 from boltzgym.scripts._common import format_table
 from boltzgym.scripts.train_common import TrainRequest, agents_of, base_summary, learn, make_env, plot_learning_curve
 

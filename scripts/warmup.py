@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from boltzgym.sims.warmup import warm_up
+    from boltzgym.scripts.warmup_kernels import warm_up
 
     def report(name: str, seconds: float) -> None:
         if not args.json:

@@ -6,7 +6,7 @@ This package does not import torch.
 
 from __future__ import annotations
 
-import importlib
+from boltzgym.utils.imports import lazy_namespace
 
 # Public name -> defining module, imported on first use (numba and scipy load only when needed).
 _EXPORTS: dict[str, str] = {
@@ -40,21 +40,12 @@ _EXPORTS: dict[str, str] = {
     "block_gibbs_sample": "boltzgym.sims.bipartite",
     "BoltzmannMachine": "boltzgym.sims.boltzmann",
     "RBM": "boltzgym.sims.rbm",
-    "bars_and_stripes": "boltzgym.models.datasets",
-    "binary_digits": "boltzgym.models.datasets",
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+# The data sets moved to the one datasets module, boltzgym.models.datasets (0.1.0 exported them here too).
+_DEPRECATED = {
+    "bars_and_stripes": "boltzgym.models.datasets:bars_and_stripes",
+    "binary_digits": "boltzgym.models.datasets:binary_digits",
+}
+__getattr__, __dir__ = lazy_namespace(__name__, _EXPORTS, _DEPRECATED)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from boltzgym.sims._rng import next_double, next_normal
+from boltzgym.utils.rng import next_double, next_normal
 
 # Reassociation lets LLVM vectorize the dot products; no "nnan"/"ninf", so overflow to inf stays well defined.
 _FAST = {"reassoc", "contract", "nsz", "arcp"}

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from boltzgym.sims._rng import next_double, next_double_words, next_uint53_words, uint53_threshold
+from boltzgym.utils.rng import next_double, next_double_words, next_uint53_words, uint53_threshold
 
 METROPOLIS = 0
 GLAUBER = 1

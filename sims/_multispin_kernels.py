@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from boltzgym.sims._rng import _xoshiro_step, uint53_threshold
+from boltzgym.utils.rng import uint53_threshold, xoshiro_step
 
 MAX_TERMS = 15  # the largest degree + |h| that the four bit planes of U can count
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -110,7 +110,7 @@ def _group_sweeps(g, words, betas, couplings, rng, level_masks):
                             | (m1 & (_ZERO - ((t1 >> shift) & _ONE)))
                             | (m2 & (_ZERO - ((t2 >> shift) & _ONE)))
                         )
-                        random_word, s0, s1, s2, s3 = _xoshiro_step(s0, s1, s2, s3)
+                        random_word, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
                         accept |= undecided & threshold_bits & ~random_word
                         undecided &= ~(random_word ^ threshold_bits)
             else:
@@ -127,7 +127,7 @@ def _group_sweeps(g, words, betas, couplings, rng, level_masks):
                         for level in range(n_levels):
                             if (thresholds[n_terms - 2 * level] >> np.uint64(bit)) & _ONE:
                                 threshold_bits |= masks[level]
-                        random_word, s0, s1, s2, s3 = _xoshiro_step(s0, s1, s2, s3)
+                        random_word, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
                         accept |= undecided & threshold_bits & ~random_word
                         undecided &= ~(random_word ^ threshold_bits)
             state[i] = spin ^ ((~needs) | accept)

@@ -20,11 +20,11 @@ from boltzgym.sims._engine import (
     kernel_couplings,
     run_sweeps,
 )
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.progress import progress_bar
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
 
 __all__ = ["AnnealResult", "TemperingResult", "anneal", "parallel_tempering"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from boltzgym.sims import _bipartite_kernels as kernels
-from boltzgym.sims._rng import make_streams
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_positive, check_seed
 
 

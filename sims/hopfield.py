@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from boltzgym.sims._engine import check_beta, check_memory, kernel_couplings, run_sweeps
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
 
 __all__ = ["STORAGE_RULES", "HopfieldNetwork", "RecallResult", "check_patterns", "corrupt", "load_digit_patterns"]

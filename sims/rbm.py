@@ -33,12 +33,12 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from boltzgym.sims import _bipartite_kernels as kernels
 from boltzgym.sims import rbm_eval
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.bipartite import block_gibbs_sample
 from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.reporting import report
 from boltzgym.utils.resources import array_bytes, check_memory
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import DivergenceError, check_in_range, check_int, check_positive, check_seed
 
 SCHEDULES = ("constant", "linear")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from boltzgym.sims import _bipartite_kernels as kernels
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.bipartite import check_bipartite_parameters
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
 
 MAX_EXACT_UNITS = 25

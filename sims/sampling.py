@@ -22,8 +22,8 @@ from boltzgym.sims._engine import (
     kernel_couplings,
     run_sweeps,
 )
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
 
 __all__ = ["MarkovChains", "SamplingResult", "gibbs_sample"]

@@ -25,6 +25,15 @@ def _package_folders() -> set[str]:
     }
 
 
+def _subpackage_folders() -> set[str]:
+    """Dotted names (``models.sequence``) of the package folders below the top-level ones."""
+    return {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for folder in _package_folders()
+        for init in (ROOT / folder).rglob("*/__init__.py")
+    }
+
+
 def test_every_package_folder_is_listed():
     setuptools_cfg = _pyproject()["tool"]["setuptools"]
     listed = set(setuptools_cfg["packages"])
@@ -35,13 +44,18 @@ def test_every_package_folder_is_listed():
         assert f"boltzgym.{folder}" in listed, f"{folder}/ is not in [tool.setuptools] packages"
         assert mapping.get(f"boltzgym.{folder}") == folder, f"{folder}/ is not mapped in package-dir"
     for package in listed:
-        assert mapping[package] in folders, f"{package} maps to a folder without __init__.py"
+        top = package.split(".")[1]
+        assert mapping[f"boltzgym.{top}"] in folders, f"{package} maps to a folder without __init__.py"
+    for subpackage in _subpackage_folders():
+        assert f"boltzgym.{subpackage}" in listed, (
+            f"{subpackage.replace('.', '/')}/ is not in [tool.setuptools] packages"
+        )
 
 
 def test_subpackages_import_under_the_namespace():
     for package in _pyproject()["tool"]["setuptools"]["packages"]:
         module = importlib.import_module(package)
-        assert Path(module.__file__).parent.name == package.split(".")[-1]
+        assert Path(module.__file__).parent == ROOT.joinpath(*package.split(".")[1:])
 
 
 def test_light_packages_do_not_import_torch():

@@ -158,7 +158,7 @@ def test_recurrent_needs_a_recurrent_network():
 
 
 def test_tmaze_experiment_keys_and_plot(tmp_path):
-    from boltzgym.models.registry import experiment_function
+    from boltzgym.experiments import experiment_function
 
     summary = experiment_function("tmaze")(tmp_path, seed=0, corridor_length=2, total_timesteps=300, eval_episodes=4)
     for name in ("recurrent", "feed_forward"):

@@ -79,8 +79,8 @@ def test_bad_input_is_named(build, error, message):
 
 def _spin_game_energy(reward: str, seed: int) -> tuple[float, float]:
     """Greedy final energy of IQL trained on a 3x3 Gaussian glass (3 agents, 3 spins each), and its ground state."""
-    from boltzgym.agents.rl_annealing_experiment import ground_state_energy
     from boltzgym.envs.spin_game import parallel_env as spin_game
+    from boltzgym.experiments.rl_annealing import ground_state_energy
 
     kwargs = {"side": 3, "n_agents": 3, "n_rounds": 20, "instance_seed": 24, "couplings": "gaussian", "reward": reward}
     learners = IndependentQLearning(spin_game(**kwargs), seed=seed, gamma=0.9, exploration_steps=1900).learn(2500)

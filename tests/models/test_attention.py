@@ -4,14 +4,14 @@ import pytest
 import torch
 from torch import nn
 
-from boltzgym.models.attention import (
+from boltzgym.models.sequence.attention import (
     AdditiveAttention,
     MultiHeadAttention,
     dot_product_attention,
     positional_encoding,
     rotation_matrix,
 )
-from boltzgym.models.transformer import (
+from boltzgym.models.sequence.transformer import (
     Seq2SeqTransformer,
     TransformerDecoderLayer,
     TransformerEncoderLayer,

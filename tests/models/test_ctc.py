@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from boltzgym.models.ctc import collapse, ctc_beam_search, ctc_loss, greedy_decode, viterbi_align
+from boltzgym.models.sequence.ctc import collapse, ctc_beam_search, ctc_loss, greedy_decode, viterbi_align
 
 
 def _random_log_probs(seed, steps, classes):

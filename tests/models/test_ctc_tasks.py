@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from boltzgym.models.ctc_tasks import (
+from boltzgym.models.datasets import load_dataset
+from boltzgym.models.sequence.ctc_tasks import (
     MAX_FRAMES,
     MIN_FRAMES,
     ctc_batch_loss,
@@ -15,8 +16,7 @@ from boltzgym.models.ctc_tasks import (
     label_error_rates,
     target_lengths,
 )
-from boltzgym.models.datasets import load_dataset
-from boltzgym.models.sequence import SequenceRegressor
+from boltzgym.models.sequence.recurrent import SequenceRegressor
 from boltzgym.models.training import fit
 
 

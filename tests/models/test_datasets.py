@@ -41,11 +41,13 @@ def test_binary_digits_are_binary_8x8_with_labels():
     assert 0.2 < X.mean() < 0.6
 
 
-def test_sims_still_exports_the_binary_generators():
+def test_sims_old_exports_of_the_binary_generators_warn_and_resolve():
     import boltzgym.sims
 
-    assert boltzgym.sims.bars_and_stripes is bars_and_stripes
-    assert boltzgym.sims.binary_digits is binary_digits
+    with pytest.warns(DeprecationWarning, match="boltzgym.models.datasets.bars_and_stripes"):
+        assert boltzgym.sims.bars_and_stripes is bars_and_stripes
+    with pytest.warns(DeprecationWarning, match="boltzgym.models.datasets.binary_digits"):
+        assert boltzgym.sims.binary_digits is binary_digits
 
 
 def test_digits_is_a_fixed_stratified_standardised_split():

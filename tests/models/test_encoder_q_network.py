@@ -7,9 +7,9 @@ import torch
 
 import boltzgym.envs  # noqa: F401  (registers the envs)
 from boltzgym.agents.dqn import DQN
-from boltzgym.models.autoencoder import DeepAutoencoder
-from boltzgym.models.encoder_q_network import EncoderQNetwork, collect_observations, flatten_observations
-from boltzgym.models.vae import VAE
+from boltzgym.models.generative.autoencoder import DeepAutoencoder
+from boltzgym.models.generative.vae import VAE
+from boltzgym.models.q_networks.encoders import EncoderQNetwork, collect_observations, flatten_observations
 
 ENV = "boltzgym/PixelGridWorld-v0"
 

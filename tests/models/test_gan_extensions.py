@@ -7,8 +7,10 @@ import pytest
 import torch
 from torch import nn
 
+from boltzgym.experiments import EXPERIMENTS
 from boltzgym.models.datasets import Dataset
-from boltzgym.models.gan_extensions import (
+from boltzgym.models.generative.digits import CycleGANConfig, domain_transform, train_cgan, train_cyclegan
+from boltzgym.models.generative.gan_extensions import (
     BiGAN,
     ConditionalGAN,
     CycleGAN,
@@ -17,9 +19,8 @@ from boltzgym.models.gan_extensions import (
     downsample,
     upsample,
 )
-from boltzgym.models.generative_digits import CycleGANConfig, domain_transform, train_cgan, train_cyclegan
-from boltzgym.models.generative_metrics import conditional_accuracy, linear_probe_accuracy, train_digits_classifier
-from boltzgym.models.registry import EXPERIMENTS, make_config, model_entry
+from boltzgym.models.generative.metrics import conditional_accuracy, linear_probe_accuracy, train_digits_classifier
+from boltzgym.models.registry import make_config, model_entry
 
 
 def blobs(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from boltzgym.models.gan import GAN
-from boltzgym.models.generative_metrics import mixture_modes, mode_coverage
+from boltzgym.models.generative.gan import GAN
+from boltzgym.models.generative.metrics import mixture_modes, mode_coverage
 from boltzgym.models.training import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, TrainingDiverged
 from boltzgym.utils.checkpoint import load_checkpoint
 
@@ -94,7 +94,7 @@ def test_r1_penalty_matches_its_formula_on_a_linear_discriminator():
 
 
 def test_mode_collapse_experiment_reports_each_variant_and_draws_the_samples(tmp_path):
-    from boltzgym.models.registry import experiment_function, experiment_options
+    from boltzgym.experiments import experiment_function, experiment_options
 
     function = experiment_function("mode-collapse")
     options = experiment_options("mode-collapse", ["mixtures=ring-8", "n_seeds=1", "epochs=2", "n_points=256"])
@@ -132,8 +132,8 @@ def test_a_diverging_gan_stops_with_a_message_and_keeps_the_last_good_checkpoint
 def test_each_ablation_variant_is_vanilla_with_one_fix_at_the_default_value():
     import inspect
 
-    from boltzgym.models.gan import GAN
-    from boltzgym.models.gan_experiment import VARIANTS
+    from boltzgym.experiments.mode_collapse import VARIANTS
+    from boltzgym.models.generative.gan import GAN
 
     defaults = inspect.signature(GAN).parameters
     vanilla = VARIANTS["vanilla"]

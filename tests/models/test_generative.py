@@ -9,17 +9,17 @@ import pytest
 import scipy.linalg
 import torch
 
-from boltzgym.models.autoencoder import DeepAutoencoder, TiedAutoencoder, autoencoder_loss
-from boltzgym.models.gan import GAN, MinibatchDiscrimination, discriminator_loss, generator_loss
-from boltzgym.models.generative_metrics import (
+from boltzgym.models.generative.autoencoder import DeepAutoencoder, TiedAutoencoder, autoencoder_loss
+from boltzgym.models.generative.gan import GAN, MinibatchDiscrimination, discriminator_loss, generator_loss
+from boltzgym.models.generative.metrics import (
     frechet_distance,
     mixture_coverage,
     mixture_modes,
     mode_coverage,
     sample_mixture,
 )
+from boltzgym.models.generative.vae import VAE, vae_loss
 from boltzgym.models.training import fit
-from boltzgym.models.vae import VAE, vae_loss
 
 
 def spectral_gap_data(seed: int = 0, n: int = 600) -> tuple[np.ndarray, np.ndarray]:

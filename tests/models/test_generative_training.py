@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from boltzgym.models.datasets import Dataset, load_dataset
-from boltzgym.models.generative_training import AEConfig, GANConfig, VAEConfig, train_ae, train_gan, train_vae
+from boltzgym.models.generative.trainers import AEConfig, GANConfig, VAEConfig, train_ae, train_gan, train_vae
 from boltzgym.models.registry import make_config, model_entry
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from boltzgym.models.graph import GNN, GraphLayer, grid_graph, karate_club
+from boltzgym.models.graph.gnn import GNN, GraphLayer, grid_graph, karate_club
 
 
 def random_graph(n_nodes=7, n_edges=15, seed=0):
@@ -91,7 +91,8 @@ def test_fit_gnn_on_karate_through_the_registry(data, threshold):
     """The issue's semi-supervised claim at seed 0 with the default (Kipf & Welling) settings, full batch: one
     labelled node per club (0 and 33) or per community (8, 0, 24, 4), the other members classified."""
     from boltzgym.models.datasets import load_dataset
-    from boltzgym.models.registry import import_object, make_config, model_entry
+    from boltzgym.models.registry import make_config, model_entry
+    from boltzgym.utils.imports import import_object
 
     summary = import_object(model_entry("gnn").train)(make_config("gnn", []), load_dataset(data))
     assert summary["test_accuracy"] >= threshold and summary["epochs"] == 200
@@ -111,7 +112,8 @@ def test_gnn_dropout_only_while_training():
 def test_fit_gnn_checkpoints_sparsely_and_at_the_end(tmp_path, monkeypatch):
     import boltzgym.models.training as training
     from boltzgym.models.datasets import load_dataset
-    from boltzgym.models.registry import import_object, make_config, model_entry
+    from boltzgym.models.registry import make_config, model_entry
+    from boltzgym.utils.imports import import_object
 
     written = []
     save = training.save_checkpoint

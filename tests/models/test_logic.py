@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from boltzgym.models.logic import and_gate, dnf_network, majority_gate, or_gate, parity_network, truth_table
+from boltzgym.models.supervised.logic import and_gate, dnf_network, majority_gate, or_gate, parity_network, truth_table
 
 
 def _all_inputs(n: int) -> torch.Tensor:

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from boltzgym.models.conv import ConvNet
-from boltzgym.models.heads import DuelingHead
-from boltzgym.models.mlp import MLP
+from boltzgym.models.q_networks.heads import DuelingHead
+from boltzgym.models.supervised.mlp import MLP
+from boltzgym.models.vision.conv import ConvNet
 
 
 def test_mlp_shapes_and_layers():
@@ -78,7 +78,9 @@ def test_dueling_head_mean_q_equals_the_value_stream():
 def test_docstring_examples_run():
     import doctest
 
-    from boltzgym.models import conv, heads, mlp
+    from boltzgym.models.q_networks import heads
+    from boltzgym.models.supervised import mlp
+    from boltzgym.models.vision import conv
 
     for module in (mlp, conv, heads):
         assert doctest.testmod(module).failed == 0, module.__name__

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from boltzgym.models import losses, neurons
-from boltzgym.models.neurons import (
+from boltzgym.models.supervised import losses, neurons
+from boltzgym.models.supervised.neurons import (
     ACTIVATIONS,
     Perceptron,
     RBFLayer,

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from boltzgym.models.normalization import batchnorm_jacobian
+from boltzgym.models.optim.normalization import batchnorm_jacobian
 
 
 def _torch_batchnorm(x: torch.Tensor, eps: float) -> torch.Tensor:

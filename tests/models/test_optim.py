@@ -8,7 +8,13 @@ import pytest
 import torch
 from torch.optim.swa_utils import AveragedModel
 
-from boltzgym.models.optim import Newton, Quickprop, notes_nesterov_step, polynomial_averaging, sutskever_nesterov_step
+from boltzgym.models.optim.optimizers import (
+    Newton,
+    Quickprop,
+    notes_nesterov_step,
+    polynomial_averaging,
+    sutskever_nesterov_step,
+)
 
 
 def _separable_quadratic(seed: int = 0, n: int = 20):

@@ -8,7 +8,10 @@ import sys
 
 import pytest
 
-from boltzgym.models.registry import EXPERIMENTS, MODELS, import_object, make_config, parse_assignments
+from boltzgym.experiments import EXPERIMENTS
+from boltzgym.models.registry import MODELS, make_config
+from boltzgym.utils.assignments import parse_assignments
+from boltzgym.utils.imports import import_object
 
 
 def test_every_model_entry_resolves_and_has_a_default_dataset():

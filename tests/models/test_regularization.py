@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from boltzgym.models.regularization import (
+from boltzgym.models.optim.regularization import (
     NOTES_CLIP_NORM,
     NotesDropout,
     add_weight_noise,

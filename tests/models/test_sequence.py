@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from boltzgym.models.sequence import GRU, LSTM, RNN
+from boltzgym.models.sequence.recurrent import GRU, LSTM, RNN
 
 CASES = [(RNN, nn.RNN), (LSTM, nn.LSTM), (GRU, nn.GRU)]
 

@@ -6,14 +6,8 @@ import torch
 
 from boltzgym.models.datasets import load_dataset
 from boltzgym.models.registry import make_config
-from boltzgym.models.sequence_tasks import (
-    RecurrentConfig,
-    TransformerConfig,
-    _token_task,
-    adding,
-    train_lstm,
-    train_transformer,
-)
+from boltzgym.models.sequence.tasks import _token_task, adding
+from boltzgym.models.sequence.trainers import RecurrentConfig, TransformerConfig, train_lstm, train_transformer
 
 
 def test_adding_targets_are_the_sum_of_the_marked_values():
@@ -58,7 +52,7 @@ def test_transformer_trains_through_fit():
 
 
 def test_sequence_experiment_keys_and_plot(tmp_path):
-    from boltzgym.models.registry import experiment_function
+    from boltzgym.experiments import experiment_function
 
     summary = experiment_function("sequence")(tmp_path, seed=0, lengths=(4,), epochs=1, n_train=64)
     assert summary["lengths"] == [4]
@@ -69,8 +63,8 @@ def test_sequence_experiment_keys_and_plot(tmp_path):
 
 @pytest.mark.parametrize("kind", ["transformer", "lstm"])
 def test_greedy_decoding_is_the_argmax_of_teacher_forcing_on_its_own_output(kind):
-    from boltzgym.models.seq2seq import Seq2SeqLSTM
-    from boltzgym.models.transformer import Seq2SeqTransformer
+    from boltzgym.models.sequence.seq2seq import Seq2SeqLSTM
+    from boltzgym.models.sequence.transformer import Seq2SeqTransformer
 
     torch.manual_seed(0)
     if kind == "lstm":
@@ -87,7 +81,7 @@ def test_greedy_decoding_is_the_argmax_of_teacher_forcing_on_its_own_output(kind
 
 def test_seq2seq_reverse_input_feeds_the_source_reversed():
     from boltzgym.models.datasets import Dataset
-    from boltzgym.models.sequence_tasks import Seq2SeqConfig, train_seq2seq
+    from boltzgym.models.sequence.trainers import Seq2SeqConfig, train_seq2seq
 
     data = _token_task(5, seed=0, reverse=False, n_train=128, n_test=16)
     flipped = Dataset("x", "sequence", data.x_train[:, ::-1].copy(), data.y_train, data.x_test[:, ::-1].copy(),

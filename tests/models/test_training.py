@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from boltzgym.models.mlp import MLP
+from boltzgym.models.supervised.mlp import MLP
 from boltzgym.models.training import FitResult, TrainingDiverged, evaluate, fit, resolve_device
 
 

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from boltzgym.models.vision import (
+from boltzgym.models.vision.networks import (
     CBAM,
     CNN,
     VGG,
@@ -171,7 +171,7 @@ def test_torch_threads_scope_sets_and_restores():
 
 def test_resnet_fit_defaults_build_three_stages_down_to_two_by_two():
     from boltzgym.models.registry import make_config
-    from boltzgym.models.vision_training import build_vision_model
+    from boltzgym.models.vision.trainers import build_vision_model
 
     config = make_config("resnet", ["threads=0"])
     assert config.widths == (16, 32, 64) and config.threads == 0
@@ -183,7 +183,7 @@ def test_resnet_fit_defaults_build_three_stages_down_to_two_by_two():
 
 
 def test_degradation_experiment_keys_curves_and_plot(tmp_path):
-    from boltzgym.models.vision_training import degradation
+    from boltzgym.experiments.vision import degradation
 
     result = degradation(tmp_path, blocks=(1, 2), width=4, epochs=2, n_train=16)
     assert result["depths"] == [6, 10]
@@ -196,7 +196,7 @@ def test_degradation_experiment_keys_curves_and_plot(tmp_path):
 
 
 def test_attention_maps_experiment_figures_and_plot(tmp_path):
-    from boltzgym.models.vision_training import attention_maps
+    from boltzgym.experiments.vision import attention_maps
 
     result = attention_maps(tmp_path, epochs=1)
     assert 0 < result["background_attention"] <= 1 and 0 < result["ink_attention"] <= 1

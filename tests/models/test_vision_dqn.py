@@ -6,8 +6,8 @@ import torch
 
 import boltzgym.envs  # noqa: F401  (registers the envs)
 from boltzgym.agents.dqn import DQN
-from boltzgym.models.vision import CNN, ResNet
-from boltzgym.models.vision_training import ImageQNetwork
+from boltzgym.models.q_networks.vision import ImageQNetwork
+from boltzgym.models.vision.networks import CNN, ResNet
 
 
 @pytest.mark.parametrize("name,kwargs,net", [("resnet", {"widths": [8]}, ResNet), ("attention", {"widths": [8]}, CNN)])

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boltzgym.models import _word2vec_kernels as kernels
 from boltzgym.models.datasets import load_dataset
-from boltzgym.models.keyed_vectors import KeyedVectors
-from boltzgym.models.word2vec import Word2Vec, gensim_test_file, lee_corpus, simple_preprocess
-from boltzgym.sims._rng import make_streams, next_below, next_double
+from boltzgym.models.embeddings import _word2vec_kernels as kernels
+from boltzgym.models.embeddings.keyed_vectors import KeyedVectors
+from boltzgym.models.embeddings.word2vec import Word2Vec, gensim_test_file, lee_corpus, simple_preprocess
+from boltzgym.utils.rng import make_streams, next_below, next_double
 
 gensim = pytest.importorskip("gensim")  # the dev install includes it (pyproject: dev, text extras)
 
@@ -259,7 +259,7 @@ def test_errors_name_the_argument_or_the_word():
 
 def test_word2vec_does_not_import_torch():
     code = (
-        "import sys; from boltzgym.models.word2vec import Word2Vec; "
+        "import sys; from boltzgym.models.embeddings.word2vec import Word2Vec; "
         "Word2Vec([['a', 'b', 'a']], min_count=1, vector_size=4, epochs=1); assert 'torch' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from boltzgym.models.keyed_vectors import KeyedVectors
-from boltzgym.models.word2vec import Word2Vec
+from boltzgym.models.embeddings.keyed_vectors import KeyedVectors
+from boltzgym.models.embeddings.word2vec import Word2Vec
 from boltzgym.scripts import cli
 
 FRUIT = ["apple", "banana", "cherry", "grape", "lemon", "mango"]

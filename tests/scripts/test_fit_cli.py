@@ -82,9 +82,9 @@ def test_experiment_dispatches_through_the_registry(tmp_path, capsys, monkeypatc
 
     module.toy = toy
     monkeypatch.setitem(sys.modules, "toy_experiment", module)
-    from boltzgym.models import registry
+    import boltzgym.experiments
 
-    monkeypatch.setitem(registry.EXPERIMENTS, "toy", "toy_experiment:toy")
+    monkeypatch.setitem(boltzgym.experiments.EXPERIMENTS, "toy", "toy_experiment:toy")
     out = tmp_path / "exp"
     assert cli.main(["experiment", "toy", "--set", "size=5", "--seed", "2", "--out", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"experiment": "toy", "seed": 2, "size": 5, "seed_seen": 2}

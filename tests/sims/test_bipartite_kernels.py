@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from boltzgym.sims import _bipartite_kernels as kernels
-from boltzgym.sims._rng import make_streams, next_double, next_normal
 from boltzgym.sims.bipartite import block_gibbs_sample
+from boltzgym.utils.rng import make_streams, next_double, next_normal
 
 
 def random_model(n_hidden: int, n_visible: int, scale: float = 1.0, seed: int = 0):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boltzgym.sims._rng import (
+from boltzgym.utils.rng import (
     make_streams,
     next_below,
     next_double,

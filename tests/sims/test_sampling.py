@@ -10,9 +10,9 @@ import pytest
 import scipy.sparse as sp
 
 from boltzgym.sims._engine import integer_energy_bound
-from boltzgym.sims._rng import make_streams, next_below, next_double
 from boltzgym.sims.ising import IsingModel
 from boltzgym.sims.sampling import gibbs_sample
+from boltzgym.utils.rng import make_streams, next_below, next_double
 
 
 def random_model(n: int, seed: int, field_scale: float = 0.5) -> IsingModel:

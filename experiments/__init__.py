@@ -1,0 +1,66 @@
+"""The notes' claims as runnable experiments, and their registry: ``boltzgym experiment NAME`` dispatches here.
+
+Experiments are users of the library (agents, models, sims), never used by it. Each is a function
+``function(out_dir, seed=0, progress=False, **options) -> summary dict`` that states the claim it tests in its
+docstring, runs at CPU scale in about a minute, writes its plot(s) into ``out_dir`` and returns its figures as keys.
+:data:`EXPERIMENTS` maps a name to a lazy ``"module:function"`` string, so listing the experiments imports nothing
+heavy; ``--set key=value`` options are checked against the function's keyword parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from boltzgym.utils.assignments import parse_assignments, parse_value
+from boltzgym.utils.imports import import_object
+
+EXPERIMENTS: dict[str, str] = {
+    "regularization": "boltzgym.experiments.regularization:regularization_experiment",
+    "parity": "boltzgym.experiments.foundations:parity_experiment",
+    "bias-variance": "boltzgym.experiments.foundations:bias_variance_experiment",
+    "optimizers": "boltzgym.experiments.optimizers:optimizers_experiment",
+    "rl-annealing": "boltzgym.experiments.rl_annealing:rl_annealing_experiment",
+    "sequence": "boltzgym.experiments.sequence:sequence_experiment",
+    "degradation": "boltzgym.experiments.vision:degradation",
+    "pooling": "boltzgym.experiments.vision:pooling",
+    "attention-maps": "boltzgym.experiments.vision:attention_maps",
+    "generative-digits": "boltzgym.experiments.generative_digits:generative_digits",
+    "tmaze": "boltzgym.experiments.tmaze:tmaze_experiment",
+    "mode-collapse": "boltzgym.experiments.mode_collapse:mode_collapse_experiment",
+}
+
+
+def experiment_function(name: str) -> Callable[..., dict]:
+    """The function of experiment ``name``; ``ValueError`` naming ``experiment`` and listing the known ones."""
+    if name not in EXPERIMENTS:
+        known = sorted(EXPERIMENTS) or "none registered"
+        raise ValueError(f"experiment must be one of {known}, got {name!r}")
+    return import_object(EXPERIMENTS[name])
+
+
+def experiment_options(name: str, assignments: Sequence[str] | None) -> dict[str, Any]:
+    """``--set`` options of experiment ``name`` checked against its function's keyword parameters."""
+    function = experiment_function(name)
+    parameters = {
+        key: p
+        for key, p in inspect.signature(function).parameters.items()
+        if key not in ("out_dir", "seed", "progress")
+    }
+    options = {}
+    for key, text in parse_assignments(assignments).items():
+        if key not in parameters:
+            raise ValueError(f"--set {key}: unknown key for experiment {name!r}; known keys: {sorted(parameters)}")
+        default = parameters[key].default
+        if isinstance(default, bool):
+            options[key] = parse_value(key, text, bool)
+        elif isinstance(default, (int, float, str)):
+            options[key] = parse_value(key, text, type(default))
+        else:
+            try:
+                options[key] = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                options[key] = text
+    return options

@@ -1,0 +1,291 @@
+"""Generative adversarial network (notes 5.2; Goodfellow et al. 2014) with the notes' training fixes as options.
+
+The discriminator ``D`` maximises ``log D(x) + log(1 - D(G(z)))``; the generator then either minimises
+``log(1 - D(G(z)))`` (the minimax loss, whose gradient vanishes when ``D`` confidently rejects the fakes: d/dlogit
+of ``log(1 - sigmoid(l))`` is ``-sigmoid(l)`` -> 0) or maximises ``log D(G(z))`` (the non-saturating loss, gradient
+``-(1 - sigmoid(l))`` -> -1 there). The fixes of notes 5.2 are constructor options:
+
+- ``generator_loss="non-saturating"`` (default) against the vanishing gradient;
+- ``pack=2`` (default): the discriminator judges ``pack`` samples at once (PacGAN, Lin et al. 2018) and
+  ``minibatch_features``: minibatch discrimination (Salimans et al. 2016), the notes' "train in batches" against
+  mode collapse: a batch of identical fakes is easy to spot;
+- ``label_smoothing=0.1`` (default): one-sided, real targets ``1 - 0.1`` (fake targets stay 0), against an
+  over-confident discriminator (Salimans et al. 2016);
+- ``gradient_penalty=0.1`` (default): the R1 penalty ``gamma/2 E_x ||grad_x D(x)||^2`` on real data, x in data
+  units (Mescheder et al. 2018), which makes the non-saturating GAN converge locally instead of circling the
+  equilibrium;
+- ``clip_grad_norm=10`` (default): gradient-norm clipping of both players;
+- ``lr_decay=0.3`` (default): the learning rate falls linearly to 0 over the last 30% of the steps of :meth:`GAN.fit`,
+  the annealing that turns oscillation around the modes into precise samples;
+- ``averaging="ema"`` / ``"polynomial"``: the generator's parameters averaged over training (Yazici et al. 2019)
+  against oscillation; :meth:`GAN.sample` draws from the averaged generator (off by default: on the toy mixtures
+  averaging generators that still move modes between latent regions blurs the samples; the decay does better).
+
+Adam's momentum (``betas=(0.5, 0.9)``, Radford et al. 2016; Gulrajani et al. 2017) is the notes' momentum fix. Both
+players work in standardised units (``standardize=True``: the data's mean and overall standard deviation, set by
+:meth:`GAN.fit`), so one learning rate serves the unit ring and the [-4, 4]^2 grid. Training runs through
+``boltzgym.models.training.fit`` (its ``training_step`` hook with two optimizers), which also stops a diverging
+(NaN) run with :class:`boltzgym.models.training.TrainingDiverged` and keeps the last good checkpoint.
+
+``GAN()`` and ``GAN.fit`` defaults (250 epochs of 10000 points, batch 256: about 10k steps) are the configuration
+measured on PacGAN's ring-8 and grid-25 (see ``boltzgym experiment mode-collapse`` and the README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+from boltzgym.models.supervised.mlp import MLP
+from boltzgym.utils.validation import check_int, check_positive, check_probability
+
+GENERATOR_LOSSES = ("non-saturating", "minimax")
+AVERAGING = ("ema", "polynomial", "none")
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, label_smoothing: float = 0.0):
+    """``-[log D(x) + log(1 - D(G(z)))]`` as mean binary cross-entropies; one-sided smoothing sets real targets to
+    ``1 - label_smoothing`` (fake targets stay 0: smoothing those would reward the fakes)."""
+    label_smoothing = check_probability("label_smoothing", label_smoothing)
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, 1.0 - label_smoothing))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real + fake
+
+
+def generator_loss(fake_logits: torch.Tensor, kind: str = "non-saturating") -> torch.Tensor:
+    """``"minimax"``: ``mean log(1 - D(G(z)))``; ``"non-saturating"``: ``-mean log D(G(z))`` (notes 5.2)."""
+    if kind == "minimax":
+        return -F.softplus(fake_logits).mean()  # log(1 - sigmoid(l)) = -softplus(l)
+    if kind == "non-saturating":
+        return F.softplus(-fake_logits).mean()  # -log sigmoid(l) = softplus(-l)
+    raise ValueError(f"generator_loss must be one of {list(GENERATOR_LOSSES)}, got {kind!r}")
+
+
+class MinibatchDiscrimination(nn.Module):
+    """Minibatch discrimination (Salimans et al. 2016): appends, per kernel b, ``sum_j exp(-||M_ib - M_jb||_1)``
+    over the other samples j of the batch to each sample's features, so the discriminator sees batch diversity."""
+
+    def __init__(self, in_features: int, n_kernels: int = 8, kernel_size: int = 4):
+        super().__init__()
+        self.n_kernels, self.kernel_size = n_kernels, kernel_size
+        self.tensor = nn.Parameter(torch.randn(in_features, n_kernels * kernel_size) * 0.1)
+        self.out_features = in_features + n_kernels
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        m = (features @ self.tensor).view(-1, self.n_kernels, self.kernel_size)
+        l1 = (m[:, None] - m[None, :]).abs().sum(-1)  # (B, B, n_kernels)
+        closeness = torch.exp(-l1).sum(1) - 1.0  # minus exp(0) of the sample itself
+        return torch.cat([features, closeness], dim=1)
+
+
+class Discriminator(nn.Module):
+    """MLP discriminator on ``pack`` concatenated samples, optionally with minibatch discrimination; returns logits."""
+
+    def __init__(self, n_features: int, hidden_sizes: Sequence[int], pack: int = 1, minibatch_features: int = 0):
+        super().__init__()
+        self.pack = pack
+        self.body = MLP(n_features * pack, list(hidden_sizes), None, activation="relu")
+        width = self.body.out_features
+        self.minibatch = MinibatchDiscrimination(width, minibatch_features) if minibatch_features else None
+        self.head = nn.Linear(self.minibatch.out_features if self.minibatch else width, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = len(x) // self.pack * self.pack
+        h = self.body(x[:n].reshape(n // self.pack, -1))
+        if self.minibatch is not None:
+            h = self.minibatch(h)
+        return self.head(h).squeeze(-1)
+
+
+class GAN(nn.Module):
+    """GAN on flat real vectors with the notes' fixes (module docstring); ``GAN()`` is sized for the 2-D mixtures.
+
+    Args:
+        n_features: data width (2 for the toy mixtures).
+        latent_size: width of the generator's Gaussian noise (> 0).
+        generator_sizes, discriminator_sizes: hidden widths of the two MLPs.
+        generator_loss: ``"non-saturating"`` (default) or ``"minimax"``.
+        pack: samples the discriminator judges jointly (PacGAN; 1 disables).
+        minibatch_features: minibatch-discrimination kernels (0 disables).
+        label_smoothing: one-sided real-label smoothing (0 disables).
+        clip_grad_norm: gradient-norm limit of both players (``None`` disables).
+        averaging: ``"none"`` (default), ``"ema"`` or ``"polynomial"`` for the generator's parameters.
+        ema_decay: decay of the exponential moving average.
+        gradient_penalty: R1 weight gamma on real data (0 disables).
+        lr: Adam learning rate of both players.
+        lr_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls linearly to 0.
+        betas: Adam's ``(beta1, beta2)``.
+        output_activation: ``None`` (real data) or ``"sigmoid"`` (data in [0, 1]).
+        standardize: train both players on standardised data (real data only; ``fit`` sets the statistics).
+        seed: initialises the weights.
+    """
+
+    def __init__(
+        self,
+        n_features: int = 2,
+        latent_size: int = 8,
+        generator_sizes: Sequence[int] = (128, 128, 128),
+        discriminator_sizes: Sequence[int] = (256, 256, 256),
+        generator_loss: str = "non-saturating",
+        pack: int = 2,
+        minibatch_features: int = 0,
+        label_smoothing: float = 0.1,
+        clip_grad_norm: float | None = 10.0,
+        averaging: str = "none",
+        ema_decay: float = 0.999,
+        gradient_penalty: float = 0.1,
+        lr: float = 1e-3,
+        lr_decay: float = 0.3,
+        betas: tuple[float, float] = (0.5, 0.9),
+        output_activation: str | None = None,
+        standardize: bool = True,
+        seed: int = 0,
+    ):
+        super().__init__()
+        self.n_features = check_int("n_features", n_features, minimum=1)
+        if isinstance(latent_size, int) and not isinstance(latent_size, bool) and latent_size <= 0:
+            raise ValueError(f"latent_size must be a positive integer, got {latent_size}")
+        self.latent_size = check_int("latent_size", latent_size, minimum=1)
+        if generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(f"generator_loss must be one of {list(GENERATOR_LOSSES)}, got {generator_loss!r}")
+        if averaging not in AVERAGING:
+            raise ValueError(f"averaging must be one of {list(AVERAGING)}, got {averaging!r}")
+        if output_activation not in (None, "sigmoid"):
+            raise ValueError(f"output_activation must be None or 'sigmoid', got {output_activation!r}")
+        self.generator_loss_kind = generator_loss
+        self.pack = check_int("pack", pack, minimum=1)
+        self.label_smoothing = check_probability("label_smoothing", label_smoothing)
+        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
+        self.lr = check_positive("lr", lr)
+        self.betas = (check_probability("betas[0]", betas[0]), check_probability("betas[1]", betas[1]))
+        self.gradient_penalty = check_positive("gradient_penalty", gradient_penalty, allow_zero=True)
+        self.lr_decay = check_probability("lr_decay", lr_decay)
+        self.output_activation = output_activation
+        torch.manual_seed(check_int("seed", seed, minimum=0))
+        self.generator = MLP(latent_size, list(generator_sizes), n_features, activation="relu")
+        self.discriminator = Discriminator(
+            n_features, discriminator_sizes, self.pack, check_int("minibatch_features", minibatch_features, 0)
+        )
+        self.averaging = averaging
+        self.standardize = standardize and output_activation is None
+        # both players work in standardised units: x = shift + scale * u (set by fit; identity until then)
+        self.register_buffer("data_shift", torch.zeros(n_features))
+        self.register_buffer("data_scale", torch.ones(()))
+        # the learning-rate schedule's position (checkpointed with the weights, so a resumed run continues it)
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
+        self.register_buffer("total_steps", torch.zeros((), dtype=torch.long))
+        self.averaged_generator = self._make_average(averaging, check_probability("ema_decay", ema_decay))
+
+    def _make_average(self, averaging: str, decay: float) -> AveragedModel | None:
+        if averaging == "none":
+            return None
+        if averaging == "polynomial":
+            from boltzgym.models.optim.optimizers import polynomial_averaging  # issue-10 optimizers module
+
+            return AveragedModel(self.generator, avg_fn=polynomial_averaging())
+        return AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(decay))
+
+    def generate(self, z: torch.Tensor, averaged: bool = False) -> torch.Tensor:
+        """``G(z)``; ``averaged=True`` uses the averaged generator when there is one."""
+        net = self.averaged_generator if averaged and self.averaged_generator is not None else self.generator
+        out = net(z)
+        return torch.sigmoid(out) if self.output_activation == "sigmoid" else self.data_shift + self.data_scale * out
+
+    def judge(self, x: torch.Tensor) -> torch.Tensor:
+        """The discriminator's logits on ``x`` in data units (one per pack of ``pack`` rows)."""
+        return self.discriminator((x - self.data_shift) / self.data_scale)
+
+    def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Adam for each player with the notes' momentum fix ``betas`` (default ``(0.5, 0.9)``)."""
+        return {
+            "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=self.lr, betas=self.betas),
+            "generator": torch.optim.Adam(self.generator.parameters(), lr=self.lr, betas=self.betas),
+        }
+
+    def _update(self, loss: torch.Tensor, module: nn.Module, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.zero_grad()
+        loss.backward()
+        if self.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(module.parameters(), self.clip_grad_norm)
+        optimizer.step()
+
+    def _schedule_lr(self, optimizers) -> None:
+        """Linear decay to 0 over the last ``lr_decay`` fraction of the ``total_steps`` that fit set (none without)."""
+        total, done = int(self.total_steps), int(self.steps_done)
+        if total > 0 and self.lr_decay > 0:
+            factor = min(1.0, (total - done) / (self.lr_decay * total))
+            for optimizer in optimizers.values():
+                for group in optimizer.param_groups:
+                    group["lr"] = self.lr * max(factor, 0.0)
+        self.steps_done += 1
+
+    def training_step(self, batch: tuple[torch.Tensor, ...], optimizers) -> dict[str, torch.Tensor]:
+        """One discriminator step then one generator step (``fit``'s hook for several optimizers)."""
+        self._schedule_lr(optimizers)
+        real = batch[0]
+        if len(real) < self.pack:
+            real = real.repeat(self.pack, 1)
+        z = torch.randn(len(real), self.latent_size, device=real.device)
+        fake = self.generate(z)
+        if self.gradient_penalty > 0:
+            real = real.detach().requires_grad_(True)
+        real_logits = self.judge(real)
+        d_loss = discriminator_loss(real_logits, self.judge(fake.detach()), self.label_smoothing)
+        if self.gradient_penalty > 0:  # R1 (Mescheder et al. 2018): gamma/2 E ||grad_x D(x)||^2 on real data
+            (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+            d_loss = d_loss + 0.5 * self.gradient_penalty * grad.pow(2).sum() / len(real_logits)
+        self._update(d_loss, self.discriminator, optimizers["discriminator"])
+        g_loss = generator_loss(self.judge(fake), self.generator_loss_kind)
+        self._update(g_loss, self.generator, optimizers["generator"])
+        if self.averaged_generator is not None:
+            self.averaged_generator.update_parameters(self.generator)
+        return {"loss": d_loss.detach() + g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+    def fit(
+        self,
+        X,
+        epochs: int = 250,
+        batch_size: int = 256,
+        seed: int = 0,
+        run_dir: str | Path | None = None,
+        progress: bool = False,
+    ):
+        """Train on the rows of ``X`` (n, n_features) through ``boltzgym.models.training.fit``; returns its result."""
+        from boltzgym.models.training import fit
+
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {X.shape}")
+        if self.standardize:
+            self.data_shift.copy_(torch.from_numpy(X.mean(axis=0)))
+            self.data_scale.fill_(float((X - X.mean(axis=0)).std()) or 1.0)
+        self.total_steps.fill_(epochs * -(-len(X) // batch_size))  # each fit call runs its own schedule
+        self.steps_done.zero_()
+        self.train()
+        result = fit(
+            self,
+            (X,),
+            loss=None,
+            optimizer=self.make_optimizers(),
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            run_dir=run_dir,
+            progress=progress,
+            device="cpu",
+        )
+        self.history_ = result
+        return self
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, averaged: bool = True) -> np.ndarray:
+        """``n`` generated samples (float32 numpy), from the averaged generator unless ``averaged=False``."""
+        n = check_int("n", n, minimum=1)
+        z = torch.randn(n, self.latent_size, generator=torch.Generator().manual_seed(seed))
+        return self.generate(z.to(next(self.parameters()).device), averaged=averaged).cpu().numpy()
