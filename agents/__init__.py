@@ -38,7 +38,7 @@ _EXPORTS: dict[str, str] = {
     "policy_iteration": "boltzgym.agents.planning",
     # deep Q-learning (notes 6.3)
     "DQN": "boltzgym.agents.dqn",
-    "DQNConfig": "boltzgym.agents.dqn",
+    "DQNConfig": "boltzgym.agents.dqn_config",
     "ReplayBuffer": "boltzgym.agents.replay",
     "register_q_network": "boltzgym.agents.networks",
     # multi-agent

@@ -7,8 +7,9 @@ clipping (notes 2.3: "gradient clipping, usually at 5"), and a target network up
 Polyak averaging (notes 2.1's parameter smoothing). With a recurrent Q-network (``recurrent=True`` or
 ``q_network="lstm"|"gru"``) it is DRQN (Hausknecht & Stone 2015): replayed sequences unrolled from the zero state
 (:meth:`~boltzgym.agents.replay.ReplayBuffer.sample_sequences`), the hidden state carried while acting.
-Read top to bottom: config, networks, schedule, targets, the agent with its loop (:meth:`DQN.learn`), then
-checkpoints.
+Read top to bottom: targets, the agent with its loop (:meth:`DQN.learn`) and its update
+(:meth:`DQN._gradient_step`), then checkpoints; the hyperparameters and their defaults are
+:class:`~boltzgym.agents.dqn_config.DQNConfig`, the recurrent (DRQN) parts :mod:`boltzgym.agents.drqn`.
 
 Where this deviates from the notes: notes 6.1 writes the Q-learning update as
 ``Q(s,a) <- (1-eta) Q(s,a) + eta (R + gamma Q(s,a))``; the correct target (Watkins 1989; Mnih et al. 2015) is
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -48,136 +49,31 @@ from torch import nn
 
 from boltzgym.agents import dqn_checkpoint
 from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.dqn_config import DQNConfig
+from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper
 from boltzgym.agents.networks import (
-    QNetwork,
     check_q_network,
-    check_q_network_choice,
     fused_adam,
     network_factory,
     numpy_mlp,
-    observation_kind,
+    numpy_mlp_forward,
     reset_state,
     resolve_q_network,
     torch_scope,
 )
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
-from boltzgym.models.supervised.mlp import ACTIVATIONS
 from boltzgym.utils.metrics import MetricsLog
 from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.reporting import listening, report
 from boltzgym.utils.validation import (
     DivergenceError,
-    check_bool,
-    check_count,
-    check_in_range,
     check_int,
-    check_positive,
-    check_probability,
     check_seed,
-    check_widths,
 )
 
 _ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
-
-
-# --- configuration --------------------------------------------------------------------------------------
-
-
-@dataclass
-class DQNConfig:
-    """DQN hyperparameters. Defaults are tuned for CartPole-v1 in 5e4 steps (see benchmarks/dqn_cartpole.py).
-
-    The defaults follow rl-baselines3-zoo's CartPole schedule (lr 2.3e-3, a training phase of many gradient
-    steps every 128 env steps against a target network copied every 10 env steps, i.e. frozen during each
-    phase: fitted Q-iteration), with a 64x64 network instead of 256x256, batches of 128, 3-step returns,
-    Double DQN and a learning rate annealed to 0. Chosen by a sweep over seeds 0..4 (report of issue 6).
-    """
-
-    learning_rate: float = 2.3e-3  # Adam step size (Kingma & Ba 2015; notes 2.2 adaptive learning rates)
-    learning_rate_final: float | None = 0.0  # the step size decays linearly to this at the end of learn();
-    # None keeps it constant. Annealing to 0 keeps the late policy from being overwritten (notes 2.1)
-    buffer_size: int = 50_000  # replay capacity in vector steps (transitions kept per env)
-    batch_size: int = 128  # transitions per gradient step (notes 2.1 mini-batches)
-    learning_starts: int = 1_000  # env steps of pure collection before the first gradient step
-    gamma: float = 0.99  # discount factor
-    n_step: int = 3  # length of the n-step return (1 = one-step Q-learning target)
-    train_freq: int = 128  # vector steps between training phases
-    gradient_steps: int = 64  # gradient steps per training phase
-    target_update_interval: int = 10  # env steps between target-network updates
-    tau: float = 1.0  # target update coefficient: 1 = hard copy, < 1 = Polyak averaging
-    exploration_fraction: float = 0.16  # fraction of the schedule horizon over which epsilon decays
-    exploration_initial_eps: float = 1.0  # epsilon at step 0
-    exploration_final_eps: float = 0.04  # epsilon after the decay
-    max_grad_norm: float = 10.0  # clip the global gradient norm to this (notes 2.3 says ~5; 10 is SB3's value)
-    double_q: bool = True  # Double DQN targets (van Hasselt et al. 2016)
-    dueling: bool = False  # dueling head (Wang et al. 2016)
-    net_arch: tuple[int, ...] = (64, 64)  # hidden layer widths of the MLP torso
-    activation: str = "relu"  # MLP activation: relu, tanh or sigmoid
-    batch_norm: bool = False  # BatchNorm1d in the MLP torso (notes 2.1)
-    dropout: float = 0.0  # dropout in the MLP torso (notes 2.3)
-    conv_channels: tuple[int, ...] = (16, 32)  # ConvNet channels for image observations (3x3 kernels)
-    conv_features: int = 128  # width of the ConvNet's feature vector
-    log_interval: int = 100  # gradient steps between logged loss values
-    q_network: str | None = None  # a name in agents.networks.Q_NETWORKS ("mlp", "cnn", "dueling", ...); None:
-    # "cnn" for image observations, else "mlp" (with the dueling head when dueling=True). A factory passed to
-    # DQN(q_network=...) is recorded here by its registered name, or as "custom:<module>.<name>"
-    q_network_kwargs: dict = field(default_factory=dict)  # JSON keyword arguments for the factory; for the
-    # built-in names they override the fields above (net_arch, activation, ..., conv_features)
-    recurrent: bool = False  # DRQN (Hausknecht & Stone 2015): q_network defaults to "lstm"; replay samples sequences
-    sequence_length: int = 32  # recurrent: steps per replayed sequence (cut at its episode's start; zero state there)
-
-    def __post_init__(self) -> None:
-        # Values may come from the CLI (``--set KEY=VALUE``, read as JSON or else kept as a string) or from a
-        # checkpoint's JSON: every field is checked for its type, so that ``double_q="False"`` (truthy) or
-        # ``net_arch=64`` fail here, naming the field, instead of silently misconfiguring the agent.
-        for name in _BOOL_FIELDS:
-            setattr(self, name, check_bool(name, getattr(self, name)))
-        self.net_arch = check_widths("net_arch", self.net_arch, example="[64, 64]", allow_empty=True)
-        self.conv_channels = check_widths("conv_channels", self.conv_channels, example="[16, 32]")
-        for name, minimum in _COUNT_FIELDS.items():
-            setattr(self, name, check_count(name, getattr(self, name), minimum))
-        check_q_network_choice(self.q_network, self.q_network_kwargs)
-        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
-        check_positive("learning_rate", self.learning_rate)
-        if self.learning_rate_final is not None:
-            check_positive("learning_rate_final", self.learning_rate_final, allow_zero=True)
-        check_in_range("gamma", self.gamma, 0.0, 1.0)
-        check_in_range("tau", self.tau, 0.0, 1.0)
-        if self.tau == 0:
-            raise ValueError("tau must be in (0, 1], got 0.0 (the target network would never change)")
-        check_probability("exploration_fraction", self.exploration_fraction)
-        check_probability("exploration_initial_eps", self.exploration_initial_eps)
-        check_probability("exploration_final_eps", self.exploration_final_eps)
-        check_positive("max_grad_norm", self.max_grad_norm)
-        if not 0 <= check_positive("dropout", self.dropout, allow_zero=True) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> DQNConfig:
-        """Build a config from a dict, rejecting unknown keys by name."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown DQN hyperparameter(s) {unknown}; expected names from {sorted(known)}")
-        return cls(**values)
-
-
-_BOOL_FIELDS = ("double_q", "dueling", "batch_norm", "recurrent")
-_COUNT_FIELDS = {  # integer fields and their minimum
-    "buffer_size": 1,
-    "batch_size": 1,
-    "learning_starts": 0,
-    "n_step": 1,
-    "train_freq": 1,
-    "gradient_steps": 1,
-    "target_update_interval": 1,
-    "conv_features": 1,
-    "log_interval": 1,
-    "sequence_length": 1,
-}
 
 
 # --- schedule and targets -------------------------------------------------------------------------------
@@ -207,17 +103,11 @@ def td_targets(
 
 def update_target(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
     """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied."""
-    _update_tensors(list(zip(target_net.parameters(), q_net.parameters())), tau)
-    _update_tensors(list(zip(target_net.buffers(), q_net.buffers())), 1.0)
-
-
-def _update_tensors(pairs: list[tuple[torch.Tensor, torch.Tensor]], tau: float) -> None:
     with torch.no_grad():
-        for target, online in pairs:
-            if tau == 1.0:
-                target.copy_(online)
-            else:
-                target.lerp_(online, tau)
+        for target, online in zip(target_net.parameters(), q_net.parameters()):
+            target.copy_(online) if tau == 1.0 else target.lerp_(online, tau)
+        for target, online in zip(target_net.buffers(), q_net.buffers()):
+            target.copy_(online)
 
 
 # --- the agent ------------------------------------------------------------------------------------------
@@ -390,13 +280,7 @@ class DQN:
             )
         batch = obs[None] if single else obs
         if self.is_recurrent:
-            if state is not None:
-                state = tuple(torch.as_tensor(np.asarray(part), device=self.device) for part in state)
-            if episode_start is not None:
-                state = reset_state(state, np.broadcast_to(np.asarray(episode_start, dtype=bool), (len(batch),)))
-            with torch.inference_mode():
-                q, state = self.q_net.step(torch.as_tensor(batch, device=self.device), state)
-            actions, state = q.argmax(dim=1).cpu().numpy(), tuple(part.cpu().numpy() for part in state)
+            actions, state = recurrent_greedy_actions(self.q_net, batch, state, episode_start, self.device)
         else:
             actions = self.q_values(batch).argmax(axis=1)
         if not deterministic:
@@ -414,12 +298,7 @@ class DQN:
         elif explore.all():
             return self._rng.integers(0, self._spec.n_actions, size=self.n_envs)
         elif self._fast_policy is not None:
-            x = obs.reshape(self.n_envs, -1).astype(np.float32)
-            for weight, bias, activation in self._fast_policy:
-                x = x @ weight + bias
-                if activation is not None:
-                    activation(x)
-            actions = x.argmax(axis=1)
+            actions = numpy_mlp_forward(self._fast_policy, obs.reshape(self.n_envs, -1)).argmax(axis=1)
         else:
             with torch.inference_mode():
                 actions = self.q_net(torch.as_tensor(obs, device=self.device)).argmax(dim=1).cpu().numpy()
@@ -588,41 +467,27 @@ class DQN:
         targets = td_targets(returns, discounts, next_q_target, next_q_online)
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)  # notes 2.3: gradient clipping
-        self.optimizer.step()
+        self._optimize(loss)
         return loss.detach(), q.detach().mean()
 
     def _recurrent_gradient_step(self):
-        """DRQN's update (Hausknecht & Stone 2015): unroll both networks over replayed sequences from the zero
-        state and regress every step's Q(h_t, a_t) onto its (Double DQN, n-step) target; padding is masked out."""
+        """DRQN's update (Hausknecht & Stone 2015): every step's Q(h_t, a_t) of replayed sequences, unrolled from
+        the zero state (:func:`boltzgym.agents.drqn.unroll_sequences`), regressed onto its Double DQN n-step target."""
         batch = self.replay_buffer.sample_sequences(self.config.batch_size, self.config.sequence_length)
-        obs, actions, returns, discounts, bootstrap, mask = (
-            torch.as_tensor(array, device=self.device)
-            for array in (
-                batch.observations,
-                batch.actions,
-                batch.returns,
-                batch.discounts,
-                batch.bootstrap,
-                batch.mask,
-            )
+        q, returns, discounts, next_q_target, next_q_online, weights = unroll_sequences(
+            self.q_net, self.target_net, batch, self.config.double_q, self.device
         )
-        q_all, _ = self.q_net.unroll(obs)  # (batch, length + 1, n_actions); position t sees o_1..o_t only
-        at_bootstrap = bootstrap[..., None].expand(-1, -1, q_all.shape[-1])
-        with torch.no_grad():
-            next_q_target = self.target_net.unroll(obs)[0].gather(1, at_bootstrap).flatten(0, 1)
-            next_q_online = q_all.detach().gather(1, at_bootstrap).flatten(0, 1) if self.config.double_q else None
-        targets = td_targets(returns.flatten(), discounts.flatten(), next_q_target, next_q_online)
-        q = q_all[:, :-1].gather(2, actions[..., None]).flatten()
-        weights = mask.flatten().float()
-        loss = (F.smooth_l1_loss(q, targets, reduction="none") * weights).sum() / weights.sum()
+        targets = td_targets(returns, discounts, next_q_target, next_q_online)
+        loss = (F.smooth_l1_loss(q, targets, reduction="none") * weights).sum() / weights.sum()  # padding masked
+        self._optimize(loss)
+        return loss.detach(), (q.detach() * weights).sum() / weights.sum()
+
+    def _optimize(self, loss: torch.Tensor) -> None:
+        """One Adam step on ``loss`` with the global gradient norm clipped (notes 2.3: gradient clipping)."""
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)  # notes 2.3: gradient clipping
+        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)
         self.optimizer.step()
-        return loss.detach(), (q.detach() * weights).sum() / weights.sum()
 
     # --- checkpoints ----------------------------------------------------------------------------------
 
@@ -656,14 +521,3 @@ class DQN:
         kind.
         """
         return dqn_checkpoint.read(cls, path, env, log_dir, device, q_network)
-
-
-__all__ = [
-    "DQN",
-    "DQNConfig",
-    "QNetwork",
-    "linear_schedule",
-    "td_targets",
-    "update_target",
-    "observation_kind",
-]

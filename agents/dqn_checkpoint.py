@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from boltzgym.agents.dqn_config import DQNConfig
 from boltzgym.agents.env_steps import OBSERVATION_KINDS, EnvSpec
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.metrics import check_metric_rows
@@ -58,8 +59,6 @@ def _header(agent) -> dict:
 
 def read(cls, path, env, log_dir, device, q_network: Any):
     """Load the checkpoint at ``path`` as a ``cls`` (see :meth:`DQN.load`)."""
-    from boltzgym.agents.dqn import DQNConfig  # here: dqn imports this module
-
     checkpoint = load_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, map_location=device)
     header = checkpoint.config
     missing = [name for name in _CHECKPOINT_COUNTERS if name not in checkpoint.counters]

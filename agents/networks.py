@@ -374,6 +374,16 @@ def numpy_mlp(q_net: nn.Module) -> list[tuple[np.ndarray, np.ndarray, Any]] | No
     return layers
 
 
+def numpy_mlp_forward(layers: list[tuple[np.ndarray, np.ndarray, Any]], x: np.ndarray) -> np.ndarray:
+    """Q-values of the rows of ``x`` through the :func:`numpy_mlp` views ``layers``."""
+    x = x.astype(np.float32)
+    for weight, bias, activation in layers:
+        x = x @ weight + bias
+        if activation is not None:
+            activation(x)
+    return x
+
+
 def fused_adam(parameters, learning_rate: float) -> torch.optim.Adam:
     """Adam with the fused kernel where torch has one (fewer small ops per step: ~20% faster on CPU)."""
     parameters = list(parameters)

@@ -12,8 +12,9 @@ import torch
 from torch import nn
 
 from boltzgym.agents.callbacks import Callback, CheckpointCallback
-from boltzgym.agents.dqn import DQN, DQNConfig, linear_schedule, td_targets, update_target
+from boltzgym.agents.dqn import DQN, DQNConfig, td_targets, update_target
 from boltzgym.agents.replay import ReplayBuffer
+from boltzgym.agents.schedules import linear_schedule
 from boltzgym.utils.checkpoint import CheckpointError, rewrite_file
 
 # Tiny settings so that every run takes a fraction of a second.
