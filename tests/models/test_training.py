@@ -233,6 +233,19 @@ def test_bad_input_errors_name_the_argument():
     assert resolve_device("auto").type in ("cpu", "cuda")
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal of an absent CUDA device")
+def test_an_absent_device_is_refused_not_replaced_by_the_cpu():
+    with pytest.raises(ValueError, match=r"^--device cuda: CUDA is not available"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match=r"^--device cuda:1: CUDA is not available"):
+        resolve_device(torch.device("cuda", 1))
+    model = _net()
+    before = [p.clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match="--device cuda"):
+        fit(model, (torch.randn(8, 4), torch.randint(0, 2, (8,))), device="cuda")
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # refused before any work
+
+
 def test_an_interrupted_fit_says_where_its_checkpoint_is_and_resumes(tmp_path):
     calls = {"n": 0}
 
