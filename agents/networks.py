@@ -23,7 +23,6 @@ arguments; a factory passed as a callable that is not registered must be passed 
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +36,7 @@ from boltzgym.agents.env_steps import observation_kind
 from boltzgym.models.q_networks.heads import DuelingHead
 from boltzgym.models.supervised.mlp import ACTIVATIONS, MLP
 from boltzgym.models.vision.conv import ConvNet
+from boltzgym.utils.imports import import_object
 from boltzgym.utils.io import to_json
 from boltzgym.utils.validation import check_bool, check_count, check_widths
 
@@ -75,8 +75,7 @@ def q_network_factory(name: str) -> QNetworkFactory:
         raise ValueError(f"q_network {name!r} is not a registered Q-network; expected one of {sorted(Q_NETWORKS)}")
     factory = Q_NETWORKS[name]
     if isinstance(factory, str):
-        module_name, _, attribute = factory.partition(":")
-        factory = getattr(importlib.import_module(module_name), attribute)
+        factory = import_object(factory)
         Q_NETWORKS[name] = factory
     return factory
 

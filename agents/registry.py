@@ -6,7 +6,7 @@ nor numba-heavy modules. A new agent family adds its names here (and a trainer i
 
 from __future__ import annotations
 
-import importlib
+from boltzgym.utils.imports import import_object
 
 AGENTS: dict[str, str] = {
     "q-learning": "boltzgym.agents.tabular:QLearning",
@@ -28,5 +28,5 @@ def agent_module(name: str) -> str:
 
 def agent_class(name: str) -> type:
     """The class of agent ``name``, imported on first use."""
-    module = agent_module(name)
-    return getattr(importlib.import_module(module), AGENTS[name].partition(":")[2])
+    agent_module(name)  # ValueError naming agent for an unknown name
+    return import_object(AGENTS[name])

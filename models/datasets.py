@@ -30,13 +30,13 @@ Named datasets:
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from boltzgym.utils.imports import import_object
 from boltzgym.utils.validation import check_int, check_seed
 
 KINDS = ("classification", "regression", "binary", "sequence", "text", "image", "points")
@@ -146,8 +146,7 @@ def load_dataset(name: str, seed: int = 0) -> Dataset:
     """Load the dataset called ``name`` (see the module docstring); ``seed`` draws generated data."""
     key, parameters = parse_dataset_name(name)
     seed = check_seed("seed", seed)
-    module_name, function_name = DATASETS[key].split(":")
-    loader = getattr(importlib.import_module(module_name), function_name)
+    loader = import_object(DATASETS[key])
     dataset = loader(seed=0 if seed is None else seed, **parameters)
     dataset.name = name
     return dataset

@@ -73,15 +73,15 @@ def check_count(name: str, value, minimum: int = 0) -> int:
 def check_widths(name: str, value, example: str = "[64, 64]", allow_empty: bool = False) -> tuple[int, ...]:
     """``value`` as a tuple of positive ints (layer widths or channel counts), non-empty unless ``allow_empty``
     (an empty list of hidden widths is a linear map)."""
-    valid = (
-        isinstance(value, (list, tuple))
-        and (allow_empty or len(value) > 0)
-        and all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and v >= 1 for v in value)
+    well_typed = isinstance(value, (list, tuple)) and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in value
     )
-    if not valid:
+    if not well_typed:
         raise TypeError(
             f"{name} must be a list of positive integers, e.g. {example}, got {value!r} ({type(value).__name__})"
         )
+    if not (allow_empty or len(value) > 0) or any(v < 1 for v in value):
+        raise ValueError(f"{name} must be a list of positive integers, e.g. {example}, got {list(value)!r}")
     return tuple(int(v) for v in value)
 
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from boltzgym.utils.validation import check_int, check_widths
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
@@ -53,10 +55,10 @@ class MLP(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        _check_width("in_features", in_features)
-        hidden_sizes = [int(_check_width("hidden_sizes", width)) for width in hidden_sizes]
+        in_features = check_int("in_features", in_features, minimum=1)
+        hidden_sizes = check_widths("hidden_sizes", tuple(hidden_sizes), allow_empty=True)
         if out_features is not None:
-            _check_width("out_features", out_features)
+            out_features = check_int("out_features", out_features, minimum=1)
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         activation_layer(activation)  # validates the name early
@@ -80,10 +82,3 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(batch, in_features)`` to ``(batch, out_features)``."""
         return self.layers(x)
-
-
-def _check_width(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        what = "a list of positive integers" if name == "hidden_sizes" else "a positive integer"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return value

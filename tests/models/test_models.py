@@ -38,9 +38,13 @@ def test_mlp_rejects_bad_arguments_by_name():
         MLP(4, [8], 2, activation="gelu")
     with pytest.raises(ValueError, match="dropout"):
         MLP(4, [8], 2, dropout=1.0)
-    with pytest.raises(ValueError, match="hidden_sizes must be a list of positive integers, got 0"):
+    with pytest.raises(
+        ValueError, match=r"hidden_sizes must be a list of positive integers, e\.g\. \[64, 64\], got \[0\]"
+    ):
         MLP(4, [0], 2)
-    with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
+    with pytest.raises(TypeError, match=r"hidden_sizes must be a list of positive integers, .* got \(8\.5,\)"):
+        MLP(4, [8.5], 2)
+    with pytest.raises(ValueError, match="in_features must be >= 1, got 0"):
         MLP(0, [8], 2)
 
 
