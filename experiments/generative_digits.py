@@ -26,8 +26,6 @@ from boltzgym.models.generative.digits import (
     unit_images,
 )
 
-# --- experiment ---------------------------------------------------------------------------------------------------
-
 
 def generative_digits(
     out_dir: str | Path,

@@ -13,8 +13,6 @@ from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.vision.trainers import VISION_TRAINERS, VisionConfig, train_cnn
 from boltzgym.utils.validation import check_int
 
-# --- experiments ------------------------------------------------------------------------------------------------
-
 
 def degradation(
     out_dir: str | Path,

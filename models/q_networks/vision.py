@@ -8,8 +8,6 @@ from torch import nn
 
 from boltzgym.models.vision.networks import CNN, ResNet
 
-# --- DQN torsos (agents/networks.py registers these names) ------------------------------------------------------
-
 
 class ImageQNetwork(nn.Module):
     """Q-values from ``(batch, H, W, C)`` uint8 observations: scale to [0, 1], channels first, then ``net``
