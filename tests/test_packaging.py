@@ -65,17 +65,16 @@ def test_subpackages_import_under_the_namespace():
         assert Path(module.__file__).parent == folder
 
 
-def test_version_is_the_distributions_and_the_command_prints_it():
+def test_version_is_the_distributions_and_the_command_prints_it(capsys):
     import boltzgym
+    from boltzgym.scripts.cli import main
 
     version = _pyproject()["project"]["version"]
     assert boltzgym.__version__ == version
-    done = subprocess.run(
-        [sys.executable, "-c", "from boltzgym.scripts.cli import main; main(['--version'])"],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0 and done.stdout == f"boltzgym {version}\n"
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"boltzgym {version}\n"
 
 
 def test_importing_the_top_package_imports_no_subpackage_nor_metadata():
