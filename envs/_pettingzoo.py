@@ -1,4 +1,5 @@
-"""What every boltzgym PettingZoo parallel env checks at the start of ``step``."""
+"""What the boltzgym PettingZoo parallel envs share: the check at the start of ``step``, the end of a repeated
+game, PettingZoo's ``max_cycles`` keyword and the AEC form (``env()`` next to each ``parallel_env()``)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,18 @@ def end_round(env, truncated: bool) -> tuple[dict[str, bool], dict[str, bool]]:
     if truncated:
         env.agents = []
     return terminations, truncations
+
+
+def episode_length_from_max_cycles(kwargs: dict, name: str) -> dict:
+    """``kwargs`` with PettingZoo's ``max_cycles`` keyword given to the env under its own name ``name``
+    (``n_rounds``, ``horizon``): both mean the number of parallel steps after which every agent is truncated.
+
+    Raises ``ValueError`` naming both when they are given with different values.
+    """
+    kwargs = dict(kwargs)
+    if "max_cycles" in kwargs:
+        max_cycles = kwargs.pop("max_cycles")
+        if name in kwargs and kwargs[name] != max_cycles:
+            raise ValueError(f"max_cycles={max_cycles!r} and {name}={kwargs[name]!r} name the same length; give one")
+        kwargs[name] = max_cycles
+    return kwargs

@@ -13,6 +13,17 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.envs._render import (
+    AGENT,
+    MUTED,
+    cells_to_frame,
+    check_render_mode,
+    gauge,
+    spin_cells,
+    square_shape,
+    stack,
+    warn_no_render_mode,
+)
 from boltzgym.sims.problems import lattice_spin_glass, random_maxcut, sherrington_kirkpatrick
 from boltzgym.sims.sampling import MarkovChains
 from boltzgym.sims.schedules import default_beta_range
@@ -100,6 +111,10 @@ class AnnealingControlEnv(gym.Env):
     ``log_beta_steps``: the discrete multiples of ``g``. ``beta_max_factor`` (default 2). ``reward``: ``"mean"``
     or ``"best"``. ``instance_seeds``: a list of instance seeds to draw from (a training or held-out set).
     ``info`` holds ``beta``, ``energies`` (per replica, per spin), ``best_energy_per_spin``, ``instance_seed``.
+    ``render_mode``: None, ``"ansi"`` (one line: step, beta, energies, flips) or ``"rgb_array"``: a uint8 image
+    of the best replica's spins (white +1, black -1; on the lattice for ``lattice2d*``, row-major on a square
+    otherwise) above two gauges: ``beta`` on a log scale from ``beta_hot`` to ``beta_max_factor * beta_cold``
+    (orange), and the sweep budget used (blue). Its size depends only on ``instance_class`` and ``n_spins``.
 
     ## Version History
     * v0: initial release (the spent budget terminates the episode).
@@ -112,7 +127,8 @@ class AnnealingControlEnv(gym.Env):
     (6,)
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    frame_width = 128  # pixels, about: the spin picture's cells are frame_width // columns wide
 
     def __init__(
         self,
@@ -157,9 +173,7 @@ class AnnealingControlEnv(gym.Env):
             if not instance_seeds or min(instance_seeds) < 0:
                 raise ValueError(f"instance_seeds must be a non-empty list of seeds >= 0, got {instance_seeds!r}")
         self.instance_seeds = instance_seeds
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         if action_type == "discrete":
             self.action_space = spaces.Discrete(self.log_beta_steps.size)
         else:
@@ -232,10 +246,29 @@ class AnnealingControlEnv(gym.Env):
         }
 
     def render(self):
-        if self.render_mode == "ansi" and self.model is not None:
+        """The frame or text line described in the class docstring; None before the first reset."""
+        if self.render_mode is None:
+            warn_no_render_mode(self)
+            return None
+        if self.model is None:
+            return None
+        if self.render_mode == "ansi":
             per_spin = self.energies / self.n_spins
             return (
                 f"step {self.step_count}/{self.n_steps} beta={self.beta:.4g} "
                 f"E/N mean={per_spin.mean():.4f} min={per_spin.min():.4f} flips={self.flip_fraction:.3f}"
             )
-        return None
+        if self.instance_class.startswith("lattice2d"):
+            side = int(round(np.sqrt(self.n_spins)))
+            shape = (side, side)
+        else:
+            shape = square_shape(self.n_spins)
+        cell = max(2, self.frame_width // shape[1])
+        best = self.states[int(np.argmin(self.energies))]
+        spins = cells_to_frame(spin_cells(best, shape), cell, grid_lines=cell >= 6)
+        width = spins.shape[1]
+        beta_max = self.beta_max_factor * self.beta_cold
+        beta_position = np.log(self.beta / self.beta_hot) / np.log(beta_max / self.beta_hot)
+        return stack(
+            spins, gauge(beta_position, width, 8, AGENT), gauge(self.step_count / self.n_steps, width, 8, MUTED)
+        )

@@ -20,6 +20,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.envs._render import AGENT, GOOD, MUTED, bars, check_render_mode, stack, warn_no_render_mode
 from boltzgym.utils.validation import check_in_range, check_int, check_positive
 
 DRIFT_MODES = ("random-walk", "abrupt")
@@ -45,7 +46,9 @@ def _as_means(means, n_arms: int | None) -> np.ndarray:
 class _BanditEnv(gym.Env):
     """Shared machinery: spaces, arm means (given, or drawn at every reset), regret bookkeeping."""
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    bar_width = 12  # pixels per bar of an ``rgb_array`` frame
+    frame_height = 64  # pixels of each of its two panels
 
     def __init__(self, n_arms: int | None = None, means=None, render_mode: str | None = None):
         if means is None:
@@ -56,13 +59,14 @@ class _BanditEnv(gym.Env):
                 check_int("n_arms", n_arms, minimum=2)
             self._given_means = self._check_means(_as_means(means, n_arms))
             self.n_arms = self._given_means.size
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = spaces.Discrete(self.n_arms)
         self.observation_space = spaces.Discrete(1)
         self.means: np.ndarray | None = None
         self._last_action: int | None = None
+        # what a frame shows besides the means: pulls and reward sums per arm since the last reset
+        self.pull_counts = np.zeros(self.n_arms, dtype=np.int64)
+        self.reward_sums = np.zeros(self.n_arms)
 
     # --- hooks for the subclasses ---------------------------------------------------------------------
     def _check_means(self, means: np.ndarray) -> np.ndarray:
@@ -87,6 +91,8 @@ class _BanditEnv(gym.Env):
         super().reset(seed=seed)
         self.means = self._draw_means() if self._given_means is None else self._given_means.copy()
         self._last_action = None
+        self.pull_counts[:] = 0
+        self.reward_sums[:] = 0.0
         return 0, {"optimal_arm": self.optimal_arm}
 
     def step(self, action) -> tuple[int, float, bool, bool, dict[str, Any]]:
@@ -100,13 +106,45 @@ class _BanditEnv(gym.Env):
         reward = float(self._draw_reward(arm))
         self._evolve_means()
         self._last_action = arm
+        self.pull_counts[arm] += 1
+        self.reward_sums[arm] += reward
         return 0, reward, False, False, {"optimal_arm": optimal_arm, "instant_regret": instant_regret}
 
-    def render(self) -> str | None:
-        if self.render_mode != "ansi":
+    @property
+    def estimates(self) -> np.ndarray:
+        """Each arm's sample-average reward since the last reset (NaN for an arm not pulled yet)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.pull_counts > 0, self.reward_sums / np.maximum(self.pull_counts, 1), np.nan)
+
+    def render(self) -> str | np.ndarray | None:
+        """``"ansi"``: a line with the means and the last arm. ``"rgb_array"``: a ``(2 * frame_height + 2,
+        2 * K * bar_width, 3)`` uint8 frame; top panel, per arm, its true mean (light blue) beside its
+        sample-average reward so far (green; orange for the arm just pulled); bottom panel, each arm's share
+        of the pulls (the most pulled arm's bar full height). None before the first reset."""
+        if self.render_mode is None:
+            warn_no_render_mode(self)
             return None
-        means = "none yet (call reset)" if self.means is None else np.array2string(self.means, precision=3)
-        return f"{type(self).__name__}: means {means}, last pulled arm {self._last_action}\n"
+        if self.render_mode == "ansi":
+            means = "none yet (call reset)" if self.means is None else np.array2string(self.means, precision=3)
+            return f"{type(self).__name__}: means {means}, last pulled arm {self._last_action}\n"
+        if self.means is None:
+            return None
+        estimates = self.estimates
+        low, high = self._value_scale(estimates)
+        pairs = np.column_stack([self.means, estimates]).ravel()
+        colours = np.array([MUTED, GOOD] * self.n_arms, dtype=np.uint8)
+        if self._last_action is not None:
+            colours[2 * self._last_action + 1] = AGENT
+        shares = self.pull_counts / max(int(self.pull_counts.sum()), 1)
+        means_panel = bars(pairs, low, high, self.frame_height, self.bar_width, colours)
+        pulls_panel = bars(shares, 0.0, max(float(shares.max()), 1e-12), self.frame_height, 2 * self.bar_width, AGENT)
+        return stack(means_panel, pulls_panel)
+
+    def _value_scale(self, estimates: np.ndarray) -> tuple[float, float]:
+        """The reward axis of a frame: [0, 1] for Bernoulli arms, else symmetric about 0 around every bar."""
+        values = np.concatenate([self.means, estimates[np.isfinite(estimates)]])
+        extent = max(1.0, float(np.abs(values).max()))
+        return -extent, extent
 
 
 class BernoulliBanditEnv(_BanditEnv):
@@ -140,7 +178,8 @@ class BernoulliBanditEnv(_BanditEnv):
     ## Arguments
     - ``n_arms``: number of arms K >= 2 (default 10 when ``means`` is not given).
     - ``means``: the arms' success probabilities, each in [0, 1].
-    - ``render_mode``: ``None`` or ``"ansi"`` (a text line with the means and the last arm).
+    - ``render_mode``: ``None``, ``"ansi"`` (a text line with the means and the last arm) or ``"rgb_array"``
+      (bars of the true means beside the sample-average rewards so far, and each arm's share of the pulls).
 
     ## Version History
     - v0: first version.
@@ -167,6 +206,9 @@ class BernoulliBanditEnv(_BanditEnv):
 
     def _draw_reward(self, arm: int) -> float:
         return 1.0 if self.np_random.random() < self.means[arm] else 0.0
+
+    def _value_scale(self, estimates: np.ndarray) -> tuple[float, float]:
+        return 0.0, 1.0
 
 
 class GaussianBanditEnv(_BanditEnv):
@@ -198,7 +240,7 @@ class GaussianBanditEnv(_BanditEnv):
     - ``n_arms``: number of arms K >= 2 (default 10 when ``means`` is not given).
     - ``means``: the arms' mean rewards (finite reals).
     - ``stddev``: the reward noise's standard deviation (default 1.0, as in the testbed).
-    - ``render_mode``: ``None`` or ``"ansi"``.
+    - ``render_mode``: ``None``, ``"ansi"`` or ``"rgb_array"`` (as for ``BernoulliBandit-v0``).
 
     ## Version History
     - v0: first version.

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.envs._render import AGENT, cells_to_frame, check_render_mode, draw_disc, warn_no_render_mode
 from boltzgym.envs._toy_text import ToyTextEnv
 from boltzgym.utils.validation import check_in_range, check_int
 
@@ -102,7 +102,6 @@ _COLOURS = {
     ".": (240, 240, 240),
     "F": (240, 240, 240),
 }
-_AGENT_COLOUR = (245, 170, 20)
 
 
 def parse_map(desc: str | Sequence[str]) -> np.ndarray:
@@ -241,9 +240,7 @@ class GridWorldEnv(ToyTextEnv):
             if len(wind) != self.ncol:
                 raise ValueError(f"wind must have one integer per column ({self.ncol}), got {len(wind)} values")
             self.wind = np.array([check_int(f"wind[{i}]", w) for i, w in enumerate(wind)], dtype=np.int64)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
 
         n_states = self.nrow * self.ncol
         self.observation_space = spaces.Discrete(n_states)
@@ -308,7 +305,7 @@ class GridWorldEnv(ToyTextEnv):
 
     def render(self):
         if self.render_mode is None:
-            gym.logger.warn("GridWorldEnv.render() called without a render_mode; set render_mode='ansi' or 'rgb_array'")
+            warn_no_render_mode(self)
             return None
         if self.render_mode == "ansi":
             return self._render_text()
@@ -322,13 +319,7 @@ class GridWorldEnv(ToyTextEnv):
         return header + "\n".join("".join(r) for r in rows) + "\n"
 
     def _render_rgb(self) -> np.ndarray:
-        size = self.cell_size
         colours = np.array([[_COLOURS[c.decode()] for c in row] for row in self.desc], dtype=np.uint8)
-        frame = np.repeat(np.repeat(colours, size, axis=0), size, axis=1)
-        frame[::size, :, :] = 180  # grid lines
-        frame[:, ::size, :] = 180
-        row, col = divmod(self.s, self.ncol)
-        y, x = np.ogrid[:size, :size]
-        disc = (y - size / 2 + 0.5) ** 2 + (x - size / 2 + 0.5) ** 2 <= (size * 0.35) ** 2
-        frame[row * size : (row + 1) * size, col * size : (col + 1) * size][disc] = _AGENT_COLOUR
+        frame = cells_to_frame(colours, self.cell_size)
+        draw_disc(frame, *divmod(self.s, self.ncol), self.cell_size, AGENT)
         return frame

@@ -4,10 +4,12 @@
 |---------------------|--------------------------------------------------------------|
 | Agents              | ``["player_0", "player_1"]``                                 |
 | Actions             | ``Discrete(n_actions_i)`` per player                         |
-| Observations        | ``Discrete(n_0 * n_1 + 1)``: the previous joint action        |
+| Observations        | ``Discrete(n_0 * n_1 + 1)``: the previous joint action, as a  |
+|                     | NumPy ``int64`` scalar                                       |
+| State               | the same code (both players observe the whole game)          |
 | Rewards             | the payoff matrix entry, plus optional Gaussian noise        |
 | Episode end         | truncated after ``n_rounds`` rounds; never terminated        |
-| Import              | ``from boltzgym.envs.matrix_game import parallel_env``       |
+| Import              | ``from boltzgym.envs.matrix_game import parallel_env, env``  |
 
 Description
     Both players pick an action at once; player ``i`` receives ``payoffs[i, a_0, a_1]``. The game repeats for
@@ -19,10 +21,14 @@ Description
 
 Arguments
     ``game``: a name above, or an array of shape ``(2, n_0, n_1)`` of payoffs.
-    ``n_rounds``: rounds per episode (>= 1, default 100).
+    ``n_rounds``: rounds per episode (>= 1, default 100); the factories also take PettingZoo's name for it,
+    ``max_cycles``.
     ``noise_std``: standard deviation of Gaussian noise added to each reward (default 0, deterministic);
     drawn from the env's seeded generator.
-    ``render_mode``: ``None`` or ``"ansi"``.
+    ``render_mode``: ``None``, ``"ansi"`` or ``"rgb_array"`` (the payoff table, one cell per joint action,
+    shaded by the sum of both payoffs, with the last joint action ringed in orange).
+
+``parallel_env(**kwargs)`` makes the parallel env; ``env(**kwargs)`` its AEC form (PettingZoo's ``parallel_to_aec``).
 
 Version History
     v0: initial release.
@@ -35,9 +41,11 @@ import functools
 import gymnasium
 import numpy as np
 from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
 
-from boltzgym.envs._pettingzoo import check_joint_action, end_round
+from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
+from boltzgym.envs._render import AGENT, cells_to_frame, check_render_mode
 from boltzgym.utils.validation import check_int, check_positive
 
 NAMED_GAMES: dict[str, np.ndarray] = {
@@ -65,15 +73,14 @@ def _payoff_array(game) -> np.ndarray:
 class RepeatedMatrixGame(ParallelEnv):
     """A repeated two-player matrix game (see the module docstring for spaces, rewards and arguments)."""
 
-    metadata = {"render_modes": ["ansi"], "name": "repeated_matrix_game_v0", "is_parallelizable": True}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "name": "repeated_matrix_game_v0", "is_parallelizable": True}
+    cell_size = 24
 
     def __init__(self, game="prisoners-dilemma", n_rounds: int = 100, noise_std: float = 0.0, render_mode=None):
         self.payoffs = _payoff_array(game)
         self.n_rounds = check_int("n_rounds", n_rounds, minimum=1)
         self.noise_std = check_positive("noise_std", noise_std, allow_zero=True)
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = ["player_0", "player_1"]
         self.agents: list[str] = []
         self.n_actions = self.payoffs.shape[1:]
@@ -82,6 +89,7 @@ class RepeatedMatrixGame(ParallelEnv):
         }
         n_obs = int(self.n_actions[0] * self.n_actions[1] + 1)
         self._observation_spaces = {agent: gymnasium.spaces.Discrete(n_obs) for agent in self.possible_agents}
+        self.state_space = gymnasium.spaces.Discrete(n_obs)
         self.np_random, _ = seeding.np_random(None)
         self.round = 0
         self.last_joint_action: tuple[int, int] | None = None
@@ -92,11 +100,15 @@ class RepeatedMatrixGame(ParallelEnv):
     def action_space(self, agent):
         return self._action_spaces[agent]
 
-    def _observation(self) -> int:
+    def _observation(self) -> np.int64:
         if self.last_joint_action is None:
-            return int(self.n_actions[0] * self.n_actions[1])
+            return np.int64(self.n_actions[0] * self.n_actions[1])
         a0, a1 = self.last_joint_action
-        return int(a0 * self.n_actions[1] + a1)
+        return np.int64(a0 * self.n_actions[1] + a1)
+
+    def state(self) -> np.int64:
+        """The global state: the previous joint action's code (what both players observe)."""
+        return self._observation()
 
     def reset(self, seed=None, options=None):
         if seed is not None:
@@ -123,12 +135,30 @@ class RepeatedMatrixGame(ParallelEnv):
         return observations, rewards, terminations, truncations, infos
 
     def render(self):
-        if self.render_mode != "ansi":
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; set render_mode='ansi' or 'rgb_array'")
             return None
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         if self.last_joint_action is None:
             return f"round {self.round}/{self.n_rounds}: no moves yet"
         a0, a1 = self.last_joint_action
         return f"round {self.round}/{self.n_rounds}: player_0 -> {a0}, player_1 -> {a1}"
+
+    def _render_rgb(self) -> np.ndarray:
+        total = self.payoffs.sum(axis=0)  # (n_0, n_1): both players' payoff of each joint action
+        span = np.ptp(total) if np.ptp(total) > 0 else 1.0
+        level = (total - total.min()) / span  # 0 (worst) to 1 (best) for the pair
+        white, green = np.array([255.0, 255.0, 255.0]), np.array([60.0, 180.0, 75.0])
+        cells = np.round(white + level[..., None] * (green - white)).astype(np.uint8)
+        frame = cells_to_frame(cells, self.cell_size)
+        if self.last_joint_action is not None:
+            size = self.cell_size
+            row, col = self.last_joint_action
+            ring = np.ones((size, size), dtype=bool)
+            ring[3:-3, 3:-3] = False
+            frame[row * size : (row + 1) * size, col * size : (col + 1) * size][ring] = AGENT
+        return frame
 
     def close(self):
         pass
@@ -136,5 +166,10 @@ class RepeatedMatrixGame(ParallelEnv):
 
 @functools.wraps(RepeatedMatrixGame)
 def parallel_env(**kwargs) -> RepeatedMatrixGame:
-    """Make a :class:`RepeatedMatrixGame` (PettingZoo's factory convention)."""
-    return RepeatedMatrixGame(**kwargs)
+    """Make a :class:`RepeatedMatrixGame` (PettingZoo's factory convention; ``max_cycles`` means ``n_rounds``)."""
+    return RepeatedMatrixGame(**episode_length_from_max_cycles(kwargs, "n_rounds"))
+
+
+def env(**kwargs) -> AECEnv:
+    """The AEC form of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``; same keyword arguments)."""
+    return parallel_to_aec(parallel_env(**kwargs))

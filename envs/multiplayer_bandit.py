@@ -5,11 +5,12 @@
 | Agents              | ``["player_0", ..., "player_{n-1}"]``                                    |
 | Actions             | ``Discrete(n_arms)`` per player: the arm to pull                         |
 | Observations        | ``Discrete(3)``: 2 before the first round, then 1 if the player's last   |
-|                     | pull collided with another player's, else 0 (collision sensing)          |
+|                     | pull collided with another player's, else 0 (collision sensing); NumPy   |
+|                     | ``int64`` scalars                                                        |
 | Rewards             | a Bernoulli(mean of the arm) draw for a player alone on its arm; 0 for   |
 |                     | every player on an arm pulled by two or more                             |
 | Episode end         | truncated after ``horizon`` rounds; never terminated                     |
-| Import              | ``from boltzgym.envs.multiplayer_bandit import parallel_env``            |
+| Import              | ``from boltzgym.envs.multiplayer_bandit import parallel_env, env``       |
 
 Description
     The multi-player bandit of cognitive radio (Liu & Zhao 2010; Anandkumar et al. 2011; Besson & Kaufmann 2018):
@@ -22,8 +23,13 @@ Description
 Arguments
     ``means``: the arms' success probabilities (default ``[0.9, 0.8, 0.5, 0.2]``), each in [0, 1].
     ``n_players``: players (1 <= n_players <= number of arms; default 2).
-    ``horizon``: rounds per episode (>= 1, default 100).
-    ``render_mode``: ``None`` or ``"ansi"``.
+    ``horizon``: rounds per episode (>= 1, default 100); the factories also take PettingZoo's name for it,
+    ``max_cycles``.
+    ``render_mode``: ``None``, ``"ansi"`` or ``"rgb_array"`` (one bar per arm, its mean; under it one row per
+    player, its last arm marked green when it was alone there, red when it collided).
+
+``parallel_env(**kwargs)`` makes the parallel env; ``env(**kwargs)`` its AEC form (PettingZoo's ``parallel_to_aec``).
+There is no ``state()``: the global state would be the arms' means, which no player may see.
 
 Version History
     v0: initial release.
@@ -36,16 +42,19 @@ import functools
 import gymnasium
 import numpy as np
 from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
 
-from boltzgym.envs._pettingzoo import check_joint_action, end_round
+from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
+from boltzgym.envs._render import BAD, FLOOR, GOOD, MUTED, bars, cells_to_frame, check_render_mode, stack
 from boltzgym.utils.validation import check_int
 
 
 class MultiPlayerBandit(ParallelEnv):
     """Players pulling arms at once; a collision pays nothing (see the module docstring)."""
 
-    metadata = {"render_modes": ["ansi"], "name": "multiplayer_bandit_v0", "is_parallelizable": True}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "name": "multiplayer_bandit_v0", "is_parallelizable": True}
+    cell_size = 16
 
     def __init__(self, means=(0.9, 0.8, 0.5, 0.2), n_players: int = 2, horizon: int = 100, render_mode=None):
         self.means = np.asarray(means, dtype=np.float64)
@@ -53,9 +62,7 @@ class MultiPlayerBandit(ParallelEnv):
             raise ValueError(f"means must be a non-empty list of probabilities in [0, 1], got {means!r}")
         self.n_players = check_int("n_players", n_players, minimum=1, maximum=int(self.means.size))
         self.horizon = check_int("horizon", horizon, minimum=1)
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = [f"player_{i}" for i in range(self.n_players)]
         self.agents: list[str] = []
         self._action_space = gymnasium.spaces.Discrete(int(self.means.size))
@@ -77,7 +84,7 @@ class MultiPlayerBandit(ParallelEnv):
         self.agents = list(self.possible_agents)
         self.round = 0
         self.last_pulls = {}
-        return {agent: 2 for agent in self.agents}, {agent: {} for agent in self.agents}
+        return {agent: np.int64(2) for agent in self.agents}, {agent: {} for agent in self.agents}
 
     def step(self, actions):
         pulls = check_joint_action(self, actions)
@@ -91,17 +98,32 @@ class MultiPlayerBandit(ParallelEnv):
             infos[agent] = {"arm": arm, "collision": collided, "system_regret": self.best_total - expected}
         self.round += 1
         self.last_pulls = pulls
-        observations = {agent: int(infos[agent]["collision"]) for agent in self.agents}
+        observations = {agent: np.int64(infos[agent]["collision"]) for agent in self.agents}
         terminations, truncations = end_round(self, self.round >= self.horizon)
         return observations, rewards, terminations, truncations, infos
 
     def render(self):
-        if self.render_mode != "ansi":
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; set render_mode='ansi' or 'rgb_array'")
             return None
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         if not self.last_pulls:
             return f"round {self.round}/{self.horizon}: no pulls yet"
         pulls = ", ".join(f"{agent} -> arm {arm}" for agent, arm in self.last_pulls.items())
         return f"round {self.round}/{self.horizon}: {pulls}"
+
+    def _render_rgb(self) -> np.ndarray:
+        n_arms = self.means.size
+        pulls = np.empty((self.n_players, n_arms, 3), dtype=np.uint8)
+        pulls[:] = FLOOR
+        load = np.bincount(list(self.last_pulls.values()), minlength=n_arms)
+        for index, agent in enumerate(self.possible_agents):
+            if agent in self.last_pulls:
+                arm = self.last_pulls[agent]
+                pulls[index, arm] = BAD if load[arm] > 1 else GOOD
+        return stack(bars(self.means, 0.0, 1.0, 4 * self.cell_size, self.cell_size, MUTED),
+                     cells_to_frame(pulls, self.cell_size))  # fmt: skip
 
     def close(self):
         pass
@@ -109,5 +131,10 @@ class MultiPlayerBandit(ParallelEnv):
 
 @functools.wraps(MultiPlayerBandit)
 def parallel_env(**kwargs) -> MultiPlayerBandit:
-    """Make a :class:`MultiPlayerBandit` (PettingZoo's factory convention)."""
-    return MultiPlayerBandit(**kwargs)
+    """Make a :class:`MultiPlayerBandit` (PettingZoo's factory convention; ``max_cycles`` means ``horizon``)."""
+    return MultiPlayerBandit(**episode_length_from_max_cycles(kwargs, "horizon"))
+
+
+def env(**kwargs) -> AECEnv:
+    """The AEC form of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``; same keyword arguments)."""
+    return parallel_to_aec(parallel_env(**kwargs))

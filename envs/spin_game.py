@@ -5,11 +5,13 @@
 | Agents              | ``["agent_0", ..., "agent_{n_agents-1}"]``                                  |
 | Actions             | ``Discrete(block_size + 1)``: 0 = pass, ``k`` = flip the block's spin k-1   |
 | Observations        | ``Discrete(2 ** block_size)``: the agent's own spins as a binary code       |
+|                     | (a NumPy ``int64`` scalar)                                                  |
+| State               | ``Box(-1, 1, (side**2,), int8)``: every spin of the glass, row-major        |
 | Rewards             | ``"selfish"``: minus the change of the agent's local energy; ``"shared"``:  |
 |                     | minus the change of the total energy divided by ``n_agents``;               |
 |                     | ``"difference"``: the agent's own contribution to the total energy drop     |
 | Episode end         | truncated after ``n_rounds`` rounds; never terminated                       |
-| Import              | ``from boltzgym.envs.spin_game import parallel_env``                        |
+| Import              | ``from boltzgym.envs.spin_game import parallel_env, env``                   |
 
 Description
     The glass is a periodic 2D +-J (or Gaussian) Edwards-Anderson lattice
@@ -39,9 +41,14 @@ Description
 Arguments
     ``side``: lattice side (``side ** 2`` spins, side >= 3). ``n_agents``: divides ``side ** 2`` with blocks of at
     most 12 spins. ``reward``: ``"selfish"``, ``"shared"`` or ``"difference"``. ``couplings``: ``"pm"`` (+-J,
-    default) or ``"gaussian"`` (N(0, 1) bonds). ``n_rounds`` (default 50).
+    default) or ``"gaussian"`` (N(0, 1) bonds). ``n_rounds`` (default 50; the factories also take PettingZoo's
+    name for it, ``max_cycles``).
     ``instance_seed``: a fixed glass for every episode (default: a new glass from each reset's generator).
-    ``render_mode``: ``None`` or ``"ansi"``.
+    ``render_mode``: ``None``, ``"ansi"`` or ``"rgb_array"`` (the lattice's spins, white +1 and black -1, with
+    red lines between the blocks of different agents).
+
+``parallel_env(**kwargs)`` makes the parallel env; ``env(**kwargs)`` its AEC form (PettingZoo's ``parallel_to_aec``).
+``state()`` is the whole spin configuration (int8, in {-1, +1}), for centralised critics and mixers.
 
 Version History
     v0: initial release.
@@ -54,9 +61,11 @@ import functools
 import gymnasium
 import numpy as np
 from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
 
-from boltzgym.envs._pettingzoo import check_joint_action, end_round
+from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
+from boltzgym.envs._render import BAD, cells_to_frame, check_render_mode, spin_cells
 from boltzgym.sims.problems import lattice_spin_glass
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -67,7 +76,8 @@ REWARDS = ("selfish", "shared", "difference")
 class SpinGame(ParallelEnv):
     """Agents flipping their own spins of a shared glass (see the module docstring)."""
 
-    metadata = {"render_modes": ["ansi"], "name": "spin_game_v0", "is_parallelizable": True}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "name": "spin_game_v0", "is_parallelizable": True}
+    cell_size = 16
 
     def __init__(
         self,
@@ -95,14 +105,13 @@ class SpinGame(ParallelEnv):
         self.couplings = couplings
         self.n_rounds = check_int("n_rounds", n_rounds, minimum=1)
         self.instance_seed = check_seed("instance_seed", instance_seed)
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.block_size = self.n_spins // self.n_agents
         self.possible_agents = [f"agent_{i}" for i in range(self.n_agents)]
         self.agents: list[str] = []
         self._action_space = gymnasium.spaces.Discrete(self.block_size + 1)
         self._observation_space = gymnasium.spaces.Discrete(2**self.block_size)
+        self.state_space = gymnasium.spaces.Box(-1, 1, shape=(self.n_spins,), dtype=np.int8)
         self.np_random, _ = seeding.np_random(None)
         self._bits = 2 ** np.arange(self.block_size)
         self.model = None
@@ -122,9 +131,15 @@ class SpinGame(ParallelEnv):
         per_spin = -0.5 * self.spins * self.model.local_fields(self.spins)
         return per_spin.reshape(self.n_agents, self.block_size).sum(axis=1)
 
-    def _observations(self) -> dict[str, int]:
-        codes = ((self.spins.reshape(self.n_agents, self.block_size) > 0) @ self._bits).astype(int)
-        return {agent: int(codes[i]) for i, agent in enumerate(self.agents)}
+    def _observations(self) -> dict[str, np.int64]:
+        codes = ((self.spins.reshape(self.n_agents, self.block_size) > 0) @ self._bits).astype(np.int64)
+        return {agent: codes[i] for i, agent in enumerate(self.agents)}
+
+    def state(self) -> np.ndarray:
+        """The global state: a copy of every spin (int8 in {-1, +1}, row-major on the lattice)."""
+        if self.model is None:
+            raise RuntimeError("state() called before reset()")
+        return self.spins.copy()
 
     def reset(self, seed=None, options=None):
         if seed is not None:
@@ -164,8 +179,22 @@ class SpinGame(ParallelEnv):
         return observations, rewards, terminations, truncations, infos
 
     def render(self):
-        if self.render_mode != "ansi" or self.model is None:
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; set render_mode='ansi' or 'rgb_array'")
             return None
+        if self.model is None:
+            return None
+        if self.render_mode == "rgb_array":
+            frame = cells_to_frame(spin_cells(self.spins, (self.side, self.side)), self.cell_size)
+            sites = np.arange(self.n_spins).reshape(self.side, self.side)
+            owner = sites // self.block_size
+            for row in range(self.side):  # a red line where a block ends inside a row or between rows
+                for col in range(self.side):
+                    if col + 1 < self.side and owner[row, col + 1] != owner[row, col]:
+                        frame[row * self.cell_size : (row + 1) * self.cell_size, (col + 1) * self.cell_size] = BAD
+                    if row + 1 < self.side and owner[row + 1, col] != owner[row, col]:
+                        frame[(row + 1) * self.cell_size, col * self.cell_size : (col + 1) * self.cell_size] = BAD
+            return frame
         rows = ("".join("+" if s > 0 else "-" for s in row) for row in self.spins.reshape(self.side, self.side))
         return f"round {self.round}/{self.n_rounds}, E = {self.energy():.0f}\n" + "\n".join(rows)
 
@@ -175,5 +204,10 @@ class SpinGame(ParallelEnv):
 
 @functools.wraps(SpinGame)
 def parallel_env(**kwargs) -> SpinGame:
-    """Make a :class:`SpinGame` (PettingZoo's factory convention)."""
-    return SpinGame(**kwargs)
+    """Make a :class:`SpinGame` (PettingZoo's factory convention; ``max_cycles`` means ``n_rounds``)."""
+    return SpinGame(**episode_length_from_max_cycles(kwargs, "n_rounds"))
+
+
+def env(**kwargs) -> AECEnv:
+    """The AEC form of :func:`parallel_env` (PettingZoo's ``parallel_to_aec``; same keyword arguments)."""
+    return parallel_to_aec(parallel_env(**kwargs))

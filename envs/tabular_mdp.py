@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from boltzgym.envs._render import AGENT, DARK, FLOOR, cells_to_frame, check_render_mode, stack, warn_no_render_mode
 from boltzgym.envs._toy_text import ToyTextEnv
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -127,7 +127,9 @@ class TabularMDPEnv(ToyTextEnv):
     - ``terminal_states``: state indices that end the episode (default: none).
     - ``initial_distribution``: ``(S,)`` start distribution (default: uniform over non-terminal states).
     - ``n_states``, ``n_actions``, ``mdp_seed``: size and seed of the random MDP used when no arrays are given.
-    - ``render_mode``: ``"ansi"`` or None.
+    - ``render_mode``: None, ``"ansi"`` (the state as text) or ``"rgb_array"``: a uint8 image, one column per
+      state (``cell_size`` pixels): on top a row of states (the current one orange, terminal ones dark), below it
+      one row per action shading ``P[s, a, s']`` from the current state ``s`` (white 0 to blue 1).
 
     Like Gymnasium's toy-text envs it exposes ``P[s][a]``, a list of ``(probability, next_state, reward,
     terminated)``, and ``initial_state_distrib``; the arrays stay available as attributes.
@@ -145,7 +147,8 @@ class TabularMDPEnv(ToyTextEnv):
     (1, 1.0, True)
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    cell_size = 16
 
     def __init__(
         self,
@@ -168,9 +171,7 @@ class TabularMDPEnv(ToyTextEnv):
         self.transition_probabilities, self.rewards, self.terminal_states, self.initial_state_distrib = _validated(
             transition_probabilities, rewards, terminal_states, initial_distribution
         )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         n_states, n_actions, _ = self.transition_probabilities.shape
         self.observation_space = spaces.Discrete(n_states)
         self.action_space = spaces.Discrete(n_actions)
@@ -198,7 +199,17 @@ class TabularMDPEnv(ToyTextEnv):
 
     def render(self):
         if self.render_mode is None:
-            gym.logger.warn("TabularMDPEnv.render() called without a render_mode; set render_mode='ansi'")
+            warn_no_render_mode(self)
             return None
-        last = "" if self.lastaction is None else f" (after action {self.lastaction})"
-        return f"state {self.s}{last}\n"
+        if self.render_mode == "ansi":
+            last = "" if self.lastaction is None else f" (after action {self.lastaction})"
+            return f"state {self.s}{last}\n"
+        n_states = self.transition_probabilities.shape[0]
+        states = np.empty((1, n_states, 3), dtype=np.uint8)
+        states[:] = FLOOR
+        states[0, self.terminal_states] = DARK
+        states[0, self.s] = AGENT
+        shade = self.transition_probabilities[self.s][..., None]  # (A, S, 1): white at 0, blue at 1
+        white, blue = np.array([255.0, 255.0, 255.0]), np.array([30.0, 90.0, 200.0])
+        heat = np.round(white + shade * (blue - white)).astype(np.uint8)
+        return stack(cells_to_frame(states, self.cell_size), cells_to_frame(heat, self.cell_size))

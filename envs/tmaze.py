@@ -5,6 +5,18 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import Env, spaces
 
+from boltzgym.envs._render import (
+    AGENT,
+    BACKGROUND,
+    BAD,
+    FLOOR,
+    GOOD,
+    MUTED,
+    cells_to_frame,
+    check_render_mode,
+    draw_disc,
+    warn_no_render_mode,
+)
 from boltzgym.utils.validation import check_int
 
 NORTH, EAST, SOUTH, WEST = 0, 1, 2, 3
@@ -42,6 +54,9 @@ class TMazeEnv(Env):
 
     ## Arguments
     ``corridor_length`` (default 10): the number of steps from the start to the junction.
+    ``render_mode``: ``None``, ``"ansi"`` (one text line) or ``"rgb_array"`` (a ``(3 * cell_size,
+    (corridor_length + 1) * cell_size, 3)`` uint8 image: the corridor, the start cell in light blue, the goal arm
+    green, the other arm red, the agent an orange disc).
 
     ## Version History
     v0: first version.
@@ -53,13 +68,12 @@ class TMazeEnv(Env):
         ((3,), True)
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    cell_size = 16
 
     def __init__(self, corridor_length: int = 10, render_mode: str | None = None) -> None:
         self.corridor_length = check_int("corridor_length", corridor_length, minimum=1)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = spaces.Discrete(4)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(3,), dtype=np.float32)
         self.position = 0
@@ -103,8 +117,20 @@ class TMazeEnv(Env):
         return self._observation(), reward, False, False, self._info()
 
     def render(self):
+        if self.render_mode is None:
+            warn_no_render_mode(self)
+            return None
         if self.render_mode == "ansi":
             cells = ["."] * (self.corridor_length + 1)
             cells[self.position] = "A"
             return "".join(cells) + f"  goal {'N' if self.goal_north else 'S'}"
-        return None
+        junction = self.corridor_length
+        colours = np.empty((3, junction + 1, 3), dtype=np.uint8)
+        colours[:] = BACKGROUND
+        colours[1, :] = FLOOR
+        colours[1, 0] = MUTED
+        colours[0, junction] = GOOD if self.goal_north else BAD
+        colours[2, junction] = BAD if self.goal_north else GOOD
+        frame = cells_to_frame(colours, self.cell_size)
+        draw_disc(frame, 1, self.position, self.cell_size, AGENT)
+        return frame

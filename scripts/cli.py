@@ -10,6 +10,7 @@ import importlib
 import sys
 import textwrap
 
+import boltzgym
 from boltzgym.scripts._common import BoltzgymArgumentParser, release_run_folders
 from boltzgym.utils.validation import DivergenceError
 
@@ -37,6 +38,7 @@ def build_parser() -> BoltzgymArgumentParser:
         description="Reinforcement learning and energy-based model simulation.",
         epilog="Run 'boltzgym <command> --help' for a command's options and examples.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {boltzgym.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="<command>", parser_class=BoltzgymArgumentParser)
     subparsers.required = True
     for name, module_name in COMMAND_MODULES.items():

@@ -8,6 +8,12 @@ energies (computed by dimod from the BQM). Code written for ``neal.SimulatedAnne
     sampleset = SimulatedAnnealingSampler().sample_ising({0: 0.5}, {(0, 1): -1.0}, num_reads=10, seed=1)
     sampleset.first.sample, sampleset.first.energy, sampleset.record.sample
 
+As neal does, a model without variables (an empty BQM, or one with only an offset) gives ``num_reads`` (by
+default one) empty samples whose energy is the offset: Ocean composites such as dwave-preprocessing's
+``FixVariablesComposite`` hand their child such a model when every variable is fixed. ``num_sweeps=0`` returns
+the initial states. An unknown keyword argument draws dimod's ``SamplerUnknownArgWarning`` and is ignored
+(dimod's convention for samplers).
+
 Two parameters beyond neal's: ``method`` (``"auto"``: the multi-spin kernel of ``boltzgym.sims.multispin`` when
 the model qualifies and ``num_reads >= MULTISPIN_MIN_READS``, else single-spin Metropolis; or ``"metropolis"``,
 ``"glauber"``, ``"multispin"``) and ``parallel`` (as in ``anneal``).
@@ -49,7 +55,9 @@ def _couplings_matrix(rows, cols, values, fields, n) -> IsingModel:
 
 
 def ising_model_from_bqm(bqm: dimod.BinaryQuadraticModel) -> tuple[IsingModel, list]:
-    """``(IsingModel, variables)`` of a BQM's spin form (column ``k`` of our states is ``variables[k]``)."""
+    """``(IsingModel, variables)`` of a BQM's spin form (column ``k`` of our states is ``variables[k]``).
+
+    Raises ``ValueError`` for a model without variables (``SimulatedAnnealingSampler`` answers those itself)."""
     spin = bqm.spin
     variables = list(spin.variables)
     if not variables:
@@ -97,8 +105,11 @@ def ising_model_from_dimod(h, J: Mapping) -> tuple[IsingModel, list]:
     return _couplings_matrix(rows_array, cols_array, values, fields, n), list(index)
 
 
-def _schedule(model, num_sweeps, num_sweeps_per_beta, beta_range, beta_schedule_type, beta_schedule) -> np.ndarray:
-    """The betas of one read (each repeated ``num_sweeps_per_beta`` times), refusing what neal refuses."""
+def _schedule(
+    model, num_sweeps, num_sweeps_per_beta, beta_range, beta_schedule_type, beta_schedule
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """The betas of one read (each repeated ``num_sweeps_per_beta`` times; none for ``num_sweeps=0``) and the
+    ``(hot, cold)`` range they span, refusing what neal refuses."""
     if isinstance(num_sweeps_per_beta, bool) or not isinstance(num_sweeps_per_beta, Integral):
         raise TypeError(f"num_sweeps_per_beta must be a positive integer, got {num_sweeps_per_beta!r}")
     if num_sweeps_per_beta < 1:
@@ -120,8 +131,8 @@ def _schedule(model, num_sweeps, num_sweeps_per_beta, beta_range, beta_schedule_
         if beta_schedule is not None:
             raise ValueError(f"beta_schedule is only used with beta_schedule_type='custom', got {beta_schedule_type!r}")
         num_sweeps = 1000 if num_sweeps is None else num_sweeps
-        if num_sweeps < 1:
-            raise ValueError(f"num_sweeps must be >= 1, got {num_sweeps}")
+        if num_sweeps < 0:
+            raise ValueError(f"num_sweeps must be >= 0, got {num_sweeps}")
         if num_sweeps % num_sweeps_per_beta:
             raise ValueError(
                 f"num_sweeps must be divisible by num_sweeps_per_beta, got {num_sweeps} and {num_sweeps_per_beta}"
@@ -133,12 +144,14 @@ def _schedule(model, num_sweeps, num_sweeps_per_beta, beta_range, beta_schedule_
         if beta_schedule_type == "geometric":
             if low <= 0:
                 raise ValueError(f"beta_range must have beta_min > 0 for a geometric schedule, got {low}")
-            betas = np.geomspace(low, high, num_betas) if num_betas > 1 else np.array([high])
+            betas = np.geomspace(low, high, num_betas) if num_betas > 1 else np.array([high] * num_betas)
         else:
-            betas = np.linspace(low, high, num_betas) if num_betas > 1 else np.array([high])
+            betas = np.linspace(low, high, num_betas) if num_betas > 1 else np.array([high] * num_betas)
+        if num_betas == 0:  # num_sweeps=0: no sweep; the range is reported as neal reports it
+            return np.empty(0), (float(low), float(high))
     else:
         raise ValueError(f"beta_schedule_type must be 'geometric', 'linear' or 'custom', got {beta_schedule_type!r}")
-    return np.repeat(betas, num_sweeps_per_beta)
+    return np.repeat(betas, num_sweeps_per_beta), (float(betas[0]), float(betas[-1]))
 
 
 def _initial_states(initial_states, generator, num_reads, variables, vartype, seed) -> np.ndarray | None:
@@ -223,8 +236,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         reads with ``method="multispin"``); when it returns True the reads done so far are returned. The reads
         then run one batch at a time, each batch seeded from ``seed``: reproducible, but not the same samples as
         the all-at-once run of the same seed (whose reads share one schedule of per-read streams)."""
-        if kwargs:
-            raise TypeError(f"unknown parameters {sorted(kwargs)}; known: {sorted(self.parameters)}")
+        self.remove_unknown_kwargs(**kwargs)  # dimod's convention: a SamplerUnknownArgWarning each, then go on
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= seed < 2**32):
             raise ValueError(f"seed must be an integer in [0, 2**32) or None, got {seed!r}")
         if proposal_acceptance_criteria not in ("Metropolis", "Gibbs"):
@@ -232,12 +244,22 @@ class SimulatedAnnealingSampler(dimod.Sampler):
                              f"{proposal_acceptance_criteria!r}")  # fmt: skip
         if method not in _METHODS:
             raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}")
-        model, variables = ising_model_from_bqm(bqm)
-        betas = _schedule(model, num_sweeps, num_sweeps_per_beta, beta_range, beta_schedule_type, beta_schedule)
-        if num_reads is None:
-            num_reads = len(initial_states) if initial_states is not None and len(initial_states) else 1
-        if isinstance(num_reads, bool) or not isinstance(num_reads, Integral) or num_reads < 1:
+        if num_reads is not None and (
+            isinstance(num_reads, bool) or not isinstance(num_reads, Integral) or num_reads < 1
+        ):
             raise ValueError(f"num_reads must be a positive integer, got {num_reads!r}")
+        if bqm.num_variables == 0:  # neal's answer: num_reads empty samples (1 by default), energy the offset
+            rows = 1 if num_reads is None else int(num_reads)
+            info = {"beta_range": beta_range, "beta_schedule_type": beta_schedule_type, "method": None,
+                    "timing": {"seconds": 0.0, "attempts_per_second": 0.0}}  # fmt: skip
+            return dimod.SampleSet.from_samples_bqm((np.empty((rows, 0), dtype=np.int8), []), bqm, info=info)
+        model, variables = ising_model_from_bqm(bqm)
+        betas, schedule_range = _schedule(
+            model, num_sweeps, num_sweeps_per_beta, beta_range, beta_schedule_type, beta_schedule
+        )
+        if num_reads is None:  # one read per initial state (``as_samples`` counts the rows of every accepted form)
+            given = 0 if initial_states is None else dimod.as_samples(initial_states)[0].shape[0]
+            num_reads = given or 1
         check_memory("sample", {"num_reads": int(num_reads) * len(variables) * (1 + 8 + 8 + 1 + 8)})
         states = _initial_states(initial_states, initial_states_generator, num_reads, variables, bqm.vartype, seed)
         if method == "auto":
@@ -256,6 +278,14 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         if interrupt_function is not None and not callable(interrupt_function):
             raise TypeError(f"interrupt_function must be callable or None, got {type(interrupt_function).__name__}")
         num_reads = int(num_reads)
+        if betas.size == 0:  # num_sweeps=0: the initial states, as neal returns them
+            if states is None:
+                rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+                states = rng.choice(np.array([-1, 1], dtype=np.int8), size=(num_reads, len(variables)))
+            samples = states if bqm.vartype is dimod.SPIN else (states + 1) // 2
+            info = {"beta_range": schedule_range, "beta_schedule_type": beta_schedule_type, "method": method,
+                    "timing": {"seconds": 0.0, "attempts_per_second": 0.0}}  # fmt: skip
+            return dimod.SampleSet.from_samples_bqm((samples, variables), bqm, info=info)
         batch = num_reads if interrupt_function is None else (64 if method == "multispin" else 1)
         starts = range(0, num_reads, batch)
         # batched reads draw their seeds from ``seed`` whatever their count, so a run cut short repeats the first
@@ -277,7 +307,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         seconds = sum(result.seconds for result in results)
         attempts = sum(result.n_attempts for result in results)
         info = {
-            "beta_range": (float(betas[0]), float(betas[-1])),
+            "beta_range": schedule_range,
             "beta_schedule_type": beta_schedule_type,
             "method": method,
             "timing": {"seconds": seconds, "attempts_per_second": attempts / seconds if seconds > 0 else float("inf")},

@@ -103,7 +103,7 @@ def test_render_ansi_describes_the_state():
         ({"means": [0.5, -0.1]}, r"means\[1\].*got -0.1"),
         ({"n_arms": 3, "means": [0.1, 0.2]}, r"n_arms=3 disagrees with len\(means\)=2"),
         ({"n_arms": 2.5}, r"n_arms must be an integer, got 2.5"),
-        ({"render_mode": "human"}, r"render_mode must be one of \['ansi'\] or None, got 'human'"),
+        ({"render_mode": "human"}, r"render_mode must be one of \['ansi', 'rgb_array'\] or None, got 'human'"),
     ],
 )
 def test_bernoulli_bad_arguments_name_the_argument(kwargs, message):

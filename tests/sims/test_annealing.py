@@ -153,7 +153,7 @@ def test_sample_ising_uses_dimod_convention_and_labels():
     ("kwargs", "message"),
     [
         ({"beta_range": (3.0, 1.0)}, "beta_range must have beta_min <= beta_max"),
-        ({"num_sweeps": 0}, "num_sweeps must be >= 1"),
+        ({"num_sweeps": -1}, "num_sweeps must be >= 0"),
         ({"num_sweeps": 10, "num_sweeps_per_beta": 3}, "num_sweeps must be divisible by num_sweeps_per_beta"),
         ({"beta_schedule_type": "custom"}, "beta_schedule must be given"),
         ({"beta_schedule_type": "custom", "beta_schedule": [1.0, 2.0], "num_sweeps": 3}, "len\\(beta_schedule\\)"),
