@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "enumerate_energies": "boltzgym.sims.enumeration",
     "exact_log_partition": "boltzgym.sims.enumeration",
     "boltzmann_probabilities": "boltzgym.sims.enumeration",
+    "PopulationResult": "boltzgym.sims.population",
+    "population_annealing": "boltzgym.sims.population",
     "HopfieldNetwork": "boltzgym.sims.hopfield",
     "RecallResult": "boltzgym.sims.hopfield",
     "corrupt": "boltzgym.sims.hopfield",
