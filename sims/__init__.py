@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "boltzmann_probabilities": "boltzgym.sims.enumeration",
     "PopulationResult": "boltzgym.sims.population",
     "population_annealing": "boltzgym.sims.population",
+    "houdayer_move": "boltzgym.sims.cluster",
     "HopfieldNetwork": "boltzgym.sims.hopfield",
     "RecallResult": "boltzgym.sims.hopfield",
     "corrupt": "boltzgym.sims.hopfield",
