@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sweep": "boltzgym.scripts.sweep",
     "warmup": "boltzgym.scripts.warmup",
     "embed": "boltzgym.scripts.embed",
+    "ground-state": "boltzgym.scripts.ground_state",
 }
 
 

@@ -89,6 +89,19 @@ def _word2vec() -> None:
         Word2Vec([["a", "b", "c", "a"]], vector_size=4, min_count=1, epochs=1, workers=workers, seed=0)
 
 
+def _enumeration() -> None:
+    from boltzgym.sims.annealing import parallel_tempering
+    from boltzgym.sims.enumeration import brute_force_ground_state, enumerate_energies
+    from boltzgym.sims.planar import planar_spin_glass
+
+    model = planar_spin_glass(2, 3, seed=0).to_model()
+    enumerate_energies(model)
+    brute_force_ground_state(model)
+    for couplings in ("pm", "gaussian"):  # Houdayer moves on integer and float fields
+        parallel_tempering(planar_spin_glass(3, couplings=couplings, seed=0).to_model(), n_sweeps=2, n_chains=2,
+                           n_temperatures=2, houdayer=True, houdayer_beta_min=0.0, seed=0)  # fmt: skip
+
+
 WARMUPS: dict[str, Callable[[], None]] = {
     "annealing (single-spin, dense and sparse, serial and threaded)": _annealing,
     "multi-spin annealing": _multispin,
@@ -98,6 +111,7 @@ WARMUPS: dict[str, Callable[[], None]] = {
     "tabular agents": _tabular,
     "bandit simulation": _bandits,
     "Word2Vec skip-gram (serial and Hogwild)": _word2vec,
+    "exact enumeration, Houdayer cluster moves": _enumeration,
 }
 
 

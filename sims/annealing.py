@@ -272,6 +272,8 @@ class TemperingResult:
             ``(n_temperatures - 1,)``.
         energy_trace: the best energy so far of each chain after each round ``(n_chains, n_rounds)``.
         seconds: wall time; n_attempts: single-site update attempts over all replicas.
+        cluster_fraction: with ``houdayer=True``, the mean fraction of the spins that a Houdayer move flipped at
+            each temperature ``(n_temperatures,)`` (0 where no move was made); else ``None``.
     """
 
     best_states: np.ndarray
@@ -283,6 +285,7 @@ class TemperingResult:
     energy_trace: np.ndarray
     seconds: float
     n_attempts: int
+    cluster_fraction: np.ndarray | None = None
 
     @property
     def attempts_per_second(self) -> float:
@@ -301,6 +304,8 @@ def parallel_tempering(
     seed: int | None = None,
     parallel: bool | None = None,
     progress: bool = False,
+    houdayer: bool = False,
+    houdayer_beta_min: float | None = None,
 ) -> TemperingResult:
     """Parallel tempering / replica exchange (Swendsen & Wang 1986; Hukushima & Nemoto, JPSJ 65, 1996).
 
@@ -322,6 +327,15 @@ def parallel_tempering(
         parallel: spread replicas over threads; ``False`` runs the serial twin (same result); ``None``
             (default) decides by the work per call.
         progress: show a progress bar on stderr.
+        houdayer: add Houdayer isoenergetic cluster moves (``boltzgym.sims.cluster``; Houdayer 2001): after the
+            sweeps of every round, at each temperature with ``beta >= houdayer_beta_min``, chain ``2c`` and chain
+            ``2c + 1`` (their replicas at that temperature) make one cluster move, so ``n_chains`` must be even.
+            The move keeps the product of the two Boltzmann distributions invariant, so tempering still samples
+            ``exp(-beta E)`` at every temperature.
+        houdayer_beta_min: the low-temperature cut-off (Zhu, Ochoa & Katzgraber, PRL 115, 077201, 2015): moves
+            only where ``beta >= houdayer_beta_min``, since at high temperature the clusters of differing sites
+            percolate and a move flips nearly everything (the same as relabelling the replicas). Default: the
+            colder half of the ladder (``beta`` at least the ladder's geometric middle).
 
     Returns:
         A ``TemperingResult`` (best states found, final states by temperature, swap acceptance rates).
@@ -335,6 +349,15 @@ def parallel_tempering(
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     beta_range = default_beta_range(model) if beta_range is None else check_beta_range(beta_range)
     ladder = beta_schedule(n_temperatures, beta_range, "geometric")
+    if houdayer_beta_min is not None and not houdayer:
+        raise ValueError("houdayer_beta_min applies with houdayer=True only")
+    if houdayer:
+        if n_chains % 2:
+            raise ValueError(f"n_chains must be even with houdayer=True (chains pair up), got {n_chains}")
+        if houdayer_beta_min is None:
+            houdayer_beta_min = float(np.sqrt(ladder[0] * ladder[-1]))
+        elif isinstance(houdayer_beta_min, bool) or not isinstance(houdayer_beta_min, int | float):
+            raise TypeError(f"houdayer_beta_min must be a number or None, got {houdayer_beta_min!r}")
     seed = check_seed("seed", seed)
     n_replicas = n_chains * n_temperatures
     n_rounds = -(-n_sweeps // swap_interval)
@@ -343,7 +366,7 @@ def parallel_tempering(
         "swap_interval": n_replicas * min(swap_interval, n_sweeps) * 8 * 2,
         "n_chains": n_chains * n_rounds * 8,
     })  # fmt: skip
-    init_sequence, swap_sequence = np.random.SeedSequence(seed).spawn(2)
+    init_sequence, swap_sequence, cluster_sequence = np.random.SeedSequence(seed).spawn(3)
     states = _initial_states(None, model, n_replicas, init_sequence)
     rng_states = make_streams(seed, n_replicas)
     swap_rng = np.random.default_rng(swap_sequence)
@@ -359,6 +382,16 @@ def parallel_tempering(
     accepted = np.zeros(n_temperatures - 1)
     attempted = np.zeros(n_temperatures - 1)
     chain_index = np.arange(n_chains)[:, None]
+    mover = cluster_levels = None
+    if houdayer:
+        from boltzgym.sims.cluster import ClusterMover
+
+        field_dtype = couplings.data.dtype if not couplings.use_dense else np.float64
+        cluster_seed = int(cluster_sequence.generate_state(1, dtype=np.uint64)[0])
+        mover = ClusterMover(model, field_dtype, cluster_seed)
+        cluster_levels = np.flatnonzero(ladder >= houdayer_beta_min)
+        flipped_total = np.zeros(n_temperatures)
+        moves_total = np.zeros(n_temperatures)
     seconds = 0.0
     with progress_bar(total=n_sweeps, desc="tempering", enabled=progress) as bar:
         for round_index in range(n_rounds):
@@ -376,6 +409,15 @@ def parallel_tempering(
                 fields=fields,
                 couplings=couplings,
             )
+            if mover is not None and cluster_levels.size:
+                # rows c * T + r; replica_at[c, k] holds temperature k in chain c: pair chains 2c, 2c + 1 per level
+                replica_at = np.argsort(temperature_of, axis=1)
+                rows = replica_at[:, cluster_levels] + (np.arange(n_chains) * n_temperatures)[:, None]
+                pairs = np.stack([rows[0::2].ravel(), rows[1::2].ravel()], axis=1)
+                sizes = mover.move(states, fields, energies, pairs)
+                levels = np.tile(cluster_levels, n_chains // 2)
+                np.add.at(flipped_total, levels, sizes)
+                np.add.at(moves_total, levels, 1)
             chain_energies = energies.reshape(n_chains, n_temperatures)
             improved = chain_energies.min(axis=1) < best_energies
             if improved.any():
@@ -413,4 +455,7 @@ def parallel_tempering(
         energy_trace=trace,
         seconds=seconds,
         n_attempts=n_replicas * n_sweeps * model.n_spins,
+        cluster_fraction=None
+        if mover is None
+        else np.divide(flipped_total, moves_total * model.n_spins, out=np.zeros(n_temperatures), where=moves_total > 0),
     )
