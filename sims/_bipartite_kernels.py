@@ -15,8 +15,8 @@ sample spins in {-1, +1} for the same energy (then p(s_i = +1 | rest) = sigmoid(
 Given one layer the other factorises, so a whole layer is sampled at once (block Gibbs, Hinton 2002):
 p(h_j = 1 | v) = sigmoid(beta (W v + c)_j) and p(v_i = 1 | h) = sigmoid(beta (W^T h + b)_i).
 
-Each chain (row of the state arrays) owns one stream of ``sims._rng``: chain results depend only on the seed and
-the chain index, never on the thread count. Kernels do only arithmetic; the Python wrappers (``sims/rbm.py``,
+Each chain (row of the state arrays) owns one stream of ``boltzgym.utils.rng``: chain results depend only on the seed
+and the chain index, never on the thread count. Kernels do only arithmetic; the Python wrappers (``sims/rbm.py``,
 ``sims/rbm_eval.py``) validate, seed and preallocate.
 """
 

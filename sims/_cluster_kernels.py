@@ -4,7 +4,7 @@ Conventions of ``boltzgym.sims._kernels``: spins int8 ``(R, N)`` in {-1, +1}; lo
 (float64, or int64 for integer models) and ``energies (R,)`` kept up to date by every flip (``dE = 2 s_i f_i``);
 couplings CSR (``indptr`` uint64 ``(N + 1,)``, ``indices`` uint32, ``data`` of the fields' dtype). ``pairs``
 int64 ``(P, 2)`` lists the replicas paired at one temperature; ``rng`` uint64 ``(1, 4)``, one xoshiro256** stream
-(``sims._rng``) drawn in pair order, so the result depends only on the seed.
+(``boltzgym.utils.rng``) drawn in pair order, so the result depends only on the seed.
 
 One move on a pair ``(a, b)`` (Houdayer, Eur. Phys. J. B 22, 479, 2001): the sites where the replicas differ
 (``s_a s_b = -1``) split into clusters connected by nonzero couplings; one site is drawn uniformly among them, and
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from boltzgym.sims._rng import next_double
+from boltzgym.utils.rng import next_double
 
 
 @njit(cache=True)

@@ -16,10 +16,10 @@ calling ``exp`` at every attempt; ``-1`` otherwise. ``clamped`` may be empty (no
 
 The table holds ``ceil(p * 2**53)`` (uint64) for ``p = min(1, exp(-beta dE))``, and the attempt compares it
 with the 53 random bits ``m`` behind the uniform ``u = m * 2**-53``: ``m < ceil(p * 2**53)`` exactly when
-``u < p`` (``sims._rng.uint53_threshold``), so the decisions are those of the double comparison, bit for bit,
+``u < p`` (``boltzgym.utils.rng.uint53_threshold``), so the decisions are those of the double comparison, bit for bit,
 without the int-to-double conversion (about 10% faster on lattices).
 
-Replicas are rows of ``states``/``fields``; replica ``r`` draws only from ``rng[r]`` (``sims._rng``), so
+Replicas are rows of ``states``/``fields``; replica ``r`` draws only from ``rng[r]`` (``boltzgym.utils.rng``), so
 the parallel (``prange``) and serial kernels give identical results whatever the thread count.
 
 Update rules at inverse temperature ``beta`` (``betas[r, sweep]``, or ``betas[0, sweep]`` for every replica

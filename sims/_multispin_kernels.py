@@ -12,7 +12,7 @@ energy by ``dE = 2 (D_i - 2 U)``. ``U`` is counted for all 64 replicas at once i
 (a ripple-carry adder on words), so ``D_i <= 15``.
 
 Metropolis acceptance, exact to the single-spin kernel's 53 bits: a replica with ``k = D_i - 2U > 0`` flips when
-its 53-bit uniform ``m`` is below ``ceil(2**53 exp(-2 beta k))`` (``sims._rng.uint53_threshold``; the
+its 53-bit uniform ``m`` is below ``ceil(2**53 exp(-2 beta k))`` (``boltzgym.utils.rng.uint53_threshold``; the
 quantisation error of each acceptance probability is below ``2**-53``, as in ``sims._kernels``). The 64 uniforms
 are compared bit-sliced, most significant bit first, one fresh random word per bit: a replica is decided at the
 first bit where its random bit differs from its threshold's bit (accepted when the random bit is 0 there).
@@ -20,7 +20,7 @@ Every replica thus reads its own bits of each word (replicas stay independent), 
 all 64 are decided: about ``log2(64) + 2`` words per site instead of 53. ``k <= 0`` always flips; at
 ``beta = inf`` only ``k < 0`` flips (the zero-temperature rule of ``sims._kernels``).
 
-Group ``g`` (64 replicas) draws only from ``rng[g]`` (xoshiro256**, ``sims._rng``), so results do not depend on
+Group ``g`` (64 replicas) draws only from ``rng[g]`` (xoshiro256**, ``boltzgym.utils.rng``), so results do not depend on
 the thread count.
 """
 

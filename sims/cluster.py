@@ -17,8 +17,8 @@ import scipy.sparse as sp
 
 from boltzgym.sims import _cluster_kernels
 from boltzgym.sims._engine import check_model
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel, as_spin_states
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_seed
 
 __all__ = ["ClusterMover", "houdayer_move"]

@@ -36,10 +36,10 @@ import numpy as np
 from scipy.special import logsumexp
 
 from boltzgym.sims._engine import METHODS, check_memory, check_model, kernel_couplings, run_sweeps
-from boltzgym.sims._rng import make_streams
 from boltzgym.sims.ising import IsingModel
 from boltzgym.sims.schedules import check_custom_schedule, default_beta_range
 from boltzgym.utils.progress import progress_bar
+from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
 
 __all__ = ["PopulationResult", "population_annealing"]
