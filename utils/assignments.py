@@ -1,8 +1,8 @@
 """``--set KEY=VALUE`` assignments: parsed once for every command (fit, train, experiment, sweep).
 
 Values are converted by the annotated type of the setting they assign: ``int`` (``1e5`` too), ``float``, ``bool``
-(``true/false``, ``1/0``, ``yes/no``, ``on/off``), ``str``, a tuple/list of numbers written ``64,64`` or ``[64, 64]``, and optional
-types accept ``none``. Errors name ``--set KEY``.
+(``true/false``, ``1/0``, ``yes/no``, ``on/off``), ``str``, a tuple/list of numbers written ``64,64`` or
+``[64, 64]``, and optional types accept ``none``. Errors name ``--set KEY``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from boltzgym.scripts import cli
-from boltzgym.scripts.anneal import anneal_problem
+from boltzgym.experiments.annealing import anneal_problem
 from boltzgym.scripts.demo import run_demo
 
 ANNEAL_KEYS = {

@@ -85,7 +85,7 @@ def test_refuses_models_and_options_it_cannot_run():
 
 
 def test_anneal_command_runs_multispin():
-    from boltzgym.scripts.anneal import anneal_problem
+    from boltzgym.experiments.annealing import anneal_problem
 
     summary, traces = anneal_problem("ferro2d", 64, 50, 64, "multispin", seed=0)
     assert summary["method"] == "multispin" and summary["best_energy_per_spin"] == pytest.approx(-2.0)
