@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from boltzgym.scripts import cli
 from boltzgym.experiments.annealing import anneal_problem
+from boltzgym.scripts import cli
 from boltzgym.scripts.demo import run_demo
 
 ANNEAL_KEYS = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import json
 
+from boltzgym.experiments.dqn_training import train
 from boltzgym.scripts import cli
 from boltzgym.scripts.train import SUMMARY_KEYS as TRAIN_SUMMARY_KEYS
 from boltzgym.scripts.train import TrainRequest
-from boltzgym.experiments.dqn_training import train
 
 TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]", "--set", "train_freq=4"]
 SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)

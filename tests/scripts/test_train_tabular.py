@@ -9,11 +9,11 @@ import gymnasium as gym
 import pytest
 
 from boltzgym.agents.planning import expected_return
+from boltzgym.experiments.tabular_training import AGENTS, demo_part, train
 from boltzgym.scripts import cli
 from boltzgym.scripts.envs_command import list_envs
 from boltzgym.scripts.train import SUMMARY_KEYS as TRAIN_SUMMARY_KEYS
 from boltzgym.scripts.train import TRAINERS, TrainRequest
-from boltzgym.experiments.tabular_training import AGENTS, demo_part, train
 
 SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)
 
