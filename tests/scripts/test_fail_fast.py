@@ -26,7 +26,7 @@ HUGE = str(10**13)
         ),
         (["hopfield", "capacity", "--n", str(10**7)], "--n"),
         (["hopfield", "recall", "--num-sweeps", HUGE], "--num-sweeps"),
-        (["rbm", "--hidden", HUGE], "--hidden"),
+        (["fit", "rbm", "--set", f"n_components={HUGE}"], "n_components"),
         (
             ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "10", "--set", f"buffer_size={HUGE}"],
             "buffer_size",

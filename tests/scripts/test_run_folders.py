@@ -128,7 +128,7 @@ def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkey
         (BANDIT, "boltzgym.scripts.bandit:bandit_experiment"),
         (["anneal", "--n", "16", "--num-sweeps", "5"], "boltzgym.experiments.annealing:anneal_problem"),
         (["hopfield", "capacity", "--n", "20"], "boltzgym.experiments.hopfield:capacity_summary"),
-        (["rbm", "--epochs", "2"], "boltzgym.scripts.rbm:train_rbm_experiment"),
+        (["fit", "rbm", "--epochs", "2"], "boltzgym.models.rbm_trainer:train_rbm"),
         (
             ["train", "q-learning", "--env", "FrozenLake-v1", "--total-timesteps", "10"],
             "boltzgym.experiments.tabular_training:train",
