@@ -14,10 +14,8 @@ settings (the run is reported again, not retrained); a run without one trains fr
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import math
 import time
-import typing
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ import numpy as np
 from boltzgym.sims.rbm import RBM, fit_with_log_likelihood
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure
+from boltzgym.utils.signatures import config_class, parameter_fields
 
 # RBM constructor parameters that are not --set keys: fit's --seed is random_state, the log is fit's progress bar
 _NOT_KEYS = ("self", "random_state", "verbose")
@@ -32,24 +31,17 @@ _NOT_KEYS = ("self", "random_state", "verbose")
 _EVALUATION_KEYS = ("ais_chains", "ais_betas")
 
 
-def _config_fields() -> list[tuple[str, object, dataclasses.Field]]:
-    fields = []
-    for source in (RBM.__init__, fit_with_log_likelihood):
-        hints = typing.get_type_hints(source)
-        for parameter in inspect.signature(source).parameters.values():
-            keep = parameter.name not in _NOT_KEYS if source is RBM.__init__ else parameter.name in _EVALUATION_KEYS
-            if keep:
-                fields.append((parameter.name, hints[parameter.name], dataclasses.field(default=parameter.default)))
-    fields.append(("eval_every", int | None, dataclasses.field(default=None)))
-    return fields
-
-
-RBMConfig = dataclasses.make_dataclass("RBMConfig", _config_fields())
-RBMConfig.__module__ = __name__
-RBMConfig.__doc__ = (
+RBMConfig = config_class(
+    "RBMConfig",
+    [
+        *parameter_fields(RBM.__init__, exclude=_NOT_KEYS),
+        *parameter_fields(fit_with_log_likelihood, names=_EVALUATION_KEYS),
+        ("eval_every", int | None, dataclasses.field(default=None)),
+    ],
+    __name__,
     "The ``--set`` keys of ``boltzgym fit rbm``: RBM's constructor parameters (its defaults), ``ais_chains`` and "
     "``ais_betas`` (fit_with_log_likelihood's defaults), and ``eval_every`` (epochs between log-likelihood "
-    "evaluations; none: about 100 exact or 5 AIS evaluations per run)."
+    "evaluations; none: about 100 exact or 5 AIS evaluations per run).",
 )
 
 

@@ -25,7 +25,7 @@ DESCRIPTION = (
     "min_alpha/vector_size/window/negative/min_count/sample/workers/words/topn/pairs. Its defaults are the old\n"
     "command's: Word2Vec's (gensim's), on lee 30 epochs and min_count 2; 5 neighbours per word."
 )
-EXAMPLES = ["boltzgym fit word2vec --data lee --set min_count=2 --epochs 30 --set topn=5 --seed 0"]
+EXAMPLES = ["boltzgym embed --corpus lee --seed 0"]  # = boltzgym fit word2vec, see DESCRIPTION
 # old option -> Word2VecConfig key (options left at None keep fit word2vec's default)
 OPTIONS = {
     "vector_size": "vector_size",

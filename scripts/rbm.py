@@ -16,7 +16,7 @@ DESCRIPTION = (
     "--set cd_k/persistent/learning_rate/learning_rate_schedule/batch_size/momentum/weight_decay/ais_chains/\n"
     "ais_betas. Its defaults are the old command's (boltzgym.experiments.rbm.BARS_AND_STRIPES; 20 epochs on digits)."
 )
-EXAMPLES = ["boltzgym fit rbm --data bars-stripes-3 --set n_components=16 --set cd_k=10 --seed 0"]
+EXAMPLES = ["boltzgym rbm --data bars-stripes-3 --hidden 16 --seed 0"]  # = boltzgym fit rbm, see DESCRIPTION
 DATA = {"bars-stripes-3": "bars-stripes-3", "bars-stripes-4": "bars-stripes-4", "digits": "binary-digits"}
 DIGITS_EPOCHS = 20
 # old option -> RBMConfig key

@@ -4,8 +4,8 @@ Every trial runs one sweepable subcommand (``train``, ``fit``, ``anneal``, ``rbm
 worker, through the same parser and handler as the command line, with the trial's parameters and seed and its own
 run folder: a trial's result is exactly what ``boltzgym COMMAND ... --seed S`` gives (the library is deterministic;
 Ray only decides where and when a trial runs). A grid key is the subcommand's option (``total_timesteps`` ->
-``--total-timesteps``) or, where the subcommand has ``--set``, one of its hyperparameters (``learning_rate`` -> ``--set learning_rate=...``);
-every trial's command line is parsed and every key checked before anything runs.
+``--total-timesteps``) or, where the subcommand has ``--set``, one of its hyperparameters (``learning_rate`` ->
+``--set learning_rate=...``); every trial's command line is parsed and every key checked before anything runs.
 
 Ray starts locally for the sweep (``num_cpus`` = this machine's usable cores, no dashboard) and shuts down at the
 end; ``--address auto|HOST:PORT`` joins a running cluster instead. The search space is expanded here, with a seeded

@@ -14,9 +14,7 @@ run is reported again, not retrained); a run without one trains from the start.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import time
-import typing
 from collections import Counter
 from pathlib import Path
 
@@ -27,32 +25,23 @@ from boltzgym.models.embeddings.word2vec import Word2Vec, read_corpus
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.progress import progress_bar
+from boltzgym.utils.signatures import config_class, parameter_fields
 
 # constructor parameters that are not --set keys: the data, fit's --seed, and what the trainer sets itself
 _NOT_KEYS = ("self", "sentences", "seed", "compute_loss", "callbacks")
 
 
-def _config_fields() -> list[tuple[str, object, dataclasses.Field]]:
-    hints = typing.get_type_hints(Word2Vec.__init__)
-    fields = [
-        (p.name, hints[p.name], dataclasses.field(default=p.default))
-        for p in inspect.signature(Word2Vec.__init__).parameters.values()
-        if p.name not in _NOT_KEYS
-    ]
-    topn = inspect.signature(KeyedVectors.most_similar).parameters["topn"].default
-    fields += [
+Word2VecConfig = config_class(
+    "Word2VecConfig",
+    [
+        *parameter_fields(Word2Vec.__init__, exclude=_NOT_KEYS),
         ("words", tuple[str, ...], dataclasses.field(default=())),
-        ("topn", int, dataclasses.field(default=topn)),
+        *parameter_fields(KeyedVectors.most_similar, names=("topn",)),
         ("pairs", str | None, dataclasses.field(default=None)),
-    ]
-    return fields
-
-
-Word2VecConfig = dataclasses.make_dataclass("Word2VecConfig", _config_fields())
-Word2VecConfig.__module__ = __name__
-Word2VecConfig.__doc__ = (
+    ],
+    __name__,
     "The ``--set`` keys of ``boltzgym fit word2vec``: Word2Vec's constructor parameters (its defaults), and the "
-    "report's ``words``, ``topn`` and ``pairs``."
+    "report's ``words``, ``topn`` (most_similar's default) and ``pairs``.",
 )
 _REPORT_KEYS = ("words", "topn", "pairs")
 
