@@ -116,10 +116,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tabular = ["train", "q-learning", "--env", "FrozenLake-v1", "--env-kwarg", "map_name=8x8"]
-        tabular += ["--steps", str(args.tabular_steps), "--eval-episodes", "100"]
+        tabular += ["--total-timesteps", str(args.tabular_steps), "--eval-episodes", "100"]
         compare("tabular", tabular, ["learning_rate=0.02,0.05,0.1,0.2"], [0, 1], work)
         if not args.skip_dqn:
-            dqn = ["train", "dqn", "--env", "CartPole-v1", "--steps", str(args.dqn_steps), "--eval-episodes", "5"]
+            dqn = [
+                "train",
+                "dqn",
+                "--env",
+                "CartPole-v1",
+                "--total-timesteps",
+                str(args.dqn_steps),
+                "--eval-episodes",
+                "5",
+            ]
             compare("dqn", dqn, ["learning_rate=0.001,0.002", "target_update_interval=10,100"], [0, 1], work)
     compare_anneal(args.anneal_reads, args.anneal_sweeps)
 

@@ -171,6 +171,18 @@ MODELS: dict[str, ModelEntry] = {
         "karate",
         "message-passing graph network (notes 3.3)",
     ),
+    "rbm": ModelEntry(
+        "boltzgym.models.rbm_trainer:RBMConfig",
+        "boltzgym.models.rbm_trainer:train_rbm",
+        "bars-stripes-3",
+        "restricted Boltzmann machine, CD-k/PCD-k, exact or AIS log-likelihood (notes 5.3)",
+    ),
+    "word2vec": ModelEntry(
+        "boltzgym.models.embeddings.trainers:Word2VecConfig",
+        "boltzgym.models.embeddings.trainers:train_word2vec",
+        "lee",
+        "Word2Vec skip-gram with negative sampling; --data lee or a text file (notes 4.3)",
+    ),
 }
 
 

@@ -31,6 +31,7 @@ from boltzgym.utils.io import atomic_write_json, to_json
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure  # noqa: F401  (the commands' figure helpers)
 from boltzgym.utils.progress import progress_bar  # noqa: F401  (the commands' progress bar)
+from boltzgym.utils.tables import format_table  # noqa: F401  (the commands' tables)
 
 
 class UsageError(ValueError):
@@ -90,6 +91,78 @@ def name_list(text: str) -> list[str]:
     if not names:
         raise argparse.ArgumentTypeError("expected a comma-separated list of names")
     return names
+
+
+# --- one vocabulary (docs/vocabulary.md): shared options and the deprecated spellings ------------------------
+
+_deprecations_shown: set[str] = set()
+
+
+def warn_deprecated(old: str, new: str) -> None:
+    """Print ``boltzgym: OLD is deprecated; use NEW`` to stderr, once per command invocation (every alias of a
+    renamed flag, value or command calls this one helper)."""
+    if old in _deprecations_shown:
+        return
+    _deprecations_shown.add(old)
+    sys.stderr.write(f"boltzgym: {old} is deprecated; use {new}\n")
+
+
+def reset_deprecations() -> None:
+    """Forget the deprecation lines printed so far (the entry point calls it at the start of each command)."""
+    _deprecations_shown.clear()
+
+
+class _DeprecatedOption(argparse.Action):
+    """A hidden option that stores into its replacement's ``dest`` and prints one deprecation line."""
+
+    def __init__(self, option_strings, dest, replacement: str, **kwargs):
+        self.replacement = replacement
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        warn_deprecated(option_string, self.replacement)
+        setattr(namespace, self.dest, True if self.nargs == 0 else values)
+
+
+def add_deprecated_option(parser: argparse.ArgumentParser, old: str, replacement: str, dest: str, **kwargs) -> None:
+    """Accept ``old`` as a hidden alias of the option ``replacement`` (same ``dest``, ``type``...): parsed, left out
+    of ``--help``, and announced by :func:`warn_deprecated`. Its default is the replacement's (it sets none)."""
+    parser.add_argument(
+        old, dest=dest, action=_DeprecatedOption, replacement=replacement, default=argparse.SUPPRESS,
+        help=argparse.SUPPRESS, **kwargs,
+    )  # fmt: skip
+
+
+def add_set_argument(parser: argparse.ArgumentParser, what: str = "a hyperparameter") -> None:
+    """``--set KEY=VALUE`` (repeatable; values parsed by ``boltzgym.utils.assignments``) into ``args.assignments``."""
+    parser.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+        help=f"{what} (repeatable; lists as 64,64 or [64, 64]); see --list-keys",
+    )  # fmt: skip
+
+
+def add_list_keys_argument(parser: argparse.ArgumentParser) -> None:
+    """``--list-keys``: print the --set keys and their defaults and exit (needs no other option)."""
+    parser.add_argument("--list-keys", action="store_true", help="print the --set keys and their defaults, then exit")
+
+
+def add_resume_argument(parser: argparse.ArgumentParser) -> None:
+    """``--resume``: a flag, continue the run in ``--out`` from its checkpoint (fresh if it has none yet)."""
+    parser.add_argument(
+        "--resume", action="store_const", const=True, default=None,
+        help="continue the run in --out from its checkpoint (a fresh run if it has none yet)",
+    )  # fmt: skip
+
+
+def add_device_argument(parser: argparse.ArgumentParser) -> None:
+    """``--device auto|cpu|cuda`` for the commands that run torch."""
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default: auto)")
+
+
+def print_keys(rows: Sequence[tuple[str, Any]]) -> dict:
+    """Print ``(key, default)`` rows as the ``--list-keys`` table; returns ``{}`` (nothing to summarize)."""
+    print(format_table(["key", "default"], [(key, repr(value)) for key, value in rows]))
+    return {}
 
 
 def add_common_arguments(
@@ -270,31 +343,6 @@ def progress_enabled(args: argparse.Namespace) -> bool:
     """``--progress``/``--no-progress`` as given, else whether stderr is a terminal."""
     flag = getattr(args, "progress", None)
     return sys.stderr.isatty() if flag is None else bool(flag)
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table with right-aligned numbers."""
-
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        return str(value)
-
-    body = [[cell(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in body:
-        lines.append("  ".join(c.rjust(w) if _is_number(c) else c.ljust(w) for c, w in zip(row, widths)))
-    return "\n".join(lines)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 write_metrics_csv = write_csv  # the one CSV writer (boltzgym.utils.metrics), under the name commands use

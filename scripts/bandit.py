@@ -1,41 +1,21 @@
-"""``boltzgym bandit``: compare bandit policies on one problem; regret table, plot with the bounds, CSV.
-
-Runs ``boltzgym.agents.bandit_simulation.compare_policies`` (the vectorized simulator) and writes into
-the run folder ``summary.json``, ``metrics.csv`` (mean cumulative regret and its standard error per policy
-at log-spaced times, with both bounds) and ``regret.png`` (log-scaled time axis, Auer et al.'s UCB1
-upper bound and the Lai–Robbins lower bound drawn as references).
-"""
+"""``boltzgym bandit``: compare bandit policies on one problem; regret table, plot with the bounds, CSV (the
+experiment is ``boltzgym.experiments.bandits``)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import numpy as np
-
-from boltzgym.agents.bandit_simulation import (
-    REWARD_KINDS,
-    BanditResult,
-    auer_ucb1_bound,
-    bandit_means,
-    check_simulation_memory,
-    compare_policies,
-    lai_robbins_bound,
-)
+from boltzgym.agents.bandit_simulation import REWARD_KINDS, check_simulation_memory
 from boltzgym.agents.bandits import POLICY_NAMES
+from boltzgym.experiments.bandits import DEFAULT_POLICIES, bandit_experiment
 from boltzgym.scripts._common import (
     add_common_arguments,
     finish,
     float_list,
-    format_table,
     name_list,
-    new_figure,
     positive_int,
-    progress_bar,
     progress_enabled,
     run_dir,
-    save_figure,
-    write_metrics_csv,
 )
 
 HELP = "compare bandit policies (UCB1, KL-UCB, Thompson, epsilon-greedy, ...) by their regret"
@@ -49,10 +29,6 @@ EXAMPLES = [
     "boltzgym bandit --means 0.9,0.8,0.5 --horizon 5000 --runs 200 --json",
     "boltzgym bandit --kind gaussian --arms 5 --policies ucb1,thompson-gaussian,softmax",
 ]
-DEFAULT_POLICIES = {
-    "bernoulli": ["ucb1", "kl-ucb", "thompson", "eps-greedy"],
-    "gaussian": ["ucb1", "thompson-gaussian", "eps-greedy", "softmax"],
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,111 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
 
 
-def log_spaced_steps(horizon: int, count: int) -> np.ndarray:
-    """About ``count`` distinct pull counts from 1 to ``horizon``, evenly spaced on a log scale."""
-    return np.unique(np.geomspace(1, horizon, num=count).round().astype(np.int64))
-
-
-def run_experiment(
-    out_dir: Path,
-    policies: list[str] | None = None,
-    arms: int | None = None,
-    means=None,
-    kind: str = "bernoulli",
-    reward_std: float = 1.0,
-    horizon: int = 10000,
-    runs: int = 1000,
-    seed: int = 0,
-    progress: bool = False,
-) -> tuple[dict, str, dict[str, BanditResult]]:
-    """Compare ``policies``; write metrics.csv and regret.png in ``out_dir``; return (summary, table, results)."""
-    means = bandit_means(arms, means, kind, seed)
-    policies = DEFAULT_POLICIES[kind] if policies is None else policies
-    with progress_bar(total=horizon * len(policies), desc="bandit", enabled=progress) as bar:
-        results = compare_policies(policies, means, horizon, runs, kind, reward_std, seed, progress=bar.update)
-
-    times = log_spaced_steps(horizon, 60)
-    lower = lai_robbins_bound(means, times, kind, reward_std)
-    upper = auer_ucb1_bound(means, times)
-    rows = [
-        {
-            "policy": name,
-            "t": int(t),
-            "regret_mean": float(result.regret_mean[t - 1]),
-            "regret_stderr": float(result.regret_stderr[t - 1]),
-            "auer_ucb1_bound": float(upper[i]),
-            "lai_robbins_bound": float(lower[i]),
-        }
-        for name, result in results.items()
-        for i, t in enumerate(times)
-    ]
-    write_metrics_csv(out_dir / "metrics.csv", rows)
-    plot_regret(out_dir / "regret.png", results, means, kind, reward_std)
-
-    summary = {
-        "means": [float(m) for m in means],
-        "horizon": horizon,
-        "runs": runs,
-        "seed": seed,
-        "policies": {
-            name: {"final_regret_mean": r.final_regret_mean, "final_regret_stderr": r.final_regret_stderr}
-            for name, r in results.items()
-        },
-    }
-    best = int(np.argmax(means))
-    table = format_table(
-        ["policy", "final regret", "stderr", "regret / ln T", "best-arm pulls %"],
-        [
-            (
-                name,
-                r.final_regret_mean,
-                r.final_regret_stderr,
-                r.final_regret_mean / np.log(horizon) if horizon > 1 else float("nan"),
-                100.0 * r.pulls[:, best].mean() / horizon,
-            )
-            for name, r in results.items()
-        ],
-    )
-    bounds = f"Lai-Robbins lower bound at T={horizon}: {float(lai_robbins_bound(means, horizon, kind, reward_std)):.4g}"
-    if kind == "bernoulli":
-        bounds += f"; Auer et al. UCB1 upper bound: {float(auer_ucb1_bound(means, horizon)):.4g}"
-    table += f"\n\n{bounds}\n({runs} runs, {len(means)} arms, {kind} rewards, seed {seed})"
-    return summary, table, results
-
-
-def plot_regret(path: Path, results: dict[str, BanditResult], means, kind: str, reward_std: float) -> Path:
-    """Mean cumulative regret (band: +-2 standard errors) per policy against log time, with both bounds."""
-    horizon = next(iter(results.values())).horizon
-    times = log_spaced_steps(horizon, 400)
-    fig, ax = new_figure(figsize=(8, 5))
-    top = 0.0
-    for name, result in results.items():
-        mean, stderr = result.regret_mean[times - 1], result.regret_stderr[times - 1]
-        ax.plot(times, mean, label=name, linewidth=1.8)
-        ax.fill_between(times, mean - 2 * stderr, mean + 2 * stderr, alpha=0.2)
-        top = max(top, float(mean[-1] + 2 * stderr[-1]))
-    lower = lai_robbins_bound(means, times, kind, reward_std)
-    ax.plot(times, lower, "k:", linewidth=1.5, label="Lai-Robbins lower bound (asymptotic)")
-    if kind == "bernoulli":
-        upper = auer_ucb1_bound(means, times)
-        ax.plot(times, upper, "k--", linewidth=1.2, label=f"Auer et al. UCB1 bound (Thm 1), {upper[-1]:.3g} at T")
-    ax.set_xscale("log")
-    ax.set_ylim(0.0, 1.15 * max(top, float(lower[-1]), 1e-9))
-    ax.set_xlim(1, max(horizon, 2))  # a one-pull run still gets a non-degenerate axis
-    ax.set_xlabel("pulls t (log scale)")
-    ax.set_ylabel("mean cumulative pseudo-regret")
-    ax.set_title(f"{len(means)}-armed {kind} bandit, {result.runs} runs (band: ±2 standard errors)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="upper left", fontsize=9)
-    return save_figure(fig, path)
-
-
 def run(args: argparse.Namespace) -> dict:
     arms = len(args.means) if args.means else (args.arms or 10)
     n_policies = len(args.policies or DEFAULT_POLICIES[args.kind])
     check_simulation_memory(arms, args.horizon, args.runs, n_policies, flag="--")  # before any allocation
     out_dir = run_dir(args, "bandit")
-    summary, table, _ = run_experiment(
+    summary, table, _ = bandit_experiment(
         out_dir,
         policies=args.policies,
         arms=args.arms,
@@ -191,12 +68,3 @@ def run(args: argparse.Namespace) -> dict:
         progress=progress_enabled(args),
     )
     return finish(args, out_dir, summary, table)
-
-
-def demo_part(out_dir: Path, seed: int, progress: bool) -> dict:
-    """The demo's bandit part: four policies on a 10-armed Bernoulli problem, 200 runs of 2000 pulls."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    means = np.round(np.linspace(0.9, 0.45, 10), 3)
-    summary, _, _ = run_experiment(out_dir, means=means, horizon=2000, runs=200, seed=seed, progress=progress)
-    regrets = ", ".join(f"{name} {v['final_regret_mean']:.1f}" for name, v in summary["policies"].items())
-    return {"result": f"regret at t=2000 (200 runs): {regrets}", "policies": summary["policies"]}

@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 import boltzgym
-from boltzgym.scripts._common import BoltzgymArgumentParser, release_run_folders
+from boltzgym.scripts._common import BoltzgymArgumentParser, release_run_folders, reset_deprecations
 from boltzgym.utils.validation import DivergenceError
 
 # subcommand -> module that defines HELP, DESCRIPTION, EXAMPLES, add_arguments(parser) and run(args).
@@ -63,6 +63,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``boltzgym`` console script; returns the exit status."""
+    reset_deprecations()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -3,9 +3,9 @@
 Every trial runs one sweepable subcommand (``train``, ``fit``, ``anneal``, ``rbm``, ``bandit``) in-process, in a Ray
 worker, through the same parser and handler as the command line, with the trial's parameters and seed and its own
 run folder: a trial's result is exactly what ``boltzgym COMMAND ... --seed S`` gives (the library is deterministic;
-Ray only decides where and when a trial runs). A grid key is the subcommand's option (``steps`` -> ``--steps``) or,
-where the subcommand has ``--set``, one of its hyperparameters (``learning_rate`` -> ``--set learning_rate=...``);
-every trial's command line is parsed and every key checked before anything runs.
+Ray only decides where and when a trial runs). A grid key is the subcommand's option (``total_timesteps`` ->
+``--total-timesteps``) or, where the subcommand has ``--set``, one of its hyperparameters (``learning_rate`` ->
+``--set learning_rate=...``); every trial's command line is parsed and every key checked before anything runs.
 
 Ray starts locally for the sweep (``num_cpus`` = this machine's usable cores, no dashboard) and shuts down at the
 end; ``--address auto|HOST:PORT`` joins a running cluster instead. The search space is expanded here, with a seeded
@@ -66,14 +66,16 @@ DESCRIPTION = (
     "machine that joins. Needs the 'distributed' extra: pip install 'boltzgym[distributed]'."
 )
 EXAMPLES = [
-    "boltzgym sweep train q-learning --env FrozenLake-v1 --steps 20000 --grid learning_rate=0.05,0.1,0.5 --seeds 0,1,2",
-    "boltzgym sweep anneal --problem lattice2d --n 256 --reads 8 --grid sweeps=100,1000 --seeds 0,1 "
+    "boltzgym sweep train q-learning --env FrozenLake-v1 --total-timesteps 20000 --grid learning_rate=0.05,0.1,0.5 "
+    "--seeds 0,1,2",
+    "boltzgym sweep anneal --problem lattice2d --n 256 --num-reads 8 --grid num_sweeps=100,1000 --seeds 0,1 "
     "--metric mean_energy_per_spin --mode min",
-    "boltzgym sweep train dqn --env CartPole-v1 --steps 20000 --random learning_rate=loguniform(1e-4,3e-3) "
+    "boltzgym sweep train dqn --env CartPole-v1 --total-timesteps 20000 --random learning_rate=loguniform(1e-4,3e-3) "
     "--samples 4 --seeds 0,1 --scheduler asha --metric train_mean_return",
     "boltzgym sweep fit mlp --data digits --epochs 20 --grid lr=1e-4,1e-3,1e-2 --scheduler asha --metric val_loss "
     "--mode min",
-    "boltzgym sweep train sarsa --env CliffWalking-v1 --steps 50000 --grid learning_rate=0.1,0.5 --address auto",
+    "boltzgym sweep train sarsa --env CliffWalking-v1 --total-timesteps 50000 --grid learning_rate=0.1,0.5 "
+    "--address auto",
 ]
 
 # The metric a command is judged by when --metric is not given, and whether higher is better.

@@ -129,18 +129,15 @@ def _option_names(parser: argparse.ArgumentParser) -> set[str]:
 def _settable_keys(command: str, args: argparse.Namespace) -> set[str] | None:
     """The ``--set`` keys the command accepts, where they can be known before running (else ``None``)."""
     if command == "train":
-        if args.agent == "dqn":
-            from boltzgym.agents.dqn import DQNConfig
+        from boltzgym.agents.registry import agent_settings
 
-            return {f.name for f in fields(DQNConfig)}
-        from boltzgym.agents.tabular import TabularConfig
-
-        return {f.name for f in fields(TabularConfig)}
+        return set(agent_settings(args.agent))
     if command == "fit":
         with contextlib.suppress(ImportError, AttributeError, KeyError):
             from boltzgym.models.registry import MODELS
+            from boltzgym.utils.imports import import_object
 
-            return {f.name for f in fields(MODELS[args.model].config_class)}
+            return {f.name for f in fields(import_object(MODELS[args.model].config))}
     return None
 
 

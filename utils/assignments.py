@@ -1,8 +1,8 @@
 """``--set KEY=VALUE`` assignments: parsed once for every command (fit, train, experiment, sweep).
 
-Values are converted by the annotated type of the setting they assign: ``int``, ``float``, ``bool`` (``true/false``,
-``1/0``, ``yes/no``, ``on/off``), ``str``, a tuple/list of numbers written ``64,64`` or ``[64, 64]``, and optional
-types accept ``none``. Errors name ``--set KEY``.
+Values are converted by the annotated type of the setting they assign: ``int`` (``1e5`` too), ``float``, ``bool``
+(``true/false``, ``1/0``, ``yes/no``, ``on/off``), ``str``, a tuple/list of numbers written ``64,64`` or
+``[64, 64]``, and optional types accept ``none``. Errors name ``--set KEY``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ def parse_value(key: str, text: str, annotation) -> Any:
             if text.lower() in ("false", "0", "no", "off"):
                 return False
             raise ValueError
+        if annotation is int and not text.strip().lstrip("+-").isdigit():
+            number = float(text)  # 1e5 is an integer written as a float
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
         if annotation in (int, float, str):
             return annotation(text)
         if origin in (tuple, list):

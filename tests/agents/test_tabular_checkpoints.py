@@ -108,13 +108,13 @@ def test_a_damaged_checkpoint_is_one_error_naming_the_file(saved, tmp_path, case
 
 
 def test_cli_resume_from_a_damaged_checkpoint_exits_2_with_one_line(saved, tmp_path, capsys):
-    path = QLearning(gym.make("FrozenLake-v1"), seed=0).learn(200).save(tmp_path / "ckpt")
+    path = QLearning(gym.make("FrozenLake-v1"), seed=0).learn(200).save(tmp_path / "run" / "checkpoint")
     damage(path, saved / "b", "q-all-nan")
-    argv = ["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "50", "--eval-episodes", "1"]
-    assert cli.main([*argv, "--resume", str(path), "--out", str(tmp_path / "run")]) == 2
+    argv = ["train", "q-learning", "--env", "FrozenLake-v1", "--total-timesteps", "50", "--eval-episodes", "1"]
+    assert cli.main([*argv, "--out", str(tmp_path / "run"), "--resume"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "arrays.npz" in err[0] and "non-finite" in err[0]
-    assert not (tmp_path / "run").exists()  # refused before any work: no run folder left
+    assert not (tmp_path / "run" / "summary.json").exists()  # refused before any result
 
 
 def test_a_good_checkpoint_still_loads(saved):

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from boltzgym.experiments.bandits import demo_part
 from boltzgym.scripts import cli
-from boltzgym.scripts.bandit import demo_part
 
 
 def test_bandit_json_summary_has_exactly_the_promised_keys(tmp_path, capsys):

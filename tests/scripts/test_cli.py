@@ -62,14 +62,25 @@ def test_format_table_aligns_columns():
 
 def test_train_with_unknown_env_exits_2_and_creates_no_run_folder(tmp_path, capsys):
     out = tmp_path / "run"
-    assert cli.main(["train", "q-learning", "--env", "NoSuchEnv-v0", "--steps", "5", "--out", str(out)]) == 2
+    assert cli.main(["train", "q-learning", "--env", "NoSuchEnv-v0", "--total-timesteps", "5", "--out", str(out)]) == 2
     assert "--env 'NoSuchEnv-v0'" in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_train_error_after_parsing_leaves_no_run_folder(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "5", "--set", "gamma=2", "--out", str(out)]
+    argv = [
+        "train",
+        "q-learning",
+        "--env",
+        "FrozenLake-v1",
+        "--total-timesteps",
+        "5",
+        "--set",
+        "gamma=2",
+        "--out",
+        str(out),
+    ]
     assert cli.main(argv) == 2
     assert "gamma must be in [0.0, 1.0], got 2.0" in capsys.readouterr().err
     assert not out.exists()

@@ -1,4 +1,5 @@
-"""``boltzgym embed``: the run folder (summary, vectors gensim can read, checkpoint, plot) and bad arguments."""
+"""``boltzgym fit word2vec`` (and its deprecated alias ``embed``): the run folder (summary, vectors gensim can read,
+checkpoint, plot) and bad arguments."""
 
 import json
 
@@ -22,36 +23,41 @@ def corpus_file(tmp_path):
     return path
 
 
-def test_embed_writes_the_run_folder(tmp_path, corpus_file, capsys):
+def test_fit_word2vec_writes_the_run_folder(tmp_path, corpus_file, capsys):
     out = tmp_path / "run"
-    argv = ["embed", "--corpus", str(corpus_file), "--vector-size", "12", "--window", "3", "--epochs", "6",
-            "--min-count", "1", "--sample", "0", "--words", "apple,tiger", "--topn", "3"]  # fmt: skip
+    argv = ["fit", "word2vec", "--data", str(corpus_file), "--set", "vector_size=12", "--set", "window=3",
+            "--epochs", "6", "--set", "min_count=1", "--set", "sample=0", "--set", "words=apple,tiger",
+            "--set", "topn=3"]  # fmt: skip
     argv += ["--out", str(out), "--json"]
     assert cli.main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary == json.loads((out / "summary.json").read_text())
     assert summary["vocabulary"] == 12 and summary["tokens"] == 1600 and summary["epochs"] == 6
+    assert summary["n_parameters"] == 2 * 12 * 12
     assert {w for w, _ in summary["neighbours"]["apple"]} <= set(FRUIT)
     assert {w for w, _ in summary["neighbours"]["tiger"]} <= set(ANIMALS)
     vectors = KeyedVectors.load_word2vec_format(out / "vectors.txt")
     model = Word2Vec.load(out / "checkpoint")
     np.testing.assert_array_equal(vectors.vectors, model.wv.vectors)
     assert (out / "projection.png").stat().st_size > 0
-    assert (out / "metrics.csv").read_text().splitlines()[0] == "epoch,loss"
+    assert (out / "metrics.csv").read_text().splitlines()[0] == "epoch,train_loss"
+    assert (out / "learning_curve.png").is_file()
 
 
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--corpus", "no-such-file.txt"], "--corpus 'no-such-file.txt' is neither `lee` nor an existing text file"),
-        (["--words", "apple,unicorn"], "--words: ['unicorn'] not in the vocabulary"),
-        (["--min-count", "1000"], "has no word seen --min-count=1000 times"),
-        (["--alpha", "0.01", "--min-alpha", "0.1"], "--min-alpha must be <= --alpha"),
+        (["--data", "no-such-file.txt"], "unknown dataset 'no-such-file.txt'"),
+        (["--set", "words=apple,unicorn"], "--set words: ['unicorn'] not in the vocabulary"),
+        (["--set", "min_count=1000"], "--set min_count=1000: data"),
+        (["--set", "alpha=0.01", "--set", "min_alpha=0.1"], "min_alpha must be <= alpha"),
+        (["--device", "cuda"], "device: Word2Vec runs on the CPU"),
     ],
 )
-def test_embed_bad_arguments_exit_2_and_leave_no_folder(tmp_path, corpus_file, capsys, extra, message):
+def test_fit_word2vec_bad_arguments_exit_2_and_leave_no_folder(tmp_path, corpus_file, capsys, extra, message):
     out = tmp_path / "run"
-    argv = ["embed", "--corpus", str(corpus_file), "--min-count", "1", "--epochs", "1", "--out", str(out), *extra]
+    argv = ["fit", "word2vec", "--data", str(corpus_file), "--set", "min_count=1", "--epochs", "1", "--out", str(out)]
+    argv += extra
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1

@@ -18,13 +18,19 @@ HUGE = str(10**13)
         (["bandit", "--runs", HUGE, "--arms", "2"], "--runs"),
         (["bandit", "--arms", HUGE, "--runs", "10"], "--runs/--arms"),
         (["anneal", "--n", str(10**7)], "--n"),
-        (["anneal", "--reads", str(10**9), "--sweeps", "10"], "--reads"),
-        (["anneal", "--sweeps", HUGE], "--sweeps"),
-        (["anneal", "--method", "pt", "--temperatures", str(10**8), "--sweeps", "10"], "--reads/--temperatures"),
+        (["anneal", "--num-reads", str(10**9), "--num-sweeps", "10"], "--num-reads"),
+        (["anneal", "--num-sweeps", HUGE], "--num-sweeps"),
+        (
+            ["anneal", "--sampler", "pt", "--temperatures", str(10**8), "--num-sweeps", "10"],
+            "--num-reads/--temperatures",
+        ),
         (["hopfield", "capacity", "--n", str(10**7)], "--n"),
-        (["hopfield", "recall", "--sweeps", HUGE], "--sweeps"),
-        (["rbm", "--hidden", HUGE], "--hidden"),
-        (["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--set", f"buffer_size={HUGE}"], "buffer_size"),
+        (["hopfield", "recall", "--num-sweeps", HUGE], "--num-sweeps"),
+        (["fit", "rbm", "--set", f"n_components={HUGE}"], "n_components"),
+        (
+            ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "10", "--set", f"buffer_size={HUGE}"],
+            "buffer_size",
+        ),
     ],
 )
 def test_oversized_arguments_are_one_line_naming_the_argument(tmp_path, capsys, argv, flag):

@@ -103,7 +103,7 @@ def test_fit_divergence_exits_3_with_one_line(tmp_path, capsys):
 
 
 def test_the_demo_part_trains_the_mlp_on_digits(tmp_path):
-    from boltzgym.scripts.fit import demo_part
+    from boltzgym.experiments.fitting import demo_part
 
     summary = demo_part(tmp_path / "fit", seed=0)
     assert summary["model"] == "mlp" and summary["data"] == "digits"

@@ -110,12 +110,12 @@ def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkey
 
         return run
 
-    monkeypatch.setattr(bandit, "run_experiment", fail(MemoryError()))
+    monkeypatch.setattr(bandit, "bandit_experiment", fail(MemoryError()))
     assert cli.main([*BANDIT, "--out", str(tmp_path / "a")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "boltzgym bandit: error: out of memory; reduce the sizes of the run"
     ]
-    monkeypatch.setattr(bandit, "run_experiment", fail(OSError(28, "No space left on device", "metrics.csv")))
+    monkeypatch.setattr(bandit, "bandit_experiment", fail(OSError(28, "No space left on device", "metrics.csv")))
     assert cli.main([*BANDIT, "--out", str(tmp_path / "b")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "No space left on device" in err[0] and "metrics.csv" in err[0]
@@ -125,11 +125,14 @@ def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkey
 @pytest.mark.parametrize(
     ("argv", "work"),
     [
-        (BANDIT, "boltzgym.scripts.bandit:run_experiment"),
-        (["anneal", "--n", "16", "--sweeps", "5"], "boltzgym.scripts.anneal:anneal_problem"),
-        (["hopfield", "capacity", "--n", "20"], "boltzgym.scripts.hopfield:capacity_summary"),
-        (["rbm", "--epochs", "2"], "boltzgym.scripts.rbm:train_rbm_experiment"),
-        (["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "10"], "boltzgym.scripts.train_tabular:train"),
+        (BANDIT, "boltzgym.scripts.bandit:bandit_experiment"),
+        (["anneal", "--n", "16", "--num-sweeps", "5"], "boltzgym.experiments.annealing:anneal_problem"),
+        (["hopfield", "capacity", "--n", "20"], "boltzgym.experiments.hopfield:capacity_summary"),
+        (["fit", "rbm", "--epochs", "2"], "boltzgym.models.rbm_trainer:train_rbm"),
+        (
+            ["train", "q-learning", "--env", "FrozenLake-v1", "--total-timesteps", "10"],
+            "boltzgym.experiments.tabular_training:train",
+        ),
     ],
 )
 def test_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch, argv, work):

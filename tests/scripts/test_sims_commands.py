@@ -7,15 +7,16 @@ import json
 import numpy as np
 import pytest
 
+from boltzgym.experiments.annealing import anneal_problem
+from boltzgym.experiments.tour import run_demo
 from boltzgym.scripts import cli
-from boltzgym.scripts.anneal import anneal_problem
-from boltzgym.scripts.demo import run_demo
 
 ANNEAL_KEYS = {
     "problem",
     "n",
-    "sweeps",
-    "reads",
+    "num_sweeps",
+    "num_reads",
+    "sampler",
     "method",
     "best_energy_per_spin",
     "mean_energy_per_spin",
@@ -31,17 +32,29 @@ def run_json(capsys, *argv: str) -> dict:
     return json.loads(out)
 
 
-@pytest.mark.parametrize("method", ["sa", "pt"])
-def test_anneal_json_has_the_issue_keys_and_files(capsys, tmp_path, method):
-    argv = ["anneal", "--problem", "maxcut", "--n", "40", "--sweeps", "60", "--reads", "3", "--method", method]
+@pytest.mark.parametrize("sampler", ["sa", "pt"])
+def test_anneal_json_has_the_issue_keys_and_files(capsys, tmp_path, sampler):
+    argv = [
+        "anneal",
+        "--problem",
+        "maxcut",
+        "--n",
+        "40",
+        "--num-sweeps",
+        "60",
+        "--num-reads",
+        "3",
+        "--sampler",
+        sampler,
+    ]
     payload = run_json(capsys, *argv, "--out", str(tmp_path), "--json")
     assert ANNEAL_KEYS <= set(payload)
-    assert payload["method"] == method and payload["n"] == 40
+    assert payload["sampler"] == sampler and payload["method"] == "metropolis" and payload["n"] == 40
     assert payload["best_energy_per_spin"] <= payload["mean_energy_per_spin"] < 0
     assert payload["best_cut"] > 0
     for name in ("summary.json", "metrics.csv", "energy_trace.png", "final_energy_histogram.png"):
         assert (tmp_path / name).is_file()
-    again, _ = anneal_problem("maxcut", 40, 60, 3, method, seed=0)
+    again, _ = anneal_problem("maxcut", 40, 60, 3, sampler, seed=0)
     assert again["best_energy_per_spin"] == payload["best_energy_per_spin"]
 
 
@@ -62,14 +75,15 @@ def test_hopfield_capacity_json(capsys, tmp_path):
     assert 0.05 < payload["alpha_c"] < 0.3
     assert payload["dense_success_rate"] == [1.0] * len(payload["dense_alphas"])
     assert (tmp_path / "capacity.png").is_file()
-    assert payload["sweeps"] == 10 and payload["rule"] == "hebbian"
+    assert payload["num_sweeps"] == 10 and payload["rule"] == "hebbian"
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--method", "pt", "--schedule", "linear"], "--schedule applies to --method sa only"),
-        (["--method", "sa", "--temperatures", "8"], "--temperatures applies to --method pt only"),
+        (["--sampler", "pt", "--schedule", "linear"], "--schedule applies to --sampler sa only"),
+        (["--sampler", "sa", "--temperatures", "8"], "--temperatures applies to --sampler pt only"),
+        (["--sampler", "pt", "--method", "multispin"], "--method multispin applies to --sampler sa only"),
     ],
 )
 def test_anneal_rejects_options_of_the_other_method(capsys, tmp_path, argv, message):

@@ -18,7 +18,7 @@ import ray  # the 'distributed' extra, installed by make install
 from boltzgym.scripts import cli
 from boltzgym.scripts.sweep_trials import Trial, expand_trials, parse_grid, parse_random
 
-TRAIN = ["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "3000", "--eval-episodes", "20"]
+TRAIN = ["train", "q-learning", "--env", "FrozenLake-v1", "--total-timesteps", "3000", "--eval-episodes", "20"]
 
 
 def _run(capsys, argv: list[str]) -> tuple[int, dict | None, str]:
@@ -153,7 +153,18 @@ def test_trials_equal_direct_runs_and_a_failing_trial_is_reported(local_ray, tmp
 
 def test_an_interrupted_sweep_resumes_without_rerunning_finished_trials(local_ray, tmp_path, capsys):
     out = tmp_path / "sweep"
-    argv = ["sweep", "anneal", "--problem", "lattice2d", "--n", "64", "--reads", "4", "--grid", "sweeps=20,40,60"]
+    argv = [
+        "sweep",
+        "anneal",
+        "--problem",
+        "lattice2d",
+        "--n",
+        "64",
+        "--num-reads",
+        "4",
+        "--grid",
+        "num_sweeps=20,40,60",
+    ]
     argv += ["--max-concurrent", "1", "--out", str(out), "--json"]
     # Ctrl-C once the first trial has finished, as a user would
     process = subprocess.Popen([sys.executable, "-m", "boltzgym.scripts.cli", *argv], stdout=subprocess.PIPE,
@@ -222,9 +233,9 @@ def test_asha_stops_trials_on_the_per_epoch_reports_of_fit(local_ray, tmp_path, 
 @pytest.mark.parametrize(
     "argv",
     [
-        ["train", "q-learning", "--env", "FrozenLake-v1", "--steps", "500", "--eval-episodes", "2"],
+        ["train", "q-learning", "--env", "FrozenLake-v1", "--total-timesteps", "500", "--eval-episodes", "2"],
         ["fit", "logistic", "--data", "parity-3", "--epochs", "2"],
-        ["anneal", "--problem", "lattice2d", "--n", "16", "--sweeps", "5", "--reads", "2"],
+        ["anneal", "--problem", "lattice2d", "--n", "16", "--num-sweeps", "5", "--num-reads", "2"],
         ["rbm", "--data", "bars-stripes-3", "--epochs", "5"],
     ],
 )

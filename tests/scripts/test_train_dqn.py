@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import json
 
+from boltzgym.experiments.dqn_training import train
 from boltzgym.scripts import cli
 from boltzgym.scripts.train import SUMMARY_KEYS as TRAIN_SUMMARY_KEYS
 from boltzgym.scripts.train import TrainRequest
-from boltzgym.scripts.train_dqn import train
 
 TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]", "--set", "train_freq=4"]
 SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)
@@ -16,7 +16,18 @@ SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)
 
 def test_cli_json_run_then_resume(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "300", "--eval-episodes", "3", "--out", str(out)]
+    argv = [
+        "train",
+        "dqn",
+        "--env",
+        "CartPole-v1",
+        "--total-timesteps",
+        "300",
+        "--eval-episodes",
+        "3",
+        "--out",
+        str(out),
+    ]
     assert cli.main([*argv, "--seed", "1", "--json", *TINY]) == 0
     summary = json.loads(capsys.readouterr().out)  # exactly one JSON object on stdout
     assert SUMMARY_KEYS <= summary.keys()
@@ -37,7 +48,18 @@ def test_cli_json_run_then_resume(tmp_path, capsys):
     assert rows and "charts/episode_return" in rows[0]
 
     resumed = tmp_path / "resumed"
-    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "200", "--eval-episodes", "2", "--out", str(resumed)]
+    argv = [
+        "train",
+        "dqn",
+        "--env",
+        "CartPole-v1",
+        "--total-timesteps",
+        "200",
+        "--eval-episodes",
+        "2",
+        "--out",
+        str(resumed),
+    ]
     assert cli.main([*argv, "--resume", str(out / "checkpoint"), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["num_timesteps"] == 500 and summary["resumed_from"] == str(out / "checkpoint")
@@ -45,12 +67,12 @@ def test_cli_json_run_then_resume(tmp_path, capsys):
 
 
 def test_cli_bad_arguments_exit_2_naming_them(tmp_path, capsys):
-    base = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path)]
+    base = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "10", "--out", str(tmp_path)]
     assert cli.main([*base, "--set", "learning_rat=0.1"]) == 2
     assert "learning_rat" in capsys.readouterr().err
     assert cli.main([*base, "--resume", str(tmp_path / "missing")]) == 2
     assert "missing" in capsys.readouterr().err
-    assert cli.main(["train", "dqn", "--env", "Pendulum-v1", "--steps", "10", "--out", str(tmp_path)]) == 2
+    assert cli.main(["train", "dqn", "--env", "Pendulum-v1", "--total-timesteps", "10", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Discrete action space" in err
 
@@ -71,14 +93,13 @@ def test_trainer_on_pixel_gridworld(tmp_path):
 
 
 def test_cli_rejects_hyperparameters_of_the_wrong_kind_in_one_line(tmp_path, capsys):
-    base = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
-    cases = [
-        ("double_q=False", "double_q must be true or false, got 'False' (str)"),  # not JSON: stays a string
-        ("dueling=no", "dueling must be true or false, got 'no' (str)"),
-        ("batch_norm=1", "batch_norm must be true or false, got 1 (int)"),
-        ("net_arch=64", "net_arch must be a list of positive integers, e.g. [64, 64], got 64 (int)"),
-        ("conv_channels=[16, 0]", "conv_channels must be a list of positive integers, e.g. [16, 32], got [16, 0]"),
-        ("buffer_size=15000.5", "buffer_size must be an integer, got 15000.5 (float)"),  # 1e5 is accepted
+    base = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "10", "--out", str(tmp_path / "run")]
+    cases = [  # values are parsed by the field's type (boltzgym.utils.assignments), as fit's are
+        ("double_q=maybe", "--set double_q=maybe: expected bool"),
+        ("net_arch=64,x", "--set net_arch=64,x: expected tuple"),
+        ("net_arch=64,0", "net_arch must be a list of positive integers, e.g. [64, 64], got"),
+        ("conv_channels=[16, 0]", "conv_channels must be a list of positive integers, e.g. [16, 32], got"),
+        ("buffer_size=15000.5", "--set buffer_size=15000.5: expected int"),  # 1e5 is accepted
     ]
     for setting, message in cases:
         assert cli.main([*base, "--set", setting]) == 2, setting
@@ -90,11 +111,11 @@ def test_cli_rejects_hyperparameters_of_the_wrong_kind_in_one_line(tmp_path, cap
 def test_resuming_into_the_same_folder_keeps_every_metrics_row(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "dqn", "--env", "CartPole-v1", "--eval-episodes", "2", "--out", str(out), "--json"]
-    assert cli.main([*argv, "--steps", "300", *TINY]) == 0
+    assert cli.main([*argv, "--total-timesteps", "300", *TINY]) == 0
     first = json.loads(capsys.readouterr().out)
     with open(out / "metrics.csv") as handle:
         first_rows = list(csv.DictReader(handle))
-    assert cli.main([*argv, "--steps", "300", "--resume", str(out / "checkpoint")]) == 0
+    assert cli.main([*argv, "--total-timesteps", "300", "--resume", str(out / "checkpoint")]) == 0
     resumed = json.loads(capsys.readouterr().out)
     with open(out / "metrics.csv") as handle:
         rows = list(csv.DictReader(handle))
@@ -108,7 +129,9 @@ def test_resuming_into_the_same_folder_keeps_every_metrics_row(tmp_path, capsys)
 def test_cli_resume_from_a_file_asks_for_the_checkpoint_folder(tmp_path, capsys):
     weights = tmp_path / "model.pt"
     weights.write_bytes(b"not a folder")
-    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", str(tmp_path / "run")]
-    assert cli.main([*argv, "--resume", str(weights)]) == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "is a file, expected a checkpoint folder" in err
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "10", "--out", str(tmp_path / "run")]
+    assert cli.main([*argv, "--resume", str(weights)]) == 2  # the deprecated --resume PATH form
+    deprecation, error = capsys.readouterr().err.strip().splitlines()
+    assert (
+        deprecation.startswith("boltzgym: --resume PATH is deprecated") and "is a file, expected a checkpoint" in error
+    )

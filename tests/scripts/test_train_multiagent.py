@@ -9,13 +9,23 @@ from boltzgym.scripts.train import SUMMARY_KEYS, TRAINERS
 
 
 def test_iql_and_idqn_are_trained_by_the_multiagent_trainer():
-    assert TRAINERS["iql"] == TRAINERS["idqn"] == "boltzgym.scripts.train_multiagent"
+    assert TRAINERS["iql"] == TRAINERS["idqn"] == "boltzgym.experiments.multiagent_training"
 
 
 def test_train_iql_learns_defection_writes_the_run_folder_and_resumes(tmp_path, capsys):
     out = tmp_path / "iql"
     argv = ["train", "iql", "--env", "boltzgym/RepeatedMatrixGame-v0", "--env-kwarg", "game=prisoners-dilemma"]
-    argv += ["--env-kwarg", "n_rounds=20", "--steps", "1200", "--eval-episodes", "3", "--json", "--out", str(out)]
+    argv += [
+        "--env-kwarg",
+        "n_rounds=20",
+        "--total-timesteps",
+        "1200",
+        "--eval-episodes",
+        "3",
+        "--json",
+        "--out",
+        str(out),
+    ]
     argv += ["--set", "memoryless=true", "--set", "gamma=0", "--set", "exploration_steps=800"]
     assert cli.main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -24,7 +34,7 @@ def test_train_iql_learns_defection_writes_the_run_folder_and_resumes(tmp_path, 
     assert summary["training_episodes"] == 60 and (out / "learning_curve.png").stat().st_size > 0
     resumed = ["train", "iql", "--env", "boltzgym/RepeatedMatrixGame-v0", "--env-kwarg", "game=prisoners-dilemma"]
     resumed += [
-        "--steps",
+        "--total-timesteps",
         "100",
         "--json",
         "--out",
@@ -41,7 +51,17 @@ def test_train_iql_learns_defection_writes_the_run_folder_and_resumes(tmp_path, 
 def test_train_idqn_on_the_spin_game_reports_the_final_energy(tmp_path, capsys):
     out = tmp_path / "idqn"
     argv = ["train", "idqn", "--env", "boltzgym/SpinGame-v0", "--env-kwarg", "side=3", "--env-kwarg", "n_agents=3"]
-    argv += ["--env-kwarg", "n_rounds=10", "--steps", "200", "--eval-episodes", "2", "--json", "--out", str(out)]
+    argv += [
+        "--env-kwarg",
+        "n_rounds=10",
+        "--total-timesteps",
+        "200",
+        "--eval-episodes",
+        "2",
+        "--json",
+        "--out",
+        str(out),
+    ]
     argv += ["--set", "share_parameters=true", "--set", "learning_starts=50", "--set", "net_arch=[8]"]
     assert cli.main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -50,8 +70,10 @@ def test_train_idqn_on_the_spin_game_reports_the_final_energy(tmp_path, capsys):
 
 
 def test_a_gymnasium_env_or_bad_env_kwarg_is_refused_naming_it(tmp_path, capsys):
-    assert cli.main(["train", "iql", "--env", "CartPole-v1", "--steps", "5", "--out", str(tmp_path / "a")]) == 2
+    assert (
+        cli.main(["train", "iql", "--env", "CartPole-v1", "--total-timesteps", "5", "--out", str(tmp_path / "a")]) == 2
+    )
     assert "--env 'CartPole-v1' is not a PettingZoo env" in capsys.readouterr().err
-    argv = ["train", "idqn", "--env", "boltzgym/SpinGame-v0", "--env-kwarg", "n_agents=5", "--steps", "5"]
+    argv = ["train", "idqn", "--env", "boltzgym/SpinGame-v0", "--env-kwarg", "n_agents=5", "--total-timesteps", "5"]
     assert cli.main([*argv, "--out", str(tmp_path / "b")]) == 2
     assert "--env-kwarg n_agents=5" in capsys.readouterr().err and not (tmp_path / "b").exists()

@@ -12,7 +12,8 @@ import pytest
 
 from boltzgym.agents.dqn import DQN
 from boltzgym.agents.tabular import QLearning, TabularAgent
-from boltzgym.scripts import cli, train_common
+from boltzgym.experiments import agent_training as train_common
+from boltzgym.scripts import cli
 from boltzgym.utils.checkpoint import is_checkpoint
 from boltzgym.utils.validation import DivergenceError
 
@@ -34,7 +35,7 @@ def _interrupt_at(monkeypatch, step):
 
 def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
-    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "400", *TINY_DQN, "--out", str(out), "--json"]
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "400", *TINY_DQN, "--out", str(out), "--json"]
     _interrupt_at(monkeypatch, 380)  # at 95%
     assert cli.main(argv) == 130
     err = capsys.readouterr().err
@@ -45,7 +46,7 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path, capsy
     # a plain rerun into the folder would replace the interrupted run's checkpoint: refused
     assert cli.main(argv) == 2
     assert "--resume" in capsys.readouterr().err
-    resume = ["train", "dqn", "--env", "CartPole-v1", "--steps", "20", "--eval-episodes", "1", "--json"]
+    resume = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "20", "--eval-episodes", "1", "--json"]
     assert cli.main([*resume, "--out", str(out), "--resume", str(out / "checkpoint")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["num_timesteps"] == 400 and json.loads((out / "summary.json").read_text()) == summary
@@ -61,7 +62,9 @@ def test_checkpoint_every_writes_periodic_checkpoints(tmp_path, capsys, monkeypa
 
     monkeypatch.setattr(TabularAgent, "save", save)
     out = tmp_path / "run"
-    assert cli.main([*TABULAR, "--steps", "1000", "--checkpoint-every", "300", "--out", str(out), "--json"]) == 0
+    assert (
+        cli.main([*TABULAR, "--total-timesteps", "1000", "--checkpoint-every", "300", "--out", str(out), "--json"]) == 0
+    )
     capsys.readouterr()
     assert saved_steps == [300, 600, 900, 1000]  # three periodic saves, then the final one
     assert TabularAgent.load(out / "checkpoint").num_timesteps == 1000
@@ -71,7 +74,7 @@ def test_tabular_ctrl_c_on_the_fast_path_saves_between_chunks(tmp_path, capsys, 
     monkeypatch.setattr(TabularAgent, "fast_chunk_steps", 1000)
     _interrupt_at(monkeypatch, 3000)
     out = tmp_path / "run"
-    argv = ["train", "sarsa", "--env", "FrozenLake-v1", "--steps", "100000", "--out", str(out)]
+    argv = ["train", "sarsa", "--env", "FrozenLake-v1", "--total-timesteps", "100000", "--out", str(out)]
     assert cli.main(argv) == 130
     assert "checkpoint saved to" in capsys.readouterr().err
     assert TabularAgent.load(out / "checkpoint").num_timesteps == 3000
@@ -88,7 +91,7 @@ def test_tabular_ctrl_c_on_the_fast_path_saves_between_chunks(tmp_path, capsys, 
     ],
 )
 def test_env_errors_are_one_line_naming_env_and_env_kwarg(tmp_path, capsys, extra, message):
-    assert cli.main([*TABULAR, "--steps", "10", "--out", str(tmp_path / "run"), *extra]) == 2
+    assert cli.main([*TABULAR, "--total-timesteps", "10", "--out", str(tmp_path / "run"), *extra]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
     assert not (tmp_path / "run").exists()
@@ -103,7 +106,7 @@ def test_a_checkpoint_slot_that_is_not_a_checkpoint_is_refused_before_any_work(t
     else:
         (out / "checkpoint").mkdir()
         (out / "checkpoint" / "notes.txt").write_text("keep")
-    assert cli.main([*TABULAR, "--steps", "10", "--out", str(out)]) == 2
+    assert cli.main([*TABULAR, "--total-timesteps", "10", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "--out" in err and "checkpoint" in err
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint"]  # nothing written, lock released
@@ -111,7 +114,7 @@ def test_a_checkpoint_slot_that_is_not_a_checkpoint_is_refused_before_any_work(t
 
 def test_dqn_nan_loss_stops_keeps_the_last_good_checkpoint_and_exits_3(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
-    argv = ["train", "dqn", "--env", "CartPole-v1", "--steps", "600", *TINY_DQN, "--out", str(out)]
+    argv = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "600", *TINY_DQN, "--out", str(out)]
     original = gym.make
 
     def make_with_nan_rewards(env_id, **kwargs):  # rewards turn NaN after step 250: a broken env

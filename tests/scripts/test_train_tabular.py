@@ -9,23 +9,23 @@ import gymnasium as gym
 import pytest
 
 from boltzgym.agents.planning import expected_return
+from boltzgym.experiments.tabular_training import AGENTS, demo_part, train
 from boltzgym.scripts import cli
 from boltzgym.scripts.envs_command import list_envs
 from boltzgym.scripts.train import SUMMARY_KEYS as TRAIN_SUMMARY_KEYS
 from boltzgym.scripts.train import TRAINERS, TrainRequest
-from boltzgym.scripts.train_tabular import AGENTS, demo_part, train
 
 SUMMARY_KEYS = set(TRAIN_SUMMARY_KEYS)
 
 
 def test_every_tabular_agent_is_registered():
-    assert all(TRAINERS[name] == "boltzgym.scripts.train_tabular" for name in AGENTS)
+    assert all(TRAINERS[name] == "boltzgym.experiments.tabular_training" for name in AGENTS)
 
 
 def test_train_json_writes_the_run_folder_and_resumes(tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "q-learning", "--env", "boltzgym/GridWorld-v0", "--env-kwarg", "map_name=cliff"]
-    argv += ["--steps", "20000", "--seed", "0", "--eval-episodes", "5", "--json", "--out", str(out)]
+    argv += ["--total-timesteps", "20000", "--seed", "0", "--eval-episodes", "5", "--json", "--out", str(out)]
     argv += ["--set", "learning_rate=0.5", "--set", "epsilon_start=0.1", "--set", "epsilon_end=0.1"]
     assert cli.main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -45,7 +45,16 @@ def test_train_json_writes_the_run_folder_and_resumes(tmp_path, capsys):
     assert len(rows) == summary["training_episodes"] and set(rows[0]) == {"episode", "timestep", "return"}
 
     resumed = tmp_path / "resumed"
-    argv = ["train", "q-learning", "--env", "boltzgym/GridWorld-v0", "--env-kwarg", "map_name=cliff", "--steps", "500"]
+    argv = [
+        "train",
+        "q-learning",
+        "--env",
+        "boltzgym/GridWorld-v0",
+        "--env-kwarg",
+        "map_name=cliff",
+        "--total-timesteps",
+        "500",
+    ]
     argv += ["--eval-episodes", "2", "--json", "--out", str(resumed), "--resume", str(out / "checkpoint")]
     assert cli.main(argv) == 0
     assert json.loads(capsys.readouterr().out)["num_timesteps"] == 20500
@@ -68,7 +77,7 @@ def test_train_on_a_gymnasium_env_without_time_limit(tmp_path):
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, extra, message):
-    assert cli.main(["train", "double-q", "--steps", "10", "--out", str(tmp_path), *extra]) == 2
+    assert cli.main(["train", "double-q", "--total-timesteps", "10", "--out", str(tmp_path), *extra]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and message in err
 

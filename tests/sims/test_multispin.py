@@ -85,9 +85,9 @@ def test_refuses_models_and_options_it_cannot_run():
 
 
 def test_anneal_command_runs_multispin():
-    from boltzgym.scripts.anneal import anneal_problem
+    from boltzgym.experiments.annealing import anneal_problem
 
-    summary, traces = anneal_problem("ferro2d", 64, 50, 64, "multispin", seed=0)
+    summary, traces = anneal_problem("ferro2d", 64, 50, 64, "sa", "multispin", seed=0)
     assert summary["method"] == "multispin" and summary["best_energy_per_spin"] == pytest.approx(-2.0)
     assert traces["mean_energy_per_spin"].shape == (50,)
     assert traces["min_energy_per_spin"][-1] == pytest.approx(traces["final_energy_per_spin"].min())

@@ -26,10 +26,11 @@ def test_training_raises_the_exact_log_likelihood_with_cd_and_pcd():
         assert history[-1]["log_likelihood"] < bars_and_stripes_optimum(3)
 
 
-def test_cli_defaults_come_within_0_3_nats_of_the_bars_and_stripes_optimum():
-    from boltzgym.scripts.rbm import train_rbm_experiment
+def test_tuned_settings_come_within_0_3_nats_of_the_bars_and_stripes_optimum():
+    from boltzgym.experiments.fitting import fit_model
+    from boltzgym.experiments.rbm import BARS_AND_STRIPES, assignments
 
-    summary, history, _, _ = train_rbm_experiment("bars-stripes-3", hidden=16, seed=0)
+    summary, history = fit_model("rbm", "bars-stripes-3", assignments(BARS_AND_STRIPES), seed=0)
     assert summary["log_likelihood_method"] == "exact"
     assert summary["final_log_likelihood"] > bars_and_stripes_optimum(3) - 0.3
     assert history[-1]["epoch"] == summary["epochs"] == 2000

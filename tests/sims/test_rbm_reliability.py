@@ -65,7 +65,8 @@ def test_non_finite_weights_stop_fit_and_keep_the_last_good_epoch():
 
 
 def test_cli_divergence_exits_3_in_one_line(tmp_path, capsys):
-    argv = ["rbm", "--learning-rate", "1e308", "--epochs", "3", "--out", str(tmp_path / "run")]
+    argv = ["fit", "rbm", "--set", "learning_rate=1e308", "--set", "n_components=16", "--epochs", "3"]
+    argv += ["--out", str(tmp_path / "run")]
     assert cli.main(argv) == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "diverged" in err[0]
@@ -74,12 +75,13 @@ def test_cli_divergence_exits_3_in_one_line(tmp_path, capsys):
 
 def test_cli_refuses_oversized_hidden_layers_before_any_work(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("BOLTZGYM_MEMORY_LIMIT", "1M")
-    assert cli.main(["rbm", "--hidden", "100000", "--out", str(tmp_path / "run")]) == 2
+    assert cli.main(["fit", "rbm", "--set", "n_components=100000", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
-    assert "--hidden" in err and "available" in err and not (tmp_path / "run").exists()
+    assert "n_components" in err and "available" in err and not (tmp_path / "run").exists()
 
 
 def test_cli_writes_a_loadable_checkpoint(tmp_path, capsys):
-    assert cli.main(["rbm", "--epochs", "3", "--hidden", "4", "--out", str(tmp_path / "run"), "--json"]) == 0
+    argv = ["fit", "rbm", "--epochs", "3", "--set", "n_components=4", "--out", str(tmp_path / "run"), "--json"]
+    assert cli.main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert RBM.load(summary["checkpoint"]).n_components == 4

@@ -1,9 +1,10 @@
-"""Trainer of ``boltzgym train q-learning|sarsa|expected-sarsa|double-q`` (see :mod:`boltzgym.scripts.train`).
+"""Trainer of ``boltzgym train q-learning|sarsa|expected-sarsa|double-q`` (see
+:mod:`boltzgym.experiments.agent_training`).
 
 Trains a tabular agent (:mod:`boltzgym.agents.tabular`), evaluates its greedy policy, compares it with the exact
 optimum when the env exposes its dynamics, and writes into the run folder: ``metrics.csv`` (one row per training
 episode), ``learning_curve.png``, ``value_policy.png`` (grids: FrozenLake, CliffWalking, GridWorld) and the
-checkpoint ``checkpoint/`` (resume with ``--resume RUN/checkpoint``).
+checkpoint ``checkpoint/`` (continue with ``--out RUN --resume``).
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from boltzgym.agents.evaluation import evaluate_policy
 from boltzgym.agents.planning import expected_return
 from boltzgym.agents.registry import agent_class
 from boltzgym.agents.tabular import QLearning
-from boltzgym.scripts._common import format_table, new_figure, save_figure, write_metrics_csv
-from boltzgym.scripts.train_common import (
+from boltzgym.experiments.agent_training import (
     TrainRequest,
     agents_of,
     base_summary,
+    check_cpu_only,
     check_finite_array,
     learn,
     make_env,
     plot_learning_curve,
 )
+from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.plotting import new_figure, save_figure
+from boltzgym.utils.tables import format_table
 
 AGENTS = agents_of(__name__)
 # Horizon of the exact optimum for envs without a time limit (CliffWalking-v1).
@@ -90,6 +94,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
     """Train, evaluate and write the run folder; return ``(summary, table)``."""
     if request.agent not in AGENTS:
         raise ValueError(f"agent must be one of {list(AGENTS)}, got {request.agent!r}")
+    check_cpu_only(request, request.agent)
     agent_type = agent_class(request.agent)
     env = make_env(request.env_id, request.env_kwargs)
     eval_env = make_env(request.env_id, request.env_kwargs)
@@ -121,7 +126,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         {"episode": i, "timestep": step, "return": value}
         for i, (step, value) in enumerate(zip(agent.episode_end_steps, agent.episode_returns))
     ]
-    write_metrics_csv(out_dir / "metrics.csv", rows)
+    write_csv(out_dir / "metrics.csv", rows)
     title = f"{agent_type.__name__} on {request.env_id}"
     plot_learning_curve(agent.episode_end_steps, agent.episode_returns, out_dir / "learning_curve.png", title, optimum)
     layout = grid_layout(env)

@@ -1,8 +1,9 @@
 """What ``boltzgym train`` and its trainers share: the request, the summary vocabulary, env creation, plots, and
 the training run itself (periodic checkpoints, a checkpoint on Ctrl-C, divergence checks).
 
-``scripts/train.py`` (the command) and the trainers (``train_tabular``, ``train_dqn``) import from here; nothing
-here imports them.
+``boltzgym train`` (``scripts/train.py``) and the trainers (``tabular_training``, ``dqn_training``,
+``multiagent_training``) import from here; nothing here imports them. A trainer module defines
+``train(request: TrainRequest) -> (summary, table)``.
 
 Summary vocabulary, the same for every trainer (``SUMMARY_KEYS``): ``agent``, ``env``, ``steps`` (this run),
 ``seed``, ``eval_episodes``, ``eval_mean_return``, ``eval_std_return``, ``steps_per_second``, ``train_seconds``,
@@ -24,8 +25,8 @@ import numpy as np
 
 from boltzgym.agents.callbacks import Callback
 from boltzgym.agents.registry import AGENTS, agent_module
-from boltzgym.scripts._common import UsageError, new_figure, save_figure
 from boltzgym.utils.checkpoint import is_checkpoint
+from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.validation import DivergenceError
 
 SUMMARY_KEYS = (
@@ -48,10 +49,10 @@ SUMMARY_KEYS = (
 
 # agent module -> the trainer module that trains its agents (see train.py for the trainer contract)
 _TRAINER_OF_MODULE = {
-    "boltzgym.agents.tabular": "boltzgym.scripts.train_tabular",
-    "boltzgym.agents.dqn": "boltzgym.scripts.train_dqn",
-    "boltzgym.agents.independent": "boltzgym.scripts.train_multiagent",
-    "boltzgym.agents.independent_dqn": "boltzgym.scripts.train_multiagent",
+    "boltzgym.agents.tabular": "boltzgym.experiments.tabular_training",
+    "boltzgym.agents.dqn": "boltzgym.experiments.dqn_training",
+    "boltzgym.agents.independent": "boltzgym.experiments.multiagent_training",
+    "boltzgym.agents.independent_dqn": "boltzgym.experiments.multiagent_training",
 }
 # agent name -> trainer module, derived from the one agent list (boltzgym.agents.registry.AGENTS)
 TRAINERS: dict[str, str] = {name: _TRAINER_OF_MODULE[agent_module(name)] for name in AGENTS}
@@ -75,8 +76,29 @@ class TrainRequest:
     eval_episodes: int = 100
     out_dir: Path = Path("runs/train")
     progress: bool = False
-    resume: Path | None = None
+    resume: Path | None = None  # the checkpoint to continue from (None: a fresh run)
     checkpoint_every: int | None = None  # environment steps between checkpoints (None: only at the end)
+    device: str = "auto"  # torch agents: auto (CUDA when present), cpu or cuda; the others run on the CPU
+
+
+def resume_checkpoint(out_dir: Path, resume: bool) -> Path | None:
+    """The checkpoint a ``--resume`` run continues: ``OUT/checkpoint`` when it holds one, else ``None`` (the run
+    starts fresh, as ``boltzgym fit --resume`` does)."""
+    slot = Path(out_dir) / "checkpoint"
+    return slot if resume and is_checkpoint(slot) else None
+
+
+def torch_device(request: TrainRequest):
+    """``request.device`` resolved (``"auto"``: CUDA when present) for the torch agents."""
+    from boltzgym.models.training import resolve_device
+
+    return resolve_device(request.device)
+
+
+def check_cpu_only(request: TrainRequest, what: str) -> None:
+    """Refuse ``--device`` other than auto/cpu for an agent that runs no torch (a setting is honoured or refused)."""
+    if request.device not in ("auto", "cpu"):
+        raise ValueError(f"--device {request.device}: {what} runs on the CPU (only dqn and idqn run torch)")
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -131,15 +153,15 @@ def check_checkpoint_slot(out_dir: Path, resume: Path | None, overwrite: bool) -
     if not slot.exists():
         return
     if not slot.is_dir():
-        raise UsageError(f"--out {str(out_dir)!r}: {str(slot)!r} is a file, where the run's checkpoint folder goes")
+        raise ValueError(f"--out {str(out_dir)!r}: {str(slot)!r} is a file, where the run's checkpoint folder goes")
     if not any(slot.iterdir()):
         return
     if not is_checkpoint(slot):
-        raise UsageError(f"--out {str(out_dir)!r}: {str(slot)!r} is a folder that holds no checkpoint; refusing it")
+        raise ValueError(f"--out {str(out_dir)!r}: {str(slot)!r} is a folder that holds no checkpoint; refusing it")
     if resume is None and not overwrite:
-        raise UsageError(
+        raise ValueError(
             f"--out {str(out_dir)!r} holds the checkpoint of an earlier (unfinished) run; continue it with "
-            f"--resume {slot}, or pass --overwrite to start over"
+            f"--out {out_dir} --resume, or pass --overwrite to start over"
         )
 
 
@@ -187,7 +209,8 @@ def learn(agent, request: TrainRequest, save, check_finite=None) -> float:
     if periodic.interrupted:
         path = save()
         raise RunInterrupted(
-            f"interrupted at step {agent.num_timesteps}: checkpoint saved to {path}; continue with --resume {path}"
+            f"interrupted at step {agent.num_timesteps}: checkpoint saved to {path}; continue with "
+            f"--out {Path(path).parent} --resume"
         )
     return seconds
 

@@ -4,8 +4,8 @@
 algorithm=sarsa``, ``--set memoryless=true`` and the tabular hyperparameters), ``idqn``
 :class:`boltzgym.agents.independent_dqn.IndependentDQN` (``--set share_parameters=true``, ``net_arch`` and the DQN
 hyperparameters). ``--env`` is an id of :data:`boltzgym.envs.PETTINGZOO_ENVS` (``boltzgym envs`` lists them) and
-``--steps`` counts joint steps. Writes into the run folder: ``summary.json``, ``learning_curve.png`` (the agents'
-mean return per training episode) and ``checkpoint/`` (``--resume RUN/checkpoint`` continues it). The greedy
+``--total-timesteps`` counts joint steps. Writes into the run folder: ``summary.json``, ``learning_curve.png`` (the
+agents' mean return per training episode) and ``checkpoint/`` (``--out RUN --resume`` continues it). The greedy
 evaluation runs ``eval_episodes`` episodes seeded ``10_000 + seed + i``; the summary's ``eval_mean_return`` is
 the agents' mean return per episode, with each agent's in ``eval_agent_returns`` (and the final energy for the
 spin game in ``eval_final_energy``).
@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from boltzgym.scripts._common import format_table
-from boltzgym.scripts.train_common import (
+from boltzgym.experiments.agent_training import (
     TrainRequest,
     agents_of,
     base_summary,
+    check_cpu_only,
     learn,
     make_parallel_env,
     plot_learning_curve,
+    torch_device,
 )
+from boltzgym.utils.tables import format_table
 
 AGENTS = agents_of(__name__)
 EVAL_SEED_OFFSET = 10_000
@@ -65,10 +67,17 @@ def train(request: TrainRequest) -> tuple[dict, str]:
     """Train (or resume) independent learners as ``request`` says; return the summary and a text table."""
     env = make_parallel_env(request.env_id, request.env_kwargs)
     cls = _agent_class(request.agent)
+    hyperparameters = dict(request.hyperparameters)
     if request.agent == "idqn":
         import torch
 
         torch.set_num_threads(1)  # small networks: threads cost more than they bring
+        device = torch_device(request)
+        if request.resume is not None and device.type != "cpu":
+            raise ValueError(f"--device {request.device}: a resumed idqn run continues on the CPU; pass --device cpu")
+        hyperparameters["device"] = str(device)
+    else:
+        check_cpu_only(request, "iql")
     if request.resume is not None:
         if request.hyperparameters:
             raise ValueError(
@@ -77,7 +86,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
             )
         learners = cls.load(request.resume, env)
     else:
-        learners = cls(env, seed=request.seed, **request.hyperparameters)
+        learners = cls(env, seed=request.seed, **hyperparameters)
     checkpoint_path = request.out_dir / "checkpoint"
     train_seconds = learn(learners, request, lambda: learners.save(checkpoint_path))
     checkpoint = learners.save(checkpoint_path)

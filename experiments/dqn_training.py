@@ -2,7 +2,7 @@
 
 Writes into the run folder: ``summary.json``, ``metrics.csv`` (episode returns, epsilon, TD loss),
 ``learning_curve.png`` and ``checkpoint/`` (manifest.json, config.json, model.pt, replay.npz; resumable with
-``--resume RUN/checkpoint``, which keeps the checkpoint's config and seed; the resumed run's metrics.csv and
+``--out RUN --resume``, which keeps the checkpoint's config and seed; the resumed run's metrics.csv and
 learning curve both cover every episode since step 0, also when it writes into the same folder). The greedy
 evaluation runs ``eval_episodes`` episodes side by side, seeded ``10_000 + seed + i`` so that they never reuse a
 training reset seed.
@@ -12,14 +12,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from boltzgym.experiments.agent_training import (
+    TrainRequest,
+    agents_of,
+    base_summary,
+    learn,
+    make_env,
+    plot_learning_curve,
+    torch_device,
+)
 from boltzgym.experiments.tmaze import RECURRENT, SETTINGS
-from boltzgym.scripts._common import format_table
-from boltzgym.scripts.train_common import TrainRequest, agents_of, base_summary, learn, make_env, plot_learning_curve
+from boltzgym.utils.tables import format_table
 
 AGENTS = agents_of(__name__)
 
-# Tuned per env; --set KEY=VALUE overrides. Envs not listed use DQNConfig's defaults (tuned for CartPole).
-TUNED_DEFAULTS: dict[str, dict] = {
+_GRID_WORLD = {
+    "net_arch": (64,),
+    "learning_rate": 1e-3,
+    "learning_rate_final": None,
+    "batch_size": 64,
+    "learning_starts": 500,
+    "train_freq": 4,
+    "gradient_steps": 1,
+    "target_update_interval": 250,
+    "n_step": 1,
+    "gamma": 0.95,
+    "exploration_fraction": 0.3,
+    "exploration_final_eps": 0.05,
+}
+# Tuned per env: the preset of `boltzgym train dqn --env ID`; --set KEY=VALUE overrides. Envs not listed use
+# DQNConfig's defaults (tuned for CartPole).
+DQN_PRESETS: dict[str, dict] = {
     "CartPole-v1": {},  # DQNConfig's defaults are CartPole's
     # The T-maze experiment's settings; add --set recurrent=true for DRQN (then replayed sequences of 64 steps)
     "boltzgym/TMaze-v0": {**SETTINGS, "sequence_length": RECURRENT["sequence_length"]},
@@ -36,37 +59,17 @@ TUNED_DEFAULTS: dict[str, dict] = {
         "exploration_final_eps": 0.1,
     },
     # Sparse reward at the goal: one-step targets, a shorter horizon and a long exploration phase.
-    "FrozenLake-v1": {
-        "net_arch": (64,),
-        "learning_rate": 1e-3,
-        "learning_rate_final": None,
-        "batch_size": 64,
-        "learning_starts": 500,
-        "train_freq": 4,
-        "gradient_steps": 1,
-        "target_update_interval": 250,
-        "n_step": 1,
-        "gamma": 0.95,
-        "exploration_fraction": 0.3,
-        "exploration_final_eps": 0.05,
-    },
-    "boltzgym/PixelGridWorld-v0": {
-        "net_arch": (64,),
-        "learning_rate": 1e-3,
-        "learning_rate_final": None,
-        "batch_size": 64,
-        "learning_starts": 500,
-        "train_freq": 4,
-        "gradient_steps": 1,
-        "target_update_interval": 100,
-        "n_step": 3,
-        "gamma": 0.95,
-        "exploration_fraction": 0.3,
-        "exploration_final_eps": 0.05,
-    },
+    "FrozenLake-v1": _GRID_WORLD,
+    # The same grid as an image: 3-step returns and a target network updated more often.
+    "boltzgym/PixelGridWorld-v0": {**_GRID_WORLD, "target_update_interval": 100, "n_step": 3},
 }
 
 EVAL_SEED_OFFSET = 10_000
+
+
+def dqn_preset(env_id: str | None) -> dict:
+    """The tuned hyperparameters of ``env_id`` (:data:`DQN_PRESETS`; empty for envs without a preset)."""
+    return dict(DQN_PRESETS.get(env_id, {})) if env_id else {}
 
 
 def train(request: TrainRequest) -> tuple[dict, str]:
@@ -79,16 +82,17 @@ def train(request: TrainRequest) -> tuple[dict, str]:
 
     torch.set_num_threads(1)  # small networks: threads cost more than they bring
     env = make_env(request.env_id, request.env_kwargs)
+    device = torch_device(request)
     if request.resume is not None:
         if request.hyperparameters:
             raise ValueError(
                 f"--set {sorted(request.hyperparameters)}: cannot change hyperparameters when resuming "
                 "(the checkpoint's config is used)"
             )
-        agent = DQN.load(request.resume, env=env, log_dir=request.out_dir)
+        agent = DQN.load(request.resume, env=env, log_dir=request.out_dir, device=device)
     else:
-        hyperparameters = {**TUNED_DEFAULTS.get(request.env_id, {}), **request.hyperparameters}
-        agent = DQN(env, seed=request.seed, log_dir=request.out_dir, **hyperparameters)
+        hyperparameters = {**dqn_preset(request.env_id), **request.hyperparameters}
+        agent = DQN(env, seed=request.seed, log_dir=request.out_dir, device=device, **hyperparameters)
 
     seed = request.seed if agent.seed is None else agent.seed  # a resumed agent keeps its checkpoint's seed
     checkpoint_path = request.out_dir / "checkpoint"
@@ -138,6 +142,7 @@ def demo_part(out_dir: Path, seed: int, progress: bool) -> dict:
         eval_episodes=20,
         out_dir=out_dir,
         progress=progress,
+        device="cpu",
     )
     summary, _ = train(request)
     return {

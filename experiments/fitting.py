@@ -1,0 +1,152 @@
+"""What ``boltzgym fit MODEL`` runs: a model of ``boltzgym.models.registry.MODELS`` trained on a dataset by name.
+
+:func:`fit_model` is the command without its arguments and printing (tests, sweeps and the demo call it too):
+build the config from ``--set`` assignments, load the dataset (a name of ``boltzgym.models.datasets``, or a text
+file for ``word2vec``), call the model's trainer, and keep the summary's keys (:data:`SUMMARY_KEYS`, plus the
+:data:`OPTIONAL_SUMMARY_KEYS` a model reports where they mean something).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from boltzgym.utils.plotting import new_figure, save_figure
+
+SUMMARY_KEYS = (
+    "model",
+    "data",
+    "seed",
+    "epochs",
+    "n_parameters",
+    "train_loss",
+    "test_loss",
+    "test_accuracy",
+    "seconds",
+    "checkpoint",
+)
+# keys a model adds only where they mean something
+OPTIONAL_SUMMARY_KEYS = (
+    "test_elbo",  # generative models (notes 5.1-5.2)
+    "test_log_likelihood",
+    "modes_covered",
+    "n_modes",
+    "high_quality_fraction",
+    "frechet_distance",
+    "conditional_accuracy",
+    "probe_accuracy",
+    "random_probe_accuracy",
+    "domain",
+    "class_retention",
+    "class_retention_ab",
+    "class_retention_ba",
+    "greedy_label_error_rate",  # CTC (ctc-digits)
+    "beam_label_error_rate",
+    "final_log_likelihood",  # rbm (notes 5.3)
+    "log_likelihood_method",
+    "log_likelihood_stderr",
+    "optimum_log_likelihood",
+    "pseudo_log_likelihood",
+    "gradient_estimator",
+    "sentences",  # word2vec (notes 4.3)
+    "tokens",
+    "vocabulary",
+    "words_per_second",
+    "neighbours",
+    "word_pairs",
+    "word_pairs_spearman",
+    "word_pairs_oov",
+    "vectors",
+)
+
+
+def load_data(name: str, seed: int = 0):
+    """Dataset ``name`` of ``boltzgym.models.datasets``, or a text file (one sentence per line) when ``name`` is
+    the path of an existing file and no dataset's name."""
+    from boltzgym.models.datasets import load_dataset, parse_dataset_name
+
+    try:
+        parse_dataset_name(name)
+    except ValueError:
+        if Path(name).is_file():
+            from boltzgym.models.embeddings.trainers import text_file_dataset
+
+            return text_file_dataset(name)
+        raise
+    return load_dataset(name, seed=seed)
+
+
+def check_data(name: str) -> None:
+    """Raise ``ValueError`` naming ``data`` unless ``name`` is a dataset name or an existing file."""
+    from boltzgym.models.datasets import parse_dataset_name
+
+    if not Path(name).is_file():
+        parse_dataset_name(name)
+
+
+def fit_model(
+    model: str,
+    data: str | None = None,
+    assignments: list[str] | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    out_dir: Path | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    device: str = "auto",
+) -> tuple[dict, list[dict]]:
+    """Train registered ``model`` on ``data``; returns ``(summary with SUMMARY_KEYS, per-epoch history)``."""
+    from boltzgym.models.registry import make_config, model_entry
+    from boltzgym.utils.imports import import_object
+
+    entry = model_entry(model)
+    config = make_config(model, assignments)
+    dataset = load_data(data or entry.data, seed=seed)
+    start = time.perf_counter()
+    result = import_object(entry.train)(
+        config, dataset, epochs=epochs, seed=seed, run_dir=out_dir, resume=resume, progress=progress, device=device
+    )
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    result.update(model=model, data=dataset.name, seed=seed)
+    summary = {key: result.get(key) for key in SUMMARY_KEYS}
+    summary.update({key: result[key] for key in OPTIONAL_SUMMARY_KEYS if key in result})
+    return summary, result.get("history", [])
+
+
+def plot_learning_curve(history: list[dict], path: Path, title: str) -> Path | None:
+    """Training and validation loss per epoch (log scale), validation accuracy on a second axis; nothing for a
+    history without losses (the RBM's holds log-likelihoods, plotted by its trainer)."""
+    if not any("train_loss" in row or "val_loss" in row for row in history):
+        return None
+    fig, ax = new_figure(figsize=(6, 4))
+    epochs = [row["epoch"] for row in history]
+    for key, label in (("train_loss", "training loss"), ("val_loss", "validation loss")):
+        if any(key in row for row in history):
+            ax.plot(epochs, [row.get(key) for row in history], label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    lines, labels = ax.get_legend_handles_labels()
+    if any("val_accuracy" in row for row in history):
+        right = ax.twinx()
+        right.plot(epochs, [row.get("val_accuracy") for row in history], color="tab:green", label="validation accuracy")
+        right.set_ylabel("accuracy")
+        more_lines, more_labels = right.get_legend_handles_labels()
+        lines, labels = lines + more_lines, labels + more_labels
+    ax.legend(lines, labels, loc="center right")
+    ax.set_title(title)
+    return save_figure(fig, path)
+
+
+def demo_part(out_dir, seed: int = 0, progress: bool = False) -> dict:
+    """Demo: the MLP on sklearn's digits through the one training loop (``boltzgym fit mlp --data digits``)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary, history = fit_model("mlp", "digits", seed=seed, out_dir=out_dir, progress=progress, device="cpu")
+    plot_learning_curve(history, out_dir / "learning_curve.png", "mlp on digits")
+    summary["result"] = (
+        f"MLP on 8x8 digits: test accuracy {summary['test_accuracy']:.3f} after {summary['epochs']} epochs "
+        f"({summary['n_parameters']} parameters)"
+    )
+    return summary
