@@ -129,18 +129,17 @@ def make_env(env_id: str, env_kwargs: dict | None = None):
 def make_parallel_env(env_id: str, env_kwargs: dict | None = None):
     """A PettingZoo parallel env of :data:`boltzgym.envs.PETTINGZOO_ENVS` by id, made by its factory; errors name
     ``--env`` (an id that is not listed) or ``--env-kwarg`` (arguments the factory refuses)."""
-    import importlib
-
     from boltzgym.envs import PETTINGZOO_ENVS
+    from boltzgym.utils.imports import import_object
 
     if env_id not in PETTINGZOO_ENVS:
         raise ValueError(
             f"--env {env_id!r} is not a PettingZoo env of boltzgym; expected one of {sorted(PETTINGZOO_ENVS)}"
         )
-    module_name, _, factory = PETTINGZOO_ENVS[env_id][0].partition(":")
+    factory = import_object(PETTINGZOO_ENVS[env_id][0])
     env_kwargs = dict(env_kwargs or {})
     try:
-        return getattr(importlib.import_module(module_name), factory)(**env_kwargs)
+        return factory(**env_kwargs)
     except (TypeError, ValueError) as exc:
         given = " ".join(f"{key}={value}" for key, value in env_kwargs.items())
         raise ValueError(f"--env {env_id!r} --env-kwarg {given}: making the env failed: {exc}") from exc
