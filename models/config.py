@@ -170,22 +170,20 @@ def model_config(
 
 
 def default_differences(config_class: type) -> dict[str, tuple[Any, Any]]:
-    """``{key: (config default, constructor default)}`` for every model key whose CLI default is not the
-    constructor's; a key with no constructor default counts only when it is not declared in ``defaults=``. The
-    declared ones are the trainer's deliberate choices; any other entry is drift (a test asserts there is none)."""
+    """``{key: (config default, expected)}`` for every model key whose CLI default is neither the constructor's nor,
+    for a key declared in ``defaults=``, the declared value: any entry is drift (a test asserts there is none)."""
     signature = inspect.signature(config_class.model_class.__init__)
     config_defaults = {f.name: f.default for f in dataclasses.fields(config_class)}
     differences = {}
     for key in config_class.model_keys:
-        constructor = signature.parameters[key].default
-        if constructor is inspect.Parameter.empty:
-            if key not in config_class.declared_defaults:
-                differences[key] = (config_defaults[key], constructor)
-            continue
-        if isinstance(constructor, list):
-            constructor = tuple(constructor)
-        if config_defaults[key] != constructor:
-            differences[key] = (config_defaults[key], constructor)
+        if key in config_class.declared_defaults:
+            expected = config_class.declared_defaults[key]
+        else:
+            expected = signature.parameters[key].default
+        if isinstance(expected, list):
+            expected = tuple(expected)
+        if config_defaults[key] != expected:
+            differences[key] = (config_defaults[key], expected)
     return differences
 
 

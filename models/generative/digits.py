@@ -159,7 +159,7 @@ def train_cgan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, r
     """``boltzgym fit cgan``: conditional accuracy of 100 samples per class and the Fréchet distance."""
     x, x_test, _ = unit_images(dataset)
     y, _ = dataset_labels(dataset, "cgan")
-    classifier = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir)
+    classifier = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir, device=device)
     model = build_cgan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
         model.fit(x, y, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
@@ -179,7 +179,7 @@ def train_lapgan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None,
     from boltzgym.models.generative.gan_extensions import upsample
 
     x, x_test, side = unit_images(dataset)
-    classifier = _classifier(dataset, x, seed, run_dir)
+    classifier = _classifier(dataset, x, seed, run_dir, device)
     model = build_lapgan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
         model.fit(x, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
@@ -195,7 +195,7 @@ def train_bigan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, 
                 device="auto") -> dict:  # fmt: skip
     """``boltzgym fit bigan``: the encoder's linear-probe accuracy against a random encoder's, Fréchet distance."""
     x, x_test, _ = unit_images(dataset)
-    classifier = _classifier(dataset, x, seed, run_dir)
+    classifier = _classifier(dataset, x, seed, run_dir, device)
     model = build_bigan(config, dataset, seed)
     random_encoder = build_bigan(config, dataset, seed + 1)
     with torch.random.fork_rng(devices=[]):
@@ -221,8 +221,8 @@ def train_cyclegan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=Non
     y, y_test = dataset_labels(dataset, "cyclegan")
     x_b, x_b_test = domain_transform(x, side, config.domain), domain_transform(x_test, side, config.domain)
     unpaired = x_b[np.random.default_rng([seed, 7]).permutation(len(x_b))]  # no image meets its own transform
-    classifier_a = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir)
-    classifier_b = metrics.train_digits_classifier(x_b, y, seed=seed, cache_dir=run_dir)
+    classifier_a = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir, device=device)
+    classifier_b = metrics.train_digits_classifier(x_b, y, seed=seed, cache_dir=run_dir, device=device)
     model = build_cyclegan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
         model.fit(x, unpaired, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed,
@@ -237,11 +237,11 @@ def train_cyclegan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=Non
     return summary
 
 
-def _classifier(dataset: Dataset, x: np.ndarray, seed: int, run_dir):
+def _classifier(dataset: Dataset, x: np.ndarray, seed: int, run_dir, device):
     """The scoring classifier of a labelled image set (``ValueError`` naming ``data`` for unlabelled data)."""
     if dataset.y_train is None:
         raise ValueError(f"data {dataset.name!r} has no labels; the Fréchet distance here needs a labelled image set")
-    return metrics.train_digits_classifier(x, np.asarray(dataset.y_train), seed=seed, cache_dir=run_dir)
+    return metrics.train_digits_classifier(x, np.asarray(dataset.y_train), seed=seed, cache_dir=run_dir, device=device)
 
 
 def save_image_rows(rows: list[tuple[str, np.ndarray]], path: Path, title: str) -> Path:

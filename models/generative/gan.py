@@ -178,7 +178,7 @@ class GAN(AdversarialModel):
         label_smoothing: one-sided real-label smoothing (0 disables).
         clip_grad_norm: gradient-norm limit of both players (``None`` disables).
         averaging: ``"none"`` (default), ``"ema"`` or ``"polynomial"`` for the generator's parameters.
-        ema_decay: decay of the exponential moving average.
+        ema_decay: decay of the exponential moving average (``None``: 0.999); only with ``averaging="ema"``.
         gradient_penalty: R1 weight gamma on real data (0 disables).
         lr: Adam learning rate of both players.
         lr_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls linearly to 0.
@@ -199,7 +199,7 @@ class GAN(AdversarialModel):
         label_smoothing: float = 0.1,
         clip_grad_norm: float | None = 10.0,
         averaging: str = "none",
-        ema_decay: float = 0.999,
+        ema_decay: float | None = None,
         gradient_penalty: float = 0.1,
         lr: float = 1e-3,
         lr_decay: float = 0.3,
@@ -236,7 +236,10 @@ class GAN(AdversarialModel):
         # the learning-rate schedule's position (checkpointed with the weights, so a resumed run continues it)
         self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
         self.register_buffer("total_steps", torch.zeros((), dtype=torch.long))
-        self.averaged_generator = self._make_average(averaging, check_probability("ema_decay", ema_decay))
+        if ema_decay is not None and averaging != "ema":
+            raise ValueError(f"ema_decay={ema_decay} applies to averaging='ema' only, got averaging={averaging!r}")
+        self.ema_decay = 0.999 if ema_decay is None else check_probability("ema_decay", ema_decay)
+        self.averaged_generator = self._make_average(averaging, self.ema_decay)
 
     def _make_average(self, averaging: str, decay: float) -> AveragedModel | None:
         if averaging == "none":

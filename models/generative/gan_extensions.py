@@ -107,7 +107,7 @@ class ConditionalGAN(AdversarialModel):
         self.generator = _generator(self.latent_size + self.n_classes, generator_sizes, self.n_features)
         self.discriminator = MLP(self.n_features + self.n_classes, list(discriminator_sizes), 1, dropout=dropout)
         self.players = {"discriminator": self.discriminator, "generator": self.generator}
-        decay = check_probability("ema_decay", ema_decay)
+        self.ema_decay = decay = check_probability("ema_decay", ema_decay)
         self.averaged_generator = (
             AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
         )

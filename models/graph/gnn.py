@@ -125,9 +125,10 @@ class GNN(nn.Module):
     ``x`` of shape ``(B, N, F)`` (graph readout), or, for node readout on one graph, a 1-D long tensor of node
     indices whose logits to return (the whole graph is propagated; the features are ``node_features``).
 
-    The defaults are Kipf & Welling's (2017) semi-supervised setting, which ``boltzgym fit gnn`` trains: one graph
-    layer of 16 units with the symmetric ``gcn`` aggregate and dropout 0.5 (earlier: two layers of 16, ``sum``, no
-    dropout, values no result of the README used).
+    The sizes are Kipf & Welling's (2017) semi-supervised setting, which ``boltzgym fit gnn`` trains: one graph
+    layer of 16 units with the symmetric ``gcn`` aggregate (earlier: two layers of 16 and ``sum``, values no result
+    of the README used). ``dropout`` is off by default (a module in training mode stays deterministic);
+    ``boltzgym fit gnn`` trains with their 0.5.
     """
 
     def __init__(
@@ -140,7 +141,7 @@ class GNN(nn.Module):
         readout: str = "node",
         edge_index: torch.Tensor | None = None,
         node_features: torch.Tensor | None = None,
-        dropout: float = 0.5,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if not 0 <= dropout < 1:

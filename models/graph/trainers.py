@@ -34,7 +34,8 @@ GNNConfig = model_config(
     training=TrainSettings(epochs=200, lr=1e-2, optimizer="adam", weight_decay=5e-4),
     exclude=("in_features", "out_features", "edge_index", "node_features"),
     # none: "node" on a node-classification graph (karate), "mean" on a graph-classification set (digits-graph)
-    defaults={"readout": None},
+    # dropout 0.5 as Kipf & Welling (GNN() has none, so that a module in training mode stays deterministic)
+    defaults={"readout": None, "dropout": 0.5},
     bases=(GraphSettings,),
     doc="The message-passing GNN of ``boltzgym fit gnn`` (``--data karate|karate-communities|digits-graph``): the "
     "training keys, GNN's parameters (Kipf & Welling's defaults), threads and checkpoint_every.",
