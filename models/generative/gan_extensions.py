@@ -62,6 +62,27 @@ def check_labels(labels, n_classes: int, name: str = "labels") -> torch.Tensor:
     return torch.as_tensor(array, dtype=torch.int64)
 
 
+class ImageGAN(AdversarialModel):
+    """An adversarial model trained on one set of images (LapGAN, BiGAN): :meth:`fit` on ``X`` alone."""
+
+    n_features: int
+
+    def fit(
+        self,
+        X,
+        epochs: int = 150,
+        batch_size: int = 64,
+        seed: int = 0,
+        run_dir=None,
+        progress=False,
+        resume=False,
+        device="auto",
+    ):
+        """Train on images ``X`` (n, n_features) in [0, 1]."""
+        return self._fit((check_images(X, self.n_features, "X"),), epochs, batch_size, seed, run_dir, progress, resume,
+                         device)  # fmt: skip
+
+
 def _generator(in_features: int, hidden_sizes: Sequence[int], out_features: int) -> MLP:
     return MLP(in_features, list(hidden_sizes), out_features, activation="relu")
 
@@ -182,7 +203,7 @@ def upsample(images: torch.Tensor, side: int) -> torch.Tensor:
     return F.interpolate(images.view(-1, 1, side // 2, side // 2), scale_factor=2, mode="nearest").flatten(1)
 
 
-class LapGAN(AdversarialModel):
+class LapGAN(ImageGAN):
     """Two-level Laplacian-pyramid GAN (Denton et al. 2015) on ``side x side`` images (``side`` even).
 
     Level 0: ``G0(z)`` a coarse ``side/2`` image in [0, 1] against ``D0``. Level 1: ``G1(z, l)`` the residual
@@ -253,21 +274,6 @@ class LapGAN(AdversarialModel):
         d1, g1 = self._adversarial_step(1, images - condition, fake_residual, condition, optimizers)
         return {"loss": d0 + g0 + d1 + g1, "d0_loss": d0, "g0_loss": g0, "d1_loss": d1, "g1_loss": g1}
 
-    def fit(
-        self,
-        X,
-        epochs: int = 150,
-        batch_size: int = 64,
-        seed: int = 0,
-        run_dir=None,
-        progress=False,
-        resume=False,
-        device="auto",
-    ):
-        """Train both levels on images ``X`` (n, side*side) in [0, 1]."""
-        return self._fit((check_images(X, self.n_features, "X"),), epochs, batch_size, seed, run_dir, progress, resume,
-                         device)  # fmt: skip
-
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0, return_coarse: bool = False):
         """``n`` images (float32 numpy); with ``return_coarse`` also the level-0 coarse images."""
@@ -283,7 +289,7 @@ class LapGAN(AdversarialModel):
 # --- BiGAN -----------------------------------------------------------------------------------------------------
 
 
-class BiGAN(AdversarialModel):
+class BiGAN(ImageGAN):
     """BiGAN (Donahue et al. 2016): generator ``G(z)``, encoder ``E(x)`` and ``D(x, z)`` on joint pairs.
 
     ``D`` learns to tell ``(x, E(x))`` from ``(G(z), z)``; ``G`` and ``E`` (one optimizer) learn to fool it with
@@ -338,21 +344,6 @@ class BiGAN(AdversarialModel):
         )
         self._update(ge_loss, "generator_encoder", optimizers["generator_encoder"])
         return {"loss": d_loss.detach() + ge_loss.detach(), "d_loss": d_loss.detach(), "ge_loss": ge_loss.detach()}
-
-    def fit(
-        self,
-        X,
-        epochs: int = 150,
-        batch_size: int = 64,
-        seed: int = 0,
-        run_dir=None,
-        progress=False,
-        resume=False,
-        device="auto",
-    ):
-        """Train on images ``X`` (n, n_features) in [0, 1]."""
-        return self._fit((check_images(X, self.n_features, "X"),), epochs, batch_size, seed, run_dir, progress, resume,
-                         device)  # fmt: skip
 
     @torch.no_grad()
     def encode(self, X) -> np.ndarray:
