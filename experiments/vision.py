@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from boltzgym.models.datasets import Dataset, load_dataset
-from boltzgym.models.vision.trainers import VISION_TRAINERS, VisionConfig, train_cnn
+from boltzgym.models.vision.trainers import VISION_TRAINERS, CNNConfig, ResNetConfig, train_cnn
 from boltzgym.utils.validation import check_int
 
 
@@ -48,9 +48,9 @@ def degradation(
         result[f"{key}_curves"] = []
     start = time.perf_counter()
     for n_blocks in blocks:
-        config = VisionConfig(
+        config = ResNetConfig(
             widths=(width, 2 * width), blocks_per_stage=int(n_blocks), epochs=epochs, validation_split=0.0,
-            patience=None, weight_decay=0.0, lr=lr,
+            patience=None, weight_decay=0.0, lr=lr, label_smoothing=0.0,
         )  # fmt: skip
         result["depths"].append(4 * int(n_blocks) + 2)
         for name, key in (("plainnet", "plain"), ("resnet", "residual")):
@@ -103,7 +103,7 @@ def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: 
     shifted = pad(dataset.x_test, shift, shift)
     result: dict = {"heads": ["max", "avg", "lp", "spp"], "test_accuracy": [], "shifted_test_accuracy": []}
     for head in result["heads"]:
-        config = VisionConfig(widths=(32, 64), pooling=head, epochs=epochs, image_size=10, validation_split=0.0,
+        config = CNNConfig(widths=(32, 64), pooling=head, epochs=epochs, image_size=10, validation_split=0.0,
                               patience=None)  # fmt: skip
         summary = train_cnn(config, padded, seed=seed, progress=progress)
         model = summary["model"].eval()
@@ -141,7 +141,7 @@ def attention_maps(
         raise ValueError(f"attention must be 'cbam', 'spatial' or 'channel', got {attention!r}")
     dataset = load_dataset("digits", seed)
     raw_test = digits_split()[1].reshape(-1, 8, 8)  # the same test rows, unscaled (0-16), for ink and display
-    config = VisionConfig(widths=(32, 64), attention=attention, epochs=epochs, validation_split=0.0, patience=None)
+    config = CNNConfig(widths=(32, 64), attention=attention, epochs=epochs, validation_split=0.0, patience=None)
     summary = train_cnn(config, dataset, seed=seed, progress=progress)
     model = summary["model"].eval()
     with torch.no_grad():

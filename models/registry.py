@@ -14,11 +14,16 @@ importing this module imports neither torch nor any model.
     for regression), ``checkpoint``, ``history`` (the per-epoch rows) and ``model`` (the trained module; the
     ``boltzgym fit`` command keeps only its summary keys).
   * ``data``: the default dataset name of ``boltzgym.models.datasets``.
+  * ``build``: ``build(config, dataset, seed=0) -> nn.Module``, the model ``train`` trains, built without training
+    (``tests/models/test_defaults.py`` checks that every model key changes it).
+
+The configs come from the models' constructors (``boltzgym.models.config.model_config``): one source of defaults.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +41,7 @@ class ModelEntry:
     train: str
     data: str
     help: str = ""
+    build: str = ""  # "module:function": build(config, dataset, seed=0) -> the untrained model (no training)
 
 
 MODELS: dict[str, ModelEntry] = {
@@ -44,132 +50,154 @@ MODELS: dict[str, ModelEntry] = {
         "boltzgym.models.supervised.trainers:train_mlp",
         "digits",
         "multilayer perceptron",
+        build="boltzgym.models.supervised.trainers:build_mlp",
     ),
     "rbf": ModelEntry(
         "boltzgym.models.supervised.trainers:RBFConfig",
         "boltzgym.models.supervised.trainers:train_rbf",
         "digits",
         "radial-basis-function network (notes 1.1)",
+        build="boltzgym.models.supervised.trainers:build_rbf",
     ),
     "logistic": ModelEntry(
         "boltzgym.models.supervised.trainers:LogisticConfig",
         "boltzgym.models.supervised.trainers:train_logistic",
         "digits",
         "logistic (softmax) regression",
+        build="boltzgym.models.supervised.trainers:build_logistic",
     ),
     "vae": ModelEntry(
         "boltzgym.models.generative.trainers:VAEConfig",
         "boltzgym.models.generative.trainers:train_vae",
         "binary-digits",
         "variational autoencoder with IWAE log-likelihood (notes 5.1)",
+        build="boltzgym.models.generative.trainers:build_vae",
     ),
     "gan": ModelEntry(
         "boltzgym.models.generative.trainers:GANConfig",
         "boltzgym.models.generative.trainers:train_gan",
         "ring-8",
         "GAN with the notes' training fixes (notes 5.2)",
+        build="boltzgym.models.generative.trainers:build_gan",
     ),
     "ae": ModelEntry(
         "boltzgym.models.generative.trainers:AEConfig",
         "boltzgym.models.generative.trainers:train_ae",
         "digits",
         "tied / deep / denoising autoencoder (notes 5.1)",
+        build="boltzgym.models.generative.trainers:build_ae",
     ),
     "cgan": ModelEntry(
         "boltzgym.models.generative.digits:CGANConfig",
         "boltzgym.models.generative.digits:train_cgan",
         "digits",
         "conditional GAN: generate a requested digit (notes 5.2)",
+        build="boltzgym.models.generative.digits:build_cgan",
     ),
     "lapgan": ModelEntry(
         "boltzgym.models.generative.digits:LapGANConfig",
         "boltzgym.models.generative.digits:train_lapgan",
         "digits",
         "Laplacian-pyramid GAN, 4x4 then 8x8 (notes 5.2)",
+        build="boltzgym.models.generative.digits:build_lapgan",
     ),
     "bigan": ModelEntry(
         "boltzgym.models.generative.digits:BiGANConfig",
         "boltzgym.models.generative.digits:train_bigan",
         "digits",
         "BiGAN: generator, encoder, discriminator on (x, z) pairs (notes 5.2)",
+        build="boltzgym.models.generative.digits:build_bigan",
     ),
     "cyclegan": ModelEntry(
         "boltzgym.models.generative.digits:CycleGANConfig",
         "boltzgym.models.generative.digits:train_cyclegan",
         "digits",
         "CycleGAN between digits and a transformed copy (notes 5.2)",
+        build="boltzgym.models.generative.digits:build_cyclegan",
     ),
     "rnn": ModelEntry(
         "boltzgym.models.sequence.trainers:RecurrentConfig",
         "boltzgym.models.sequence.trainers:train_rnn",
         "adding-50",
         "Elman RNN, gate by gate (notes 4.2)",
+        build="boltzgym.models.sequence.trainers:build_rnn",
     ),
     "lstm": ModelEntry(
         "boltzgym.models.sequence.trainers:RecurrentConfig",
         "boltzgym.models.sequence.trainers:train_lstm",
         "adding-50",
         "LSTM (notes 4.2)",
+        build="boltzgym.models.sequence.trainers:build_lstm",
     ),
     "gru": ModelEntry(
         "boltzgym.models.sequence.trainers:RecurrentConfig",
         "boltzgym.models.sequence.trainers:train_gru",
         "adding-50",
         "GRU (notes 4.2)",
+        build="boltzgym.models.sequence.trainers:build_gru",
     ),
     "transformer": ModelEntry(
         "boltzgym.models.sequence.trainers:TransformerConfig",
         "boltzgym.models.sequence.trainers:train_transformer",
         "reverse-10",
         "seq2seq Transformer (notes 4.4)",
+        build="boltzgym.models.sequence.trainers:build_transformer",
     ),
     "seq2seq": ModelEntry(
         "boltzgym.models.sequence.trainers:Seq2SeqConfig",
         "boltzgym.models.sequence.trainers:train_seq2seq",
         "copy-20",
         "LSTM encoder-decoder, reverse_input option (Sutskever et al. 2014)",
+        build="boltzgym.models.sequence.trainers:build_seq2seq",
     ),
     "vgg": ModelEntry(
-        "boltzgym.models.vision.trainers:VisionConfig",
+        "boltzgym.models.vision.trainers:VGGConfig",
         "boltzgym.models.vision.trainers:train_vgg",
         "digits",
         "VGG: 3x3 conv stages and 2x2 pools (notes 3.2)",
+        build="boltzgym.models.vision.trainers:build_vgg",
     ),
     "highway": ModelEntry(
-        "boltzgym.models.vision.trainers:VisionConfig",
+        "boltzgym.models.vision.trainers:HighwayConfig",
         "boltzgym.models.vision.trainers:train_highway",
         "digits",
         "highway network, gates T and C (notes 3.2)",
+        build="boltzgym.models.vision.trainers:build_highway",
     ),
     "resnet": ModelEntry(
         "boltzgym.models.vision.trainers:ResNetConfig",
         "boltzgym.models.vision.trainers:train_resnet",
         "digits",
         "ResNet of basic blocks (notes 3.2)",
+        build="boltzgym.models.vision.trainers:build_resnet",
     ),
     "plainnet": ModelEntry(
-        "boltzgym.models.vision.trainers:ResNetConfig",
+        "boltzgym.models.vision.trainers:PlainNetConfig",
         "boltzgym.models.vision.trainers:train_plainnet",
         "digits",
         "ResNet without shortcuts (notes 3.2)",
+        build="boltzgym.models.vision.trainers:build_plainnet",
     ),
     "densenet": ModelEntry(
-        "boltzgym.models.vision.trainers:VisionConfig",
+        "boltzgym.models.vision.trainers:DenseNetConfig",
         "boltzgym.models.vision.trainers:train_densenet",
         "digits",
         "DenseNet: dense blocks and transitions (notes 3.2)",
+        build="boltzgym.models.vision.trainers:build_densenet",
     ),
     "cnn": ModelEntry(
-        "boltzgym.models.vision.trainers:VisionConfig",
+        "boltzgym.models.vision.trainers:CNNConfig",
         "boltzgym.models.vision.trainers:train_cnn",
         "digits",
         "small CNN with a max/avg/lp/spp pooling head (notes 3.1)",
+        build="boltzgym.models.vision.trainers:build_cnn",
     ),
     "gnn": ModelEntry(
         "boltzgym.models.graph.trainers:GNNConfig",
         "boltzgym.models.graph.trainers:train_gnn",
         "karate",
         "message-passing graph network (notes 3.3)",
+        build="boltzgym.models.graph.trainers:build_gnn",
     ),
     "rbm": ModelEntry(
         "boltzgym.models.rbm_trainer:RBMConfig",
@@ -206,9 +234,14 @@ def make_config(name: str, overrides: Mapping[str, Any] | Sequence[str] | None =
         overrides = parse_assignments(overrides)
     fields = {f.name: f for f in dataclasses.fields(config_class)}
     hints = typing.get_type_hints(config_class)
+    aliases = getattr(config_class, "aliases", {})
     values = {}
     for key, value in overrides.items():
-        if key not in fields:
-            raise ValueError(f"--set {key}: unknown key for model {name!r}; known keys: {sorted(fields)}")
-        values[key] = parse_value(key, value, hints[key]) if isinstance(value, str) else value
+        targets = aliases.get(key, (key,))
+        if key in aliases:  # a renamed key: the old spelling still works, with one line saying so
+            print(f"--set {key}: deprecated, it sets {', '.join(targets)}", file=sys.stderr)
+        for target in targets:
+            if target not in fields:
+                raise ValueError(f"--set {key}: unknown key for model {name!r}; known keys: {sorted(fields)}")
+            values[target] = parse_value(key, value, hints[target]) if isinstance(value, str) else value
     return config_class(**values)

@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> dict:
     if args.resume and args.out is None:
         raise ValueError("--resume needs --out, the folder of the run to continue")
     make_config(args.model, args.assignments)  # bad --set values fail before any folder is made
+    from boltzgym.models.training import resolve_device
+
+    resolve_device(args.device)  # so does a device that is not there (one line naming --device)
     check_data(args.data or entry.data)
     out_dir = run_dir(args, f"fit-{args.model}")
     summary, history = fit_model(

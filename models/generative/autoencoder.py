@@ -35,7 +35,7 @@ class TiedAutoencoder(nn.Module):
     def __init__(
         self,
         n_features: int,
-        n_components: int,
+        n_components: int = 16,
         activation: str | None = None,
         noise: float = 0.0,
         seed: int = 0,
@@ -82,7 +82,7 @@ class DeepAutoencoder(nn.Module):
     def __init__(
         self,
         n_features: int,
-        n_components: int,
+        n_components: int = 16,
         hidden_sizes: Sequence[int] = (64,),
         activation: str = "relu",
         noise: float = 0.0,

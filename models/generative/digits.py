@@ -22,10 +22,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from boltzgym.models.config import fit_defaults, honours_device, model_config, model_kwargs, seeded
 from boltzgym.models.datasets import Dataset
 from boltzgym.models.generative import metrics as metrics
+from boltzgym.models.generative.gan import check_latent_size
+from boltzgym.models.generative.gan_extensions import BiGAN, ConditionalGAN, CycleGAN, LapGAN
 from boltzgym.models.supervised.trainers import fit_summary
-from boltzgym.utils.validation import check_count, check_int, check_positive
 
 DOMAINS = ("transpose", "invert", "thicken", "rotate")
 N_SAMPLES = 1000  # generated images scored per model
@@ -74,61 +76,42 @@ def dataset_labels(dataset: Dataset, model: str) -> tuple[np.ndarray, np.ndarray
     return np.asarray(dataset.y_train, dtype=np.int64), np.asarray(dataset.y_test, dtype=np.int64)
 
 
-@dataclass
-class AdversarialConfig:
-    """Settings shared by the GAN extensions (``--set`` keys)."""
-
-    epochs: int = 150  # passes over the training set
-    batch_size: int = 64  # rows per mini-batch
-    lr: float = 5e-4  # Adam learning rate of every player (betas 0.5, 0.999)
-    latent_size: int = 32  # noise width (and the BiGAN encoder's feature width)
-    hidden_sizes: tuple[int, ...] = (256, 256)  # hidden widths of the generator(s) and discriminator(s)
-
-    def __post_init__(self) -> None:
-        self.epochs = check_count("epochs", self.epochs, minimum=1)
-        self.batch_size = check_count("batch_size", self.batch_size, minimum=1)
-        self.lr = check_positive("lr", self.lr)
-        if isinstance(self.latent_size, int) and not isinstance(self.latent_size, bool) and self.latent_size <= 0:
-            raise ValueError(f"latent_size must be a positive integer, got {self.latent_size}")
-        self.latent_size = check_int("latent_size", self.latent_size, minimum=1)
+class _LatentCheck:
+    def check(self) -> None:
+        self.latent_size = check_latent_size(self.latent_size)
 
 
 @dataclass
-class CGANConfig(AdversarialConfig):
-    """The conditional GAN of ``boltzgym fit cgan``."""
+class DomainSettings:
+    """The trainer-only key of ``boltzgym fit cyclegan``."""
 
-    ema_decay: float = 0.99  # generator EMA used for sampling (0 = off)
-
-
-@dataclass
-class LapGANConfig(AdversarialConfig):
-    """The two-level LapGAN of ``boltzgym fit lapgan``."""
-
-    latent_size: int = 16
-    hidden_sizes: tuple[int, ...] = (128, 128)
-
-
-@dataclass
-class BiGANConfig(AdversarialConfig):
-    """The BiGAN of ``boltzgym fit bigan``: 8 features (at 16 or 32 a random encoder's random projection probes as
-    well as the learned one on this small set; at 8 the learned features win clearly)."""
-
-    latent_size: int = 8
-
-
-@dataclass
-class CycleGANConfig(AdversarialConfig):
-    """The CycleGAN of ``boltzgym fit cyclegan``: digits (A) <-> ``domain`` (B), unpaired."""
-
-    epochs: int = 100
     domain: str = "thicken"  # transpose | invert | thicken | rotate
-    cycle_weight: float = 10.0  # lambda of the cycle-consistency loss
-    identity_weight: float = 5.0  # identity loss weight, 0.5 * cycle_weight as in the paper (0 = off)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def check(self) -> None:
         if self.domain not in DOMAINS:
             raise ValueError(f"domain must be one of {list(DOMAINS)}, got {self.domain!r}")
+
+
+def _adversarial_config(name: str, model: type, exclude: tuple[str, ...], bases=(), aliases=None, doc="") -> type:
+    """A GAN extension's config: ``epochs`` and ``batch_size`` from ``model.fit``, the rest from ``model()``."""
+    return model_config(name, model, training=fit_defaults(model.fit), training_keys=("epochs", "batch_size"),
+                        exclude=(*exclude, "seed"), bases=bases, aliases=aliases, doc=doc,
+                        module=__name__)  # fmt: skip
+
+
+CGANConfig = _adversarial_config(
+    "CGANConfig", ConditionalGAN, ("n_features", "n_classes"), bases=(_LatentCheck,),
+    aliases={"hidden_sizes": ("generator_sizes", "discriminator_sizes")},
+    doc="The conditional GAN of ``boltzgym fit cgan``: ConditionalGAN's parameters and fit's epochs, batch_size.",
+)  # fmt: skip
+LapGANConfig = _adversarial_config("LapGANConfig", LapGAN, ("side",), bases=(_LatentCheck,),
+                                   doc="The two-level LapGAN of ``boltzgym fit lapgan``.")  # fmt: skip
+BiGANConfig = _adversarial_config("BiGANConfig", BiGAN, ("n_features",), bases=(_LatentCheck,),
+                                  doc="The BiGAN of ``boltzgym fit bigan``.")  # fmt: skip
+CycleGANConfig = _adversarial_config(
+    "CycleGANConfig", CycleGAN, ("n_features", "n_features_b"), bases=(DomainSettings,),
+    doc="The CycleGAN of ``boltzgym fit cyclegan``: digits (A) <-> ``domain`` (B), unpaired.",
+)  # fmt: skip
 
 
 def _finish(model, x_test, samples, classifier, run_dir, title: str, rows=None) -> dict:
@@ -140,19 +123,47 @@ def _finish(model, x_test, samples, classifier, run_dir, title: str, rows=None) 
     return summary
 
 
-def train_cgan(config: CGANConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-               progress=False, device="cpu") -> dict:  # fmt: skip
-    """``boltzgym fit cgan``: conditional accuracy of 100 samples per class and the Fréchet distance."""
-    from boltzgym.models.generative.gan_extensions import ConditionalGAN
+def build_cgan(config, dataset: Dataset, seed: int = 0) -> ConditionalGAN:
+    """``boltzgym fit cgan``'s model for a labelled image set."""
+    x, _, _ = unit_images(dataset)
+    dataset_labels(dataset, "cgan")
+    with seeded(seed):
+        return ConditionalGAN(x.shape[1], int(dataset.n_classes), seed=seed, **model_kwargs(config))
 
+
+def build_lapgan(config, dataset: Dataset, seed: int = 0) -> LapGAN:
+    """``boltzgym fit lapgan``'s model for square images."""
+    _, _, side = unit_images(dataset)
+    with seeded(seed):
+        return LapGAN(side, seed=seed, **model_kwargs(config))
+
+
+def build_bigan(config, dataset: Dataset, seed: int = 0) -> BiGAN:
+    """``boltzgym fit bigan``'s model for square images (``seed + 1``: the random encoder it is probed against)."""
+    x, _, _ = unit_images(dataset)
+    with seeded(seed):
+        return BiGAN(x.shape[1], seed=seed, **model_kwargs(config))
+
+
+def build_cyclegan(config, dataset: Dataset, seed: int = 0) -> CycleGAN:
+    """``boltzgym fit cyclegan``'s model between the images and their ``domain`` transform."""
+    x, _, side = unit_images(dataset)
+    with seeded(seed):
+        return CycleGAN(x.shape[1], domain_transform(x[:1], side, config.domain).shape[1], seed=seed,
+                        **model_kwargs(config))  # fmt: skip
+
+
+@honours_device
+def train_cgan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+               device="auto") -> dict:  # fmt: skip
+    """``boltzgym fit cgan``: conditional accuracy of 100 samples per class and the Fréchet distance."""
     x, x_test, _ = unit_images(dataset)
     y, _ = dataset_labels(dataset, "cgan")
-    classifier = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir)
+    classifier = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir, device=device)
+    model = build_cgan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
-        model = ConditionalGAN(x.shape[1], int(dataset.n_classes), config.latent_size, config.hidden_sizes,
-                               config.hidden_sizes, ema_decay=config.ema_decay, lr=config.lr, seed=seed)  # fmt: skip
         model.fit(x, y, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
-                  progress=progress, resume=resume)  # fmt: skip
+                  progress=progress, resume=resume, device=device)  # fmt: skip
     labels = np.repeat(np.arange(model.n_classes), N_SAMPLES // model.n_classes)
     samples = model.sample(labels, seed=seed + 1)
     rows = [(f"digit {k}", samples[labels == k][:10]) for k in range(model.n_classes)]
@@ -161,35 +172,35 @@ def train_cgan(config: CGANConfig, dataset: Dataset, *, epochs=None, seed=0, run
     return summary
 
 
-def train_lapgan(config: LapGANConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-                 progress=False, device="cpu") -> dict:  # fmt: skip
+@honours_device
+def train_lapgan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+                 device="auto") -> dict:  # fmt: skip
     """``boltzgym fit lapgan``: Fréchet distance of the pyramid's samples (coarse and final shown)."""
-    from boltzgym.models.generative.gan_extensions import LapGAN, upsample
+    from boltzgym.models.generative.gan_extensions import upsample
 
     x, x_test, side = unit_images(dataset)
-    classifier = _classifier(dataset, x, seed, run_dir)
+    classifier = _classifier(dataset, x, seed, run_dir, device)
+    model = build_lapgan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
-        model = LapGAN(side, config.latent_size, config.hidden_sizes, lr=config.lr, seed=seed)
         model.fit(x, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
-                  progress=progress, resume=resume)  # fmt: skip
+                  progress=progress, resume=resume, device=device)  # fmt: skip
     samples, coarse = model.sample(N_SAMPLES, seed=seed + 1, return_coarse=True)
     coarse_up = upsample(torch.from_numpy(coarse[:10]), side).numpy()
     rows = [("coarse", coarse_up), ("final", samples[:10]), ("more", samples[10:30])]
     return _finish(model, x_test, samples, classifier, run_dir, "LapGAN: coarse level (upsampled) and samples", rows)
 
 
-def train_bigan(config: BiGANConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-                progress=False, device="cpu") -> dict:  # fmt: skip
+@honours_device
+def train_bigan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+                device="auto") -> dict:  # fmt: skip
     """``boltzgym fit bigan``: the encoder's linear-probe accuracy against a random encoder's, Fréchet distance."""
-    from boltzgym.models.generative.gan_extensions import BiGAN
-
     x, x_test, _ = unit_images(dataset)
-    classifier = _classifier(dataset, x, seed, run_dir)
+    classifier = _classifier(dataset, x, seed, run_dir, device)
+    model = build_bigan(config, dataset, seed)
+    random_encoder = build_bigan(config, dataset, seed + 1)
     with torch.random.fork_rng(devices=[]):
-        model = BiGAN(x.shape[1], config.latent_size, config.hidden_sizes, lr=config.lr, seed=seed)
-        random_encoder = BiGAN(x.shape[1], config.latent_size, config.hidden_sizes, seed=seed + 1)
         model.fit(x, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
-                  progress=progress, resume=resume)  # fmt: skip
+                  progress=progress, resume=resume, device=device)  # fmt: skip
     samples = model.sample(N_SAMPLES, seed=seed + 1)
     rows = [("data", x_test[:10]), ("G(E(x))", model.reconstruct(x_test[:10])), ("G(z)", samples[:20])]
     summary = _finish(model, x_test, samples, classifier, run_dir, "BiGAN: test images, G(E(x)), samples", rows)
@@ -202,22 +213,20 @@ def train_bigan(config: BiGANConfig, dataset: Dataset, *, epochs=None, seed=0, r
     return summary
 
 
-def train_cyclegan(config: CycleGANConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-                   progress=False, device="cpu") -> dict:  # fmt: skip
+@honours_device
+def train_cyclegan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+                   device="auto") -> dict:  # fmt: skip
     """``boltzgym fit cyclegan``: class retention of the translations in both directions."""
-    from boltzgym.models.generative.gan_extensions import CycleGAN
-
     x, x_test, side = unit_images(dataset)
     y, y_test = dataset_labels(dataset, "cyclegan")
     x_b, x_b_test = domain_transform(x, side, config.domain), domain_transform(x_test, side, config.domain)
     unpaired = x_b[np.random.default_rng([seed, 7]).permutation(len(x_b))]  # no image meets its own transform
-    classifier_a = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir)
-    classifier_b = metrics.train_digits_classifier(x_b, y, seed=seed, cache_dir=run_dir)
+    classifier_a = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=run_dir, device=device)
+    classifier_b = metrics.train_digits_classifier(x_b, y, seed=seed, cache_dir=run_dir, device=device)
+    model = build_cyclegan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
-        model = CycleGAN(x.shape[1], x_b.shape[1], config.hidden_sizes, config.cycle_weight, config.identity_weight,
-                         lr=config.lr, seed=seed)  # fmt: skip
         model.fit(x, unpaired, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed,
-                  run_dir=run_dir, progress=progress, resume=resume)  # fmt: skip
+                  run_dir=run_dir, progress=progress, resume=resume, device=device)  # fmt: skip
     to_b, to_a = model.translate(x_test, "ab"), model.translate(x_b_test, "ba")
     rows = [("A", x_test[:10]), ("G_AB(A)", to_b[:10]), ("B", x_b_test[:10]), ("G_BA(B)", to_a[:10])]
     summary = _finish(model, x_b_test, to_b, classifier_b, run_dir, f"CycleGAN digits <-> {config.domain}", rows)
@@ -228,11 +237,11 @@ def train_cyclegan(config: CycleGANConfig, dataset: Dataset, *, epochs=None, see
     return summary
 
 
-def _classifier(dataset: Dataset, x: np.ndarray, seed: int, run_dir):
+def _classifier(dataset: Dataset, x: np.ndarray, seed: int, run_dir, device):
     """The scoring classifier of a labelled image set (``ValueError`` naming ``data`` for unlabelled data)."""
     if dataset.y_train is None:
         raise ValueError(f"data {dataset.name!r} has no labels; the Fréchet distance here needs a labelled image set")
-    return metrics.train_digits_classifier(x, np.asarray(dataset.y_train), seed=seed, cache_dir=run_dir)
+    return metrics.train_digits_classifier(x, np.asarray(dataset.y_train), seed=seed, cache_dir=run_dir, device=device)
 
 
 def save_image_rows(rows: list[tuple[str, np.ndarray]], path: Path, title: str) -> Path:

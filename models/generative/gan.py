@@ -21,7 +21,9 @@ of ``log(1 - sigmoid(l))`` is ``-sigmoid(l)`` -> 0) or maximises ``log D(G(z))``
   against oscillation; :meth:`GAN.sample` draws from the averaged generator (off by default: on the toy mixtures
   averaging generators that still move modes between latent regions blurs the samples; the decay does better).
 
-Adam's momentum (``betas=(0.5, 0.9)``, Radford et al. 2016; Gulrajani et al. 2017) is the notes' momentum fix. Both
+Adam's momentum (``betas=(0.5, 0.999)``, Radford et al. 2016, for every GAN of boltzgym: :data:`ADAM_BETAS`) is
+the notes' momentum fix. :class:`AdversarialModel` is the one training path of every GAN here (this one and the
+extensions of :mod:`boltzgym.models.generative.gan_extensions`): one Adam per player, a clipped update, ``fit``. Both
 players work in standardised units (``standardize=True``: the data's mean and overall standard deviation, set by
 :meth:`GAN.fit`), so one learning rate serves the unit ring and the [-4, 4]^2 grid. Training runs through
 ``boltzgym.models.training.fit`` (its ``training_step`` hook with two optimizers), which also stops a diverging
@@ -47,6 +49,14 @@ from boltzgym.utils.validation import check_int, check_positive, check_probabili
 
 GENERATOR_LOSSES = ("non-saturating", "minimax")
 AVERAGING = ("ema", "polynomial", "none")
+ADAM_BETAS = (0.5, 0.999)  # Adam's (beta1, beta2) for every player of every GAN (Radford et al. 2016)
+
+
+def check_latent_size(latent_size) -> int:
+    """``latent_size`` as a positive int; ``ValueError``/``TypeError`` naming it otherwise."""
+    if isinstance(latent_size, int) and not isinstance(latent_size, bool) and latent_size <= 0:
+        raise ValueError(f"latent_size must be a positive integer, got {latent_size}")
+    return check_int("latent_size", latent_size, minimum=1)
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, label_smoothing: float = 0.0):
@@ -103,7 +113,59 @@ class Discriminator(nn.Module):
         return self.head(h).squeeze(-1)
 
 
-class GAN(nn.Module):
+class AdversarialModel(nn.Module):
+    """The one training path of boltzgym's GANs: one Adam per player (betas :data:`ADAM_BETAS`), a clipped update,
+    and ``fit`` through ``boltzgym.models.training.fit``'s ``training_step`` hook.
+
+    Subclasses set ``self.players`` (name -> module), call :meth:`_set_training` before building their players, and
+    define ``training_step(batch, optimizers)`` (using :meth:`_update` for each player's step)."""
+
+    players: dict[str, nn.Module]
+    lr: float
+    clip_grad_norm: float | None
+
+    def _set_training(self, lr: float, clip_grad_norm: float | None, seed: int) -> None:
+        """Check and keep the players' shared settings, and seed the weights about to be initialised."""
+        self.lr = check_positive("lr", lr)
+        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
+        torch.manual_seed(check_int("seed", seed, minimum=0))
+
+    def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Adam per player with ``betas=ADAM_BETAS`` (Radford et al. 2016; the notes' momentum fix)."""
+        return {
+            name: torch.optim.Adam(module.parameters(), lr=self.lr, betas=ADAM_BETAS)
+            for name, module in self.players.items()
+        }
+
+    def _update(self, loss: torch.Tensor, player: str, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.players[player].parameters(), self.clip_grad_norm)
+        optimizer.step()
+
+    def _fit(self, arrays: tuple[np.ndarray, ...], epochs: int, batch_size: int, seed: int, run_dir, progress,
+             resume: bool = False, device="auto"):  # fmt: skip
+        from boltzgym.models.training import fit
+
+        self.train()
+        self.history_ = fit(self, arrays, loss=None, optimizer=self.make_optimizers(), epochs=epochs,
+                            batch_size=batch_size, seed=seed, run_dir=run_dir, resume=resume, progress=progress,
+                            device=device)  # fmt: skip
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        """Where the players' weights are (``fit`` moves them to its ``device``)."""
+        return next(self.parameters()).device
+
+    def _noise(self, n: int, seed: int | None) -> torch.Tensor:
+        """``n`` latent rows from ``seed`` (drawn on the CPU, so one seed gives one noise anywhere), on the device."""
+        generator = None if seed is None else torch.Generator().manual_seed(int(seed))
+        return torch.randn(n, self.latent_size, generator=generator).to(self.device)
+
+
+class GAN(AdversarialModel):
     """GAN on flat real vectors with the notes' fixes (module docstring); ``GAN()`` is sized for the 2-D mixtures.
 
     Args:
@@ -116,11 +178,10 @@ class GAN(nn.Module):
         label_smoothing: one-sided real-label smoothing (0 disables).
         clip_grad_norm: gradient-norm limit of both players (``None`` disables).
         averaging: ``"none"`` (default), ``"ema"`` or ``"polynomial"`` for the generator's parameters.
-        ema_decay: decay of the exponential moving average.
+        ema_decay: decay of the exponential moving average (``None``: 0.999); only with ``averaging="ema"``.
         gradient_penalty: R1 weight gamma on real data (0 disables).
         lr: Adam learning rate of both players.
         lr_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls linearly to 0.
-        betas: Adam's ``(beta1, beta2)``.
         output_activation: ``None`` (real data) or ``"sigmoid"`` (data in [0, 1]).
         standardize: train both players on standardised data (real data only; ``fit`` sets the statistics).
         seed: initialises the weights.
@@ -138,20 +199,17 @@ class GAN(nn.Module):
         label_smoothing: float = 0.1,
         clip_grad_norm: float | None = 10.0,
         averaging: str = "none",
-        ema_decay: float = 0.999,
+        ema_decay: float | None = None,
         gradient_penalty: float = 0.1,
         lr: float = 1e-3,
         lr_decay: float = 0.3,
-        betas: tuple[float, float] = (0.5, 0.9),
         output_activation: str | None = None,
         standardize: bool = True,
         seed: int = 0,
     ):
         super().__init__()
         self.n_features = check_int("n_features", n_features, minimum=1)
-        if isinstance(latent_size, int) and not isinstance(latent_size, bool) and latent_size <= 0:
-            raise ValueError(f"latent_size must be a positive integer, got {latent_size}")
-        self.latent_size = check_int("latent_size", latent_size, minimum=1)
+        self.latent_size = check_latent_size(latent_size)
         if generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {list(GENERATOR_LOSSES)}, got {generator_loss!r}")
         if averaging not in AVERAGING:
@@ -161,17 +219,15 @@ class GAN(nn.Module):
         self.generator_loss_kind = generator_loss
         self.pack = check_int("pack", pack, minimum=1)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
-        self.lr = check_positive("lr", lr)
-        self.betas = (check_probability("betas[0]", betas[0]), check_probability("betas[1]", betas[1]))
         self.gradient_penalty = check_positive("gradient_penalty", gradient_penalty, allow_zero=True)
         self.lr_decay = check_probability("lr_decay", lr_decay)
         self.output_activation = output_activation
-        torch.manual_seed(check_int("seed", seed, minimum=0))
+        self._set_training(lr, clip_grad_norm, seed)
         self.generator = MLP(latent_size, list(generator_sizes), n_features, activation="relu")
         self.discriminator = Discriminator(
             n_features, discriminator_sizes, self.pack, check_int("minibatch_features", minibatch_features, 0)
         )
+        self.players = {"discriminator": self.discriminator, "generator": self.generator}
         self.averaging = averaging
         self.standardize = standardize and output_activation is None
         # both players work in standardised units: x = shift + scale * u (set by fit; identity until then)
@@ -180,7 +236,10 @@ class GAN(nn.Module):
         # the learning-rate schedule's position (checkpointed with the weights, so a resumed run continues it)
         self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
         self.register_buffer("total_steps", torch.zeros((), dtype=torch.long))
-        self.averaged_generator = self._make_average(averaging, check_probability("ema_decay", ema_decay))
+        if ema_decay is not None and averaging != "ema":
+            raise ValueError(f"ema_decay={ema_decay} applies to averaging='ema' only, got averaging={averaging!r}")
+        self.ema_decay = 0.999 if ema_decay is None else check_probability("ema_decay", ema_decay)
+        self.averaged_generator = self._make_average(averaging, self.ema_decay)
 
     def _make_average(self, averaging: str, decay: float) -> AveragedModel | None:
         if averaging == "none":
@@ -200,20 +259,6 @@ class GAN(nn.Module):
     def judge(self, x: torch.Tensor) -> torch.Tensor:
         """The discriminator's logits on ``x`` in data units (one per pack of ``pack`` rows)."""
         return self.discriminator((x - self.data_shift) / self.data_scale)
-
-    def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """Adam for each player with the notes' momentum fix ``betas`` (default ``(0.5, 0.9)``)."""
-        return {
-            "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=self.lr, betas=self.betas),
-            "generator": torch.optim.Adam(self.generator.parameters(), lr=self.lr, betas=self.betas),
-        }
-
-    def _update(self, loss: torch.Tensor, module: nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        optimizer.zero_grad()
-        loss.backward()
-        if self.clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(module.parameters(), self.clip_grad_norm)
-        optimizer.step()
 
     def _schedule_lr(self, optimizers) -> None:
         """Linear decay to 0 over the last ``lr_decay`` fraction of the ``total_steps`` that fit set (none without)."""
@@ -240,9 +285,9 @@ class GAN(nn.Module):
         if self.gradient_penalty > 0:  # R1 (Mescheder et al. 2018): gamma/2 E ||grad_x D(x)||^2 on real data
             (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
             d_loss = d_loss + 0.5 * self.gradient_penalty * grad.pow(2).sum() / len(real_logits)
-        self._update(d_loss, self.discriminator, optimizers["discriminator"])
+        self._update(d_loss, "discriminator", optimizers["discriminator"])
         g_loss = generator_loss(self.judge(fake), self.generator_loss_kind)
-        self._update(g_loss, self.generator, optimizers["generator"])
+        self._update(g_loss, "generator", optimizers["generator"])
         if self.averaged_generator is not None:
             self.averaged_generator.update_parameters(self.generator)
         return {"loss": d_loss.detach() + g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
@@ -255,10 +300,11 @@ class GAN(nn.Module):
         seed: int = 0,
         run_dir: str | Path | None = None,
         progress: bool = False,
+        resume: bool = False,
+        device="auto",
     ):
-        """Train on the rows of ``X`` (n, n_features) through ``boltzgym.models.training.fit``; returns its result."""
-        from boltzgym.models.training import fit
-
+        """Train on the rows of ``X`` (n, n_features) through ``boltzgym.models.training.fit``; returns ``self``
+        (``history_`` holds ``fit``'s result). ``resume`` continues from ``run_dir``'s checkpoint."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X must have shape (n_samples, {self.n_features}), got {X.shape}")
@@ -266,26 +312,11 @@ class GAN(nn.Module):
             self.data_shift.copy_(torch.from_numpy(X.mean(axis=0)))
             self.data_scale.fill_(float((X - X.mean(axis=0)).std()) or 1.0)
         self.total_steps.fill_(epochs * -(-len(X) // batch_size))  # each fit call runs its own schedule
-        self.steps_done.zero_()
-        self.train()
-        result = fit(
-            self,
-            (X,),
-            loss=None,
-            optimizer=self.make_optimizers(),
-            epochs=epochs,
-            batch_size=batch_size,
-            seed=seed,
-            run_dir=run_dir,
-            progress=progress,
-            device="cpu",
-        )
-        self.history_ = result
-        return self
+        self.steps_done.zero_()  # (a resumed run reloads the position from its checkpoint)
+        return self._fit((X,), epochs, batch_size, seed, run_dir, progress, resume, device)
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0, averaged: bool = True) -> np.ndarray:
         """``n`` generated samples (float32 numpy), from the averaged generator unless ``averaged=False``."""
         n = check_int("n", n, minimum=1)
-        z = torch.randn(n, self.latent_size, generator=torch.Generator().manual_seed(seed))
-        return self.generate(z.to(next(self.parameters()).device), averaged=averaged).cpu().numpy()
+        return self.generate(self._noise(n, seed), averaged=averaged).cpu().numpy()

@@ -4,7 +4,8 @@ All four are MLP models of images flattened to vectors with pixels in [0, 1] (8x
 reuse :func:`boltzgym.models.generative.gan.discriminator_loss` /
 :func:`~boltzgym.models.generative.gan.generator_loss` (the
 non-saturating generator loss and one-sided label smoothing of notes 5.2) and train through
-``boltzgym.models.training.fit``'s ``training_step`` hook with one optimizer per player (Adam, betas 0.5, 0.999).
+``boltzgym.models.training.fit``'s ``training_step`` hook through the one GAN path,
+:class:`boltzgym.models.generative.gan.AdversarialModel` (one Adam per player, betas 0.5, 0.999).
 
 - :class:`ConditionalGAN` (Mirza & Osindero 2014): the one-hot label is concatenated to the generator's noise and
   to the discriminator's input, so ``G(z, y)`` draws a given digit.
@@ -30,16 +31,15 @@ from torch import nn
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from boltzgym.models.generative.gan import Discriminator, discriminator_loss, generator_loss
+from boltzgym.models.generative.gan import (
+    AdversarialModel,
+    Discriminator,
+    check_latent_size,
+    discriminator_loss,
+    generator_loss,
+)
 from boltzgym.models.supervised.mlp import MLP
 from boltzgym.utils.validation import check_int, check_positive, check_probability
-
-
-def check_latent_size(latent_size) -> int:
-    """``latent_size`` as a positive int; ``ValueError``/``TypeError`` naming it otherwise."""
-    if isinstance(latent_size, int) and not isinstance(latent_size, bool) and latent_size <= 0:
-        raise ValueError(f"latent_size must be a positive integer, got {latent_size}")
-    return check_int("latent_size", latent_size, minimum=1)
 
 
 def check_images(x, n_features: int, name: str) -> np.ndarray:
@@ -62,48 +62,25 @@ def check_labels(labels, n_classes: int, name: str = "labels") -> torch.Tensor:
     return torch.as_tensor(array, dtype=torch.int64)
 
 
-class AdversarialModel(nn.Module):
-    """What the four models share: one Adam per player, a clipped update, and ``fit`` through the one loop.
+class ImageGAN(AdversarialModel):
+    """An adversarial model trained on one set of images (LapGAN, BiGAN): :meth:`fit` on ``X`` alone."""
 
-    Subclasses set ``self.players`` (name -> module) and define ``training_step(batch, optimizers)``."""
+    n_features: int
 
-    players: dict[str, nn.Module]
-    lr: float
-    clip_grad_norm: float | None
-
-    def _set_training(self, lr: float, clip_grad_norm: float | None, seed: int) -> None:
-        """Check and keep the players' shared settings, and seed the weights about to be initialised."""
-        self.lr = check_positive("lr", lr)
-        self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
-        torch.manual_seed(check_int("seed", seed, minimum=0))
-
-    def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """Adam per player with ``betas=(0.5, 0.999)`` (Radford et al. 2016; the notes' momentum fix)."""
-        return {
-            name: torch.optim.Adam(module.parameters(), lr=self.lr, betas=(0.5, 0.999))
-            for name, module in self.players.items()
-        }
-
-    def _update(self, loss: torch.Tensor, player: str, optimizer: torch.optim.Optimizer) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(self.players[player].parameters(), self.clip_grad_norm)
-        optimizer.step()
-
-    def _fit(self, arrays: tuple[np.ndarray, ...], epochs: int, batch_size: int, seed: int, run_dir, progress,
-             resume: bool = False):  # fmt: skip
-        from boltzgym.models.training import fit
-
-        self.train()
-        self.history_ = fit(self, arrays, loss=None, optimizer=self.make_optimizers(), epochs=epochs,
-                            batch_size=batch_size, seed=seed, run_dir=run_dir, resume=resume, progress=progress,
-                            device="cpu")  # fmt: skip
-        return self
-
-    def _noise(self, n: int, seed: int | None) -> torch.Tensor:
-        generator = None if seed is None else torch.Generator().manual_seed(int(seed))
-        return torch.randn(n, self.latent_size, generator=generator)
+    def fit(
+        self,
+        X,
+        epochs: int = 150,
+        batch_size: int = 64,
+        seed: int = 0,
+        run_dir=None,
+        progress=False,
+        resume=False,
+        device="auto",
+    ):
+        """Train on images ``X`` (n, n_features) in [0, 1]."""
+        return self._fit((check_images(X, self.n_features, "X"),), epochs, batch_size, seed, run_dir, progress, resume,
+                         device)  # fmt: skip
 
 
 def _generator(in_features: int, hidden_sizes: Sequence[int], out_features: int) -> MLP:
@@ -151,7 +128,7 @@ class ConditionalGAN(AdversarialModel):
         self.generator = _generator(self.latent_size + self.n_classes, generator_sizes, self.n_features)
         self.discriminator = MLP(self.n_features + self.n_classes, list(discriminator_sizes), 1, dropout=dropout)
         self.players = {"discriminator": self.discriminator, "generator": self.generator}
-        decay = check_probability("ema_decay", ema_decay)
+        self.ema_decay = decay = check_probability("ema_decay", ema_decay)
         self.averaged_generator = (
             AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
         )
@@ -174,9 +151,9 @@ class ConditionalGAN(AdversarialModel):
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """One discriminator step, one generator step (fake labels drawn uniformly)."""
         real, labels = batch
-        fake_labels = torch.randint(self.n_classes, (len(real),))
-        fake = torch.sigmoid(self.generator(torch.cat([torch.randn(len(real), self.latent_size),
-                                                       self._one_hot(fake_labels)], dim=1)))  # fmt: skip
+        fake_labels = torch.randint(self.n_classes, (len(real),), device=real.device)
+        z = torch.randn(len(real), self.latent_size, device=real.device)
+        fake = torch.sigmoid(self.generator(torch.cat([z, self._one_hot(fake_labels)], dim=1)))
         d_loss = discriminator_loss(
             self.discriminate(real, labels), self.discriminate(fake.detach(), fake_labels), self.label_smoothing
         )
@@ -188,20 +165,29 @@ class ConditionalGAN(AdversarialModel):
         return {"loss": d_loss.detach() + g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 
     def fit(
-        self, X, y, epochs: int = 200, batch_size: int = 64, seed: int = 0, run_dir=None, progress=False, resume=False
+        self,
+        X,
+        y,
+        epochs: int = 150,
+        batch_size: int = 64,
+        seed: int = 0,
+        run_dir=None,
+        progress=False,
+        resume=False,
+        device="auto",
     ):
         """Train on images ``X`` (n, n_features) in [0, 1] with labels ``y`` in ``[0, n_classes)``."""
         X = check_images(X, self.n_features, "X")
         y = check_labels(y, self.n_classes, "y").numpy()
         if len(y) != len(X):
             raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(y)}")
-        return self._fit((X, y), epochs, batch_size, seed, run_dir, progress, resume)
+        return self._fit((X, y), epochs, batch_size, seed, run_dir, progress, resume, device)
 
     @torch.no_grad()
     def sample(self, labels, seed: int = 0, averaged: bool = True) -> np.ndarray:
         """One image per entry of ``labels`` (float32 numpy), from the averaged generator by default."""
-        labels = check_labels(labels, self.n_classes)
-        return self.generate(self._noise(len(labels), seed), labels, averaged).numpy()
+        labels = check_labels(labels, self.n_classes).to(self.device)
+        return self.generate(self._noise(len(labels), seed), labels, averaged).cpu().numpy()
 
 
 # --- LapGAN ----------------------------------------------------------------------------------------------------
@@ -217,7 +203,7 @@ def upsample(images: torch.Tensor, side: int) -> torch.Tensor:
     return F.interpolate(images.view(-1, 1, side // 2, side // 2), scale_factor=2, mode="nearest").flatten(1)
 
 
-class LapGAN(AdversarialModel):
+class LapGAN(ImageGAN):
     """Two-level Laplacian-pyramid GAN (Denton et al. 2015) on ``side x side`` images (``side`` even).
 
     Level 0: ``G0(z)`` a coarse ``side/2`` image in [0, 1] against ``D0``. Level 1: ``G1(z, l)`` the residual
@@ -259,6 +245,9 @@ class LapGAN(AdversarialModel):
             "generator1": self.generator1,
         }
 
+    def _batch_noise(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.randn(len(images), self.latent_size, device=images.device)
+
     def residual(self, z: torch.Tensor, upsampled_coarse: torch.Tensor) -> torch.Tensor:
         """``G1(z, l)``: the band-pass residual in [-1, 1]."""
         return torch.tanh(self.generator1(torch.cat([z, upsampled_coarse], dim=1)))
@@ -278,36 +267,29 @@ class LapGAN(AdversarialModel):
         images = batch[0]
         coarse = downsample(images, self.side)
         d0, g0 = self._adversarial_step(
-            0, coarse, torch.sigmoid(self.generator0(torch.randn(len(images), self.latent_size))), None, optimizers
+            0, coarse, torch.sigmoid(self.generator0(self._batch_noise(images))), None, optimizers
         )
         condition = upsample(coarse, self.side)
-        fake_residual = self.residual(torch.randn(len(images), self.latent_size), condition)
+        fake_residual = self.residual(self._batch_noise(images), condition)
         d1, g1 = self._adversarial_step(1, images - condition, fake_residual, condition, optimizers)
         return {"loss": d0 + g0 + d1 + g1, "d0_loss": d0, "g0_loss": g0, "d1_loss": d1, "g1_loss": g1}
-
-    def fit(
-        self, X, epochs: int = 200, batch_size: int = 64, seed: int = 0, run_dir=None, progress=False, resume=False
-    ):
-        """Train both levels on images ``X`` (n, side*side) in [0, 1]."""
-        return self._fit((check_images(X, self.n_features, "X"),), epochs, batch_size, seed, run_dir, progress, resume)
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0, return_coarse: bool = False):
         """``n`` images (float32 numpy); with ``return_coarse`` also the level-0 coarse images."""
         n = check_int("n", n, minimum=1)
         generator = torch.Generator().manual_seed(int(seed))
-        coarse = torch.sigmoid(self.generator0(torch.randn(n, self.latent_size, generator=generator)))
+        z0, z1 = (torch.randn(n, self.latent_size, generator=generator).to(self.device) for _ in range(2))
+        coarse = torch.sigmoid(self.generator0(z0))
         condition = upsample(coarse, self.side)
-        images = (condition + self.residual(torch.randn(n, self.latent_size, generator=generator), condition)).clamp(
-            0, 1
-        )
-        return (images.numpy(), coarse.numpy()) if return_coarse else images.numpy()
+        images = (condition + self.residual(z1, condition)).clamp(0, 1).cpu().numpy()
+        return (images, coarse.cpu().numpy()) if return_coarse else images
 
 
 # --- BiGAN -----------------------------------------------------------------------------------------------------
 
 
-class BiGAN(AdversarialModel):
+class BiGAN(ImageGAN):
     """BiGAN (Donahue et al. 2016): generator ``G(z)``, encoder ``E(x)`` and ``D(x, z)`` on joint pairs.
 
     ``D`` learns to tell ``(x, E(x))`` from ``(G(z), z)``; ``G`` and ``E`` (one optimizer) learn to fool it with
@@ -315,7 +297,8 @@ class BiGAN(AdversarialModel):
 
     Args:
         n_features: image width; pixels in [0, 1].
-        latent_size: width of z and of the encoder's features (> 0).
+        latent_size: width of z and of the encoder's features (> 0). Default 8: on 8x8 digits at 16 or 32 a random
+            encoder's random projection probes as well as the learned one; at 8 the learned features win clearly.
         hidden_sizes: hidden widths of G, E and D.
         label_smoothing, dropout, lr, clip_grad_norm, seed: as :class:`ConditionalGAN`.
     """
@@ -323,7 +306,7 @@ class BiGAN(AdversarialModel):
     def __init__(
         self,
         n_features: int = 64,
-        latent_size: int = 16,
+        latent_size: int = 8,
         hidden_sizes: Sequence[int] = (256, 256),
         label_smoothing: float = 0.1,
         dropout: float = 0.2,
@@ -349,7 +332,7 @@ class BiGAN(AdversarialModel):
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """One discriminator step, then one joint generator-encoder step."""
         real = batch[0]
-        z = torch.randn(len(real), self.latent_size)
+        z = torch.randn(len(real), self.latent_size, device=real.device)
         fake, code = torch.sigmoid(self.generator(z)), self.encoder(real)
         d_loss = discriminator_loss(
             self.discriminate(real, code.detach()), self.discriminate(fake.detach(), z), self.label_smoothing
@@ -362,26 +345,20 @@ class BiGAN(AdversarialModel):
         self._update(ge_loss, "generator_encoder", optimizers["generator_encoder"])
         return {"loss": d_loss.detach() + ge_loss.detach(), "d_loss": d_loss.detach(), "ge_loss": ge_loss.detach()}
 
-    def fit(
-        self, X, epochs: int = 200, batch_size: int = 64, seed: int = 0, run_dir=None, progress=False, resume=False
-    ):
-        """Train on images ``X`` (n, n_features) in [0, 1]."""
-        return self._fit((check_images(X, self.n_features, "X"),), epochs, batch_size, seed, run_dir, progress, resume)
-
     @torch.no_grad()
     def encode(self, X) -> np.ndarray:
         """The encoder's features ``E(x)`` (float32 numpy, (n, latent_size))."""
-        return self.encoder(torch.from_numpy(check_images(X, self.n_features, "X"))).numpy()
+        return self.encoder(torch.from_numpy(check_images(X, self.n_features, "X")).to(self.device)).cpu().numpy()
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` images ``G(z)`` (float32 numpy)."""
-        return torch.sigmoid(self.generator(self._noise(check_int("n", n, minimum=1), seed))).numpy()
+        return torch.sigmoid(self.generator(self._noise(check_int("n", n, minimum=1), seed))).cpu().numpy()
 
     @torch.no_grad()
     def reconstruct(self, X) -> np.ndarray:
         """``G(E(x))``: how well the encoder inverts the generator."""
-        return torch.sigmoid(self.generator(torch.from_numpy(self.encode(X)))).numpy()
+        return torch.sigmoid(self.generator(torch.from_numpy(self.encode(X)).to(self.device))).cpu().numpy()
 
 
 # --- CycleGAN --------------------------------------------------------------------------------------------------
@@ -416,7 +393,8 @@ class CycleGAN(AdversarialModel):
         n_features: pixels of a domain-A image; ``n_features_b`` those of domain B (default: the same).
         hidden_sizes: hidden widths of the generators and discriminators.
         cycle_weight: lambda of the cycle-consistency loss (10 in the paper).
-        identity_weight: weight of the identity loss (0 disables it).
+        identity_weight: weight of the identity loss (0 disables it); ``None`` (default): ``0.5 * cycle_weight`` as
+            in the paper when the domains share a shape, else 0.
         lr, clip_grad_norm, seed: as :class:`ConditionalGAN`.
     """
 
@@ -426,7 +404,7 @@ class CycleGAN(AdversarialModel):
         n_features_b: int | None = None,
         hidden_sizes: Sequence[int] = (256, 256),
         cycle_weight: float = 10.0,
-        identity_weight: float = 0.0,
+        identity_weight: float | None = None,
         adversarial_loss: str = "non-saturating",
         dropout: float = 0.2,
         lr: float = 5e-4,
@@ -437,6 +415,8 @@ class CycleGAN(AdversarialModel):
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.n_features_b = self.n_features if n_features_b is None else check_int("n_features_b", n_features_b, 1)
         self.cycle_weight = check_positive("cycle_weight", cycle_weight, allow_zero=True)
+        if identity_weight is None:
+            identity_weight = 0.5 * self.cycle_weight if self.n_features == self.n_features_b else 0.0
         self.identity_weight = check_positive("identity_weight", identity_weight, allow_zero=True)
         if self.identity_weight > 0 and self.n_features != self.n_features_b:
             raise ValueError("identity_weight > 0 needs domains of one shape (n_features == n_features_b)")
@@ -491,12 +471,13 @@ class CycleGAN(AdversarialModel):
         self,
         X_a,
         X_b,
-        epochs: int = 200,
+        epochs: int = 100,
         batch_size: int = 64,
         seed: int = 0,
         run_dir=None,
         progress=False,
         resume=False,
+        device="auto",
     ):
         """Train on unpaired images of domain A (``X_a``) and B (``X_b``): row i of each is drawn together, so
         shuffle one of them (the train functions do) unless paired data is wanted. Both need one row count."""
@@ -504,7 +485,7 @@ class CycleGAN(AdversarialModel):
         X_b = check_images(X_b, self.n_features_b, "X_b")
         if len(X_a) != len(X_b):
             raise ValueError(f"X_a and X_b must have the same number of rows, got {len(X_a)} and {len(X_b)}")
-        return self._fit((X_a, X_b), epochs, batch_size, seed, run_dir, progress, resume)
+        return self._fit((X_a, X_b), epochs, batch_size, seed, run_dir, progress, resume, device)
 
     @torch.no_grad()
     def translate(self, X, direction: str = "ab") -> np.ndarray:
@@ -512,7 +493,8 @@ class CycleGAN(AdversarialModel):
         if direction not in ("ab", "ba"):
             raise ValueError(f"direction must be 'ab' or 'ba', got {direction!r}")
         width = self.n_features if direction == "ab" else self.n_features_b
-        return self.generators[direction](torch.from_numpy(check_images(X, width, "X"))).clamp(0, 1).numpy()
+        images = torch.from_numpy(check_images(X, width, "X")).to(self.device)
+        return self.generators[direction](images).clamp(0, 1).cpu().numpy()
 
 
 class ResidualTranslator(nn.Module):

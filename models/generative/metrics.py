@@ -136,6 +136,7 @@ def train_digits_classifier(
     epochs: int = 40,
     hidden_sizes: Sequence[int] = (128, 64),
     cache_dir: str | Path | None = None,
+    device="cpu",
 ):
     """A small MLP classifier of flat images ``x`` (n, d) with labels ``y``, trained through
     ``boltzgym.models.training.fit``: tanh units (no dead features to make the Fréchet covariance singular), Adam,
@@ -143,7 +144,8 @@ def train_digits_classifier(
 
     The same data, seed and settings give the same weights; the trained classifier is kept in memory and, with
     ``cache_dir``, in ``cache_dir/classifier-<hash>`` (``fit``'s checkpoint, reused on the next call). Returns the
-    classifier (an ``MLP`` in eval mode) whose ``layers[:-1]`` are the feature extractor."""
+    classifier (an ``MLP`` in eval mode, on the CPU where the scores are computed) whose ``layers[:-1]`` are the
+    feature extractor; ``device`` is where it trains."""
     import torch
 
     from boltzgym.models.supervised.mlp import MLP
@@ -164,8 +166,8 @@ def train_digits_classifier(
         classifier = MLP(x.shape[1], list(hidden_sizes), n_classes, activation="tanh", dropout=0.2)
         run_dir = None if cache_dir is None else Path(cache_dir) / f"classifier-{digest}-seed{seed}"
         fit(classifier, (x, y), loss="cross_entropy", optimizer="adam", lr=2e-3, epochs=epochs, batch_size=64,
-            input_noise=0.05, seed=seed, run_dir=run_dir, resume=run_dir is not None, device="cpu")  # fmt: skip
-    classifier.eval()
+            input_noise=0.05, seed=seed, run_dir=run_dir, resume=run_dir is not None, device=device)  # fmt: skip
+    classifier.cpu().eval()
     _CLASSIFIERS[key] = classifier
     return classifier
 

@@ -14,69 +14,73 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from boltzgym.models.config import (
+    TrainSettings,
+    fit_arguments,
+    fit_defaults,
+    honours_device,
+    model_config,
+    model_kwargs,
+    seeded,
+)
 from boltzgym.models.datasets import Dataset
+from boltzgym.models.generative.autoencoder import DeepAutoencoder, TiedAutoencoder, autoencoder_loss
+from boltzgym.models.generative.gan import GAN, check_latent_size
+from boltzgym.models.generative.vae import VAE, vae_loss
 from boltzgym.models.supervised.trainers import fit_summary
-from boltzgym.utils.validation import check_count, check_int, check_positive
+from boltzgym.models.training import fit
+from boltzgym.utils.validation import check_int
 
 
 @dataclass
-class VAEConfig:
-    """The VAE of ``boltzgym fit vae`` (notes 5.1)."""
+class LikelihoodSettings:
+    """The trainer-only key of ``boltzgym fit vae``."""
 
-    epochs: int = 300  # passes over the training set
-    batch_size: int = 100  # rows per mini-batch
-    lr: float = 1e-3  # Adam learning rate
-    latent_size: int = 8  # width of z
-    hidden_sizes: tuple[int, ...] = (256, 256)  # encoder hidden widths (mirrored by the decoder); test IWAE -16.35
-    # nats on binary-digits (seed 0, 300 epochs, ~21 s) against -17.24 with one layer of 200
-    beta: float = 1.0  # KL weight (beta-VAE)
     n_importance_samples: int = 500  # IWAE samples for test_log_likelihood
 
-    def __post_init__(self) -> None:
-        self.epochs = check_count("epochs", self.epochs, minimum=1)
-        self.batch_size = check_count("batch_size", self.batch_size, minimum=1)
-        self.lr = check_positive("lr", self.lr)
-        self.latent_size = check_int("latent_size", self.latent_size, minimum=1)
+    def check(self) -> None:
         self.n_importance_samples = check_int("n_importance_samples", self.n_importance_samples, minimum=1)
+        self.latent_size = check_latent_size(self.latent_size)
 
 
 @dataclass
-class GANConfig:
-    """The GAN of ``boltzgym fit gan`` (notes 5.2); the defaults have the notes' fixes on."""
+class AutoencoderSettings:
+    """The key of ``boltzgym fit ae`` that picks the architecture."""
 
-    epochs: int = 250  # passes over the training set
-    batch_size: int = 256  # rows per mini-batch
-    lr: float = 1e-3  # Adam learning rate of both players
-    lr_decay: float = 0.3  # final fraction of the steps over which lr falls linearly to 0
-    gradient_penalty: float = 0.1  # R1 weight on real data; 0 = off
-    latent_size: int = 8  # noise width
-    generator_loss: str = "non-saturating"  # non-saturating | minimax
-    pack: int = 2  # samples judged jointly (PacGAN); 1 = off
-    minibatch_features: int = 0  # minibatch-discrimination kernels; 0 = off
-    label_smoothing: float = 0.1  # one-sided real-label smoothing
-    clip_grad_norm: float | None = 10.0  # gradient-norm clipping; none = off
-    averaging: str = "none"  # ema | polynomial | none (generator parameter averaging)
+    hidden_sizes: tuple[int, ...] = ()  # empty: TiedAutoencoder; else DeepAutoencoder widths (activation none: relu)
 
-    def __post_init__(self) -> None:
-        self.epochs = check_count("epochs", self.epochs, minimum=1)
-        self.batch_size = check_count("batch_size", self.batch_size, minimum=1)
-
-
-@dataclass
-class AEConfig:
-    """The autoencoder of ``boltzgym fit ae`` (notes 5.1): tied when ``hidden_sizes`` is empty, else deep."""
-
-    epochs: int = 100  # passes over the training set
-    batch_size: int = 64  # rows per mini-batch
-    lr: float = 1e-3  # Adam learning rate
-    n_components: int = 16  # code width
-    hidden_sizes: tuple[int, ...] = ()  # empty: TiedAutoencoder; else DeepAutoencoder widths
-    activation: str | None = None  # tied AE code activation (none = linear, the PCA subspace)
-    noise: float = 0.0  # denoising: std of the input corruption
-
-    def __post_init__(self) -> None:
-        self.epochs = check_count("epochs", self.epochs, minimum=1)
+    def check(self) -> None:
         self.n_components = check_int("n_components", self.n_components, minimum=1)
+
+
+ADAM_KEYS = ("epochs", "batch_size", "lr")  # Adam at lr, no validation split
+VAEConfig = model_config(
+    "VAEConfig",
+    VAE,
+    training=TrainSettings(epochs=300, batch_size=100),
+    training_keys=ADAM_KEYS,
+    exclude=("n_features", "decoder"),  # the decoder follows the data: Bernoulli on binary data, else Gaussian
+    bases=(LikelihoodSettings,),
+    doc="The VAE of ``boltzgym fit vae`` (notes 5.1): VAE's parameters, the training keys, n_importance_samples.",
+)
+GANConfig = model_config(
+    "GANConfig",
+    GAN,
+    training=fit_defaults(GAN.fit),
+    training_keys=("epochs", "batch_size"),
+    exclude=("n_features", "output_activation", "seed"),  # output: sigmoid on [0, 1] images, none on points
+    doc="The GAN of ``boltzgym fit gan`` (notes 5.2): GAN()'s parameters (the notes' fixes on) and fit's epochs and "
+    "batch_size.",
+)
+AEConfig = model_config(
+    "AEConfig",
+    TiedAutoencoder,
+    training=TrainSettings(epochs=100),
+    training_keys=ADAM_KEYS,
+    exclude=("n_features", "seed"),
+    bases=(AutoencoderSettings,),
+    doc="The autoencoder of ``boltzgym fit ae`` (notes 5.1): tied when ``hidden_sizes`` is empty, else deep.",
+)
 
 
 def _flat(x: np.ndarray) -> np.ndarray:
@@ -110,22 +114,52 @@ def save_samples(samples: np.ndarray, path: Path, title: str, modes: np.ndarray 
     save_figure(fig, path)
 
 
-def train_vae(config: VAEConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-              progress=False, device="cpu") -> dict:  # fmt: skip
-    """``boltzgym fit vae``: Bernoulli decoder on binary data, Gaussian otherwise; test ELBO and IWAE in nats."""
-    from boltzgym.models.generative.vae import VAE, vae_loss
-    from boltzgym.models.training import fit
-
-    x, x_test = _flat(dataset.x_train), _flat(dataset.x_test)
+def build_vae(config, dataset: Dataset, seed: int = 0) -> VAE:
+    """``boltzgym fit vae``'s model: Bernoulli decoder on binary data, Gaussian otherwise."""
+    x = _flat(dataset.x_train)
     binary = bool(np.all((x == 0) | (x == 1)))
+    with seeded(seed):
+        return VAE(x.shape[1], decoder="bernoulli" if binary else "gaussian", **model_kwargs(config))
+
+
+def build_gan(config, dataset: Dataset, seed: int = 0) -> GAN:
+    """``boltzgym fit gan``'s model: sigmoid outputs on images in [0, 1], standardised real outputs on points."""
+    x = _flat(dataset.x_train)
+    images = dataset.kind != "points" and x.min() >= 0 and x.max() <= 1
+    with seeded(seed):
+        return GAN(x.shape[1], output_activation="sigmoid" if images else None, seed=seed, **model_kwargs(config))
+
+
+def build_ae(config, dataset: Dataset, seed: int = 0) -> TiedAutoencoder | DeepAutoencoder:
+    """``boltzgym fit ae``'s model: a :class:`TiedAutoencoder`, or a :class:`DeepAutoencoder` of ``hidden_sizes``
+    (its activation ``config.activation``, relu when none)."""
+    n_features = _flat(dataset.x_train).shape[1]
+    with seeded(seed):
+        if config.hidden_sizes:
+            return DeepAutoencoder(n_features, config.n_components, config.hidden_sizes,
+                                   activation=config.activation or "relu", noise=config.noise)  # fmt: skip
+        return TiedAutoencoder(n_features, seed=seed, **model_kwargs(config))
+
+
+def _fit_unsupervised(model, loss, config, x, *, epochs, seed, run_dir, resume, progress, device):
+    """Train ``model`` on the rows ``x`` with ``loss(model, batch)`` through ``fit``, then bring it back to the CPU,
+    where the scoring code runs."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = VAE(x.shape[1], config.latent_size, config.hidden_sizes, "bernoulli" if binary else "gaussian",
-                    beta=config.beta)  # fmt: skip
-        result = fit(model, (x,), loss=vae_loss, optimizer="adam", lr=config.lr, epochs=epochs or config.epochs,
-                     batch_size=config.batch_size, seed=seed, run_dir=run_dir, resume=resume, progress=progress,
-                     device="cpu")  # fmt: skip
-        torch.manual_seed(seed + 1)
+        result = fit(model, (x,), loss=loss, **fit_arguments(config, model, epochs), seed=seed, run_dir=run_dir,
+                     resume=resume, progress=progress, device=device)  # fmt: skip
+    model.cpu()
+    return result
+
+
+@honours_device
+def train_vae(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+              device="auto") -> dict:  # fmt: skip
+    """``boltzgym fit vae``: test ELBO and IWAE log-likelihood in nats."""
+    x, x_test = _flat(dataset.x_train), _flat(dataset.x_test)
+    model = build_vae(config, dataset, seed)
+    result = _fit_unsupervised(model, vae_loss, config, x, epochs=epochs, seed=seed, run_dir=run_dir, resume=resume,
+                               progress=progress, device=device)  # fmt: skip
+    with seeded(seed + 1):  # the scores' sampling noise
         train_elbo = float(model.elbo(x).mean())
         test_elbo = float(model.elbo(x_test).mean())
         test_ll = float(model.log_likelihood(x_test, config.n_importance_samples).mean())
@@ -136,28 +170,21 @@ def train_vae(config: VAEConfig, dataset: Dataset, *, epochs=None, seed=0, run_d
     return summary
 
 
-def train_gan(config: GANConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-              progress=False, device="cpu") -> dict:  # fmt: skip
+@honours_device
+def train_gan(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+              device="auto") -> dict:  # fmt: skip
     """``boltzgym fit gan``: on a 2-D mixture reports VEEGAN mode coverage of 2500 samples."""
-    from boltzgym.models.generative.gan import GAN
     from boltzgym.models.generative.metrics import N_COVERAGE_SAMPLES, mode_coverage
 
-    x = _flat(dataset.x_train)
-    images = dataset.kind != "points"
+    model = build_gan(config, dataset, seed)
     with torch.random.fork_rng(devices=[]):
-        model = GAN(x.shape[1], config.latent_size, generator_loss=config.generator_loss, pack=config.pack,
-                    minibatch_features=config.minibatch_features, label_smoothing=config.label_smoothing,
-                    clip_grad_norm=config.clip_grad_norm, averaging=config.averaging, lr=config.lr,
-                    lr_decay=config.lr_decay, gradient_penalty=config.gradient_penalty,
-                    output_activation="sigmoid" if images and x.min() >= 0 and x.max() <= 1 else None,
-                    seed=seed)  # fmt: skip
-        model.fit(x, epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
-                  progress=progress)  # fmt: skip
+        model.fit(_flat(dataset.x_train), epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed,
+                  run_dir=run_dir, progress=progress, resume=resume, device=device)  # fmt: skip
     result = model.history_
     summary = fit_summary(model, result, result.last("train_loss"), None)
     samples = model.sample(N_COVERAGE_SAMPLES, seed=seed + 1)
     modes = None
-    if not images:
+    if dataset.kind == "points":
         modes = np.asarray(dataset.metadata["modes"])
         summary.update(mode_coverage(samples, modes, dataset.metadata["sigma"]))
     if run_dir is not None:
@@ -165,22 +192,14 @@ def train_gan(config: GANConfig, dataset: Dataset, *, epochs=None, seed=0, run_d
     return summary
 
 
-def train_ae(config: AEConfig, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False,
-             progress=False, device="cpu") -> dict:  # fmt: skip
+@honours_device
+def train_ae(config, dataset: Dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
+             device="auto") -> dict:  # fmt: skip
     """``boltzgym fit ae``: reconstruction error (squared, summed over features) as the train/test loss."""
-    from boltzgym.models.generative.autoencoder import DeepAutoencoder, TiedAutoencoder, autoencoder_loss
-    from boltzgym.models.training import fit
-
     x, x_test = _flat(dataset.x_train), _flat(dataset.x_test)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        if config.hidden_sizes:
-            model = DeepAutoencoder(x.shape[1], config.n_components, config.hidden_sizes, noise=config.noise)
-        else:
-            model = TiedAutoencoder(x.shape[1], config.n_components, config.activation, config.noise, seed=seed)
-        result = fit(model, (x,), loss=autoencoder_loss, optimizer="adam", lr=config.lr,
-                     epochs=epochs or config.epochs, batch_size=config.batch_size, seed=seed, run_dir=run_dir,
-                     resume=resume, progress=progress, device="cpu")  # fmt: skip
+    model = build_ae(config, dataset, seed)
+    result = _fit_unsupervised(model, autoencoder_loss, config, x, epochs=epochs, seed=seed, run_dir=run_dir,
+                               resume=resume, progress=progress, device=device)  # fmt: skip
     model.eval()
     with torch.no_grad():
         train_loss = float(model.loss(torch.from_numpy(x)))

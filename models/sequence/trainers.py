@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from boltzgym.models.config import TrainSettings, fit_arguments, honours_device, model_config, model_kwargs, seeded
 from boltzgym.models.datasets import Dataset
 from boltzgym.models.sequence.ctc_tasks import ctc_batch_loss, label_error_rates
 from boltzgym.models.sequence.recurrent import DEFAULT_CLIP_GRAD_NORM, SequenceRegressor
@@ -34,58 +35,45 @@ from boltzgym.models.sequence.seq2seq import Seq2SeqLSTM
 from boltzgym.models.sequence.tasks import N_SYMBOLS
 from boltzgym.models.sequence.transformer import Seq2SeqTransformer
 from boltzgym.models.supervised.trainers import fit_summary
-from boltzgym.models.training import OPTIMIZERS, evaluate, fit, torch_threads
-from boltzgym.utils.validation import check_int
+from boltzgym.models.training import evaluate, fit, torch_threads
 
 
 @dataclass
-class RecurrentConfig:
-    """``boltzgym fit rnn|lstm|gru``: a recurrent torso and a linear head (``--set`` keys)."""
+class SourceSettings:
+    """The trainer-only key of the sequence-to-sequence models."""
 
-    hidden_size: int = 64  # units per layer
-    num_layers: int = 1  # stacked layers (notes 4.2: deep RNN)
-    bidirectional: bool = False  # a second, time-reversed direction
-    epochs: int = 10  # passes over the training set
-    batch_size: int = 64  # sequences per mini-batch
-    lr: float = 3e-3  # Adam learning rate
-    clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM  # on by default (notes 4.2: exploding gradients)
-    fused: bool = True  # train on torch's fused kernels (same weights as the gate-by-gate cells)
-
-    def __post_init__(self) -> None:
-        self.hidden_size = check_int("hidden_size", self.hidden_size, minimum=1)
-        self.num_layers = check_int("num_layers", self.num_layers, minimum=1)
-        self.epochs = check_int("epochs", self.epochs, minimum=1)
-        self.batch_size = check_int("batch_size", self.batch_size, minimum=1)
-
-
-@dataclass
-class TransformerConfig:
-    """``boltzgym fit transformer``: a seq2seq Transformer trained with teacher forcing (``--set`` keys)."""
-
-    d_model: int = 64
-    nhead: int = 4
-    num_layers: int = 2
-    dim_feedforward: int = 128
-    norm_first: bool = True  # pre-norm (False: the paper's post-norm)
-    epochs: int = 3  # reverse-10: exact-match 1.0 on held-out sequences after ~940 steps (README, seeds 0-2)
-    batch_size: int = 64
-    lr: float = 1e-3
-    clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM
     reverse_input: bool = False  # feed the source reversed (Sutskever et al. 2014; notes 4.1)
 
 
-@dataclass
-class Seq2SeqConfig:
-    """``boltzgym fit seq2seq``: the LSTM encoder-decoder of Sutskever et al. 2014, teacher forcing (``--set`` keys)."""
-
-    embedding_dim: int = 32
-    hidden_size: int = 128
-    num_layers: int = 1
-    epochs: int = 5
-    batch_size: int = 64
-    lr: float = 3e-3
-    clip_grad_norm: float = DEFAULT_CLIP_GRAD_NORM
-    reverse_input: bool = False  # feed the source reversed: short dependencies between source and target starts
+SEQUENCE_TRAINING_KEYS = ("epochs", "batch_size", "lr", "clip_grad_norm")  # Adam; clipping on (notes 4.2)
+RecurrentConfig = model_config(
+    "RecurrentConfig",
+    SequenceRegressor,
+    training=TrainSettings(epochs=10, lr=3e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
+    training_keys=SEQUENCE_TRAINING_KEYS,
+    exclude=("cell", "input_size", "out_features", "per_step"),  # the cell is the model's name; sizes from the data
+    defaults={"hidden_size": 64},
+    doc="``boltzgym fit rnn|lstm|gru``: a recurrent torso and a linear head (SequenceRegressor's parameters).",
+)
+TransformerConfig = model_config(
+    "TransformerConfig",
+    Seq2SeqTransformer,
+    # reverse-10: exact-match 1.0 on held-out sequences after 3 epochs, ~940 steps (README, seeds 0-2)
+    training=TrainSettings(epochs=3, lr=1e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
+    training_keys=SEQUENCE_TRAINING_KEYS,
+    exclude=("vocab_size", "bos_token", "pad_token"),
+    bases=(SourceSettings,),
+    doc="``boltzgym fit transformer``: a seq2seq Transformer trained with teacher forcing.",
+)
+Seq2SeqConfig = model_config(
+    "Seq2SeqConfig",
+    Seq2SeqLSTM,
+    training=TrainSettings(epochs=5, lr=3e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
+    training_keys=SEQUENCE_TRAINING_KEYS,
+    exclude=("vocab_size", "bos_token"),
+    bases=(SourceSettings,),
+    doc="``boltzgym fit seq2seq``: the LSTM encoder-decoder of Sutskever et al. 2014, teacher forcing.",
+)
 
 
 def _one_torch_thread():
@@ -94,29 +82,37 @@ def _one_torch_thread():
     return torch_threads(1)
 
 
-@_one_torch_thread()
-def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, epochs=None, seed=0, **kwargs) -> dict:
-    ctc = dataset.metadata.get("task") == "ctc"  # ctc-digits: per-frame class scores trained with nn.CTCLoss
+def _is_ctc(dataset: Dataset) -> bool:
+    return dataset.metadata.get("task") == "ctc"  # ctc-digits: per-frame class scores trained with nn.CTCLoss
+
+
+def build_recurrent(cell: str, config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+    """The ``cell`` (rnn, lstm, gru) regressor for a ``(n, T, features)`` regression set, or per-frame scores for
+    ctc-digits."""
+    ctc = _is_ctc(dataset)
     if not ctc and (dataset.kind != "regression" or dataset.x_train.ndim != 3):
         raise ValueError(
             f"data {dataset.name!r}: {cell} trains on a (n, T, features) regression set such as adding-T, or on "
             "ctc-digits"
         )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = SequenceRegressor(cell, dataset.x_train.shape[2], config.hidden_size,
-                                  dataset.n_classes + 1 if ctc else dataset.n_outputs, config.num_layers,
-                                  config.bidirectional, per_step=ctc, fused=config.fused)  # fmt: skip
+    out_features = dataset.n_classes + 1 if ctc else dataset.n_outputs
+    with seeded(seed):
+        return SequenceRegressor(cell, dataset.x_train.shape[2], out_features=out_features, per_step=ctc,
+                                 **model_kwargs(config))  # fmt: skip
+
+
+@_one_torch_thread()
+def _train_recurrent(cell: str, config, dataset: Dataset, *, epochs=None, seed=0, device="auto", **kwargs) -> dict:
+    model = build_recurrent(cell, config, dataset, seed)
+    ctc = _is_ctc(dataset)
     loss = ctc_batch_loss if ctc else "mse"
-    result = fit(model, dataset.train, loss=loss, optimizer=OPTIMIZERS["adam"](model.parameters(), lr=config.lr),
-                 epochs=config.epochs if epochs is None else epochs, batch_size=config.batch_size,
-                 clip_grad_norm=config.clip_grad_norm, seed=seed, **kwargs)  # fmt: skip
-    device = kwargs.get("device", "auto")
+    result = fit(model, dataset.train, loss=loss, **fit_arguments(config, model, epochs), seed=seed, device=device,
+                 **kwargs)  # fmt: skip
     if not ctc:
         train_loss = evaluate(model, dataset.train, nn.MSELoss(), device=device)["loss"]
         test_loss = evaluate(model, dataset.test, nn.MSELoss(), device=device)["loss"]
         return fit_summary(model, result, train_loss, test_loss, None)
-    model.cpu().eval()
+    model.cpu().eval()  # the CTC scores and beam search below run on CPU tensors
     with torch.no_grad():
         train_loss, test_loss = (float(ctc_batch_loss(model, tuple(map(torch.as_tensor, data))))
                                  for data in (dataset.train, dataset.test))  # fmt: skip
@@ -124,17 +120,35 @@ def _train_recurrent(cell: str, config: RecurrentConfig, dataset: Dataset, *, ep
             **label_error_rates(model, dataset.x_test, dataset.y_test)}  # fmt: skip
 
 
-def train_rnn(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
+def build_rnn(config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+    """``boltzgym fit rnn``'s model: :func:`build_recurrent` with the Elman cell."""
+    return build_recurrent("rnn", config, dataset, seed)
+
+
+def build_lstm(config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+    """``boltzgym fit lstm``'s model."""
+    return build_recurrent("lstm", config, dataset, seed)
+
+
+def build_gru(config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+    """``boltzgym fit gru``'s model."""
+    return build_recurrent("gru", config, dataset, seed)
+
+
+@honours_device
+def train_rnn(config, dataset: Dataset, **kwargs) -> dict:
     """``boltzgym fit rnn``: Elman RNN on a sequence regression set."""
     return _train_recurrent("rnn", config, dataset, **kwargs)
 
 
-def train_lstm(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
+@honours_device
+def train_lstm(config, dataset: Dataset, **kwargs) -> dict:
     """``boltzgym fit lstm``."""
     return _train_recurrent("lstm", config, dataset, **kwargs)
 
 
-def train_gru(config: RecurrentConfig, dataset: Dataset, **kwargs) -> dict:
+@honours_device
+def train_gru(config, dataset: Dataset, **kwargs) -> dict:
     """``boltzgym fit gru``."""
     return _train_recurrent("gru", config, dataset, **kwargs)
 
@@ -161,23 +175,28 @@ def exact_match(model: Seq2SeqTransformer | Seq2SeqLSTM, x: np.ndarray, y: np.nd
     return hits / len(x)
 
 
-def train_transformer(config: TransformerConfig, dataset: Dataset, *, seed=0, **kwargs) -> dict:
+def build_transformer(config, dataset: Dataset, seed: int = 0) -> Seq2SeqTransformer:
+    """``boltzgym fit transformer``'s model over the token vocabulary plus a start token."""
+    with seeded(seed):
+        return Seq2SeqTransformer(N_SYMBOLS + 1, bos_token=N_SYMBOLS, **model_kwargs(config))
+
+
+def build_seq2seq(config, dataset: Dataset, seed: int = 0) -> Seq2SeqLSTM:
+    """``boltzgym fit seq2seq``'s LSTM encoder-decoder over the token vocabulary plus a start token."""
+    with seeded(seed):
+        return Seq2SeqLSTM(N_SYMBOLS + 1, bos_token=N_SYMBOLS, **model_kwargs(config))
+
+
+@honours_device
+def train_transformer(config, dataset: Dataset, *, seed=0, **kwargs) -> dict:
     """``boltzgym fit transformer``: token sequence to token sequence (copy-T, reverse-T)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = Seq2SeqTransformer(N_SYMBOLS + 1, config.d_model, config.nhead, config.num_layers,
-                                   config.dim_feedforward, norm_first=config.norm_first,
-                                   bos_token=N_SYMBOLS)  # fmt: skip
-    return _train_seq2seq(model, config, dataset, seed=seed, **kwargs)
+    return _train_seq2seq(build_transformer(config, dataset, seed), config, dataset, seed=seed, **kwargs)
 
 
-def train_seq2seq(config: Seq2SeqConfig, dataset: Dataset, *, seed=0, **kwargs) -> dict:
+@honours_device
+def train_seq2seq(config, dataset: Dataset, *, seed=0, **kwargs) -> dict:
     """``boltzgym fit seq2seq``: the LSTM encoder-decoder on copy-T / reverse-T."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = Seq2SeqLSTM(N_SYMBOLS + 1, config.embedding_dim, config.hidden_size, config.num_layers,
-                            bos_token=N_SYMBOLS)  # fmt: skip
-    return _train_seq2seq(model, config, dataset, seed=seed, **kwargs)
+    return _train_seq2seq(build_seq2seq(config, dataset, seed), config, dataset, seed=seed, **kwargs)
 
 
 @_one_torch_thread()
@@ -191,12 +210,9 @@ def _train_seq2seq(model, config, dataset: Dataset, *, epochs=None, seed=0, **kw
     if config.reverse_input:  # Sutskever et al. 2014: the source reversed, the target unchanged
         x_train, x_test = x_train[:, ::-1].copy(), x_test[:, ::-1].copy()
     loss_fn = _teacher_forcing_loss(model)
-    kwargs.pop("device", None)  # CPU: decoding below runs on CPU tensors
-    result = fit(model, (x_train, dataset.y_train), loss=loss_fn,
-                 optimizer=OPTIMIZERS["adam"](model.parameters(), lr=config.lr),
-                 epochs=config.epochs if epochs is None else epochs, batch_size=config.batch_size,
-                 clip_grad_norm=config.clip_grad_norm, seed=seed, device="cpu", **kwargs)  # fmt: skip
-    model.eval()
+    result = fit(model, (x_train, dataset.y_train), loss=loss_fn, **fit_arguments(config, model, epochs), seed=seed,
+                 **kwargs)  # fmt: skip
+    model.cpu().eval()  # the scores and greedy decoding below run on CPU tensors
     with torch.no_grad():
         test_loss = float(loss_fn(model, (torch.as_tensor(x_test), torch.as_tensor(dataset.y_test))))
         train_loss = float(loss_fn(model, (torch.as_tensor(x_train[:2000]),

@@ -106,7 +106,7 @@ class Seq2SeqTransformer(nn.Module):
     """
 
     def __init__(self, vocab_size: int, d_model: int = 64, nhead: int = 4, num_layers: int = 2,
-                 dim_feedforward: int = 256, dropout: float = 0.0, norm_first: bool = True, max_length: int = 128,
+                 dim_feedforward: int = 128, dropout: float = 0.0, norm_first: bool = True, max_length: int = 128,
                  bos_token: int = 0, pad_token: int | None = None) -> None:  # fmt: skip
         super().__init__()
         self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)

@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     "ThresholdUnit": "boltzgym.models.supervised.neurons",
     "Perceptron": "boltzgym.models.supervised.neurons",
     "RBFLayer": "boltzgym.models.supervised.neurons",
-    "TrainConfig": "boltzgym.models.supervised.trainers",
+    "SUPERVISED_TRAINING": "boltzgym.models.supervised.trainers",
     "MLPConfig": "boltzgym.models.supervised.trainers",
     "RBFConfig": "boltzgym.models.supervised.trainers",
     "LogisticConfig": "boltzgym.models.supervised.trainers",

@@ -9,71 +9,28 @@ test set.
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from boltzgym.models.config import TrainSettings, fit_arguments, honours_device, model_config, model_kwargs, seeded
 from boltzgym.models.datasets import Dataset
 from boltzgym.models.supervised.mlp import MLP, activation_layer
 from boltzgym.models.supervised.neurons import RBFLayer
-from boltzgym.models.training import OPTIMIZERS, evaluate, fit
-from boltzgym.utils.validation import (
-    check_count,
-    check_int,
-    check_positive,
-    check_probability,
-    check_widths,
-)
+from boltzgym.models.training import evaluate, fit
+from boltzgym.utils.validation import check_probability, check_widths
+
+# the training defaults of the supervised models (AdamW, a validation split with early stopping; notes 2.3)
+SUPERVISED_TRAINING = TrainSettings(epochs=40, optimizer="adamw", weight_decay=1e-4, validation_split=0.1, patience=10)
 
 
-@dataclass
-class TrainConfig:
-    """Training settings shared by the supervised models (all ``--set`` keys)."""
+class _MLPChecks:
+    """The MLP keys checked when the config is made, before any run folder exists."""
 
-    epochs: int = 40  # passes over the training set
-    batch_size: int = 64  # rows per mini-batch
-    lr: float = 1e-3  # learning rate
-    optimizer: str = "adamw"  # sgd | adam | adamw | rmsprop | rprop (torch's)
-    weight_decay: float = 1e-4  # decoupled L2 weight decay of the optimizer (notes 2.3)
-    validation_split: float = 0.1  # fraction of the training rows held out for validation / early stopping
-    patience: int | None = 10  # early stopping: epochs without val_loss improvement (none = off)
-    clip_grad_norm: float | None = None  # gradient-norm clipping (notes 2.3 suggest 5)
-    label_smoothing: float = 0.0  # cross-entropy label smoothing (classification)
-    input_noise: float = 0.0  # std of Gaussian noise added to inputs while training (notes 2.3)
-
-    def __post_init__(self) -> None:
-        self.epochs = check_count("epochs", self.epochs, minimum=1)
-        self.batch_size = check_count("batch_size", self.batch_size, minimum=1)
-        self.lr = check_positive("lr", self.lr)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}")
-        self.weight_decay = check_positive("weight_decay", self.weight_decay, allow_zero=True)
-        self.validation_split = check_probability("validation_split", self.validation_split)
-        if self.validation_split >= 1:
-            raise ValueError(f"validation_split must be < 1, got {self.validation_split}")
-        if self.patience is not None:
-            self.patience = check_int("patience", self.patience, minimum=1)
-        if self.clip_grad_norm is not None:
-            self.clip_grad_norm = check_positive("clip_grad_norm", self.clip_grad_norm)
-        self.label_smoothing = check_probability("label_smoothing", self.label_smoothing)
-        self.input_noise = check_positive("input_noise", self.input_noise, allow_zero=True)
-
-
-@dataclass
-class MLPConfig(TrainConfig):
-    """The MLP of ``boltzgym fit mlp``: training settings plus the architecture."""
-
-    hidden_sizes: tuple[int, ...] = (256,)  # hidden layer widths
-    activation: str = "relu"  # relu | tanh | sigmoid
-    dropout: float = 0.2  # dropout probability of hidden units (notes 2.3)
-    batch_norm: bool = False  # BatchNorm1d after each hidden layer (notes 2.1)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def check(self) -> None:
         self.hidden_sizes = check_widths("hidden_sizes", list(self.hidden_sizes), allow_empty=True)
         activation_layer(self.activation)
         self.dropout = check_probability("dropout", self.dropout)
@@ -81,27 +38,33 @@ class MLPConfig(TrainConfig):
             raise ValueError(f"dropout must be < 1, got {self.dropout}")
 
 
-@dataclass
-class RBFConfig(TrainConfig):
-    """The RBF network of ``boltzgym fit rbf``: RBF units (centres initialised on training rows) + linear readout."""
-
-    n_centers: int = 200  # RBF units
-    beta: float | None = None  # width; none = 1 / mean squared distance from the rows to the initial centres
-    trainable_beta: bool = False  # learn beta as well as the centres
-    lr: float = 1e-2
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.n_centers = check_int("n_centers", self.n_centers, minimum=1)
-        if self.beta is not None:
-            self.beta = check_positive("beta", self.beta)
-
-
-@dataclass
-class LogisticConfig(TrainConfig):
-    """Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy."""
-
-    lr: float = 1e-2
+MLPConfig = model_config(
+    "MLPConfig",
+    MLP,
+    training=SUPERVISED_TRAINING,
+    exclude=("in_features", "out_features"),
+    # MLP() is also the building block of the GAN players, VAE and Q-networks (no dropout there); as a digits
+    # classifier one layer of 256 with dropout 0.2 reaches test accuracy 0.975-0.981 over seeds 0-4 (README)
+    defaults={"hidden_sizes": (256,), "dropout": 0.2},
+    bases=(_MLPChecks,),
+    doc="The MLP of ``boltzgym fit mlp``: the supervised training settings plus MLP's constructor parameters.",
+)
+RBFConfig = model_config(
+    "RBFConfig",
+    RBFLayer,
+    training=dataclasses.replace(SUPERVISED_TRAINING, lr=1e-2),
+    exclude=("in_features", "centers"),
+    # beta none: 1 / mean squared distance from the training rows to the initial centres (a width on the data's scale)
+    defaults={"n_centers": 200, "beta": None},
+    doc="The RBF network of ``boltzgym fit rbf``: RBF units (centres initialised on training rows) + linear readout.",
+)
+LogisticConfig = model_config(
+    "LogisticConfig",
+    nn.Linear,
+    training=dataclasses.replace(SUPERVISED_TRAINING, lr=1e-2),
+    exclude=("in_features", "out_features", "device", "dtype"),
+    doc="Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy.",
+)
 
 
 def n_parameters(model: nn.Module) -> int:
@@ -111,7 +74,7 @@ def n_parameters(model: nn.Module) -> int:
 
 def train_supervised(
     model: nn.Module,
-    config: TrainConfig,
+    config,
     dataset: Dataset,
     *,
     epochs: int | None = None,
@@ -134,13 +97,7 @@ def train_supervised(
         model,
         dataset.train,
         loss=loss,
-        optimizer=_optimizer(config, model),
-        epochs=config.epochs if epochs is None else epochs,
-        batch_size=config.batch_size,
-        validation_split=config.validation_split,
-        early_stopping_patience=config.patience if config.validation_split > 0 else None,
-        clip_grad_norm=config.clip_grad_norm,
-        input_noise=config.input_noise,
+        **fit_arguments(config, model, epochs),
         seed=seed,
         device=device,
         run_dir=run_dir,
@@ -171,53 +128,46 @@ def fit_summary(model: nn.Module, result, train_loss, test_loss, test_accuracy=N
     }
 
 
-def _optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
-    """The config's torch optimizer; ``weight_decay`` only where that optimizer has it (Rprop has none)."""
-    optimizer_class = OPTIMIZERS[config.optimizer]
-    if config.weight_decay == 0:
-        return optimizer_class(model.parameters(), lr=config.lr)
-    if "weight_decay" not in inspect.signature(optimizer_class).parameters:
-        raise ValueError(f"weight_decay: optimizer {config.optimizer!r} has none; --set weight_decay=0")
-    return optimizer_class(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-
-
-def train_mlp(config: MLPConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
-    """``boltzgym fit mlp``: an :class:`~boltzgym.models.supervised.mlp.MLP` trained by :func:`train_supervised`."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)  # the initial weights come from the seed
-        model = MLP(
-            dataset.n_features,
-            config.hidden_sizes,
-            dataset.n_outputs,
-            activation=config.activation,
-            batch_norm=config.batch_norm,
-            dropout=config.dropout,
+def build_mlp(config, dataset: Dataset, seed: int = 0) -> nn.Module:
+    """``boltzgym fit mlp``'s net for ``dataset``: flatten, then :class:`~boltzgym.models.supervised.mlp.MLP`."""
+    with seeded(seed):  # the initial weights come from the seed
+        return nn.Sequential(
+            nn.Flatten(), MLP(dataset.n_features, out_features=dataset.n_outputs, **model_kwargs(config))
         )
-    return train_supervised(nn.Sequential(nn.Flatten(), model), config, dataset, seed=seed, **kwargs)
 
 
-def train_logistic(config: LogisticConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
-    """``boltzgym fit logistic``: one linear layer (softmax regression; linear regression on a regression set)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = nn.Sequential(nn.Flatten(), nn.Linear(dataset.n_features, dataset.n_outputs))
-    return train_supervised(model, config, dataset, seed=seed, **kwargs)
+def build_logistic(config, dataset: Dataset, seed: int = 0) -> nn.Module:
+    """One linear layer (softmax regression; linear regression on a regression set)."""
+    with seeded(seed):
+        return nn.Sequential(nn.Flatten(), nn.Linear(dataset.n_features, dataset.n_outputs, **model_kwargs(config)))
 
 
-def train_rbf(config: RBFConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
-    """``boltzgym fit rbf``: RBF units centred on random training rows, then a linear readout (notes 1.1)."""
+def build_rbf(config, dataset: Dataset, seed: int = 0) -> nn.Module:
+    """RBF units centred on ``n_centers`` random training rows, then a linear readout (notes 1.1)."""
     x = dataset.x_train.reshape(len(dataset.x_train), -1).astype(np.float32)
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(len(x), size=config.n_centers, replace=config.n_centers > len(x))
+    rows = np.random.default_rng(seed).choice(len(x), size=config.n_centers, replace=config.n_centers > len(x))
     centers = torch.from_numpy(x[rows])
     beta = config.beta
     if beta is None:  # a width on the scale of the data: mean squared distance from the rows to the centres
         beta = 1.0 / float(torch.cdist(torch.from_numpy(x), centers).pow(2).mean().clamp_min(1e-12))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = nn.Sequential(
+    with seeded(seed):
+        return nn.Sequential(
             nn.Flatten(),
             RBFLayer(x.shape[1], config.n_centers, beta=beta, centers=centers, trainable_beta=config.trainable_beta),
             nn.Linear(config.n_centers, dataset.n_outputs),
         )
-    return train_supervised(model, config, dataset, seed=seed, **kwargs)
+
+
+def _supervised_trainer(build, name: str, what: str):
+    @honours_device
+    def train(config, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
+        return train_supervised(build(config, dataset, seed), config, dataset, seed=seed, **kwargs)
+
+    train.__name__ = train.__qualname__ = f"train_{name}"
+    train.__doc__ = f"``boltzgym fit {name}``: {what} (:func:`build_{name}`) trained by :func:`train_supervised`."
+    return train
+
+
+train_mlp = _supervised_trainer(build_mlp, "mlp", "an MLP")
+train_logistic = _supervised_trainer(build_logistic, "logistic", "one linear layer")
+train_rbf = _supervised_trainer(build_rbf, "rbf", "an RBF network")

@@ -28,7 +28,12 @@ _EXPORTS: dict[str, str] = {
     "DenseLayer": "boltzgym.models.vision.networks",
     "DenseNet": "boltzgym.models.vision.networks",
     "CNN": "boltzgym.models.vision.networks",
-    "VisionConfig": "boltzgym.models.vision.trainers",
+    "VGGConfig": "boltzgym.models.vision.trainers",
+    "HighwayConfig": "boltzgym.models.vision.trainers",
+    "PlainNetConfig": "boltzgym.models.vision.trainers",
+    "DenseNetConfig": "boltzgym.models.vision.trainers",
+    "CNNConfig": "boltzgym.models.vision.trainers",
+    "VISION_CONFIGS": "boltzgym.models.vision.trainers",
     "ResNetConfig": "boltzgym.models.vision.trainers",
     "build_vision_model": "boltzgym.models.vision.trainers",
 }

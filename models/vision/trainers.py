@@ -7,78 +7,70 @@ The nets of :mod:`boltzgym.models.vision.networks` and :mod:`boltzgym.models.gra
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
+from boltzgym.models.config import TrainSettings, honours_device, model_config, model_kwargs, seeded
 from boltzgym.models.datasets import Dataset
-from boltzgym.models.supervised.trainers import TrainConfig, train_supervised
+from boltzgym.models.supervised.trainers import SUPERVISED_TRAINING, train_supervised
 from boltzgym.models.training import torch_threads
 from boltzgym.models.vision.networks import ATTENTION, CNN, VGG, DenseNet, Highway, PlainNet, ResNet
 from boltzgym.utils.validation import check_int
 
 
 @dataclass
-class VisionConfig(TrainConfig):
-    """The image classifiers of ``boltzgym fit``: training settings plus the architecture (``--set`` keys)."""
+class ImageSettings:
+    """The trainer-only keys of the image classifiers (besides the training keys and the net's parameters)."""
 
-    epochs: int = 30
-    lr: float = 3e-3
-    widths: tuple[int, ...] = (32, 64)  # channels per stage / layer (vgg, resnet, plainnet, cnn)
-    blocks_per_stage: int = 2  # resnet / plainnet basic blocks per stage
-    convs_per_stage: int = 2  # vgg convolutions per stage
-    depth: int = 4  # highway layers
-    width: int = 32  # highway width
-    conv: bool = True  # highway: convolutional (else dense) layers
-    tied: bool = True  # highway: carry gate C = 1 - T (false: the notes' untied C)
-    growth_rate: int = 12  # densenet
-    blocks: tuple[int, ...] = (4, 4)  # densenet layers per dense block
-    pooling: str = "avg"  # cnn head: avg | max | lp | spp
-    attention: str = "none"  # none | channel | spatial | cbam after each stage
     image_size: int = 8  # side of the square grey images (8 for digits)
     threads: int = 1  # torch threads while training (0: torch's default); small nets run fastest on one
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def check(self) -> None:
+        self.image_size = check_int("image_size", self.image_size, minimum=1)
+        self.threads = check_int("threads", self.threads, minimum=0)
         if self.attention not in ATTENTION:
             raise ValueError(f"attention must be one of {list(ATTENTION)}, got {self.attention!r}")
-        self.threads = check_int("threads", self.threads, minimum=0)
 
 
-@dataclass
-class ResNetConfig(VisionConfig):
-    """``boltzgym fit resnet|plainnet``: three stages of one basic block (16, 32, 64 channels; 8x8 -> 2x2), all
-    training rows for 15 epochs, label smoothing 0.1. On digits' fixed split the ResNet reaches test accuracy
-    0.981-0.989 over seeds 0-5 in about 15 s each on one thread (measured on a shared machine)."""
-
-    epochs: int = 15
-    widths: tuple[int, ...] = (16, 32, 64)
-    blocks_per_stage: int = 1
-    validation_split: float = 0.0
-    patience: int | None = None
-    label_smoothing: float = 0.1
+# the image classifiers' training defaults: the supervised ones, 30 epochs at lr 3e-3
+VISION_TRAINING = dataclasses.replace(SUPERVISED_TRAINING, epochs=30, lr=3e-3)
+# ResNet / PlainNet: all training rows for 15 epochs with label smoothing 0.1; on digits' fixed split the ResNet
+# reaches test accuracy 0.981-0.989 over seeds 0-5 in about 15 s each on one thread (measured on a shared machine)
+RESNET_TRAINING = dataclasses.replace(VISION_TRAINING, epochs=15, validation_split=0.0, patience=None,
+                                      label_smoothing=0.1)  # fmt: skip
+NETWORKS = {"vgg": VGG, "highway": Highway, "resnet": ResNet, "plainnet": PlainNet, "densenet": DenseNet, "cnn": CNN}
 
 
-def build_vision_model(name: str, config: VisionConfig, n_classes: int, channels: int = 1) -> nn.Module:
-    """The net ``name`` (vgg, highway, resnet, plainnet, densenet, cnn) for ``(channels, size, size)`` images."""
-    shape = (channels, config.image_size, config.image_size)
-    attention = config.attention
-    if name == "vgg":
-        return VGG(shape, n_classes, config.widths, config.convs_per_stage, attention)
-    if name == "highway":
-        return Highway(shape, n_classes, config.width, config.depth, config.conv, config.tied, attention)
-    if name in ("resnet", "plainnet"):
-        net = ResNet if name == "resnet" else PlainNet
-        return net(shape, n_classes, config.widths, config.blocks_per_stage, attention)
-    if name == "densenet":
-        return DenseNet(shape, n_classes, config.growth_rate, config.blocks, attention=attention)
-    if name == "cnn":
-        return CNN(shape, n_classes, config.widths, config.pooling, attention)
-    raise ValueError(f"model must be one of ['vgg', 'highway', 'resnet', 'plainnet', 'densenet', 'cnn'], got {name!r}")
+def _config(name: str, training: TrainSettings) -> type:
+    network = NETWORKS[name]
+    return model_config(
+        f"{network.__name__}Config", network, training=training, exclude=("input_shape", "n_classes"),
+        bases=(ImageSettings,), doc=f"``boltzgym fit {name}``: the training keys, {network.__name__}'s parameters, "
+        "image_size and threads.",
+    )  # fmt: skip
 
 
-def _image_dataset(dataset: Dataset, config: VisionConfig) -> None:
+VGGConfig = _config("vgg", VISION_TRAINING)
+HighwayConfig = _config("highway", VISION_TRAINING)
+ResNetConfig = _config("resnet", RESNET_TRAINING)
+PlainNetConfig = _config("plainnet", RESNET_TRAINING)
+DenseNetConfig = _config("densenet", VISION_TRAINING)
+CNNConfig = _config("cnn", VISION_TRAINING)
+VISION_CONFIGS = {"vgg": VGGConfig, "highway": HighwayConfig, "resnet": ResNetConfig, "plainnet": PlainNetConfig,
+                  "densenet": DenseNetConfig, "cnn": CNNConfig}  # fmt: skip
+
+
+def build_vision_model(name: str, config, n_classes: int, channels: int = 1) -> nn.Module:
+    """The net ``name`` (vgg, highway, resnet, plainnet, densenet, cnn) for ``(channels, size, size)`` images, from
+    its config (:data:`VISION_CONFIGS`)."""
+    if name not in NETWORKS:
+        raise ValueError(f"model must be one of {list(NETWORKS)}, got {name!r}")
+    return NETWORKS[name]((channels, config.image_size, config.image_size), n_classes, **model_kwargs(config))
+
+
+def _image_dataset(dataset: Dataset, config) -> None:
     if dataset.kind != "classification" or dataset.n_features != config.image_size**2:
         raise ValueError(
             f"data {dataset.name!r}: the vision nets need a classification set of {config.image_size}x"
@@ -87,25 +79,31 @@ def _image_dataset(dataset: Dataset, config: VisionConfig) -> None:
 
 
 def _trainer(name: str):
-    def train(config: VisionConfig, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
+    def build(config, dataset: Dataset, seed: int = 0) -> nn.Module:
         _image_dataset(dataset, config)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = build_vision_model(name, config, dataset.n_classes)
+        with seeded(seed):
+            return build_vision_model(name, config, dataset.n_classes)
+
+    @honours_device
+    def train(config, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
+        model = build(config, dataset, seed)
         with torch_threads(config.threads):
             return train_supervised(model, config, dataset, seed=seed, **kwargs)
 
-    train.__name__ = f"train_{name}"
+    build.__name__ = build.__qualname__ = f"build_{name}"
+    build.__doc__ = f"``boltzgym fit {name}``'s net for an image dataset, initialised from ``seed``."
+    train.__name__ = train.__qualname__ = f"train_{name}"
     train.__doc__ = f"``boltzgym fit {name}``: the net trained by ``train_supervised`` (``fit``) on 8x8 images."
-    return train
+    return build, train
 
 
-train_vgg = _trainer("vgg")
-train_highway = _trainer("highway")
-train_resnet = _trainer("resnet")
-train_plainnet = _trainer("plainnet")
-train_densenet = _trainer("densenet")
-train_cnn = _trainer("cnn")
+build_vgg, train_vgg = _trainer("vgg")
+build_highway, train_highway = _trainer("highway")
+build_resnet, train_resnet = _trainer("resnet")
+build_plainnet, train_plainnet = _trainer("plainnet")
+build_densenet, train_densenet = _trainer("densenet")
+build_cnn, train_cnn = _trainer("cnn")
 
 # Name -> trainer of every image classifier above (``boltzgym fit NAME``; experiments pick nets by name).
-VISION_TRAINERS = {name: _trainer(name) for name in ("vgg", "highway", "resnet", "plainnet", "densenet", "cnn")}
+VISION_TRAINERS = {"vgg": train_vgg, "highway": train_highway, "resnet": train_resnet, "plainnet": train_plainnet,
+                   "densenet": train_densenet, "cnn": train_cnn}  # fmt: skip

@@ -9,7 +9,7 @@ from torch import nn
 
 from boltzgym.experiments import EXPERIMENTS
 from boltzgym.models.datasets import Dataset
-from boltzgym.models.generative.digits import CycleGANConfig, domain_transform, train_cgan, train_cyclegan
+from boltzgym.models.generative.digits import BiGANConfig, CycleGANConfig, domain_transform, train_cgan, train_cyclegan
 from boltzgym.models.generative.gan_extensions import (
     BiGAN,
     ConditionalGAN,
@@ -89,7 +89,9 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="latent_size"):
         LapGAN(8, latent_size=-2)
     with pytest.raises(ValueError, match="latent_size"):
-        CycleGANConfig(latent_size=0)
+        BiGANConfig(latent_size=0)  # a config checks its keys when made
+    with pytest.raises(TypeError, match="latent_size"):
+        CycleGANConfig(latent_size=0)  # the CycleGAN has no noise: no latent_size key (it was accepted and ignored)
     cycle = CycleGAN(16, hidden_sizes=(8,))
     with pytest.raises(ValueError, match="X_b must have shape"):
         cycle.fit(np.zeros((4, 16)), np.zeros((4, 9)), epochs=1)

@@ -183,7 +183,7 @@ def test_gan_fix_options_and_bad_input():
     # clipping: one plain SGD step (lr 1) on a huge loss moves the parameters by exactly the clip norm
     before = torch.cat([p.detach().flatten() for p in gan.generator.parameters()])
     huge = 1e6 * gan.generate(torch.randn(16, 8)).pow(2).sum()
-    gan._update(huge, gan.generator, torch.optim.SGD(gan.generator.parameters(), lr=1.0))
+    gan._update(huge, "generator", torch.optim.SGD(gan.generator.parameters(), lr=1.0))
     after = torch.cat([p.detach().flatten() for p in gan.generator.parameters()])
     assert (after - before).norm().item() == pytest.approx(1e-3, rel=1e-3)
     x = sample_mixture("ring-8", 64, seed=0)
