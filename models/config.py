@@ -108,6 +108,7 @@ def model_config(
     defaults: Mapping[str, Any] | None = None,
     bases: Sequence[type] = (),
     aliases: Mapping[str, tuple[str, ...]] | None = None,
+    extra: Sequence[tuple[Callable, Sequence[str]]] = (),
     doc: str = "",
     module: str | None = None,
 ) -> type:
@@ -122,10 +123,11 @@ def model_config(
         defaults: values for constructor parameters without a default, and the declared few where ``fit``
             trains another value than the constructor's default (listed by :func:`default_differences`).
         aliases: old key -> new keys, for a renamed key (one deprecation line when used).
+        extra: ``(function, names)`` pairs: keys that another function of the Python API takes (an evaluation's
+            settings, a report's), with that function's defaults and annotations.
     """
     defaults = dict(defaults or {})
     signature = inspect.signature(model.__init__)
-    hints = typing.get_type_hints(model.__init__)
     parameters = {k: p for k, p in signature.parameters.items() if k != "self" and k not in exclude}
     unknown = set(defaults) - set(parameters)
     if unknown:
@@ -138,20 +140,10 @@ def model_config(
             if key in parameters:
                 raise TypeError(f"{key} is both a training key and a parameter of {model.__name__}")
             fields.append((key, hints_training[key], dataclasses.field(default=getattr(training, key))))
-    model_keys = []
-    for key, parameter in parameters.items():
-        if key not in hints:
-            raise TypeError(f"{model.__name__}.__init__: parameter {key} needs a type annotation (it is a --set key)")
-        if key in defaults:
-            default = defaults[key]
-        elif parameter.default is inspect.Parameter.empty:
-            raise TypeError(f"{model.__name__}.__init__: parameter {key} has no default; give one in defaults=")
-        else:
-            default = parameter.default
-        if isinstance(default, list):
-            default = tuple(default)
-        fields.append((key, _config_type(hints[key], default), dataclasses.field(default=default)))
-        model_keys.append(key)
+    fields += signature_fields(model.__init__, parameters, defaults)
+    model_keys = [key for key, _, _ in fields if key in parameters]
+    for function, names in extra:
+        fields += signature_fields(function, {k: inspect.signature(function).parameters[k] for k in names})
 
     def __post_init__(self) -> None:
         check_training_settings(self)
@@ -167,6 +159,28 @@ def model_config(
     config_class.declared_defaults = {k: defaults[k] for k in model_keys if k in defaults}
     config_class.aliases = dict(aliases or {})
     return config_class
+
+
+def signature_fields(function: Callable, parameters: Mapping[str, inspect.Parameter], defaults=None) -> list:
+    """Dataclass fields ``(name, type, field(default=...))`` for ``parameters`` of ``function``: the default from the
+    signature (or ``defaults``), the type from its annotation (``Sequence[T]`` -> ``tuple[T, ...]``)."""
+    defaults = defaults or {}
+    hints = typing.get_type_hints(function)
+    name = getattr(function, "__qualname__", repr(function))
+    fields = []
+    for key, parameter in parameters.items():
+        if key not in hints:
+            raise TypeError(f"{name}: parameter {key} needs a type annotation (it is a --set key)")
+        if key in defaults:
+            default = defaults[key]
+        elif parameter.default is inspect.Parameter.empty:
+            raise TypeError(f"{name}: parameter {key} has no default; give one in defaults=")
+        else:
+            default = parameter.default
+        if isinstance(default, list):
+            default = tuple(default)
+        fields.append((key, _config_type(hints[key], default), dataclasses.field(default=default)))
+    return fields
 
 
 def default_differences(config_class: type) -> dict[str, tuple[Any, Any]]:

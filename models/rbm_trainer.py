@@ -20,35 +20,38 @@ from pathlib import Path
 
 import numpy as np
 
+from boltzgym.models.config import model_config, model_kwargs
 from boltzgym.sims.rbm import RBM, fit_with_log_likelihood
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure
-from boltzgym.utils.signatures import config_class, parameter_fields
-
-# RBM constructor parameters that are not --set keys: fit's --seed is random_state, the log is fit's progress bar
-_NOT_KEYS = ("self", "random_state", "verbose")
-# evaluation settings, with fit_with_log_likelihood's defaults
-_EVALUATION_KEYS = ("ais_chains", "ais_betas")
 
 
-RBMConfig = config_class(
+@dataclasses.dataclass
+class RBMReport:
+    """What ``fit rbm`` adds to the RBM's own keys."""
+
+    eval_every: int | None = None  # epochs between log-likelihood evaluations (none: ~100 exact or 5 AIS per run)
+
+
+RBMConfig = model_config(
     "RBMConfig",
-    [
-        *parameter_fields(RBM.__init__, exclude=_NOT_KEYS),
-        *parameter_fields(fit_with_log_likelihood, names=_EVALUATION_KEYS),
-        ("eval_every", int | None, dataclasses.field(default=None)),
-    ],
-    __name__,
-    "The ``--set`` keys of ``boltzgym fit rbm``: RBM's constructor parameters (its defaults), ``ais_chains`` and "
-    "``ais_betas`` (fit_with_log_likelihood's defaults), and ``eval_every`` (epochs between log-likelihood "
-    "evaluations; none: about 100 exact or 5 AIS evaluations per run).",
+    RBM,
+    exclude=("random_state", "verbose"),  # fit's --seed is random_state; the log is fit's progress bar
+    extra=((fit_with_log_likelihood, ("ais_chains", "ais_betas")),),
+    bases=(RBMReport,),
+    doc="The ``--set`` keys of ``boltzgym fit rbm``: RBM's constructor parameters (its defaults), ``ais_chains`` and "
+    "``ais_betas`` (fit_with_log_likelihood's defaults), and ``eval_every``.",
 )
 
 
 def rbm_parameters(config) -> dict:
     """The keyword arguments of ``RBM(...)`` in ``config``."""
-    evaluation = (*_EVALUATION_KEYS, "eval_every")
-    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in evaluation}
+    return model_kwargs(config)
+
+
+def build_rbm(config, dataset, seed: int = 0) -> RBM:
+    """The untrained RBM of ``config`` (``fit --seed`` is its ``random_state``)."""
+    return RBM(random_state=seed, **rbm_parameters(config))
 
 
 def train_rbm(config, dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False, device="auto"):
@@ -68,7 +71,7 @@ def train_rbm(config, dataset, *, epochs=None, seed=0, run_dir=None, resume=Fals
     check_memory(4 * array_bytes(shape, np.float64, "n_components"), "n_components", f"an RBM of {shape} weights")
     if epochs is not None:
         parameters["n_iter"] = epochs
-    rbm = RBM(random_state=seed, **parameters)
+    rbm = RBM(random_state=seed, **parameters)  # build_rbm, with --epochs as n_iter
     exact = min(rbm.n_components, X.shape[1]) <= rbm_eval.MAX_EXACT_UNITS
     method = "exact" if exact else "ais"
     eval_every = config.eval_every or max(1, rbm.n_iter // (100 if exact else 5))

@@ -204,12 +204,14 @@ MODELS: dict[str, ModelEntry] = {
         "boltzgym.models.rbm_trainer:train_rbm",
         "bars-stripes-3",
         "restricted Boltzmann machine, CD-k/PCD-k, exact or AIS log-likelihood (notes 5.3)",
+        build="boltzgym.models.rbm_trainer:build_rbm",
     ),
     "word2vec": ModelEntry(
         "boltzgym.models.embeddings.trainers:Word2VecConfig",
         "boltzgym.models.embeddings.trainers:train_word2vec",
         "lee",
         "Word2Vec skip-gram with negative sampling; --data lee or a text file (notes 4.3)",
+        build="boltzgym.models.embeddings.trainers:build_word2vec",
     ),
 }
 

@@ -20,30 +20,31 @@ from pathlib import Path
 
 import numpy as np
 
+from boltzgym.models.config import model_config, model_kwargs
 from boltzgym.models.embeddings.keyed_vectors import KeyedVectors
 from boltzgym.models.embeddings.word2vec import Word2Vec, read_corpus
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.progress import progress_bar
-from boltzgym.utils.signatures import config_class, parameter_fields
-
-# constructor parameters that are not --set keys: the data, fit's --seed, and what the trainer sets itself
-_NOT_KEYS = ("self", "sentences", "seed", "compute_loss", "callbacks")
 
 
-Word2VecConfig = config_class(
+@dataclasses.dataclass
+class Word2VecReport:
+    """What ``fit word2vec`` reports beside training: neighbours of ``words`` and a word-similarity file."""
+
+    words: tuple[str, ...] = ()  # words whose nearest neighbours to print (default: five frequent ones)
+    pairs: str | None = None  # word-pairs file scored by Spearman's rho (default: WordSim-353 on lee)
+
+
+Word2VecConfig = model_config(
     "Word2VecConfig",
-    [
-        *parameter_fields(Word2Vec.__init__, exclude=_NOT_KEYS),
-        ("words", tuple[str, ...], dataclasses.field(default=())),
-        *parameter_fields(KeyedVectors.most_similar, names=("topn",)),
-        ("pairs", str | None, dataclasses.field(default=None)),
-    ],
-    __name__,
-    "The ``--set`` keys of ``boltzgym fit word2vec``: Word2Vec's constructor parameters (its defaults), and the "
+    Word2Vec,
+    exclude=("sentences", "seed", "compute_loss", "callbacks"),  # the data, fit's --seed, what the trainer sets
+    extra=((KeyedVectors.most_similar, ("topn",)),),
+    bases=(Word2VecReport,),
+    doc="The ``--set`` keys of ``boltzgym fit word2vec``: Word2Vec's constructor parameters (its defaults), and the "
     "report's ``words``, ``topn`` (most_similar's default) and ``pairs``.",
 )
-_REPORT_KEYS = ("words", "topn", "pairs")
 
 
 def text_file_dataset(path: str | Path):
@@ -65,6 +66,11 @@ def default_words(index_to_key: list[str], count: int = 5) -> list[str]:
     return [word for word in index_to_key if len(word) >= 6][:count]
 
 
+def build_word2vec(config, dataset, seed: int = 0) -> Word2Vec:
+    """Word2Vec of ``config`` trained on ``dataset``'s sentences (Word2Vec, as gensim's, trains when built)."""
+    return Word2Vec(list(dataset.x_train), seed=seed, **model_kwargs(config))
+
+
 def train_word2vec(config, dataset, *, epochs=None, seed=0, run_dir=None, resume=False, progress=False,
                    device="auto") -> dict:  # fmt: skip
     """Train Word2Vec on ``dataset``'s sentences; returns the ``fit`` summary (see the module docstring) with
@@ -76,7 +82,7 @@ def train_word2vec(config, dataset, *, epochs=None, seed=0, run_dir=None, resume
         raise ValueError(f"device: Word2Vec runs on the CPU (Numba kernels), got {device!r}")
     if dataset.kind != "text":
         raise ValueError(f"data must be a text dataset (lee, or a text file), got {dataset.name!r} ({dataset.kind})")
-    parameters = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in _REPORT_KEYS}
+    parameters = model_kwargs(config)
     if epochs is not None:
         parameters["epochs"] = epochs
     sentences = list(dataset.x_train)

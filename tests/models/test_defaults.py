@@ -20,6 +20,8 @@ from boltzgym.models.registry import MODELS, make_config
 from boltzgym.utils.imports import import_object
 
 NAMES = sorted(MODELS)
+# the models that train in torch (the RBM and Word2Vec are NumPy/Numba: they refuse any device but the CPU)
+TORCH_NAMES = [name for name in NAMES if issubclass(import_object(MODELS[name].config).model_class, torch.nn.Module)]
 # another valid value for the string keys (the first that differs from the default is used)
 STRING_ALTERNATIVES = {
     "activation": ("tanh", "relu"),
@@ -30,6 +32,8 @@ STRING_ALTERNATIVES = {
     "generator_loss": ("minimax", "non-saturating"),
     "averaging": ("ema", "none"),
     "adversarial_loss": ("least-squares", "non-saturating"),
+    "learning_rate_schedule": ("linear", "constant"),
+    "visible_units": ("gaussian", "bernoulli"),
 }
 
 
@@ -53,9 +57,17 @@ def build(name: str, config):
     return import_object(MODELS[name].build)(config, small_dataset(name), 0)
 
 
-def fingerprint(model: torch.nn.Module):
+def fingerprint(model):
     """What a model key can change: the module structure, the weights and buffers (one seed), which parameters train,
-    and the plain settings each submodule keeps (rates, weights of losses)."""
+    and the plain settings each submodule keeps (rates, weights of losses); for a NumPy estimator (the RBM,
+    Word2Vec) the settings it keeps."""
+    if not isinstance(model, torch.nn.Module):
+        return (
+            repr(type(model)),
+            {},
+            [],
+            [{k: v for k, v in vars(model).items() if isinstance(v, (bool, int, float, str))}],
+        )
     settings = [
         {k: v for k, v in vars(module).items() if not k.startswith("_") and isinstance(v, (bool, int, float, str))}
         for module in model.modules()
@@ -102,8 +114,9 @@ def test_cli_defaults_equal_the_constructors(name):
     signature = inspect.signature(cls.model_class.__init__)
     for key, value in cls.declared_defaults.items():  # a declared default is a real choice, never a copy
         assert value != signature.parameters[key].default, (name, key)
-    if hasattr(cls.model_class, "fit"):  # the GANs' own fit: the CLI's epochs and batch size are its defaults
-        fit_parameters = inspect.signature(cls.model_class.fit).parameters
+    fit_method = getattr(cls.model_class, "fit", None)
+    fit_parameters = inspect.signature(fit_method).parameters if fit_method is not None else {}
+    if "epochs" in fit_parameters:  # the GANs' own fit: the CLI's epochs and batch size are its defaults
         for key in ("epochs", "batch_size"):
             assert getattr(cls(), key) == fit_parameters[key].default, (name, key)
 
@@ -176,7 +189,7 @@ class RequestedDevice(str):
     """The device string a test asks for: the trainers must pass it (or what it resolved to) on, never their own."""
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", TORCH_NAMES)
 def test_every_trainer_trains_on_the_requested_device(monkeypatch, name):
     real_resolve = training.resolve_device
     requested, resolved, arguments = RequestedDevice("cpu"), [], []
@@ -206,7 +219,14 @@ def test_every_trainer_trains_on_the_requested_device(monkeypatch, name):
     assert np.isfinite(summary["train_loss"])
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", sorted(set(NAMES) - set(TORCH_NAMES)))
+def test_numpy_models_refuse_any_device_but_the_cpu(name):
+    train = import_object(MODELS[name].train)
+    with pytest.raises(ValueError, match="^device: .* runs on the CPU"):
+        train(config_class(name)(), None, device="cuda")
+
+
+@pytest.mark.parametrize("name", TORCH_NAMES)
 def test_an_absent_device_is_refused_before_any_work(monkeypatch, name):
     def refuse(device="auto"):
         raise ValueError(f"--device {device}: CUDA is not available on this machine")
