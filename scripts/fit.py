@@ -65,10 +65,16 @@ def run(args: argparse.Namespace) -> dict:
         return print_keys([(f.name, getattr(config, f.name)) for f in dataclasses.fields(config)])
     if args.resume and args.out is None:
         raise ValueError("--resume needs --out, the folder of the run to continue")
-    make_config(args.model, args.assignments)  # bad --set values fail before any folder is made
+    config = make_config(args.model, args.assignments)  # bad --set values fail before any folder is made
+    import torch
+
     from boltzgym.models.training import resolve_device
 
-    resolve_device(args.device)  # so does a device that is not there (one line naming --device)
+    if not issubclass(type(config).model_class, torch.nn.Module):  # the RBM and Word2Vec: NumPy and Numba
+        if args.device not in ("auto", "cpu"):
+            raise ValueError(f"--device {args.device}: {args.model} runs on the CPU (NumPy and Numba, no torch)")
+    else:
+        resolve_device(args.device)  # so does a device that is not there (one line naming --device)
     check_data(args.data or entry.data)
     out_dir = run_dir(args, f"fit-{args.model}")
     summary, history = fit_model(

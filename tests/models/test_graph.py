@@ -110,15 +110,15 @@ def test_gnn_dropout_only_while_training():
 
 
 def test_fit_gnn_checkpoints_sparsely_and_at_the_end(tmp_path, monkeypatch):
-    import boltzgym.models.training as training
+    import boltzgym.models.fit_checkpoint as fit_checkpoint
     from boltzgym.models.datasets import load_dataset
     from boltzgym.models.registry import make_config, model_entry
     from boltzgym.utils.imports import import_object
 
     written = []
-    save = training.save_checkpoint
+    save = fit_checkpoint.save_checkpoint
     monkeypatch.setattr(
-        training, "save_checkpoint", lambda *a, **k: written.append(k["counters"]["epoch"]) or save(*a, **k)
+        fit_checkpoint, "save_checkpoint", lambda *a, **k: written.append(k["counters"]["epoch"]) or save(*a, **k)
     )
     train, data = import_object(model_entry("gnn").train), load_dataset("karate")
     config = make_config("gnn", ["epochs=6", "checkpoint_every=4"])

@@ -51,7 +51,7 @@ def test_fit_word2vec_writes_the_run_folder(tmp_path, corpus_file, capsys):
         (["--set", "words=apple,unicorn"], "--set words: ['unicorn'] not in the vocabulary"),
         (["--set", "min_count=1000"], "--set min_count=1000: data"),
         (["--set", "alpha=0.01", "--set", "min_alpha=0.1"], "min_alpha must be <= alpha"),
-        (["--device", "cuda"], "device: Word2Vec runs on the CPU"),
+        (["--device", "cuda"], "--device cuda: word2vec runs on the CPU"),
     ],
 )
 def test_fit_word2vec_bad_arguments_exit_2_and_leave_no_folder(tmp_path, corpus_file, capsys, extra, message):

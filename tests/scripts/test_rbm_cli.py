@@ -60,7 +60,7 @@ def test_fit_rbm_bad_learning_rate_exits_2_with_one_line(tmp_path, capsys, value
 
 def test_fit_rbm_refuses_a_gpu(tmp_path, capsys):
     assert cli.main(["fit", "rbm", *TINY, "--device", "cuda", "--out", str(tmp_path / "run")]) == 2
-    assert "device: the RBM runs on the CPU" in capsys.readouterr().err
+    assert "--device cuda: rbm runs on the CPU" in capsys.readouterr().err
 
 
 def test_demo_part_reports_a_result_line(tmp_path):
