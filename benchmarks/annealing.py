@@ -1,17 +1,24 @@
 """Simulated annealing: boltzgym.sims against dwave-neal on the same instances, schedule, sweeps and reads.
 
-Instances: a 2D +-J Edwards-Anderson glass (periodic L x L, default L = 64) and an SK model (default N = 1000).
+Instances: a 2D +-J Edwards-Anderson glass (periodic L x L, default L = 64) and an SK model (default N = 800).
 Both samplers get the same geometric beta schedule (one sweep per beta, sequential Metropolis, as neal does),
 the same number of sweeps and reads. Prints spin-flip attempts per second of each and their ratio, and the
 mean and best energy per spin of each, with boltzgym on 1 thread and on 2 threads (neal is single-threaded).
+
+Per-core rows (the figure to quote on a shared machine): neal and boltzgym on one thread (numba threads 1,
+BLAS threads 1 through threadpoolctl; OPENBLAS_CORETYPE is left as the environment sets it), run interleaved
+``--repeats`` times with seeds 0, 1, ... in this process, timed by CPU time (``time.process_time``); the median
+of the per-repeat ratios is printed, with the mean energy per spin of each sampler over all repeats, its
+standard error and their difference in standard errors (``z``; |z| < 3 expected for the same statistics).
 
 Multi-spin rows (the lattice only; ``--multispin-reads`` reads, 64 per machine word): the single-spin kernel and
 the multi-spin kernel (``anneal(method="multispin")``) on the same schedule and sweeps, 1 and 2 threads.
 Cold-start rows: the first ``sample_ising`` call in a fresh Python process (numba loading its cache; run
 ``boltzgym warmup`` once first) against a second call in that process, for neal and for boltzgym.
 
-    python benchmarks/annealing.py                      # defaults: L=64, N=1000, 1000 sweeps, 8 reads
+    python benchmarks/annealing.py                      # defaults: L=64, N=800, 1000 sweeps, 8 reads
     python benchmarks/annealing.py --sweeps 200 --reads 4
+    python benchmarks/annealing.py --only sk --repeats 7 --no-cold   # the SK per-core ratio alone
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ def _timed(function):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def run_neal(bqm, n_spins, sweeps, reads, beta_range, seed):
+def run_neal(bqm, n_spins, sweeps, reads, beta_range, seed, keep=False):
     import neal
 
     sampler = neal.SimulatedAnnealingSampler()
@@ -50,10 +57,11 @@ def run_neal(bqm, n_spins, sweeps, reads, beta_range, seed):
     )
     energies = sampleset.record.energy / n_spins
     attempts = reads * sweeps * n_spins
-    return {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
+    row = {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
+    return {**row, "energies": energies} if keep else row
 
 
-def run_boltzgym(model, sweeps, reads, beta_range, seed, threads):
+def run_boltzgym(model, sweeps, reads, beta_range, seed, threads, keep=False):
     import numba
 
     from boltzgym.sims.annealing import anneal
@@ -64,7 +72,8 @@ def run_boltzgym(model, sweeps, reads, beta_range, seed, threads):
     )
     energies = result.energies / model.n_spins
     attempts = result.n_attempts
-    return {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
+    row = {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
+    return {**row, "energies": energies} if keep else row
 
 
 def run_multispin_rows(model, sweeps, reads, beta_range, seed) -> None:
@@ -136,16 +145,54 @@ def run_cold_start_rows(side: int, n_sk: int) -> None:
                   f"import+first {imported + first:6.3f} s")  # fmt: skip
 
 
+def run_per_core_rows(name, model, sweeps, reads, beta_range, repeats) -> None:
+    """Interleaved one-thread CPU-time runs of neal and boltzgym; print the median ratio and the energies."""
+    import statistics
+
+    import numba
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    numba.set_num_threads(1)
+    bqm = neal_inputs(model)
+    ratios, energies = [], {"dwave-neal": [], "boltzgym": []}
+    with threadpool_limits(1):
+        for seed in range(repeats):
+            peer = run_neal(bqm, model.n_spins, sweeps, reads, beta_range, seed, keep=True)
+            ours = run_boltzgym(model, sweeps, reads, beta_range, seed, 1, keep=True)
+            ratios.append(ours["cpu"] / peer["cpu"])
+            energies["dwave-neal"].append(peer["energies"])
+            energies["boltzgym"].append(ours["energies"])
+            print(f"{name:<14} repeat {seed}: neal {peer['cpu'] / 1e6:6.2f} CPU Matt/s, boltzgym "
+                  f"{ours['cpu'] / 1e6:6.2f} CPU Matt/s, ratio {ratios[-1]:5.2f}", flush=True)  # fmt: skip
+    stats = {}
+    for sampler, values in energies.items():
+        values = np.concatenate(values)
+        stats[sampler] = (values.mean(), values.std(ddof=1) / np.sqrt(values.size), values.min())
+    (mean_n, err_n, _), (mean_b, err_b, _) = stats["dwave-neal"], stats["boltzgym"]
+    z = (mean_b - mean_n) / np.hypot(err_n, err_b)
+    print(
+        f"{name:<14} one thread, CPU time, {repeats} interleaved repeats of {reads} reads x {sweeps} sweeps: "
+        f"median ratio boltzgym/neal {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
+    )
+    for sampler, (mean, err, best) in stats.items():
+        print(f"{'':<14} {sampler:<11} mean E/N {mean:.5f} +- {err:.5f}  best E/N {best:.5f}")
+    print(f"{'':<14} energies: difference {mean_b - mean_n:+.5f} = {z:+.2f} standard errors")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--side", type=int, default=64, help="2D lattice side L (default 64)")
-    parser.add_argument("--sk", type=int, default=1000, help="SK size N (default 1000)")
+    parser.add_argument("--sk", type=int, default=800, help="SK size N (default 800)")
     parser.add_argument("--sweeps", type=int, default=1000, help="sweeps per read (default 1000)")
     parser.add_argument("--reads", type=int, default=8, help="reads (default 8)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--multispin-reads", type=int, default=128, help="reads of the multi-spin rows (128)")
     parser.add_argument("--cold-side", type=int, default=48, help="lattice side of the cold-start rows (48)")
     parser.add_argument("--cold-sk", type=int, default=800, help="SK size of the cold-start rows (800)")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved one-thread repeats per instance (5)")
+    parser.add_argument("--only", choices=("lattice", "sk"), help="run one instance only")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-start rows")
     args = parser.parse_args(argv)
 
     import numba
@@ -166,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(header)
     print("-" * len(header))
+    if args.only:
+        instances = [instances[0 if args.only == "lattice" else 1]]
     for name, model in instances:
         beta_range = default_beta_range(model)
         anneal(model, 2, 2, beta_range, seed=0, parallel=True)  # compile / load both kernels before timing
@@ -182,9 +231,12 @@ def main(argv: list[str] | None = None) -> None:
                 f"{row['cpu'] / 1e6:>11.2f} {row['cpu'] / peer['cpu']:>6.2f} {row['mean']:>9.4f} {row['best']:>9.4f}"
             )
         print(f"{'':<14} beta_range ({beta_range[0]:.4g}, {beta_range[1]:.4g})")
+        run_per_core_rows(name, model, args.sweeps, args.reads, beta_range, args.repeats)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
         if name.startswith("2D"):
             run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.seed)
-    run_cold_start_rows(args.cold_side, args.cold_sk)
+    if not args.no_cold:
+        run_cold_start_rows(args.cold_side, args.cold_sk)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,118 @@
+"""The blocked dense Metropolis path (real couplings, sequential order) against the plain per-replica one.
+
+``single_site_sweeps_*`` send dense real models under sequential Metropolis through
+``_dense_metropolis_group`` (blocks of 8 sites, groups of replicas, delayed field updates); every replica must
+follow exactly the trajectory of the plain eager path ``_replica_sweeps`` on the same streams: same states, same
+fields and energies to the last bit (fields up to the sign of a zero), and the states of a plain NumPy sweep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boltzgym.sims import _kernels
+from boltzgym.sims._engine import kernel_couplings
+from boltzgym.sims.ising import IsingModel
+from boltzgym.utils.rng import make_streams, next_double, next_double_words
+
+
+def real_model(n: int, seed: int) -> IsingModel:
+    rng = np.random.default_rng(seed)
+    J = np.triu(rng.normal(size=(n, n)) / np.sqrt(n), k=1)
+    return IsingModel(J + J.T, 0.3 * rng.normal(size=n))
+
+
+def run(kernel, model, states, betas, seed, record=True, group=_kernels.GROUP):
+    """Run ``kernel`` (a ``single_site_sweeps_*`` kernel, or None for the plain per-replica path) in place."""
+    couplings = kernel_couplings(model)
+    assert couplings.use_dense and couplings.energy_bound < 0
+    states = states.copy()
+    fields = model.local_fields(states).astype(np.float64)
+    energies = np.asarray(model.energy(states), dtype=np.float64).copy()
+    rng = make_streams(seed, states.shape[0])
+    betas = np.atleast_2d(betas).astype(np.float64)
+    trace = np.zeros((states.shape[0], betas.shape[1] if record else 0))
+    mask = np.zeros(0, dtype=np.bool_)
+    if kernel is None:
+        for r in range(states.shape[0]):
+            _kernels._replica_sweeps(r, states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False,
+                                     rng, trace)  # fmt: skip
+    else:
+        kernel(states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False, rng, trace, group)
+    return states, fields, energies, trace, rng
+
+
+def assert_same(result, expected):
+    for got, want in zip(result, expected):
+        np.testing.assert_array_equal(got, want)  # exact: -0.0 == 0.0 is the only latitude
+
+
+# 11 replicas: a group of 8 (two 4-replica blocks) and one of 3 (per-replica updates); N = 37: four full blocks
+# and a 5-site tail; hot betas flip most sites (the 4 x 8 pass), cold ones few (per-replica passes); inf sweeps
+# take the zero-temperature rule.
+SCHEDULE = np.concatenate([np.geomspace(0.05, 3.0, 12), [np.inf, 2.0, np.inf]])
+
+
+@pytest.mark.parametrize(("kernel", "group"), [("serial", 8), ("serial", 3), ("parallel", 4), ("parallel", 1)])
+def test_blocked_path_matches_plain_path_bit_for_bit(kernel, group):
+    model = real_model(37, 0)
+    states = np.random.default_rng(1).choice(np.array([-1, 1], dtype=np.int8), size=(11, 37))
+    fast = run(getattr(_kernels, f"single_site_sweeps_{kernel}"), model, states, SCHEDULE, seed=4, group=group)
+    plain = run(None, model, states, SCHEDULE, seed=4)
+    assert_same(fast, plain)
+    assert not np.array_equal(fast[0], states)
+    np.testing.assert_allclose(fast[2], model.energy(fast[0]), atol=1e-9)
+    np.testing.assert_allclose(fast[1], model.local_fields(fast[0]), atol=1e-9)
+
+
+def test_blocked_path_with_one_schedule_per_replica():
+    model = real_model(24, 2)
+    states = np.random.default_rng(3).choice(np.array([-1, 1], dtype=np.int8), size=(6, 24))
+    betas = np.stack([np.geomspace(0.02 * (r + 1), 2.0, 10) for r in range(6)])
+    betas[2, 4] = np.inf
+    assert_same(run(_kernels.single_site_sweeps_serial, model, states, betas, seed=7),
+                run(None, model, states, betas, seed=7))  # fmt: skip
+
+
+def test_blocked_path_follows_a_plain_numpy_sweep():
+    model = real_model(19, 5)
+    states = np.random.default_rng(6).choice(np.array([-1, 1], dtype=np.int8), size=(5, 19))
+    betas = np.geomspace(0.1, 2.0, 8)
+    got = run(_kernels.single_site_sweeps_serial, model, states, betas, seed=8, record=False)[0]
+    rng = make_streams(8, 5)
+    expected = states.astype(np.int64)
+    for r in range(5):
+        s = expected[r]
+        for beta in betas:
+            for i in range(19):
+                u = next_double(rng, r)
+                dE = 2 * s[i] * (model.J[i] @ s + model.h[i])
+                if dE <= 0 or (beta * dE < 44.3614195558365 and u < np.exp(-beta * dE)):
+                    s[i] = -s[i]
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("x", [1e-9, 1e-3, 0.3, 1.0, 1.7, 3.0, 10.0, 40.0])
+def test_metropolis_shortcuts_decide_as_exp_does(x):
+    """The polynomial bounds around exp(-x) never overrule ``u < exp(-x)``, even for u next to exp(-x)."""
+    grid = np.floor(np.exp(-x) * 2.0**53)  # the uniforms are multiples of 2**-53: the ones around exp(-x)
+    codes = np.concatenate([grid + np.arange(-3, 4), np.floor(np.linspace(0.0, 1.0, 201)[:-1] * 2.0**53)])
+    table = np.zeros(1, dtype=np.uint64)
+    for code in codes[codes >= 0]:
+        bits = np.uint64(code)
+        u = float(bits) * 2.0**-53
+        s0, s1, s2, s3 = _words_for(bits)
+        assert next_double_words(s0, s1, s2, s3)[0] == u
+        flip = _kernels._metropolis_accepts(x, 1.0, table, False, 0, s0, s1, s2, s3)[0]
+        assert flip == (u < np.exp(-x)), (x, u)
+
+
+def _words_for(bits: np.uint64):
+    """A xoshiro256** state whose next output's top 53 bits are ``bits`` (output = rotl(s1 * 5, 7) * 9)."""
+    output = int(bits) << 11
+    inverse_nine = pow(9, -1, 2**64)
+    rotated = (output * inverse_nine) % 2**64
+    product = ((rotated >> 7) | (rotated << 57)) % 2**64
+    s1 = (product * pow(5, -1, 2**64)) % 2**64
+    return np.uint64(1), np.uint64(s1), np.uint64(2), np.uint64(3)
