@@ -123,7 +123,7 @@ def comparison_table(epochs: int, seed: int) -> list[tuple[str, float | None, fl
         torch.manual_seed(seed)
         vae = VAE(x.shape[1], VAEConfig.latent_size, VAEConfig.hidden_sizes)  # boltzgym fit vae's defaults
         start = time.perf_counter()
-        fit(vae, (x,), loss=vae_loss, optimizer="adam", lr=1e-3, epochs=epochs, batch_size=100, seed=seed,
+        fit(vae, (x,), loss=vae_loss, optimizer="adam", learning_rate=1e-3, epochs=epochs, batch_size=100, seed=seed,
             device="cpu")  # fmt: skip
         seconds = time.perf_counter() - start
         ll = float(vae.log_likelihood(x_test, 500).mean())
@@ -132,7 +132,7 @@ def comparison_table(epochs: int, seed: int) -> list[tuple[str, float | None, fl
     rows.append((name, ll, metrics.classifier_frechet_distance(classifier, x_test, samples), seconds))
 
     with torch.random.fork_rng(devices=[]):
-        gan = GAN(x.shape[1], 32, (256, 256), (256, 256), lr=5e-4, output_activation="sigmoid", seed=seed)
+        gan = GAN(x.shape[1], 32, (256, 256), (256, 256), learning_rate=5e-4, output_activation="sigmoid", seed=seed)
         start = time.perf_counter()
         gan.fit(x, epochs=epochs, batch_size=64, seed=seed)
         seconds = time.perf_counter() - start

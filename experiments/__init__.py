@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,8 +51,12 @@ def experiment_options(name: str, assignments: Sequence[str] | None) -> dict[str
         for key, p in inspect.signature(function).parameters.items()
         if key not in ("out_dir", "seed", "progress")
     }
+    renamed = getattr(function, "__renamed_kwargs__", {})  # old spelling -> new (utils.deprecation.renamed_kwargs)
     options = {}
     for key, text in parse_assignments(assignments).items():
+        if key in renamed:
+            print(f"--set {key}: deprecated, it sets {renamed[key]}", file=sys.stderr)
+            key = renamed[key]
         if key not in parameters:
             raise ValueError(f"--set {key}: unknown key for experiment {name!r}; known keys: {sorted(parameters)}")
         default = parameters[key].default

@@ -59,7 +59,7 @@ def parity_experiment(
     def train(width: int, depth: int) -> tuple[int, float]:
         torch.manual_seed(seed)
         model = _mlp(n, width, depth, 2)
-        fit(model, data.train, loss="cross_entropy", optimizer="adam", lr=1e-2, epochs=epochs, batch_size=64,
+        fit(model, data.train, loss="cross_entropy", optimizer="adam", learning_rate=1e-2, epochs=epochs, batch_size=64,
             seed=seed)  # fmt: skip
         with torch.no_grad():
             accuracy = float((model(x_all).argmax(1) == y_all).float().mean())

@@ -67,7 +67,9 @@ def _generative_digits(out_dir: Path, seed: int, progress: bool, epochs: int, da
         seconds[name] = time.perf_counter() - begin
     begin = time.perf_counter()
     with torch.random.fork_rng(devices=[]):
-        gan = GAN(x.shape[1], 32, (256, 256), (256, 256), pack=2, lr=5e-4, output_activation="sigmoid", seed=seed)
+        gan = GAN(
+            x.shape[1], 32, (256, 256), (256, 256), pack=2, learning_rate=5e-4, output_activation="sigmoid", seed=seed
+        )
         gan.fit(x, epochs=epochs, batch_size=64, seed=seed, progress=progress)
     gan_samples = gan.sample(N_SAMPLES, seed=seed + 1)
     seconds["gan"] = time.perf_counter() - begin

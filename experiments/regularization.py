@@ -51,7 +51,17 @@ def _train_one(method: dict, x: np.ndarray, y: np.ndarray, seed: int, epochs: in
     if "weight_noise" in options:
         add_weight_noise(model, options.pop("weight_noise"))
     loss = nn.CrossEntropyLoss(label_smoothing=options.pop("label_smoothing", 0.0))
-    fit(model, (x, y), loss=loss, optimizer="adam", lr=1e-3, epochs=epochs, batch_size=32, seed=seed, **options)
+    fit(
+        model,
+        (x, y),
+        loss=loss,
+        optimizer="adam",
+        learning_rate=1e-3,
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+        **options,
+    )
     return model
 
 

@@ -11,9 +11,11 @@ import torch
 
 from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.vision.trainers import VISION_TRAINERS, CNNConfig, ResNetConfig, train_cnn
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.validation import check_int
 
 
+@renamed_kwargs(lr="learning_rate")
 def degradation(
     out_dir: str | Path,
     seed: int = 0,
@@ -22,13 +24,15 @@ def degradation(
     width: int = 16,
     epochs: int = 4,
     n_train: int | None = None,
-    lr: float = 1e-3,
+    learning_rate: float = 1e-3,
 ) -> dict:
     """Notes 3.2's claim (He et al. 2016, fig. 1, at CPU scale): a deeper plain net trains *worse* than a shallower
     one, while the residual twin does not. PlainNet and ResNet with the same layers, He init and batch norm, the same
-    data (digits, fixed split), optimiser (Adam at ``lr``, no weight decay) and epochs, at depths ``4 * blocks + 2``
+    data (digits, fixed split), optimiser (Adam at ``learning_rate``, no weight decay) and epochs, at depths ``4 *
+    blocks + 2``
     (2 stages).
-    With lr 1e-3 the residual net's training loss falls with depth up to 50 layers on seeds 0-2; with 3e-3 the
+    With learning rate 1e-3 the residual net's training loss falls with depth up to 50 layers on seeds 0-2; with 3e-3
+    the
     deepest residual nets end a little above the 18-layer one (noisier last steps), the plain nets degrade either way.
 
     ``plain_train_loss``/``residual_train_loss`` are the mean training loss over the last epoch (the end of He et
@@ -50,7 +54,7 @@ def degradation(
     for n_blocks in blocks:
         config = ResNetConfig(
             widths=(width, 2 * width), blocks_per_stage=int(n_blocks), epochs=epochs, validation_split=0.0,
-            patience=None, weight_decay=0.0, lr=lr, label_smoothing=0.0,
+            patience=None, weight_decay=0.0, learning_rate=learning_rate, label_smoothing=0.0,
         )  # fmt: skip
         result["depths"].append(4 * int(n_blocks) + 2)
         for name, key in (("plainnet", "plain"), ("resnet", "residual")):
@@ -78,7 +82,7 @@ def degradation(
         ax.legend(fontsize=8)
     fig.suptitle(
         f"Degradation on digits: PlainNet vs ResNet, both He-initialised with batch norm (so no vanishing signal), "
-        f"Adam lr {lr:g}, {epochs} epochs, widths {width},{2 * width}, seed {seed}",
+        f"Adam learning rate {learning_rate:g}, {epochs} epochs, widths {width},{2 * width}, seed {seed}",
         fontsize=9,
     )
     fig.tight_layout()

@@ -41,7 +41,7 @@ class TrainSettings:
 
     epochs: int = 10  # passes over the training set
     batch_size: int = 64  # rows per mini-batch
-    lr: float = 1e-3  # learning rate
+    learning_rate: float = 1e-3  # the optimizer's step size (torch's lr)
     optimizer: str = "adam"  # sgd | adam | adamw | rmsprop | rprop (torch's)
     weight_decay: float = 0.0  # weight decay of the optimizer (decoupled for adamw; notes 2.3)
     validation_split: float = 0.0  # fraction of the training rows held out for validation / early stopping
@@ -64,8 +64,8 @@ def check_training_settings(config) -> None:
         config.epochs = check_count("epochs", config.epochs, minimum=1)
     if "batch_size" in present:
         config.batch_size = check_count("batch_size", config.batch_size, minimum=1)
-    if "lr" in present:
-        config.lr = check_positive("lr", config.lr)
+    if "learning_rate" in present:
+        config.learning_rate = check_positive("learning_rate", config.learning_rate)
     if "optimizer" in present:
         from boltzgym.models.training import OPTIMIZERS
 
@@ -221,17 +221,18 @@ def honours_device(train: Callable) -> Callable:
 
 
 def make_optimizer_for(config, model):
-    """The config's torch optimizer over ``model``'s parameters (``optimizer``, ``lr``, ``weight_decay`` keys; a
+    """The config's torch optimizer over ``model``'s parameters (``optimizer``, ``learning_rate``, ``weight_decay``
+    keys; a
     config without ``optimizer`` gets Adam); ``weight_decay`` only where that optimizer has it (Rprop has none)."""
     from boltzgym.models.training import OPTIMIZERS
 
     optimizer_class = OPTIMIZERS[getattr(config, "optimizer", "adam")]
     weight_decay = getattr(config, "weight_decay", 0.0)
     if weight_decay == 0:
-        return optimizer_class(model.parameters(), lr=config.lr)
+        return optimizer_class(model.parameters(), lr=config.learning_rate)
     if "weight_decay" not in inspect.signature(optimizer_class).parameters:
         raise ValueError(f"weight_decay: optimizer {config.optimizer!r} has none; --set weight_decay=0")
-    return optimizer_class(model.parameters(), lr=config.lr, weight_decay=weight_decay)
+    return optimizer_class(model.parameters(), lr=config.learning_rate, weight_decay=weight_decay)
 
 
 def fit_arguments(config, model, epochs: int | None = None) -> dict[str, Any]:

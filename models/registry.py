@@ -223,6 +223,10 @@ def model_entry(name: str) -> ModelEntry:
     return MODELS[name]
 
 
+# Keys renamed for every model (one vocabulary, docs/vocabulary.md): the old spelling sets the new key.
+RENAMED_KEYS: dict[str, tuple[str, ...]] = {"lr": ("learning_rate",), "lr_decay": ("learning_rate_decay",)}
+
+
 def make_config(name: str, overrides: Mapping[str, Any] | Sequence[str] | None = None):
     """Model ``name``'s config dataclass with ``overrides`` (``{"key": value}`` or ``["key=value", ...]``) applied.
 
@@ -236,11 +240,11 @@ def make_config(name: str, overrides: Mapping[str, Any] | Sequence[str] | None =
         overrides = parse_assignments(overrides)
     fields = {f.name: f for f in dataclasses.fields(config_class)}
     hints = typing.get_type_hints(config_class)
-    aliases = getattr(config_class, "aliases", {})
+    aliases = {**RENAMED_KEYS, **getattr(config_class, "aliases", {})}
     values = {}
     for key, value in overrides.items():
         targets = aliases.get(key, (key,))
-        if key in aliases:  # a renamed key: the old spelling still works, with one line saying so
+        if key in aliases and all(target in fields for target in targets):  # a renamed key: one line says so
             print(f"--set {key}: deprecated, it sets {', '.join(targets)}", file=sys.stderr)
         for target in targets:
             if target not in fields:

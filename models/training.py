@@ -80,6 +80,7 @@ from boltzgym.models.steps import (  # noqa: F401  (re-exported: the pieces fit 
     torch_threads,
     train_step,
 )
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.reporting import report
@@ -107,7 +108,8 @@ class FitResult:
 
     Attributes:
         history: one dict per epoch: ``epoch``, ``train_loss`` (mean over the epoch's batches), ``losses/<name>``
-            for named losses, ``val_loss``/``val_accuracy`` with validation, ``grad_norm`` with clipping, ``lr``,
+            for named losses, ``val_loss``/``val_accuracy`` with validation, ``grad_norm`` with clipping,
+            ``learning_rate``,
             ``seconds``.
         epochs: epochs completed (counting those before a resume).
         stop_reason: ``"epochs"``, ``"early_stopping"`` or ``"callback"``.
@@ -131,6 +133,7 @@ class FitResult:
         return None
 
 
+@renamed_kwargs(lr="learning_rate")
 def fit(
     model: nn.Module,
     data,
@@ -139,7 +142,7 @@ def fit(
     epochs: int = 10,
     batch_size: int = 64,
     *,
-    lr: float = 1e-3,
+    learning_rate: float = 1e-3,
     validation_split: float = 0.0,
     validation_data=None,
     early_stopping_patience: int | None = None,
@@ -164,7 +167,8 @@ def fit(
             training arrays; its test set is never used here).
         loss: ``"cross_entropy"``, ``"mse"``, a criterion ``nn.Module``, a ``loss_fn(model, batch)``, or ``None``
             for a model with ``training_step``.
-        optimizer: a name of :data:`OPTIMIZERS` (built with ``lr``), an optimizer, or a dict of named optimizers
+        optimizer: a name of :data:`OPTIMIZERS` (built with ``learning_rate``), an optimizer, or a dict of named
+        optimizers
             (for ``training_step``).
         epochs: total epochs (a resumed run continues up to this count).
         batch_size: rows per mini-batch (the last batch of an epoch may be smaller).
@@ -203,6 +207,7 @@ def fit(
         early_stopping_patience = check_int("early_stopping_patience", early_stopping_patience, minimum=1)
     if clip_grad_norm is not None:
         clip_grad_norm = check_positive("clip_grad_norm", clip_grad_norm)
+    learning_rate = check_positive("learning_rate", learning_rate)
     input_noise = check_positive("input_noise", input_noise, allow_zero=True)
     checkpoint_every = check_int("checkpoint_every", checkpoint_every, minimum=1)
     if resume and run_dir is None:
@@ -213,7 +218,7 @@ def fit(
     loss = None if custom_step else criterion(loss)
     device = resolve_device(device)
     model.to(device)
-    optimizers = named_optimizers(optimizer, model, lr)
+    optimizers = named_optimizers(optimizer, model, learning_rate)
 
     # --- data: tensors on the device, a fixed validation subset ------------------------------------------------
     tensors, validation = _split_validation(data, validation_data, validation_split, seed)
@@ -251,7 +256,7 @@ def fit(
         if validation is not None:
             scores = evaluate(model, validation, validation_loss, batch_size=max(batch_size, 1024), device=device)
             row.update({f"val_{key.replace('losses/', '')}": value for key, value in scores.items()})
-        row["lr"] = float(next(iter(optimizers.values())).param_groups[0]["lr"])
+        row["learning_rate"] = float(next(iter(optimizers.values())).param_groups[0]["lr"])
         row["seconds"] = time.perf_counter() - epoch_start
         result.history.append(row)
         report(**row)  # for a sweep's early-stopping scheduler (a no-op unless one listens)
@@ -363,7 +368,7 @@ class _DivergenceGuard:
         )
         raise TrainingDiverged(
             f"training diverged at epoch {epoch}, batch {batch}: the loss is {step_loss}; the "
-            f"model holds the weights of epoch {epoch - 1}{kept}. Lower lr or set clip_grad_norm."
+            f"model holds the weights of epoch {epoch - 1}{kept}. Lower learning_rate or set clip_grad_norm."
         )
 
     def interrupted(self, epoch: int, history: list[dict]):

@@ -55,7 +55,8 @@ def _parse_value(text: str) -> Any:
 
 
 def parse_grid(items: list[str]) -> dict[str, list]:
-    """``["lr=0.1,0.5", "steps=100"]`` -> ``{"lr": [0.1, 0.5], "steps": [100]}``; errors name ``--grid``."""
+    """``["learning_rate=0.1,0.5", "steps=100"]`` -> ``{"learning_rate": [0.1, 0.5], "steps": [100]}``; errors name
+    ``--grid``."""
     grid: dict[str, list] = {}
     for item in items:
         key, sep, values = item.partition("=")

@@ -15,8 +15,8 @@ of ``log(1 - sigmoid(l))`` is ``-sigmoid(l)`` -> 0) or maximises ``log D(G(z))``
   units (Mescheder et al. 2018), which makes the non-saturating GAN converge locally instead of circling the
   equilibrium;
 - ``clip_grad_norm=10`` (default): gradient-norm clipping of both players;
-- ``lr_decay=0.3`` (default): the learning rate falls linearly to 0 over the last 30% of the steps of :meth:`GAN.fit`,
-  the annealing that turns oscillation around the modes into precise samples;
+- ``learning_rate_decay=0.3`` (default): the learning rate falls linearly to 0 over the last 30% of the steps of
+  :meth:`GAN.fit`, the annealing that turns oscillation around the modes into precise samples;
 - ``averaging="ema"`` / ``"polynomial"``: the generator's parameters averaged over training (Yazici et al. 2019)
   against oscillation; :meth:`GAN.sample` draws from the averaged generator (off by default: on the toy mixtures
   averaging generators that still move modes between latent regions blurs the samples; the decay does better).
@@ -45,6 +45,7 @@ from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from boltzgym.models.supervised.mlp import MLP
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.validation import check_int, check_positive, check_probability
 
 GENERATOR_LOSSES = ("non-saturating", "minimax")
@@ -121,19 +122,19 @@ class AdversarialModel(nn.Module):
     define ``training_step(batch, optimizers)`` (using :meth:`_update` for each player's step)."""
 
     players: dict[str, nn.Module]
-    lr: float
+    learning_rate: float
     clip_grad_norm: float | None
 
-    def _set_training(self, lr: float, clip_grad_norm: float | None, seed: int) -> None:
+    def _set_training(self, learning_rate: float, clip_grad_norm: float | None, seed: int) -> None:
         """Check and keep the players' shared settings, and seed the weights about to be initialised."""
-        self.lr = check_positive("lr", lr)
+        self.learning_rate = check_positive("learning_rate", learning_rate)
         self.clip_grad_norm = None if clip_grad_norm is None else check_positive("clip_grad_norm", clip_grad_norm)
         torch.manual_seed(check_int("seed", seed, minimum=0))
 
     def make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         """Adam per player with ``betas=ADAM_BETAS`` (Radford et al. 2016; the notes' momentum fix)."""
         return {
-            name: torch.optim.Adam(module.parameters(), lr=self.lr, betas=ADAM_BETAS)
+            name: torch.optim.Adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
             for name, module in self.players.items()
         }
 
@@ -180,13 +181,15 @@ class GAN(AdversarialModel):
         averaging: ``"none"`` (default), ``"ema"`` or ``"polynomial"`` for the generator's parameters.
         ema_decay: decay of the exponential moving average (``None``: 0.999); only with ``averaging="ema"``.
         gradient_penalty: R1 weight gamma on real data (0 disables).
-        lr: Adam learning rate of both players.
-        lr_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls linearly to 0.
+        learning_rate: Adam learning rate of both players.
+        learning_rate_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls linearly
+        to 0.
         output_activation: ``None`` (real data) or ``"sigmoid"`` (data in [0, 1]).
         standardize: train both players on standardised data (real data only; ``fit`` sets the statistics).
         seed: initialises the weights.
     """
 
+    @renamed_kwargs(lr="learning_rate", lr_decay="learning_rate_decay")
     def __init__(
         self,
         n_features: int = 2,
@@ -201,8 +204,8 @@ class GAN(AdversarialModel):
         averaging: str = "none",
         ema_decay: float | None = None,
         gradient_penalty: float = 0.1,
-        lr: float = 1e-3,
-        lr_decay: float = 0.3,
+        learning_rate: float = 1e-3,
+        learning_rate_decay: float = 0.3,
         output_activation: str | None = None,
         standardize: bool = True,
         seed: int = 0,
@@ -220,9 +223,9 @@ class GAN(AdversarialModel):
         self.pack = check_int("pack", pack, minimum=1)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
         self.gradient_penalty = check_positive("gradient_penalty", gradient_penalty, allow_zero=True)
-        self.lr_decay = check_probability("lr_decay", lr_decay)
+        self.learning_rate_decay = check_probability("learning_rate_decay", learning_rate_decay)
         self.output_activation = output_activation
-        self._set_training(lr, clip_grad_norm, seed)
+        self._set_training(learning_rate, clip_grad_norm, seed)
         self.generator = MLP(latent_size, list(generator_sizes), n_features, activation="relu")
         self.discriminator = Discriminator(
             n_features, discriminator_sizes, self.pack, check_int("minibatch_features", minibatch_features, 0)
@@ -261,13 +264,14 @@ class GAN(AdversarialModel):
         return self.discriminator((x - self.data_shift) / self.data_scale)
 
     def _schedule_lr(self, optimizers) -> None:
-        """Linear decay to 0 over the last ``lr_decay`` fraction of the ``total_steps`` that fit set (none without)."""
+        """Linear decay to 0 over the last ``learning_rate_decay`` fraction of the ``total_steps`` that fit set (none
+        without)."""
         total, done = int(self.total_steps), int(self.steps_done)
-        if total > 0 and self.lr_decay > 0:
-            factor = min(1.0, (total - done) / (self.lr_decay * total))
+        if total > 0 and self.learning_rate_decay > 0:
+            factor = min(1.0, (total - done) / (self.learning_rate_decay * total))
             for optimizer in optimizers.values():
                 for group in optimizer.param_groups:
-                    group["lr"] = self.lr * max(factor, 0.0)
+                    group["lr"] = self.learning_rate * max(factor, 0.0)
         self.steps_done += 1
 
     def training_step(self, batch: tuple[torch.Tensor, ...], optimizers) -> dict[str, torch.Tensor]:

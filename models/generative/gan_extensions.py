@@ -39,6 +39,7 @@ from boltzgym.models.generative.gan import (
     generator_loss,
 )
 from boltzgym.models.supervised.mlp import MLP
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.validation import check_int, check_positive, check_probability
 
 
@@ -101,10 +102,11 @@ class ConditionalGAN(AdversarialModel):
         label_smoothing: one-sided real-label smoothing (notes 5.2).
         dropout: dropout of the discriminator's hidden units (slows an over-confident discriminator).
         ema_decay: decay of the generator's exponential moving average (:meth:`sample` uses it); 0 disables it.
-        lr, clip_grad_norm: Adam learning rate and gradient-norm limit of both players.
+        learning_rate, clip_grad_norm: Adam learning rate and gradient-norm limit of both players.
         seed: initialises the weights.
     """
 
+    @renamed_kwargs(lr="learning_rate")
     def __init__(
         self,
         n_features: int = 64,
@@ -115,7 +117,7 @@ class ConditionalGAN(AdversarialModel):
         label_smoothing: float = 0.1,
         dropout: float = 0.2,
         ema_decay: float = 0.99,
-        lr: float = 5e-4,
+        learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
     ):
@@ -124,7 +126,7 @@ class ConditionalGAN(AdversarialModel):
         self.n_classes = check_int("n_classes", n_classes, minimum=2)
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self._set_training(lr, clip_grad_norm, seed)
+        self._set_training(learning_rate, clip_grad_norm, seed)
         self.generator = _generator(self.latent_size + self.n_classes, generator_sizes, self.n_features)
         self.discriminator = MLP(self.n_features + self.n_classes, list(discriminator_sizes), 1, dropout=dropout)
         self.players = {"discriminator": self.discriminator, "generator": self.generator}
@@ -213,16 +215,17 @@ class LapGAN(ImageGAN):
         side: image side (8 for digits); must be even.
         latent_size: noise width of each level (> 0).
         hidden_sizes: hidden widths of every generator and discriminator.
-        label_smoothing, lr, clip_grad_norm, seed: as :class:`ConditionalGAN`.
+        label_smoothing, learning_rate, clip_grad_norm, seed: as :class:`ConditionalGAN`.
     """
 
+    @renamed_kwargs(lr="learning_rate")
     def __init__(
         self,
         side: int = 8,
         latent_size: int = 16,
         hidden_sizes: Sequence[int] = (128, 128),
         label_smoothing: float = 0.1,
-        lr: float = 5e-4,
+        learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
     ):
@@ -232,7 +235,7 @@ class LapGAN(ImageGAN):
             raise ValueError(f"side must be even (a 2x2 pyramid step), got {side}")
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self._set_training(lr, clip_grad_norm, seed)
+        self._set_training(learning_rate, clip_grad_norm, seed)
         self.n_features, coarse = self.side**2, (self.side // 2) ** 2
         self.generator0 = _generator(self.latent_size, hidden_sizes, coarse)
         self.discriminator0 = Discriminator(coarse, hidden_sizes)
@@ -300,9 +303,10 @@ class BiGAN(ImageGAN):
         latent_size: width of z and of the encoder's features (> 0). Default 8: on 8x8 digits at 16 or 32 a random
             encoder's random projection probes as well as the learned one; at 8 the learned features win clearly.
         hidden_sizes: hidden widths of G, E and D.
-        label_smoothing, dropout, lr, clip_grad_norm, seed: as :class:`ConditionalGAN`.
+        label_smoothing, dropout, learning_rate, clip_grad_norm, seed: as :class:`ConditionalGAN`.
     """
 
+    @renamed_kwargs(lr="learning_rate")
     def __init__(
         self,
         n_features: int = 64,
@@ -310,7 +314,7 @@ class BiGAN(ImageGAN):
         hidden_sizes: Sequence[int] = (256, 256),
         label_smoothing: float = 0.1,
         dropout: float = 0.2,
-        lr: float = 5e-4,
+        learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
     ):
@@ -318,7 +322,7 @@ class BiGAN(ImageGAN):
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
-        self._set_training(lr, clip_grad_norm, seed)
+        self._set_training(learning_rate, clip_grad_norm, seed)
         self.generator = _generator(self.latent_size, hidden_sizes, self.n_features)
         self.encoder = _generator(self.n_features, hidden_sizes, self.latent_size)
         self.discriminator = MLP(self.n_features + self.latent_size, list(hidden_sizes), 1, dropout=dropout)
@@ -395,9 +399,10 @@ class CycleGAN(AdversarialModel):
         cycle_weight: lambda of the cycle-consistency loss (10 in the paper).
         identity_weight: weight of the identity loss (0 disables it); ``None`` (default): ``0.5 * cycle_weight`` as
             in the paper when the domains share a shape, else 0.
-        lr, clip_grad_norm, seed: as :class:`ConditionalGAN`.
+        learning_rate, clip_grad_norm, seed: as :class:`ConditionalGAN`.
     """
 
+    @renamed_kwargs(lr="learning_rate")
     def __init__(
         self,
         n_features: int = 64,
@@ -407,7 +412,7 @@ class CycleGAN(AdversarialModel):
         identity_weight: float | None = None,
         adversarial_loss: str = "non-saturating",
         dropout: float = 0.2,
-        lr: float = 5e-4,
+        learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
     ):
@@ -420,7 +425,7 @@ class CycleGAN(AdversarialModel):
         self.identity_weight = check_positive("identity_weight", identity_weight, allow_zero=True)
         if self.identity_weight > 0 and self.n_features != self.n_features_b:
             raise ValueError("identity_weight > 0 needs domains of one shape (n_features == n_features_b)")
-        self._set_training(lr, clip_grad_norm, seed)
+        self._set_training(learning_rate, clip_grad_norm, seed)
         hidden = list(hidden_sizes)
         self.generator_ab = _translator(self.n_features, hidden, self.n_features_b)
         self.generator_ba = _translator(self.n_features_b, hidden, self.n_features)

@@ -165,8 +165,9 @@ def train_digits_classifier(
         torch.manual_seed(seed)
         classifier = MLP(x.shape[1], list(hidden_sizes), n_classes, activation="tanh", dropout=0.2)
         run_dir = None if cache_dir is None else Path(cache_dir) / f"classifier-{digest}-seed{seed}"
-        fit(classifier, (x, y), loss="cross_entropy", optimizer="adam", lr=2e-3, epochs=epochs, batch_size=64,
-            input_noise=0.05, seed=seed, run_dir=run_dir, resume=run_dir is not None, device=device)  # fmt: skip
+        fit(classifier, (x, y), loss="cross_entropy", optimizer="adam", learning_rate=2e-3, epochs=epochs,
+            batch_size=64, input_noise=0.05, seed=seed, run_dir=run_dir, resume=run_dir is not None,
+            device=device)  # fmt: skip
     classifier.cpu().eval()
     _CLASSIFIERS[key] = classifier
     return classifier

@@ -53,7 +53,7 @@ class AutoencoderSettings:
         self.n_components = check_int("n_components", self.n_components, minimum=1)
 
 
-ADAM_KEYS = ("epochs", "batch_size", "lr")  # Adam at lr, no validation split
+ADAM_KEYS = ("epochs", "batch_size", "learning_rate")  # Adam at learning_rate, no validation split
 VAEConfig = model_config(
     "VAEConfig",
     VAE,

@@ -31,7 +31,7 @@ GNNConfig = model_config(
     "GNNConfig",
     GNN,
     # Kipf & Welling (2017): Adam with learning rate 0.01 and L2 weight decay 5e-4, 200 full-batch epochs
-    training=TrainSettings(epochs=200, lr=1e-2, optimizer="adam", weight_decay=5e-4),
+    training=TrainSettings(epochs=200, learning_rate=1e-2, optimizer="adam", weight_decay=5e-4),
     exclude=("in_features", "out_features", "edge_index", "node_features"),
     # none: "node" on a node-classification graph (karate), "mean" on a graph-classification set (digits-graph)
     # dropout 0.5 as Kipf & Welling (GNN() has none, so that a module in training mode stays deterministic)

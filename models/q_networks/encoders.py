@@ -79,7 +79,17 @@ def pretrain_autoencoder(model: nn.Module, observations, epochs: int = 30, seed:
 
     x = flatten_observations(observations)
     loss = vae_loss if isinstance(model, VAE) else autoencoder_loss
-    fit(model, (x,), loss=loss, optimizer="adam", lr=3e-3, epochs=epochs, batch_size=128, seed=seed, device="cpu")
+    fit(
+        model,
+        (x,),
+        loss=loss,
+        optimizer="adam",
+        learning_rate=3e-3,
+        epochs=epochs,
+        batch_size=128,
+        seed=seed,
+        device="cpu",
+    )
     return model
 
 

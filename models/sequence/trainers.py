@@ -45,11 +45,11 @@ class SourceSettings:
     reverse_input: bool = False  # feed the source reversed (Sutskever et al. 2014; notes 4.1)
 
 
-SEQUENCE_TRAINING_KEYS = ("epochs", "batch_size", "lr", "clip_grad_norm")  # Adam; clipping on (notes 4.2)
+SEQUENCE_TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "clip_grad_norm")  # Adam; clipping on (notes 4.2)
 RecurrentConfig = model_config(
     "RecurrentConfig",
     SequenceRegressor,
-    training=TrainSettings(epochs=10, lr=3e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
+    training=TrainSettings(epochs=10, learning_rate=3e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
     training_keys=SEQUENCE_TRAINING_KEYS,
     exclude=("cell", "input_size", "out_features", "per_step"),  # the cell is the model's name; sizes from the data
     defaults={"hidden_size": 64},
@@ -59,7 +59,7 @@ TransformerConfig = model_config(
     "TransformerConfig",
     Seq2SeqTransformer,
     # reverse-10: exact-match 1.0 on held-out sequences after 3 epochs, ~940 steps (README, seeds 0-2)
-    training=TrainSettings(epochs=3, lr=1e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
+    training=TrainSettings(epochs=3, learning_rate=1e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
     training_keys=SEQUENCE_TRAINING_KEYS,
     exclude=("vocab_size", "bos_token", "pad_token"),
     bases=(SourceSettings,),
@@ -68,7 +68,7 @@ TransformerConfig = model_config(
 Seq2SeqConfig = model_config(
     "Seq2SeqConfig",
     Seq2SeqLSTM,
-    training=TrainSettings(epochs=5, lr=3e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
+    training=TrainSettings(epochs=5, learning_rate=3e-3, clip_grad_norm=DEFAULT_CLIP_GRAD_NORM),
     training_keys=SEQUENCE_TRAINING_KEYS,
     exclude=("vocab_size", "bos_token"),
     bases=(SourceSettings,),

@@ -5,7 +5,7 @@ activations (``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``); :data:`ACTIVATIONS` maps
 derivatives. This module adds:
 
 - :class:`Perceptron`: ``y = I(w.x + b > 0)`` trained by the perceptron (mistake-driven) rule (Rosenblatt 1958):
-  only misclassified rows move the weights, ``w <- w + lr * (t - y) x``.
+  only misclassified rows move the weights, ``w <- w + learning_rate * (t - y) x``.
 - :class:`StepFunction` / :class:`ThresholdUnit`: the threshold ``I(x > 0)`` whose true derivative is 0 almost
   everywhere (a delta at 0, as the notes say), trainable by gradient descent through the straight-through estimator
   (Bengio et al. 2013): the backward pass uses the derivative of the clipped identity, ``I(|x| <= 1)``.
@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.validation import check_count, check_int, check_positive
 
 
@@ -102,12 +103,13 @@ class Perceptron:
     """Rosenblatt's perceptron (notes 1.1): ``y = I(w.x + b > 0)``, trained by the mistake-driven rule.
 
     Each epoch visits the rows in a seeded random order; a misclassified row moves the weights by
-    ``lr * (t - y) * x`` (and the bias by ``lr * (t - y)``); correct rows change nothing. On linearly separable
+    ``learning_rate * (t - y) * x`` (and the bias by ``learning_rate * (t - y)``); correct rows change nothing. On
+    linearly separable
     data the rule stops making mistakes after finitely many updates (Novikoff 1962); on XOR it never does.
 
     Args:
         n_features: input width.
-        lr: the step size (> 0; with zero initial weights the decisions do not depend on it).
+        learning_rate: the step size (> 0; with zero initial weights the decisions do not depend on it).
         seed: the order of the rows.
 
     Example:
@@ -117,9 +119,10 @@ class Perceptron:
         ([0, 0, 0, 1], 0)
     """
 
-    def __init__(self, n_features: int, lr: float = 1.0, seed: int = 0) -> None:
+    @renamed_kwargs(lr="learning_rate")
+    def __init__(self, n_features: int, learning_rate: float = 1.0, seed: int = 0) -> None:
         self.n_features = check_int("n_features", n_features, minimum=1)
-        self.lr = check_positive("lr", lr)
+        self.learning_rate = check_positive("learning_rate", learning_rate)
         self.weights = np.zeros(self.n_features)
         self.bias = 0.0
         self.mistakes_: list[int] = []
@@ -142,8 +145,8 @@ class Perceptron:
             for row in self._rng.permutation(len(x)):
                 error = targets[row] - int(x[row] @ self.weights + self.bias > 0)
                 if error != 0:  # notes 1.1: only wrongly classified samples adjust the weights
-                    self.weights += self.lr * error * x[row]
-                    self.bias += self.lr * error
+                    self.weights += self.learning_rate * error * x[row]
+                    self.bias += self.learning_rate * error
                     mistakes += 1
             self.mistakes_.append(mistakes)
             if mistakes == 0:

@@ -52,7 +52,7 @@ MLPConfig = model_config(
 RBFConfig = model_config(
     "RBFConfig",
     RBFLayer,
-    training=dataclasses.replace(SUPERVISED_TRAINING, lr=1e-2),
+    training=dataclasses.replace(SUPERVISED_TRAINING, learning_rate=1e-2),
     exclude=("in_features", "centers"),
     # beta none: 1 / mean squared distance from the training rows to the initial centres (a width on the data's scale)
     defaults={"n_centers": 200, "beta": None},
@@ -61,7 +61,7 @@ RBFConfig = model_config(
 LogisticConfig = model_config(
     "LogisticConfig",
     nn.Linear,
-    training=dataclasses.replace(SUPERVISED_TRAINING, lr=1e-2),
+    training=dataclasses.replace(SUPERVISED_TRAINING, learning_rate=1e-2),
     exclude=("in_features", "out_features", "device", "dtype"),
     doc="Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy.",
 )

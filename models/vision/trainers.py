@@ -35,7 +35,7 @@ class ImageSettings:
 
 
 # the image classifiers' training defaults: the supervised ones, 30 epochs at lr 3e-3
-VISION_TRAINING = dataclasses.replace(SUPERVISED_TRAINING, epochs=30, lr=3e-3)
+VISION_TRAINING = dataclasses.replace(SUPERVISED_TRAINING, epochs=30, learning_rate=3e-3)
 # ResNet / PlainNet: all training rows for 15 epochs with label smoothing 0.1; on digits' fixed split the ResNet
 # reaches test accuracy 0.981-0.989 over seeds 0-5 in about 15 s each on one thread (measured on a shared machine)
 RESNET_TRAINING = dataclasses.replace(VISION_TRAINING, epochs=15, validation_split=0.0, patience=None,

@@ -45,7 +45,7 @@ def test_a_few_ctc_steps_lower_the_loss_and_decoding_scores_it():
     batch = tuple(map(torch.as_tensor, data.train))
     with torch.no_grad():
         before = float(ctc_batch_loss(model, batch))
-    fit(model, data.train, loss=ctc_batch_loss, optimizer="adam", lr=2e-2, epochs=4, batch_size=16, seed=0,
+    fit(model, data.train, loss=ctc_batch_loss, optimizer="adam", learning_rate=2e-2, epochs=4, batch_size=16, seed=0,
         device="cpu", clip_grad_norm=1.0)  # fmt: skip
     with torch.no_grad():
         assert float(ctc_batch_loss(model, batch)) < 0.8 * before

@@ -125,7 +125,15 @@ def test_training_settings_defaults_are_fits():
     fit_parameters = inspect.signature(training.fit).parameters
     settings = TrainSettings()
     shared = [key for key in TRAINING_KEYS if key in fit_parameters]
-    assert shared == ["epochs", "batch_size", "lr", "optimizer", "validation_split", "clip_grad_norm", "input_noise"]
+    assert shared == [
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "optimizer",
+        "validation_split",
+        "clip_grad_norm",
+        "input_noise",
+    ]
     for key in shared:
         assert getattr(settings, key) == fit_parameters[key].default, key
     assert settings.patience == fit_parameters["early_stopping_patience"].default

@@ -111,10 +111,10 @@ def test_bad_input_names_the_argument():
 def test_a_few_steps_lower_the_discriminator_loss(name):
     x, y = blobs(128)
     models = {
-        "cgan": lambda: ConditionalGAN(16, 3, 4, (32,), (32,), dropout=0.0, ema_decay=0.0, lr=2e-3),
-        "lapgan": lambda: LapGAN(4, 4, (32,), lr=2e-3),
-        "bigan": lambda: BiGAN(16, 4, (32,), dropout=0.0, lr=2e-3),
-        "cyclegan": lambda: CycleGAN(16, hidden_sizes=(32,), dropout=0.0, lr=2e-3),
+        "cgan": lambda: ConditionalGAN(16, 3, 4, (32,), (32,), dropout=0.0, ema_decay=0.0, learning_rate=2e-3),
+        "lapgan": lambda: LapGAN(4, 4, (32,), learning_rate=2e-3),
+        "bigan": lambda: BiGAN(16, 4, (32,), dropout=0.0, learning_rate=2e-3),
+        "cyclegan": lambda: CycleGAN(16, hidden_sizes=(32,), dropout=0.0, learning_rate=2e-3),
     }
     model = models[name]()
     arrays = {"cgan": (x, y), "cyclegan": (x, domain_transform(x, 4, "transpose")[::-1])}.get(name, (x,))
@@ -127,7 +127,7 @@ def test_a_few_steps_lower_the_discriminator_loss(name):
 
 def test_cycle_loss_falls_under_training():
     x, _ = blobs(128)
-    model = CycleGAN(16, 16, hidden_sizes=(32,), identity_weight=0.0, lr=2e-3, seed=0)
+    model = CycleGAN(16, 16, hidden_sizes=(32,), identity_weight=0.0, learning_rate=2e-3, seed=0)
     model.fit(x, domain_transform(x, 4, "invert")[::-1], epochs=8, batch_size=32, seed=0)
     cycle = [row["losses/cycle_loss"] for row in model.history_.history]
     assert cycle[-1] < 0.1 and np.isfinite(cycle).all()

@@ -61,12 +61,12 @@ def test_packing_concatenates_consecutive_samples():
 
 def test_standardisation_is_invisible_in_data_units_and_the_lr_decays_linearly():
     x = np.random.default_rng(0).normal([5.0, -3.0], 4.0, size=(64, 2)).astype(np.float32)
-    gan = GAN(generator_sizes=(16,), discriminator_sizes=(16,), lr=1e-3, lr_decay=0.5, seed=0)
+    gan = GAN(generator_sizes=(16,), discriminator_sizes=(16,), learning_rate=1e-3, learning_rate_decay=0.5, seed=0)
     gan.fit(x, epochs=2, batch_size=32)  # 4 steps; the last half decays: lr factors 1, 1, 1, 1/2
     assert int(gan.steps_done) == int(gan.total_steps) == 4
-    assert [row["lr"] for row in gan.history_.history] == pytest.approx([1e-3, 5e-4])
+    assert [row["learning_rate"] for row in gan.history_.history] == pytest.approx([1e-3, 5e-4])
     gan.fit(x, epochs=2, batch_size=32)  # a second fit runs its own schedule again (not from lr 0)
-    assert [row["lr"] for row in gan.history_.history] == pytest.approx([1e-3, 5e-4])
+    assert [row["learning_rate"] for row in gan.history_.history] == pytest.approx([1e-3, 5e-4])
     assert torch.allclose(gan.data_shift, torch.from_numpy(x.mean(0)))
     z = torch.randn(5, gan.latent_size)
     with torch.no_grad():

@@ -34,7 +34,7 @@ def spectral_gap_data(seed: int = 0, n: int = 600) -> tuple[np.ndarray, np.ndarr
 def test_linear_tied_autoencoder_spans_the_pca_subspace():
     x, _ = spectral_gap_data()
     model = TiedAutoencoder(10, 3, activation=None, seed=0)
-    fit(model, (x,), loss=autoencoder_loss, optimizer="adam", lr=0.03, epochs=60, batch_size=200, seed=0)
+    fit(model, (x,), loss=autoencoder_loss, optimizer="adam", learning_rate=0.03, epochs=60, batch_size=200, seed=0)
     centred = x - x.mean(axis=0)
     pca_basis = np.linalg.svd(centred, full_matrices=False)[2][:3].T
     angles = np.degrees(scipy.linalg.subspace_angles(model.weight.detach().numpy().T, pca_basis))
@@ -48,7 +48,7 @@ def test_deep_autoencoder_beats_pca_on_a_curved_manifold():
     pca = np.linalg.svd(x - x.mean(0), full_matrices=False)
     pca_error = float((pca[1][1:] ** 2).sum() / len(x))  # one component kept
     model = DeepAutoencoder(3, 1, hidden_sizes=(64, 64), activation="tanh")
-    fit(model, (x,), loss=autoencoder_loss, optimizer="adam", lr=5e-3, epochs=50, batch_size=50, seed=0)
+    fit(model, (x,), loss=autoencoder_loss, optimizer="adam", learning_rate=5e-3, epochs=50, batch_size=50, seed=0)
     with torch.no_grad():
         error = float(((model(torch.from_numpy(x)) - torch.from_numpy(x)) ** 2).sum(1).mean())
     assert error < 0.5 * pca_error
@@ -98,7 +98,7 @@ def test_vae_trains_on_binary_data_and_its_elbo_rises():
     x = (prototypes[rng.integers(4, size=400)] ^ (rng.random((400, 16)) < 0.05)).astype(np.float32)
     model = VAE(16, latent_size=2, hidden_sizes=(32,))
     before = float(model.elbo(x).mean())
-    result = fit(model, (x,), loss=vae_loss, optimizer="adam", lr=3e-3, epochs=30, batch_size=50, seed=0)
+    result = fit(model, (x,), loss=vae_loss, optimizer="adam", learning_rate=3e-3, epochs=30, batch_size=50, seed=0)
     after = float(model.elbo(x).mean())
     assert after > before + 3.0
     assert {"losses/reconstruction", "losses/kl"} <= set(result.history[-1]) or "reconstruction" in str(

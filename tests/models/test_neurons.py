@@ -70,8 +70,8 @@ def test_perceptron_never_separates_xor_and_checks_input():
         perceptron.predict(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="targets must be 4 values in"):
         perceptron.fit(BITS, np.array([0, 2, 1, 0]))
-    with pytest.raises(ValueError, match="lr must be > 0"):
-        Perceptron(2, lr=0)
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        Perceptron(2, learning_rate=0)
 
 
 def test_rbf_layer_matches_the_formula_and_its_derivatives():

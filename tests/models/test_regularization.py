@@ -51,8 +51,8 @@ def test_penalties_skip_biases_and_l2_is_sgd_weight_decay():
 
 def test_l1_drives_weights_to_zero():
     plain, sparse = _net(), _net()
-    fit(plain, _data(), optimizer="sgd", lr=0.05, epochs=30, batch_size=16)
-    fit(sparse, _data(), optimizer="sgd", lr=0.05, epochs=30, batch_size=16, regularizer=l1_penalty(0.05))
+    fit(plain, _data(), optimizer="sgd", learning_rate=0.05, epochs=30, batch_size=16)
+    fit(sparse, _data(), optimizer="sgd", learning_rate=0.05, epochs=30, batch_size=16, regularizer=l1_penalty(0.05))
     irrelevant = slice(1, 4)  # the label depends on input 0 only
     assert sparse[0].weight[:, irrelevant].abs().sum() < 0.3 * plain[0].weight[:, irrelevant].abs().sum()
 
@@ -101,7 +101,7 @@ def test_pruned_connections_stay_zero_during_fit():
     model = _net()
     removed = prune_connections(model, 0.5)
     assert removed == (4 * 8 + 8 * 2) // 2
-    fit(model, _data(), epochs=3, batch_size=16, lr=0.05)
+    fit(model, _data(), epochs=3, batch_size=16, learning_rate=0.05)
     assert int((model[0].weight == 0).sum()) == 16 and int((model[2].weight == 0).sum()) == 8
     permanent = prune_connections(_net(), 0.25, permanent=True)
     assert permanent == 8 + 4

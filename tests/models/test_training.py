@@ -36,15 +36,15 @@ def _rows(history):
 def test_same_seed_same_result_and_the_loss_goes_down():
     data = _blobs()
     a, b, c = _net(), _net(), _net()
-    result = fit(a, data, epochs=5, batch_size=16, lr=0.01, seed=3, validation_split=0.25)
-    fit(b, data, epochs=5, batch_size=16, lr=0.01, seed=3, validation_split=0.25)
-    fit(c, data, epochs=5, batch_size=16, lr=0.01, seed=4, validation_split=0.25)
+    result = fit(a, data, epochs=5, batch_size=16, learning_rate=0.01, seed=3, validation_split=0.25)
+    fit(b, data, epochs=5, batch_size=16, learning_rate=0.01, seed=3, validation_split=0.25)
+    fit(c, data, epochs=5, batch_size=16, learning_rate=0.01, seed=4, validation_split=0.25)
     assert torch.equal(_weights(a), _weights(b))
     assert not torch.equal(_weights(a), _weights(c))  # the seed drives the shuffles and dropout
     assert isinstance(result, FitResult) and result.epochs == 5 and result.stop_reason == "epochs"
     losses = [row["train_loss"] for row in result.history]
     assert losses[-1] < 0.6 * losses[0]
-    assert {"epoch", "train_loss", "val_loss", "val_accuracy", "lr", "seconds"} <= set(result.history[-1])
+    assert {"epoch", "train_loss", "val_loss", "val_accuracy", "learning_rate", "seconds"} <= set(result.history[-1])
     assert not a.training  # left in eval mode
 
 
@@ -59,7 +59,9 @@ def test_fit_does_not_touch_the_global_rng():
 
 def test_resume_equals_the_uninterrupted_run(tmp_path):
     data = _blobs()
-    settings = dict(epochs=4, batch_size=16, lr=0.01, seed=1, validation_split=0.25, early_stopping_patience=3)
+    settings = dict(
+        epochs=4, batch_size=16, learning_rate=0.01, seed=1, validation_split=0.25, early_stopping_patience=3
+    )
     whole = _net()
     whole_result = fit(whole, data, optimizer="adam", run_dir=tmp_path / "whole", **settings)
     part = _net()
@@ -83,7 +85,7 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
         (x, y),
         epochs=200,
         batch_size=8,
-        lr=0.05,
+        learning_rate=0.05,
         validation_data=noisy_validation,
         early_stopping_patience=3,
         run_dir=tmp_path,
@@ -214,8 +216,8 @@ def test_bad_input_errors_name_the_argument():
         fit(_net(), (np.zeros((8, 5), np.float32), y))
     with pytest.raises(ValueError, match=r"data y holds labels in \[0, 7\] but the model outputs 3 classes"):
         fit(_net(), (x, np.arange(8)))
-    with pytest.raises(ValueError, match="lr must be > 0"):
-        fit(_net(), (x, y), lr=0.0)
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        fit(_net(), (x, y), learning_rate=0.0)
     with pytest.raises(ValueError, match="epochs must be >= 1"):
         fit(_net(), (x, y), epochs=0)
     with pytest.raises(ValueError, match="loss must be one of"):
@@ -255,7 +257,7 @@ def test_an_interrupted_fit_says_where_its_checkpoint_is_and_resumes(tmp_path):
             raise KeyboardInterrupt
         return nn.functional.cross_entropy(model(batch[0]), batch[1])
 
-    settings = dict(epochs=4, batch_size=32, lr=0.01, seed=2)
+    settings = dict(epochs=4, batch_size=32, learning_rate=0.01, seed=2)
     with pytest.raises(KeyboardInterrupt, match="interrupted in epoch 3; the checkpoint of epoch 2 is kept"):
         fit(_net(), _blobs(), loss=interrupted_loss, run_dir=tmp_path / "a", **settings)
     resumed = _net(seed=7)

@@ -10,7 +10,7 @@ import pytest
 
 from boltzgym.scripts import cli
 
-TINY = ["--set", "hidden_sizes=8", "--set", "validation_split=0.2", "--set", "lr=0.01"]
+TINY = ["--set", "hidden_sizes=8", "--set", "validation_split=0.2", "--set", "learning_rate=0.01"]
 
 
 def _fit(capsys, *argv):
@@ -56,7 +56,7 @@ def test_fit_regression_reports_no_accuracy(tmp_path, capsys):
         (["nonet"], "model must be one of"),
         (["mlp", "--data", "mnist"], "data must be one of"),
         (["mlp", "--set", "depth=2"], "--set depth: unknown key for model 'mlp'"),
-        (["mlp", "--set", "lr=0"], "lr must be > 0"),
+        (["mlp", "--set", "learning_rate=0"], "learning_rate must be > 0"),
         (["mlp", "--set", "optimizer=rprop"], "weight_decay: optimizer 'rprop' has none"),
         (["mlp", "--data", "bars-stripes-3"], "data 'bars-stripes-3' is binary; these models need classification"),
     ],
@@ -96,10 +96,10 @@ def test_experiment_dispatches_through_the_registry(tmp_path, capsys, monkeypatc
 
 
 def test_fit_divergence_exits_3_with_one_line(tmp_path, capsys):
-    argv = ["fit", "mlp", "--data", "sine", "--set", "optimizer=sgd", "--set", "lr=1e4", "--epochs", "3"]
+    argv = ["fit", "mlp", "--data", "sine", "--set", "optimizer=sgd", "--set", "learning_rate=1e4", "--epochs", "3"]
     assert cli.main([*argv, "--out", str(tmp_path / "d")]) == 3
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "training diverged at epoch 1" in err and "Lower lr" in err
+    assert len(err.splitlines()) == 1 and "training diverged at epoch 1" in err and "Lower learning_rate" in err
 
 
 def test_the_demo_part_trains_the_mlp_on_digits(tmp_path):

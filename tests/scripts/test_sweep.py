@@ -219,7 +219,17 @@ def test_optuna_proposes_configurations_each_run_on_every_seed(local_ray, tmp_pa
 
 def test_asha_stops_trials_on_the_per_epoch_reports_of_fit(local_ray, tmp_path, capsys):
     out = tmp_path / "sweep"
-    argv = ["sweep", "fit", "mlp", "--data", "parity-4", "--epochs", "6", "--grid", "lr=0.00001,0.01,0.0001,0.05"]
+    argv = [
+        "sweep",
+        "fit",
+        "mlp",
+        "--data",
+        "parity-4",
+        "--epochs",
+        "6",
+        "--grid",
+        "learning_rate=0.00001,0.01,0.0001,0.05",
+    ]
     argv += ["--scheduler", "asha", "--metric", "train_loss", "--mode", "min", "--out", str(out), "--json"]
     status, summary, _ = _run(capsys, argv)
     assert status == 0 and summary["n_failed"] == 0
