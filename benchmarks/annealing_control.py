@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    n_spins, n_sweeps = args.side**2, args.steps * args.sweeps_per_step
+    n_spins, num_sweeps = args.side**2, args.steps * args.sweeps_per_step
     env = AnnealingControlEnv(
         n_spins=n_spins, n_replicas=args.replicas, sweeps_per_step=args.sweeps_per_step, n_steps=args.steps
     )
@@ -48,21 +48,21 @@ def main(argv: list[str] | None = None) -> dict:
     env_seconds = min(run_env() for _ in range(args.repeats))
     env.reset(seed=0)
     model, betas = env.model, np.repeat(np.geomspace(env.beta_hot, env.beta_cold, args.steps), args.sweeps_per_step)
-    anneal(model, betas=betas[:2], n_reads=args.replicas, seed=0, parallel=False)  # compile
+    anneal(model, betas=betas[:2], num_reads=args.replicas, seed=0, parallel=False)  # compile
 
     anneal_seconds = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        anneal(model, betas=betas, n_reads=args.replicas, seed=0, parallel=False)
+        anneal(model, betas=betas, num_reads=args.replicas, seed=0, parallel=False)
         anneal_seconds.append(time.perf_counter() - start)
     plain = min(anneal_seconds)
     figures = {
         "env_steps_per_second": args.steps / env_seconds,
-        "env_sweeps_per_second": n_sweeps / env_seconds,
-        "anneal_sweeps_per_second": n_sweeps / plain,
+        "env_sweeps_per_second": num_sweeps / env_seconds,
+        "anneal_sweeps_per_second": num_sweeps / plain,
         "overhead_ratio": env_seconds / plain,
     }
-    print(f"instance: 2D +-J {args.side}x{args.side}, {args.replicas} replicas, {n_sweeps} sweeps")
+    print(f"instance: 2D +-J {args.side}x{args.side}, {args.replicas} replicas, {num_sweeps} sweeps")
     print(
         f"  env:    {figures['env_steps_per_second']:10.1f} steps/s  {figures['env_sweeps_per_second']:10.1f} sweeps/s"
     )

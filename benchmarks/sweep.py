@@ -82,16 +82,16 @@ def compare_anneal(reads: int, sweeps: int) -> None:
     from boltzgym.utils.distributed import ray_session
 
     model = lattice_spin_glass(64, seed=0)
-    anneal(model, n_sweeps=2, n_reads=reads, seed=1, parallel=True)  # compile/load the kernel
+    anneal(model, num_sweeps=2, num_reads=reads, seed=1, parallel=True)  # compile/load the kernel
     tick = time.perf_counter()
-    local = anneal(model, n_sweeps=sweeps, n_reads=reads, seed=1, parallel=True)
+    local = anneal(model, num_sweeps=sweeps, num_reads=reads, seed=1, parallel=True)
     local_seconds = time.perf_counter() - tick
     tick = time.perf_counter()
     with ray_session() as _:
         start = time.perf_counter() - tick
-        anneal(model, n_sweeps=2, n_reads=reads, seed=1, engine="ray")  # workers load the kernel once
+        anneal(model, num_sweeps=2, num_reads=reads, seed=1, engine="ray")  # workers load the kernel once
         tick = time.perf_counter()
-        remote = anneal(model, n_sweeps=sweeps, n_reads=reads, seed=1, engine="ray")
+        remote = anneal(model, num_sweeps=sweeps, num_reads=reads, seed=1, engine="ray")
         ray_seconds = time.perf_counter() - tick
     same = np.array_equal(local.states, remote.states)
     print(f"\nanneal: 2D +-J L=64, {sweeps} sweeps, {reads} reads, {usable_cpus()} cores")

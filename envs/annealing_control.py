@@ -72,7 +72,7 @@ class AnnealingControlEnv(gym.Env):
     Each episode draws a spin-glass instance (``instance_class``, ``n_spins``) and starts ``n_replicas`` replicas
     from uniformly random spins at ``beta_hot``. Each step applies the action to ``beta``, then runs
     ``sweeps_per_step`` Metropolis sweeps at that ``beta`` on every replica. After ``n_steps`` steps the episode
-    ends: the sweep budget is ``n_steps * sweeps_per_step`` per replica, as for ``anneal(n_sweeps=...)``.
+    ends: the sweep budget is ``n_steps * sweeps_per_step`` per replica, as for ``anneal(num_sweeps=...)``.
     ``(beta_hot, beta_cold)`` is the instance's ``default_beta_range`` (the default geometric schedule's ends).
 
     ## Action Space

@@ -24,7 +24,7 @@ def capacity_summary(n: int, trials: int, seed: int, flip_fraction: float = 0.1,
     from boltzgym.sims.capacity import capacity_experiment
 
     classical = capacity_experiment(
-        n, None, trials, flip_fraction, n_sweeps=num_sweeps, rule=rule, seed=seed, progress=progress
+        n, None, trials, flip_fraction, num_sweeps=num_sweeps, rule=rule, seed=seed, progress=progress
     )
     dense = capacity_experiment(n, DENSE_ALPHAS, trials, flip_fraction, memory="dense", seed=seed)
     return {

@@ -12,7 +12,7 @@ log(beta) by -1, 0 (keep), 1, 2 or 4 geometric log-steps, up to 4 beta_cold. DQN
 gamma = 1 and one-step targets: the return is then exactly the episode's energy drop) trains on the training
 instances for ``total_timesteps`` env steps; every ``eval_freq`` steps its greedy schedule anneals the validation
 instances and the best weights are kept (``BestOnValidation``: model selection, as with early stopping; the
-held-out instances are never seen). Each schedule then anneals ``n_reads`` replicas per held-out instance: the
+held-out instances are never seen). Each schedule then anneals ``num_reads`` replicas per held-out instance: the
 learned policy (greedy, episodes of 16 replicas), ``anneal``'s default geometric and linear schedules over
 ``default_beta_range`` at the same number of sweeps, and the best geometric schedule of a small sweep of its end
 points on the training instances. Reported: mean final energy per spin, ground-state probability (fraction of
@@ -31,6 +31,7 @@ from boltzgym.agents.callbacks import Callback
 from boltzgym.envs.annealing_control import AnnealingControlEnv, make_instance
 from boltzgym.sims.annealing import anneal
 from boltzgym.sims.schedules import default_beta_range
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.validation import check_count
 
@@ -124,6 +125,7 @@ class BestOnValidation(Callback):
         self.agent.target_net.load_state_dict(self.best_state)
 
 
+@renamed_kwargs(n_reads="num_reads")
 def rl_annealing_experiment(
     out_dir: str | Path,
     seed: int = 0,
@@ -134,7 +136,7 @@ def rl_annealing_experiment(
     n_instances: int = 20,
     n_steps: int = 10,
     sweeps_per_step: int = 2,
-    n_reads: int = 128,
+    num_reads: int = 128,
     total_timesteps: int = 6000,
     eval_freq: int = 500,
 ) -> dict:
@@ -143,10 +145,10 @@ def rl_annealing_experiment(
     from boltzgym.agents.dqn import DQN, DQNConfig
 
     for name, value in (("n_train", n_train), ("n_validation", n_validation), ("n_instances", n_instances),
-                        ("n_reads", n_reads)):  # fmt: skip
+                        ("num_reads", num_reads)):  # fmt: skip
         check_count(name, value, minimum=1)
-    n_sweeps = n_steps * sweeps_per_step
-    episodes_per_instance = max(1, n_reads // REPLICAS)
+    num_sweeps = n_steps * sweeps_per_step
+    episodes_per_instance = max(1, num_reads // REPLICAS)
     env_kwargs = {"n_spins": n_spins, "n_replicas": REPLICAS, "n_steps": n_steps, "sweeps_per_step": sweeps_per_step,
                   "log_beta_steps": LOG_BETA_STEPS, "beta_max_factor": BETA_MAX_FACTOR}  # fmt: skip
     train_env = AnnealingControlEnv(instance_seeds=range(n_train), **env_kwargs)
@@ -160,7 +162,7 @@ def rl_annealing_experiment(
     def geometric_energy(model, factors, read_seed, schedule="geometric"):
         hot, cold = default_beta_range(model)
         beta_range = (hot * factors[0], cold * factors[1])
-        result = anneal(model, n_sweeps, n_reads, beta_range, schedule=schedule, seed=read_seed)
+        result = anneal(model, num_sweeps, num_reads, beta_range, schedule=schedule, seed=read_seed)
         return result.energies
 
     train_models = [make_instance("lattice2d", n_spins, s) for s in range(min(n_train, 10))]
@@ -202,8 +204,8 @@ def rl_annealing_experiment(
             "n_instances": n_instances,
             "n_train_instances": n_train,
             "n_validation_instances": n_validation,
-            "n_sweeps": n_sweeps,
-            "n_reads": episodes_per_instance * REPLICAS,
+            "num_sweeps": num_sweeps,
+            "num_reads": episodes_per_instance * REPLICAS,
             "selected_step": validation.best_step,
             "validation_history": [list(row) for row in validation.history],
             "tuned_beta_factors": list(best_factors),

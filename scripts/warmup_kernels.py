@@ -27,15 +27,15 @@ def _annealing() -> None:
                   lattice_spin_glass(3, couplings="gaussian", seed=0)):  # fmt: skip
         for parallel in (False, True):
             for method in ("metropolis", "glauber"):
-                anneal(model, n_sweeps=2, n_reads=2, method=method, seed=0, parallel=parallel)
-        parallel_tempering(model, n_sweeps=2, n_temperatures=2, seed=0, parallel=False)
+                anneal(model, num_sweeps=2, num_reads=2, method=method, seed=0, parallel=parallel)
+        parallel_tempering(model, num_sweeps=2, n_temperatures=2, seed=0, parallel=False)
 
 
 def _multispin() -> None:
     from boltzgym.sims.annealing import anneal
     from boltzgym.sims.problems import lattice_spin_glass
 
-    anneal(lattice_spin_glass(4, seed=0), n_sweeps=2, n_reads=64, method="multispin", seed=0)
+    anneal(lattice_spin_glass(4, seed=0), num_sweeps=2, num_reads=64, method="multispin", seed=0)
 
 
 def _gibbs() -> None:
@@ -46,8 +46,8 @@ def _gibbs() -> None:
     start = np.ones((2, 2), dtype=np.int8)
     for parallel in (False, True):
         for order in ("sequential", "synchronous"):
-            gibbs_sample(model, start, beta=1.0, n_sweeps=1, order=order, seed=0, parallel=parallel)
-        gibbs_sample(model, start, beta=1.0, n_sweeps=1, clamped=np.array([True, False]), seed=0, parallel=parallel)
+            gibbs_sample(model, start, beta=1.0, num_sweeps=1, order=order, seed=0, parallel=parallel)
+        gibbs_sample(model, start, beta=1.0, num_sweeps=1, clamped=np.array([True, False]), seed=0, parallel=parallel)
 
 
 def _block_gibbs() -> None:
@@ -98,7 +98,7 @@ def _enumeration() -> None:
     enumerate_energies(model)
     brute_force_ground_state(model)
     for couplings in ("pm", "gaussian"):  # Houdayer moves on integer and float fields
-        parallel_tempering(planar_spin_glass(3, couplings=couplings, seed=0).to_model(), n_sweeps=2, n_chains=2,
+        parallel_tempering(planar_spin_glass(3, couplings=couplings, seed=0).to_model(), num_sweeps=2, n_chains=2,
                            n_temperatures=2, houdayer=True, houdayer_beta_min=0.0, seed=0)  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from boltzgym.sims._engine import (
 from boltzgym.sims.ising import IsingModel, as_spin_states
 from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
@@ -32,19 +33,19 @@ __all__ = ["AnnealResult", "TemperingResult", "anneal", "parallel_tempering"]
 _PROGRESS_CHUNKS = 50
 
 
-def _chunks(n_sweeps: int, enabled: bool) -> list[tuple[int, int]]:
+def _chunks(num_sweeps: int, enabled: bool) -> list[tuple[int, int]]:
     """Sweep ranges run per kernel call: one call without a progress bar, about 50 with one."""
-    size = n_sweeps if not enabled else max(1, -(-n_sweeps // _PROGRESS_CHUNKS))
-    return [(start, min(start + size, n_sweeps)) for start in range(0, n_sweeps, size)]
+    size = num_sweeps if not enabled else max(1, -(-num_sweeps // _PROGRESS_CHUNKS))
+    return [(start, min(start + size, num_sweeps)) for start in range(0, num_sweeps, size)]
 
 
-def _initial_states(initial_states, model: IsingModel, n_reads: int, seed_sequence) -> np.ndarray:
+def _initial_states(initial_states, model: IsingModel, num_reads: int, seed_sequence) -> np.ndarray:
     if initial_states is None:
         rng = np.random.default_rng(seed_sequence)
-        return rng.choice(np.array([-1, 1], dtype=np.int8), size=(n_reads, model.n_spins))
+        return rng.choice(np.array([-1, 1], dtype=np.int8), size=(num_reads, model.n_spins))
     states = np.atleast_2d(as_spin_states(initial_states, model.n_spins, "initial_states"))
-    if states.shape[0] != n_reads:
-        raise ValueError(f"initial_states must have {n_reads} rows (n_reads), got {states.shape[0]}")
+    if states.shape[0] != num_reads:
+        raise ValueError(f"initial_states must have {num_reads} rows (num_reads), got {states.shape[0]}")
     return np.ascontiguousarray(states).copy()
 
 
@@ -67,9 +68,9 @@ class AnnealResult:
     """What ``anneal`` returns.
 
     Attributes:
-        states: final spins, int8 ``(n_reads, N)``; energies: their energies ``(n_reads,)``.
-        betas: the schedule used, ``(n_sweeps,)``.
-        energy_trace: energy after each sweep ``(n_reads, n_sweeps)``, or ``None``.
+        states: final spins, int8 ``(num_reads, N)``; energies: their energies ``(num_reads,)``.
+        betas: the schedule used, ``(num_sweeps,)``.
+        energy_trace: energy after each sweep ``(num_reads, num_sweeps)``, or ``None``.
         seconds: wall time of the sweeps (excluding set-up); n_attempts: single-site update attempts made.
     """
 
@@ -96,10 +97,11 @@ class AnnealResult:
         return float(self.energies.min())
 
 
+@renamed_kwargs(n_sweeps="num_sweeps", n_reads="num_reads")
 def anneal(
     model: IsingModel,
-    n_sweeps: int = 1000,
-    n_reads: int = 10,
+    num_sweeps: int = 1000,
+    num_reads: int = 10,
     beta_range=None,
     schedule: str = "geometric",
     betas=None,
@@ -113,15 +115,15 @@ def anneal(
     engine: str = "local",
     ray_tasks: int | None = None,
 ) -> AnnealResult:
-    """Simulated annealing (Kirkpatrick, Gelatt & Vecchi, Science 220, 1983) of ``n_reads`` independent replicas.
+    """Simulated annealing (Kirkpatrick, Gelatt & Vecchi, Science 220, 1983) of ``num_reads`` independent replicas.
 
     Each read starts from a uniformly random state (or ``initial_states``) and runs one sweep at each beta of
     the schedule, from hot to cold, with single-site updates.
 
     Args:
         model: the ``IsingModel`` to minimize.
-        n_sweeps: sweeps per read (the schedule's length), ``>= 1``; ignored when ``betas`` is given.
-        n_reads: independent replicas, run in parallel across cores.
+        num_sweeps: sweeps per read (the schedule's length), ``>= 1``; ignored when ``betas`` is given.
+        num_reads: independent replicas, run in parallel across cores.
         beta_range: ``(beta_min, beta_max)``; default ``default_beta_range(model)`` (the largest possible flip
             cost accepted half the time at the start, the smallest excitation 1% of the time at the end).
         schedule: ``"geometric"`` (default), ``"linear"`` or ``"constant"`` (see ``beta_schedule``).
@@ -130,7 +132,7 @@ def anneal(
             Metropolis on 64 reads per machine word (``boltzgym.sims.multispin``; couplings in {-1, 0, +1} on a
             sparse graph, integer fields; statistically the same samples as ``"metropolis"``, about 10x faster).
         order: ``"sequential"`` (default) or ``"random"`` site order (``"multispin"``: sequential only).
-        initial_states: optional ``(n_reads, N)`` starting spins.
+        initial_states: optional ``(num_reads, N)`` starting spins.
         seed: seeds the initial states and the per-read streams; same seed, same result on any thread count.
         parallel: spread reads over threads; ``False`` runs the serial twin (same result); ``None`` (default)
             decides by the work per call (see ``boltzgym.sims._engine.PARALLEL_MIN_ATTEMPTS``).
@@ -149,7 +151,7 @@ def anneal(
     if ray_tasks is not None:
         ray_tasks = check_int("ray_tasks", ray_tasks, minimum=1)
     model = check_model(model)
-    n_reads = check_int("n_reads", n_reads, minimum=1)
+    num_reads = check_int("num_reads", num_reads, minimum=1)
     if method not in METHODS and method != "multispin":
         raise ValueError(f"method must be one of {sorted([*METHODS, 'multispin'])}, got {method!r}")
     if order not in ("sequential", "random"):
@@ -164,24 +166,24 @@ def anneal(
         multispin_couplings(model)  # raises naming why the model does not qualify
     n_spins, n_total = (
         model.n_spins,
-        (np.size(betas) if betas is not None else check_int("n_sweeps", n_sweeps, minimum=1)),
+        (np.size(betas) if betas is not None else check_int("num_sweeps", num_sweeps, minimum=1)),
     )
     check_memory("anneal", {
-        "n_reads": n_reads * n_spins * (1 + 8 + 8 + 1),  # states, fields, energies' reduction, copies
-        "n_sweeps": n_total * 8 * (1 + (2 * n_reads if record_energy else 0)),  # schedule, trace
+        "num_reads": num_reads * n_spins * (1 + 8 + 8 + 1),  # states, fields, energies' reduction, copies
+        "num_sweeps": n_total * 8 * (1 + (2 * num_reads if record_energy else 0)),  # schedule, trace
     })  # fmt: skip
     if betas is not None:
         schedule_betas = check_custom_schedule(betas)
     else:
-        n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+        num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
         beta_range = default_beta_range(model) if beta_range is None else check_beta_range(beta_range)
-        schedule_betas = beta_schedule(n_sweeps, beta_range, schedule)
+        schedule_betas = beta_schedule(num_sweeps, beta_range, schedule)
     seed = check_seed("seed", seed)
     init_sequence = np.random.SeedSequence(seed).spawn(1)[0]
-    states = _initial_states(initial_states, model, n_reads, init_sequence)
+    states = _initial_states(initial_states, model, num_reads, init_sequence)
     if method == "multispin":
         return _anneal_multispin(model, states, schedule_betas, seed, parallel, record_energy, progress)
-    rng_states = make_streams(seed, n_reads)
+    rng_states = make_streams(seed, num_reads)
     couplings = kernel_couplings(model)
     n_total = schedule_betas.size
     energies = fields = None
@@ -196,7 +198,7 @@ def anneal(
         return _result(model, states, schedule_betas, energy_trace, seconds)
     chunks = _chunks(n_total, progress)
     longest = max(stop - start for start, stop in chunks)
-    parallel = _resolve_parallel(parallel, n_reads, n_reads * model.n_spins * longest)
+    parallel = _resolve_parallel(parallel, num_reads, num_reads * model.n_spins * longest)
     _warm_up(model, states, rng_states, method, order, parallel, record_energy, couplings)
     seconds = 0.0
     with progress_bar(total=n_total, desc="anneal", enabled=progress) as bar:
@@ -226,9 +228,9 @@ def anneal(
 def _result(model: IsingModel, states, schedule_betas, energy_trace, seconds: float) -> AnnealResult:
     """The ``AnnealResult`` of final ``states``, their energies recomputed exactly (the kernels' running sums
     accumulate rounding)."""
-    n_reads = states.shape[0]
-    final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(n_reads)
-    n_attempts = n_reads * schedule_betas.size * model.n_spins
+    num_reads = states.shape[0]
+    final_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(num_reads)
+    n_attempts = num_reads * schedule_betas.size * model.n_spins
     return AnnealResult(states, final_energies, schedule_betas, energy_trace, seconds, n_attempts)
 
 
@@ -237,15 +239,15 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
 
     ``record_energy`` runs one kernel call per sweep and unpacks the words after each (slower; for plots).
     """
-    n_reads = states.shape[0]
+    num_reads = states.shape[0]
     couplings = multispin_couplings(model)
     words = pack_spins(states)
     rng_states = make_streams(seed, words.shape[0])
     n_total = schedule_betas.size
-    parallel = _resolve_parallel(parallel, words.shape[0], n_reads * model.n_spins * n_total)
+    parallel = _resolve_parallel(parallel, words.shape[0], num_reads * model.n_spins * n_total)
     run_multispin(words, schedule_betas[:0], couplings, rng_states, parallel)  # compile or load, untimed
     chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
-    trace = np.empty((n_reads, n_total)) if record_energy else None
+    trace = np.empty((num_reads, n_total)) if record_energy else None
     seconds = 0.0
     with progress_bar(total=n_total, desc="anneal", enabled=progress) as bar:
         for start, stop in chunks:
@@ -253,9 +255,9 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
             run_multispin(words, schedule_betas[start:stop], couplings, rng_states, parallel)
             seconds += time.perf_counter() - tick
             if record_energy:
-                trace[:, start] = model.energy(unpack_spins(words, n_reads))
+                trace[:, start] = model.energy(unpack_spins(words, num_reads))
             bar.update(stop - start)
-    return _result(model, unpack_spins(words, n_reads), schedule_betas, trace, seconds)
+    return _result(model, unpack_spins(words, num_reads), schedule_betas, trace, seconds)
 
 
 @dataclass
@@ -293,9 +295,10 @@ class TemperingResult:
         return self.n_attempts / self.seconds if self.seconds > 0 else float("inf")
 
 
+@renamed_kwargs(n_sweeps="num_sweeps")
 def parallel_tempering(
     model: IsingModel,
-    n_sweeps: int = 1000,
+    num_sweeps: int = 1000,
     n_temperatures: int = 16,
     n_chains: int = 1,
     beta_range=None,
@@ -317,7 +320,7 @@ def parallel_tempering(
 
     Args:
         model: the ``IsingModel``.
-        n_sweeps: sweeps per replica, ``>= 1``.
+        num_sweeps: sweeps per replica, ``>= 1``.
         n_temperatures: ladder size, ``>= 2``.
         n_chains: independent ladders (total replicas ``n_chains * n_temperatures`` run in parallel).
         beta_range: ``(beta_min, beta_max)`` with ``beta_min > 0``; default ``default_beta_range(model)``.
@@ -341,7 +344,7 @@ def parallel_tempering(
         A ``TemperingResult`` (best states found, final states by temperature, swap acceptance rates).
     """
     model = check_model(model)
-    n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+    num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
     n_temperatures = check_int("n_temperatures", n_temperatures, minimum=2)
     n_chains = check_int("n_chains", n_chains, minimum=1)
     swap_interval = check_int("swap_interval", swap_interval, minimum=1)
@@ -360,10 +363,10 @@ def parallel_tempering(
             raise TypeError(f"houdayer_beta_min must be a number or None, got {houdayer_beta_min!r}")
     seed = check_seed("seed", seed)
     n_replicas = n_chains * n_temperatures
-    n_rounds = -(-n_sweeps // swap_interval)
+    n_rounds = -(-num_sweeps // swap_interval)
     check_memory("parallel_tempering", {
         "n_chains * n_temperatures": n_replicas * model.n_spins * (1 + 8 + 1) + n_chains * model.n_spins,
-        "swap_interval": n_replicas * min(swap_interval, n_sweeps) * 8 * 2,
+        "swap_interval": n_replicas * min(swap_interval, num_sweeps) * 8 * 2,
         "n_chains": n_chains * n_rounds * 8,
     })  # fmt: skip
     init_sequence, swap_sequence, cluster_sequence = np.random.SeedSequence(seed).spawn(3)
@@ -393,9 +396,9 @@ def parallel_tempering(
         flipped_total = np.zeros(n_temperatures)
         moves_total = np.zeros(n_temperatures)
     seconds = 0.0
-    with progress_bar(total=n_sweeps, desc="tempering", enabled=progress) as bar:
+    with progress_bar(total=num_sweeps, desc="tempering", enabled=progress) as bar:
         for round_index in range(n_rounds):
-            sweeps = min(swap_interval, n_sweeps - round_index * swap_interval)
+            sweeps = min(swap_interval, num_sweeps - round_index * swap_interval)
             replica_betas = np.repeat(ladder[temperature_of.ravel()][:, None], sweeps, axis=1)
             tick = time.perf_counter()
             energies, fields, _ = run_sweeps(
@@ -454,7 +457,7 @@ def parallel_tempering(
         swap_acceptance=np.divide(accepted, attempted, out=np.zeros_like(accepted), where=attempted > 0),
         energy_trace=trace,
         seconds=seconds,
-        n_attempts=n_replicas * n_sweeps * model.n_spins,
+        n_attempts=n_replicas * num_sweeps * model.n_spins,
         cluster_fraction=None
         if mover is None
         else np.divide(flipped_total, moves_total * model.n_spins, out=np.zeros(n_temperatures), where=moves_total > 0),

@@ -33,6 +33,7 @@ import numpy as np
 from boltzgym.sims.ising import IsingModel
 from boltzgym.sims.rbm_eval import check_binary
 from boltzgym.sims.sampling import gibbs_sample
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.validation import check_int, check_positive, check_seed
 
 MAX_ENUMERATION_UNITS = 20
@@ -47,7 +48,7 @@ class BoltzmannMachine:
         learning_rate: step size of the gradient ascent.
         n_chains: free-phase chains (the notes' M).
         n_clamped_chains: clamped-phase hidden samples per data pattern (the notes' K).
-        n_sweeps: Gibbs sweeps of each chain before its state is used (single-site heat bath, sequential order).
+        num_sweeps: Gibbs sweeps of each chain before its state is used (single-site heat bath, sequential order).
         n_iter: epochs of ``fit``, each one full-batch update.
         random_state: seed (int >= 0) or None; the same seed gives the same machine.
 
@@ -61,6 +62,7 @@ class BoltzmannMachine:
         1.0
     """
 
+    @renamed_kwargs(n_sweeps="num_sweeps")
     def __init__(
         self,
         n_visible: int,
@@ -70,7 +72,7 @@ class BoltzmannMachine:
         learning_rate: float = 0.1,
         n_chains: int = 200,
         n_clamped_chains: int = 10,
-        n_sweeps: int = 20,
+        num_sweeps: int = 20,
         n_iter: int = 100,
         random_state: int | None = None,
     ):
@@ -80,7 +82,7 @@ class BoltzmannMachine:
         self.learning_rate = check_positive("learning_rate", learning_rate)
         self.n_chains = check_int("n_chains", n_chains, minimum=1)
         self.n_clamped_chains = check_int("n_clamped_chains", n_clamped_chains, minimum=1)
-        self.n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+        self.num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
         self.n_iter = check_int("n_iter", n_iter, minimum=1)
         self.random_state = check_seed("random_state", random_state)
         self._rng = np.random.default_rng(self.random_state)
@@ -147,18 +149,21 @@ class BoltzmannMachine:
         model, _ = IsingModel.from_boltzmann(self.weights, self.bias)
         return model
 
-    def sample(self, n_samples: int, n_sweeps: int | None = None, visible=None, seed: int | None = None) -> np.ndarray:
+    @renamed_kwargs(n_sweeps="num_sweeps")
+    def sample(
+        self, n_samples: int, num_sweeps: int | None = None, visible=None, seed: int | None = None
+    ) -> np.ndarray:
         """Draw 0/1 states (n_samples, n) by heat-bath Gibbs sweeps at beta = 1 / T from random starts.
 
         Args:
             n_samples: independent chains (one sample each).
-            n_sweeps: sweeps per chain (default ``self.n_sweeps``).
+            num_sweeps: sweeps per chain (default ``self.num_sweeps``).
             visible: optional binary (n_samples, n_visible) patterns to clamp the visible units to (clamped phase);
                 then only the hidden units are sampled.
             seed: seed of the chains' streams (default: drawn from the machine's generator).
         """
         n_samples = check_int("n_samples", n_samples, minimum=1)
-        n_sweeps = self.n_sweeps if n_sweeps is None else check_int("n_sweeps", n_sweeps, minimum=1)
+        num_sweeps = self.num_sweeps if num_sweeps is None else check_int("num_sweeps", num_sweeps, minimum=1)
         seed = int(self._rng.integers(2**63)) if seed is None else check_seed("seed", seed)
         chain_rng = np.random.default_rng(seed)
         start = chain_rng.integers(0, 2, size=(n_samples, self.n_units)).astype(np.float64)
@@ -175,7 +180,7 @@ class BoltzmannMachine:
             self._ising(),
             (2 * start - 1).astype(np.int8),
             beta=1.0 / self.temperature,
-            n_sweeps=n_sweeps,
+            num_sweeps=num_sweeps,
             clamped=clamped,
             method="glauber",
             seed=int(chain_rng.integers(2**63)),

@@ -16,6 +16,7 @@ import numpy as np
 from boltzgym.sims._engine import check_memory
 from boltzgym.sims.dense_memory import DenseAssociativeMemory
 from boltzgym.sims.hopfield import STORAGE_RULES, HopfieldNetwork, corrupt, load_digit_patterns
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
 
@@ -56,12 +57,13 @@ def critical_load(alphas, success_rate) -> float:
     return float(a0 + (r0 - 0.5) * (a1 - a0) / (r0 - r1))
 
 
+@renamed_kwargs(n_sweeps="num_sweeps")
 def capacity_experiment(
     n_neurons: int = 100,
     alphas=None,
     n_trials: int = 5,
     flip_fraction: float = 0.1,
-    n_sweeps: int = 10,
+    num_sweeps: int = 10,
     rule: str = "hebbian",
     memory: str = "hopfield",
     beta: float = 1.0,
@@ -77,7 +79,7 @@ def capacity_experiment(
             reports the realised loads ``P / N`` (they differ from the nominal ones when ``alpha N`` is not whole).
         n_trials: independent pattern sets per load.
         flip_fraction: fraction of neurons flipped in each probe.
-        n_sweeps: zero-temperature asynchronous sweeps of the classical network.
+        num_sweeps: zero-temperature asynchronous sweeps of the classical network.
         rule: storage rule of the classical network (``"hebbian"``, ``"pseudoinverse"``, ``"storkey"``).
         memory: ``"hopfield"`` (classical) or ``"dense"`` (``DenseAssociativeMemory``, one update step,
             binarized by sign for the overlap).
@@ -94,7 +96,7 @@ def capacity_experiment(
         raise ValueError(f"alphas must be a non-empty list of positive loads, got {alphas!r}")
     n_trials = check_int("n_trials", n_trials, minimum=1)
     flip_fraction = check_probability("flip_fraction", flip_fraction)
-    n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+    num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
     if rule not in STORAGE_RULES:
         raise ValueError(f"rule must be one of {list(STORAGE_RULES)}, got {rule!r}")
     if memory not in MEMORIES:
@@ -117,7 +119,7 @@ def capacity_experiment(
                 probes = corrupt(patterns, flip_fraction, seed=int(seeds[k + 1]))
                 if memory == "hopfield":
                     net = HopfieldNetwork(n_neurons).store(patterns, rule)
-                    final = net.recall(probes, n_sweeps=n_sweeps, seed=int(seeds[k + 1])).states
+                    final = net.recall(probes, num_sweeps=num_sweeps, seed=int(seeds[k + 1])).states
                 else:
                     retrieved = DenseAssociativeMemory(patterns, beta).retrieve(probes)
                     final = np.where(retrieved >= 0, 1, -1)
@@ -135,7 +137,7 @@ class DigitRecallResult:
 
     Attributes:
         patterns, probes, recalled: int8 ``(P, 64)`` stored digits, corrupted probes and final states.
-        overlaps: overlap trajectory ``(n_sweeps + 1, P)``; energies: energy trajectory ``(n_sweeps + 1, P)``.
+        overlaps: overlap trajectory ``(num_sweeps + 1, P)``; energies: energy trajectory ``(num_sweeps + 1, P)``.
     """
 
     patterns: np.ndarray
@@ -145,13 +147,14 @@ class DigitRecallResult:
     energies: np.ndarray
 
 
+@renamed_kwargs(n_sweeps="num_sweeps")
 def digit_recall_experiment(
     n_patterns: int = 6,
     flip_fraction: float = 0.15,
     rule: str = "pseudoinverse",
     mode: str = "async",
     beta: float = np.inf,
-    n_sweeps: int = 8,
+    num_sweeps: int = 8,
     seed: int | None = None,
 ) -> DigitRecallResult:
     """Store binarized 8x8 digits (``load_digit_patterns``), corrupt them and recall (``HopfieldNetwork``).
@@ -161,5 +164,5 @@ def digit_recall_experiment(
     patterns = load_digit_patterns(n_patterns)
     probes = corrupt(patterns, flip_fraction, seed=seed)
     net = HopfieldNetwork(patterns.shape[1]).store(patterns, rule)
-    result = net.recall(probes, n_sweeps=n_sweeps, beta=beta, mode=mode, targets=patterns, seed=seed)
+    result = net.recall(probes, num_sweeps=num_sweeps, beta=beta, mode=mode, targets=patterns, seed=seed)
     return DigitRecallResult(patterns, probes, result.states, result.overlaps, result.energies)

@@ -296,7 +296,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         results = []
         for start, batch_seed in zip(starts, seeds, strict=True):
             stop = min(start + batch, num_reads)
-            results.append(anneal(model, n_reads=stop - start, betas=betas, method=method,
+            results.append(anneal(model, num_reads=stop - start, betas=betas, method=method,
                                   order="random" if randomize_order else "sequential",
                                   initial_states=None if states is None else states[start:stop],
                                   seed=batch_seed, parallel=parallel))  # fmt: skip

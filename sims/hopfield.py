@@ -21,6 +21,7 @@ import numpy as np
 
 from boltzgym.sims._engine import check_beta, check_memory, kernel_couplings, run_sweeps
 from boltzgym.sims.ising import IsingModel, as_spin_states
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_positive, check_probability, check_seed
 
@@ -76,8 +77,8 @@ class RecallResult:
 
     Attributes:
         states: final states, int8 ``(n_probes, N)``.
-        energies: energy trajectory ``(n_sweeps + 1, n_probes)``, row 0 the probes'.
-        overlaps: overlap ``m = s . xi / N`` with each probe's target, ``(n_sweeps + 1, n_probes)`` (``None``
+        energies: energy trajectory ``(num_sweeps + 1, n_probes)``, row 0 the probes'.
+        overlaps: overlap ``m = s . xi / N`` with each probe's target, ``(num_sweeps + 1, n_probes)`` (``None``
             without targets).
     """
 
@@ -94,7 +95,7 @@ class HopfieldNetwork:
 
     Example:
         >>> net = HopfieldNetwork(6).store([[1, -1, 1, -1, 1, -1], [1, 1, 1, -1, -1, -1]])
-        >>> net.recall([1, -1, 1, -1, 1, 1], n_sweeps=3, seed=0).states.tolist()
+        >>> net.recall([1, -1, 1, -1, 1, 1], num_sweeps=3, seed=0).states.tolist()
         [[1, -1, 1, -1, 1, -1]]
     """
 
@@ -188,10 +189,11 @@ class HopfieldNetwork:
         """``E(s) = -1/2 s^T W s - b^T s`` of one state or a batch."""
         return self.model().energy(states)
 
+    @renamed_kwargs(n_sweeps="num_sweeps")
     def recall(
         self,
         probes,
-        n_sweeps: int = 10,
+        num_sweeps: int = 10,
         beta: float = np.inf,
         mode: str = "async",
         targets=None,
@@ -201,7 +203,7 @@ class HopfieldNetwork:
 
         Args:
             probes: starting states, ``(N,)`` or ``(n_probes, N)`` +-1.
-            n_sweeps: sweeps to run (asynchronous: N single-neuron updates in random order; synchronous: one
+            num_sweeps: sweeps to run (asynchronous: N single-neuron updates in random order; synchronous: one
                 simultaneous update of all neurons).
             beta: inverse temperature; ``numpy.inf`` (default) is the deterministic Hopfield rule.
             mode: ``"async"`` (default; the energy never rises at zero temperature) or ``"sync"`` (Little's
@@ -214,9 +216,9 @@ class HopfieldNetwork:
         """
         model = self.model()
         states = np.atleast_2d(as_spin_states(probes, self.n_neurons, "probes")).copy()
-        n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+        num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
         beta = check_beta(beta)
-        check_memory("recall", {"n_sweeps": 2 * 8 * (n_sweeps + 1) * states.shape[0]})
+        check_memory("recall", {"num_sweeps": 2 * 8 * (num_sweeps + 1) * states.shape[0]})
         if mode not in ("async", "sync"):
             raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
         target_array = None
@@ -226,11 +228,11 @@ class HopfieldNetwork:
                 raise ValueError(f"targets must have the shape of probes {states.shape}, got {target_array.shape}")
         rng_states = make_streams(check_seed("seed", seed), states.shape[0])
         couplings = kernel_couplings(model)
-        energies = np.empty((n_sweeps + 1, states.shape[0]))
+        energies = np.empty((num_sweeps + 1, states.shape[0]))
         overlaps = None if target_array is None else np.empty_like(energies)
         current_energies = np.asarray(model.energy(states), dtype=np.float64).reshape(states.shape[0])
         fields = np.ascontiguousarray(model.local_fields(states))
-        for sweep in range(n_sweeps + 1):
+        for sweep in range(num_sweeps + 1):
             if sweep > 0:
                 current_energies, fields, _ = run_sweeps(
                     model,

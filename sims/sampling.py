@@ -1,6 +1,6 @@
 """Markov-chain sampling of Ising models: the validated Python entry point over the jitted kernels.
 
-``gibbs_sample`` runs ``n_sweeps`` sweeps of single-site Metropolis or Glauber (heat-bath) updates, or of
+``gibbs_sample`` runs ``num_sweeps`` sweeps of single-site Metropolis or Glauber (heat-bath) updates, or of
 synchronous updates, on many replicas at once, at one inverse temperature ``beta`` (``numpy.inf`` gives
 the deterministic zero-temperature Hopfield update). Energies follow ``boltzgym.sims.ising``:
 ``E(s) = -1/2 s^T J s - h^T s``.
@@ -23,6 +23,7 @@ from boltzgym.sims._engine import (
     run_sweeps,
 )
 from boltzgym.sims.ising import IsingModel, as_spin_states
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import check_int, check_seed
 
@@ -36,7 +37,7 @@ class SamplingResult:
     Attributes:
         states: final spins, int8, the shape of ``initial_states`` (``(N,)`` or ``(n_replicas, N)``).
         energies: final energies ``E(s)``, float64, shape ``()`` or ``(n_replicas,)``.
-        energy_trace: energy after each sweep, shape ``(n_sweeps,)`` or ``(n_replicas, n_sweeps)``, or
+        energy_trace: energy after each sweep, shape ``(num_sweeps,)`` or ``(n_replicas, num_sweeps)``, or
             ``None`` unless ``record_energy=True``.
     """
 
@@ -45,11 +46,12 @@ class SamplingResult:
     energy_trace: np.ndarray | None = None
 
 
+@renamed_kwargs(n_sweeps="num_sweeps")
 def gibbs_sample(
     model: IsingModel,
     initial_states,
     beta: float,
-    n_sweeps: int,
+    num_sweeps: int,
     clamped=None,
     method: str = "glauber",
     order: str = "sequential",
@@ -57,7 +59,7 @@ def gibbs_sample(
     parallel: bool | None = None,
     record_energy: bool = False,
 ) -> SamplingResult:
-    """Run ``n_sweeps`` Markov-chain sweeps at inverse temperature ``beta`` from ``initial_states``.
+    """Run ``num_sweeps`` Markov-chain sweeps at inverse temperature ``beta`` from ``initial_states``.
 
     One sweep is ``N`` single-site update attempts: sites ``0..N-1`` in turn (``order="sequential"``) or
     ``N`` sites drawn uniformly with replacement (``"random"``), or one simultaneous update of all sites
@@ -76,7 +78,7 @@ def gibbs_sample(
         model: the ``IsingModel``.
         initial_states: spins in {-1, +1}, shape ``(N,)`` (one chain) or ``(n_replicas, N)``; not modified.
         beta: inverse temperature ``>= 0``, or ``numpy.inf``.
-        n_sweeps: number of sweeps, ``>= 1``.
+        num_sweeps: number of sweeps, ``>= 1``.
         clamped: optional boolean mask ``(N,)`` of sites that are never updated (a Boltzmann machine's
             visible units in its clamped phase).
         method: ``"glauber"`` (default; the Boltzmann machine's Gibbs sampler) or ``"metropolis"``.
@@ -93,7 +95,7 @@ def gibbs_sample(
 
     Example:
         >>> model = IsingModel([[0.0, 1.0], [1.0, 0.0]])
-        >>> result = gibbs_sample(model, [[1, -1], [-1, 1]], beta=float("inf"), n_sweeps=2, seed=0)
+        >>> result = gibbs_sample(model, [[1, -1], [-1, 1]], beta=float("inf"), num_sweeps=2, seed=0)
         >>> result.states.tolist()
         [[-1, -1], [1, 1]]
     """
@@ -102,7 +104,7 @@ def gibbs_sample(
     single_chain = states.ndim == 1
     states = np.ascontiguousarray(np.atleast_2d(states)).copy()
     beta = check_beta(beta)
-    n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+    num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     if order not in ORDERS:
@@ -114,13 +116,13 @@ def gibbs_sample(
     n_replicas = states.shape[0]
     check_memory("gibbs_sample", {
         "initial_states": n_replicas * model.n_spins * (1 + 8 + 1),
-        "n_sweeps": n_replicas * n_sweeps * 8 * (2 if record_energy else 0),
+        "num_sweeps": n_replicas * num_sweeps * 8 * (2 if record_energy else 0),
     })  # fmt: skip
     rng_states = make_streams(seed, states.shape[0])
     energies, _, trace = run_sweeps(
         model,
         states,
-        np.full(n_sweeps, beta),
+        np.full(num_sweeps, beta),
         rng_states,
         method=method,
         order=order,

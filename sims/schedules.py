@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from boltzgym.sims.ising import IsingModel
+from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.validation import check_int
 
 __all__ = ["SCHEDULE_KINDS", "beta_schedule", "check_beta_range", "check_custom_schedule", "default_beta_range"]
@@ -49,11 +50,12 @@ def check_beta_range(beta_range, name: str = "beta_range") -> tuple[float, float
     return low, high
 
 
-def beta_schedule(n_sweeps: int, beta_range, kind: str = "geometric") -> np.ndarray:
+@renamed_kwargs(n_sweeps="num_sweeps")
+def beta_schedule(num_sweeps: int, beta_range, kind: str = "geometric") -> np.ndarray:
     """One inverse temperature per sweep from ``beta_range = (beta_min, beta_max)``.
 
     Args:
-        n_sweeps: length of the schedule, ``>= 1``.
+        num_sweeps: length of the schedule, ``>= 1``.
         beta_range: ``(beta_min, beta_max)`` with ``0 <= beta_min <= beta_max`` (``beta_min > 0`` for
             ``"geometric"``).
         kind: ``"geometric"`` (default; equal ratios, as in Kirkpatrick et al. 1983 and dwave-neal),
@@ -61,21 +63,21 @@ def beta_schedule(n_sweeps: int, beta_range, kind: str = "geometric") -> np.ndar
             sequence pass it as ``betas=`` to ``anneal``.
 
     Returns:
-        float64 array of shape ``(n_sweeps,)`` from ``beta_min`` to ``beta_max`` (a one-sweep schedule is
+        float64 array of shape ``(num_sweeps,)`` from ``beta_min`` to ``beta_max`` (a one-sweep schedule is
         ``[beta_max]``).
     """
-    n_sweeps = check_int("n_sweeps", n_sweeps, minimum=1)
+    num_sweeps = check_int("num_sweeps", num_sweeps, minimum=1)
     low, high = check_beta_range(beta_range)
-    if kind == "constant" or n_sweeps == 1:
+    if kind == "constant" or num_sweeps == 1:
         if kind not in SCHEDULE_KINDS:
             raise ValueError(f"kind must be one of {list(SCHEDULE_KINDS)}, got {kind!r}")
-        return np.full(n_sweeps, high)
+        return np.full(num_sweeps, high)
     if kind == "linear":
-        return np.linspace(low, high, n_sweeps)
+        return np.linspace(low, high, num_sweeps)
     if kind == "geometric":
         if low <= 0:
             raise ValueError(f"beta_range must have beta_min > 0 for a geometric schedule, got {low}")
-        return np.geomspace(low, high, n_sweeps)
+        return np.geomspace(low, high, num_sweeps)
     raise ValueError(f"kind must be one of {list(SCHEDULE_KINDS)}, got {kind!r}")
 
 

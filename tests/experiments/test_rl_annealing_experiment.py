@@ -30,7 +30,7 @@ def test_tiny_run_reports_every_key_and_writes_the_plot(tmp_path):
         n_instances=2,
         n_steps=3,
         sweeps_per_step=2,
-        n_reads=16,
+        num_reads=16,
         n_validation=2,
         total_timesteps=700,
         eval_freq=100,
@@ -39,7 +39,7 @@ def test_tiny_run_reports_every_key_and_writes_the_plot(tmp_path):
         assert -3.0 < summary[key] < 0.0
     for key in ("rl_ground_state_probability", "geometric_ground_state_probability"):
         assert 0.0 <= summary[key] <= 1.0
-    assert summary["n_instances"] == 2 and summary["n_sweeps"] == 6
+    assert summary["n_instances"] == 2 and summary["num_sweeps"] == 6
     # model selection saw only trained weights (after learning_starts=500) and kept the best-scoring ones
     history = summary["validation_history"]
     assert [row[0] for row in history] == [600, 700, 700]

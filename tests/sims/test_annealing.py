@@ -71,7 +71,7 @@ def test_maxcut_values_and_energy_map():
     np.testing.assert_allclose(problem.cut_from_energy(problem.model.energy(states)), cuts)
     assert cuts.max() == pytest.approx(4.5)
     assert float(problem.cut_value([1, -1, 1, -1])) == pytest.approx(4.0)
-    result = anneal(problem.model, n_sweeps=200, n_reads=4, seed=0)
+    result = anneal(problem.model, num_sweeps=200, num_reads=4, seed=0)
     assert problem.cut_value(result.best_state) == pytest.approx(4.5)
     with pytest.raises(ValueError, match="self-loops"):
         maxcut([(0, 0)])
@@ -87,34 +87,34 @@ def test_maxcut_values_and_energy_map():
 def test_annealing_finds_brute_force_ground_state(make):
     for seed in range(3):
         model = make(seed)
-        result = anneal(model, n_sweeps=300, n_reads=8, seed=seed)
+        result = anneal(model, num_sweeps=300, num_reads=8, seed=seed)
         assert result.best_energy == pytest.approx(brute_force_ground_energy(model))
         np.testing.assert_allclose(result.energies, model.energy(result.states))
 
 
 def test_anneal_is_reproducible_and_traces_energy():
     model = lattice_spin_glass(6, seed=0)
-    first = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=True)
-    serial = anneal(model, n_sweeps=50, n_reads=4, seed=9, record_energy=True, parallel=False, progress=True)
+    first = anneal(model, num_sweeps=50, num_reads=4, seed=9, record_energy=True, parallel=True)
+    serial = anneal(model, num_sweeps=50, num_reads=4, seed=9, record_energy=True, parallel=False, progress=True)
     np.testing.assert_array_equal(first.states, serial.states)
     np.testing.assert_allclose(first.energy_trace, serial.energy_trace)
     np.testing.assert_allclose(first.energy_trace[:, -1], first.energies)
     assert first.n_attempts == 4 * 50 * 36 and first.attempts_per_second > 0
-    assert not np.array_equal(first.states, anneal(model, n_sweeps=50, n_reads=4, seed=10).states)
-    custom = anneal(model, betas=[0.1, 1.0, np.inf], n_reads=2, seed=0)
+    assert not np.array_equal(first.states, anneal(model, num_sweeps=50, num_reads=4, seed=10).states)
+    custom = anneal(model, betas=[0.1, 1.0, np.inf], num_reads=2, seed=0)
     assert custom.betas.tolist() == [0.1, 1.0, np.inf]
 
 
 def test_parallel_tempering_finds_ground_state_and_reports_swaps():
     model = sherrington_kirkpatrick(10, seed=7)
-    result = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=True)
+    result = parallel_tempering(model, num_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=True)
     assert result.best_energies.min() == pytest.approx(brute_force_ground_energy(model))
     assert result.states.shape == (2, 6, 10) and result.swap_acceptance.shape == (5,)
     assert np.all((result.swap_acceptance > 0) & (result.swap_acceptance <= 1))
     assert np.all(np.diff(result.betas) > 0)
     np.testing.assert_allclose(result.energies, model.energy(result.states.reshape(12, 10)).reshape(2, 6))
     assert np.all(np.diff(result.energy_trace, axis=1) <= 0)
-    again = parallel_tempering(model, n_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=False)
+    again = parallel_tempering(model, num_sweeps=200, n_temperatures=6, n_chains=2, seed=0, parallel=False)
     np.testing.assert_array_equal(result.states, again.states)
 
 
@@ -122,7 +122,7 @@ def test_parallel_tempering_samples_each_temperature_exactly():
     # 4000 independent ladders of 3 temperatures on a frustrated 5-spin model: the states found at each
     # ladder beta follow exp(-beta E) (a wrong swap rule skews them); TV tolerance as in test_sampling.
     model = sherrington_kirkpatrick(5, seed=11)
-    result = parallel_tempering(model, n_sweeps=30, n_temperatures=3, n_chains=4000, beta_range=(0.3, 1.5), seed=1)
+    result = parallel_tempering(model, num_sweeps=30, n_temperatures=3, n_chains=4000, beta_range=(0.3, 1.5), seed=1)
     states = np.array(list(itertools.product([-1, 1], repeat=5)), dtype=np.int8)
     codes = ((result.states > 0) * (1 << np.arange(4, -1, -1))).sum(axis=2)
     for k, beta in enumerate(result.betas):
@@ -171,10 +171,10 @@ def test_sample_ising_rejects_bad_input(kwargs, message):
 
 def test_anneal_rejects_bad_input():
     model = sherrington_kirkpatrick(5, seed=0)
-    with pytest.raises(ValueError, match="n_sweeps must be >= 1, got 0"):
-        anneal(model, n_sweeps=0)
+    with pytest.raises(ValueError, match="num_sweeps must be >= 1, got 0"):
+        anneal(model, num_sweeps=0)
     with pytest.raises(ValueError, match=r"initial_states must have 3 rows"):
-        anneal(model, n_reads=3, initial_states=np.ones((2, 5), dtype=np.int8))
+        anneal(model, num_reads=3, initial_states=np.ones((2, 5), dtype=np.int8))
     with pytest.raises(ValueError, match="betas must hold betas >= 0"):
         anneal(model, betas=[1.0, -1.0])
     with pytest.raises(ValueError, match="n_temperatures must be >= 2"):
@@ -239,3 +239,13 @@ def sp_triu_nonzero(model: IsingModel):
 
     upper = sp.triu(model.J, k=1).tocoo()
     return upper.row, upper.col
+
+
+def test_the_old_sweep_and_read_keywords_still_work_with_a_warning():
+    from boltzgym.sims import anneal, lattice_spin_glass
+
+    model = lattice_spin_glass(4, seed=0)
+    new = anneal(model, num_sweeps=20, num_reads=3, seed=1)
+    with pytest.warns(DeprecationWarning, match="anneal: n_sweeps is deprecated; use num_sweeps"):
+        old = anneal(model, n_sweeps=20, n_reads=3, seed=1)
+    np.testing.assert_array_equal(old.states, new.states)

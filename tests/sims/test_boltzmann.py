@@ -33,10 +33,10 @@ def test_exact_distribution_is_the_normalized_boltzmann_weight():
 def test_free_and_clamped_sampled_statistics_match_enumeration():
     bm = machine(temperature=1.5)
     n = 4000
-    free = bm.sample(n, n_sweeps=30, seed=0)
+    free = bm.sample(n, num_sweeps=30, seed=0)
     np.testing.assert_allclose(free.T @ free / n, bm.exact_statistics(), atol=0.04)
     patterns = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
-    clamped = bm.sample(n, n_sweeps=30, visible=np.repeat(patterns, n // 2, axis=0), seed=1)
+    clamped = bm.sample(n, num_sweeps=30, visible=np.repeat(patterns, n // 2, axis=0), seed=1)
     np.testing.assert_array_equal(clamped[:, :3], np.repeat(patterns, n // 2, axis=0))
     np.testing.assert_allclose(clamped.T @ clamped / n, bm.exact_statistics(patterns), atol=0.04)
 

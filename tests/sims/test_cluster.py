@@ -63,7 +63,7 @@ def test_moves_keep_exact_pairs_exact():
 @pytest.mark.parametrize("couplings", ["gaussian", "pm"])
 def test_tempering_with_houdayer_samples_the_exact_distribution_per_temperature(couplings):
     model = planar_spin_glass(3, couplings=couplings, seed=2).to_model()
-    result = parallel_tempering(model, n_sweeps=60, n_temperatures=4, n_chains=3000, beta_range=(0.3, 2.0),
+    result = parallel_tempering(model, num_sweeps=60, n_temperatures=4, n_chains=3000, beta_range=(0.3, 2.0),
                                 seed=5, houdayer=True, houdayer_beta_min=0.0)  # fmt: skip
     assert np.all(result.cluster_fraction > 0)  # moves were made at every temperature
     for k, beta in enumerate(result.betas):
@@ -72,14 +72,14 @@ def test_tempering_with_houdayer_samples_the_exact_distribution_per_temperature(
 
 def test_houdayer_options():
     model = planar_spin_glass(4, couplings="pm", seed=0).to_model()
-    result = parallel_tempering(model, n_sweeps=20, n_temperatures=6, n_chains=4, seed=0, houdayer=True)
+    result = parallel_tempering(model, num_sweeps=20, n_temperatures=6, n_chains=4, seed=0, houdayer=True)
     cold_half = result.betas >= np.sqrt(result.betas[0] * result.betas[-1])
     assert np.all(result.cluster_fraction[~cold_half] == 0) and np.all(result.cluster_fraction[cold_half] > 0)
-    again = parallel_tempering(model, n_sweeps=20, n_temperatures=6, n_chains=4, seed=0, houdayer=True)
+    again = parallel_tempering(model, num_sweeps=20, n_temperatures=6, n_chains=4, seed=0, houdayer=True)
     np.testing.assert_array_equal(again.states, result.states)
-    plain = parallel_tempering(model, n_sweeps=20, n_temperatures=6, n_chains=4, seed=0)
+    plain = parallel_tempering(model, num_sweeps=20, n_temperatures=6, n_chains=4, seed=0)
     assert plain.cluster_fraction is None
     with pytest.raises(ValueError, match="n_chains must be even"):
-        parallel_tempering(model, n_sweeps=5, n_chains=3, houdayer=True)
+        parallel_tempering(model, num_sweeps=5, n_chains=3, houdayer=True)
     with pytest.raises(ValueError, match="houdayer=True only"):
-        parallel_tempering(model, n_sweeps=5, n_chains=2, houdayer_beta_min=1.0)
+        parallel_tempering(model, num_sweeps=5, n_chains=2, houdayer_beta_min=1.0)

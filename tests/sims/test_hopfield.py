@@ -32,7 +32,7 @@ def test_stored_patterns_under_capacity_are_fixed_points(rule, n_patterns):
     patterns = random_patterns(n_patterns, 100, 1)
     net = HopfieldNetwork(100).store(patterns, rule)
     assert np.all(is_fixed_point(net, patterns))
-    recall = net.recall(patterns, n_sweeps=2, seed=0, targets=patterns)
+    recall = net.recall(patterns, num_sweeps=2, seed=0, targets=patterns)
     np.testing.assert_array_equal(recall.states, patterns)
     np.testing.assert_allclose(recall.overlaps, 1.0)
 
@@ -48,15 +48,15 @@ def test_async_recall_lowers_energy_and_restores_pattern():
     net = HopfieldNetwork(120).store(patterns)
     probes = corrupt(patterns, 0.2, seed=4)
     assert np.all(np.sum(probes != patterns, axis=1) == 24)
-    result = net.recall(probes, n_sweeps=6, targets=patterns, seed=5)
+    result = net.recall(probes, num_sweeps=6, targets=patterns, seed=5)
     assert np.all(np.diff(result.energies, axis=0) <= 1e-9)
     np.testing.assert_allclose(result.energies[0], net.energy(probes))
     np.testing.assert_allclose(result.energies[-1], net.energy(result.states))
     np.testing.assert_allclose(result.overlaps[0], 0.6)
     np.testing.assert_allclose(result.overlaps[-1], 1.0)
-    sync = net.recall(probes, n_sweeps=6, mode="sync", targets=patterns, seed=5)
+    sync = net.recall(probes, num_sweeps=6, mode="sync", targets=patterns, seed=5)
     np.testing.assert_allclose(sync.overlaps[-1], 1.0)
-    hot = net.recall(probes, n_sweeps=6, beta=0.01, targets=patterns, seed=5)
+    hot = net.recall(probes, num_sweeps=6, beta=0.01, targets=patterns, seed=5)
     assert np.all(hot.overlaps[-1] < 0.5)  # near-infinite temperature forgets
 
 
@@ -100,7 +100,7 @@ def test_capacity_experiment_locates_the_hebbian_transition():
         (lambda: HopfieldNetwork(4).store([[1, 1, 1]]), "patterns must have 4 columns"),
         (lambda: HopfieldNetwork(4).store([[1, 1, 1, 1]], "oja"), "rule must be one of"),
         (lambda: HopfieldNetwork(4).recall([1, 1, 1, 1], mode="parallel"), "mode must be 'async' or 'sync'"),
-        (lambda: HopfieldNetwork(4).recall([1, 1, 1, 1], n_sweeps=0), "n_sweeps must be >= 1"),
+        (lambda: HopfieldNetwork(4).recall([1, 1, 1, 1], num_sweeps=0), "num_sweeps must be >= 1"),
         (lambda: HopfieldNetwork(1), "n_neurons must be >= 2"),
         (lambda: capacity_experiment(10, alphas=[-0.1]), "alphas must be a non-empty list of positive loads"),
         (lambda: DenseAssociativeMemory([[1, -1]]).retrieve([[1.0, 2.0, 3.0]]), r"probes must be finite"),

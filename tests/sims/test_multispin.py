@@ -36,20 +36,20 @@ def test_pack_and_unpack_are_inverse():
 @pytest.mark.parametrize("beta", [0.3, 1.2])
 def test_samples_the_exact_boltzmann_distribution(beta):
     model = ring_model()
-    n_reads = 64 * 128
-    result = anneal(model, betas=np.full(20, beta), n_reads=n_reads, method="multispin", seed=1)
+    num_reads = 64 * 128
+    result = anneal(model, betas=np.full(20, beta), num_reads=num_reads, method="multispin", seed=1)
     states = np.array(list(itertools.product([-1, 1], repeat=6)), dtype=np.int8)
     exact = np.exp(-beta * model.energy(states))
     exact /= exact.sum()
     codes = ((result.states > 0).astype(np.int64) * (1 << np.arange(5, -1, -1))).sum(axis=1)
-    empirical = np.bincount(codes, minlength=64) / n_reads
+    empirical = np.bincount(codes, minlength=64) / num_reads
     assert 0.5 * np.abs(empirical - exact).sum() < 0.03  # sampling noise alone is about 0.012
 
 
 def test_reproduces_onsagers_energy_of_the_2d_ferromagnet():
     beta = 1 / 2.0  # below T_c = 2.269: the ordered phase, started from the ordered state
     model = ferromagnet_2d(32)
-    result = anneal(model, betas=np.full(300, beta), n_reads=64, method="multispin",
+    result = anneal(model, betas=np.full(300, beta), num_reads=64, method="multispin",
                     initial_states=np.ones((64, 1024), dtype=np.int8), seed=2)  # fmt: skip
     k = 2 * np.sinh(2 * beta) / np.cosh(2 * beta) ** 2
     onsager = -1 / np.tanh(2 * beta) * (1 + 2 / np.pi * (2 * np.tanh(2 * beta) ** 2 - 1) * ellipk(k**2))
@@ -59,14 +59,14 @@ def test_reproduces_onsagers_energy_of_the_2d_ferromagnet():
 def test_agrees_with_the_single_spin_kernel_and_is_reproducible():
     model = lattice_spin_glass(16, seed=3)
     betas = np.geomspace(0.1, 3.0, 200)
-    multi = anneal(model, betas=betas, n_reads=128, method="multispin", seed=4, parallel=True)
-    single = anneal(model, betas=betas, n_reads=128, method="metropolis", seed=4)
+    multi = anneal(model, betas=betas, num_reads=128, method="multispin", seed=4, parallel=True)
+    single = anneal(model, betas=betas, num_reads=128, method="metropolis", seed=4)
     assert abs(multi.energies.mean() - single.energies.mean()) / model.n_spins < 0.01
-    again = anneal(model, betas=betas, n_reads=128, method="multispin", seed=4, parallel=False)
+    again = anneal(model, betas=betas, num_reads=128, method="multispin", seed=4, parallel=False)
     np.testing.assert_array_equal(again.states, multi.states)
     np.testing.assert_array_equal(again.energies, model.energy(again.states))
     start = np.random.default_rng(5).choice(np.array([-1, 1], dtype=np.int8), size=(64, model.n_spins))
-    frozen = anneal(model, betas=np.full(1, np.inf), n_reads=64, method="multispin", initial_states=start, seed=5)
+    frozen = anneal(model, betas=np.full(1, np.inf), num_reads=64, method="multispin", initial_states=start, seed=5)
     reference = start.astype(np.float64)  # zero temperature is deterministic: a NumPy sweep, all reads at once
     for i in range(model.n_spins):
         delta_energy = 2 * reference[:, i] * (model.J[i] @ reference.T + model.h[i]).ravel()
@@ -79,9 +79,9 @@ def test_refuses_models_and_options_it_cannot_run():
     assert "{-1, 0, +1}" in multispin_reason(lattice_spin_glass(4, couplings="gaussian", seed=0))
     assert multispin_reason(lattice_spin_glass(4, seed=0)) is None
     with pytest.raises(ValueError, match="method='multispin' needs couplings in"):
-        anneal(sherrington_kirkpatrick(8, seed=0), n_sweeps=5, method="multispin")
+        anneal(sherrington_kirkpatrick(8, seed=0), num_sweeps=5, method="multispin")
     with pytest.raises(ValueError, match="order must be 'sequential' with method='multispin'"):
-        anneal(lattice_spin_glass(4, seed=0), n_sweeps=5, method="multispin", order="random")
+        anneal(lattice_spin_glass(4, seed=0), num_sweeps=5, method="multispin", order="random")
 
 
 def test_anneal_command_runs_multispin():
@@ -97,10 +97,10 @@ def test_anneal_command_runs_multispin():
     ("call", "message"),
     [
         (
-            lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=1, n_reads=10**12),
-            "n_reads: anneal would need",
+            lambda: anneal(lattice_spin_glass(4, seed=0), num_sweeps=1, num_reads=10**12),
+            "num_reads: anneal would need",
         ),
-        (lambda: anneal(lattice_spin_glass(4, seed=0), n_sweeps=10**11, record_energy=True), "n_sweeps: anneal"),
+        (lambda: anneal(lattice_spin_glass(4, seed=0), num_sweeps=10**11, record_energy=True), "num_sweeps: anneal"),
         (
             lambda: __import__("boltzgym.sims.annealing").sims.annealing.parallel_tempering(
                 lattice_spin_glass(4, seed=0), n_chains=10**11

@@ -112,8 +112,8 @@ def test_annealers_never_go_below_the_exact_energy(couplings):
     lattice = planar_spin_glass(12, couplings=couplings, seed=3)
     exact = planar_ground_state(lattice)
     model = lattice.to_model()
-    sa = anneal(model, n_sweeps=300, n_reads=16, seed=0)
-    pt = parallel_tempering(model, n_sweeps=300, n_temperatures=8, n_chains=2, seed=0)
+    sa = anneal(model, num_sweeps=300, num_reads=16, seed=0)
+    pt = parallel_tempering(model, num_sweeps=300, n_temperatures=8, n_chains=2, seed=0)
     assert sa.energies.min() >= exact.energy - exact.tolerance - 1e-9
     assert pt.best_energies.min() >= exact.energy - exact.tolerance - 1e-9
     assert sa.energies.min() <= 0.97 * exact.energy  # a real comparison: the reads come close to the minimum

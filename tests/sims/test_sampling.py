@@ -25,7 +25,7 @@ def random_states(n_replicas: int, n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).choice(np.array([-1, 1], dtype=np.int8), size=(n_replicas, n))
 
 
-def reference_sweeps(model, states, beta, n_sweeps, method, order, seed, clamped=None):
+def reference_sweeps(model, states, beta, num_sweeps, method, order, seed, clamped=None):
     """Plain NumPy single-site updates that draw the same random numbers in the same order as the kernel."""
     # random order: the site's draw comes first, then the rule's
     states = states.astype(np.int64).copy()
@@ -34,7 +34,7 @@ def reference_sweeps(model, states, beta, n_sweeps, method, order, seed, clamped
     n = states.shape[1]
     for r in range(states.shape[0]):
         s = states[r]
-        for _ in range(n_sweeps):
+        for _ in range(num_sweeps):
             for step in range(n):
                 i = next_below(rng, r, n) if order == "random" else step
                 if clamped is not None and clamped[i]:
@@ -171,7 +171,7 @@ def test_same_seed_same_result_and_independent_of_threads():
     [
         ({"beta": -1.0}, ValueError, "beta must be >= 0"),
         ({"beta": "hot"}, TypeError, "beta must be a real number"),
-        ({"n_sweeps": 0}, ValueError, "n_sweeps must be >= 1, got 0"),
+        ({"num_sweeps": 0}, ValueError, "num_sweeps must be >= 1, got 0"),
         ({"method": "gibbs"}, ValueError, "method must be one of"),
         ({"order": "backwards"}, ValueError, "order must be one of"),
         ({"order": "synchronous", "method": "metropolis"}, ValueError, "method must be 'glauber'"),
@@ -183,7 +183,7 @@ def test_same_seed_same_result_and_independent_of_threads():
     ],
 )
 def test_bad_arguments_are_rejected(kwargs, error, message):
-    arguments = {"model": random_model(3, 0), "initial_states": [1, -1, 1], "beta": 1.0, "n_sweeps": 2}
+    arguments = {"model": random_model(3, 0), "initial_states": [1, -1, 1], "beta": 1.0, "num_sweeps": 2}
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         gibbs_sample(**arguments)
@@ -195,7 +195,7 @@ def test_markov_chains_carry_their_state_between_calls_exactly_as_one_gibbs_samp
     model, states = random_model(7, seed=2), random_states(3, 7, seed=5)
     chains = MarkovChains(model, states, method="metropolis", seed=9)
     chains.sweep([0.7, 0.7]), chains.sweep(0.7)
-    once = gibbs_sample(model, states, beta=0.7, n_sweeps=3, method="metropolis", seed=9)
+    once = gibbs_sample(model, states, beta=0.7, num_sweeps=3, method="metropolis", seed=9)
     np.testing.assert_array_equal(chains.states, once.states)
     np.testing.assert_allclose(chains.energies, once.energies)
     np.testing.assert_allclose(chains.exact_energies(), model.energy(chains.states))
