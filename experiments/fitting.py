@@ -8,6 +8,7 @@ file for ``word2vec``), call the model's trainer, and keep the summary's keys (:
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -84,6 +85,63 @@ def check_data(name: str) -> None:
         parse_dataset_name(name)
 
 
+RUN_FILE = "run.json"  # what a run is: written when it starts, compared when it is resumed
+RUN_FORMAT = "boltzgym-fit-run/1"
+RESUMABLE_CHANGES = ("epochs",)  # a resumed run may train longer; anything else makes it another run
+
+
+def run_identity(model: str, data: str, config, seed: int) -> dict:
+    """What makes a ``fit`` run the same run: the format of its folder, the model, the data, the seed and every
+    ``--set`` value (the config's fields) except :data:`RESUMABLE_CHANGES`, as JSON values."""
+    import dataclasses
+
+    from boltzgym.utils.io import to_json
+
+    settings = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in RESUMABLE_CHANGES}
+    return json.loads(to_json({"format": RUN_FORMAT, "model": model, "data": data, "seed": seed, "settings": settings}))
+
+
+def identity_differences(saved: dict, current: dict) -> list[str]:
+    """The settings in which ``current`` differs from ``saved``, as the CLI would spell them (``--set key=value
+    (the run has old)``), in a stable order; empty when it is the same run."""
+    differences = []
+    for key, flag in (
+        ("format", "the run folder's format"),
+        ("model", "MODEL"),
+        ("data", "--data"),
+        ("seed", "--seed"),
+    ):
+        if saved.get(key) != current.get(key):
+            differences.append(f"{flag} {current.get(key)} (the run has {saved.get(key)})")
+    old, new = saved.get("settings", {}), current.get("settings", {})
+    for key in sorted(set(old) | set(new)):
+        if old.get(key, "<unset>") != new.get(key, "<unset>"):
+            differences.append(f"--set {key}={new.get(key, '<unset>')} (the run has {old.get(key, '<unset>')})")
+    return differences
+
+
+def check_resume(out_dir: Path, identity: dict) -> None:
+    """``--resume`` continues the same run or nothing: ``ValueError`` naming every difference from the identity
+    saved in ``OUT/run.json`` (only ``--epochs`` may change), or naming ``--resume`` when the folder holds a
+    checkpoint but no identity to check it against."""
+    from boltzgym.utils.io import read_json
+
+    path = Path(out_dir) / RUN_FILE
+    if not path.exists():
+        if (Path(out_dir) / "checkpoint").exists():
+            raise ValueError(
+                f"--resume: {out_dir} holds a checkpoint but no {RUN_FILE} (written before run identities were "
+                "recorded): its settings cannot be checked; start a fresh run in another --out"
+            )
+        return  # nothing to resume yet: a fresh run
+    differences = identity_differences(read_json(path, RUN_FILE), identity)
+    if differences:
+        raise ValueError(
+            f"--resume: {'; '.join(differences)}: a resumed run must be the same run (only --epochs may change); "
+            "use another --out for a new run"
+        )
+
+
 def fit_model(
     model: str,
     data: str | None = None,
@@ -95,17 +153,34 @@ def fit_model(
     progress: bool = False,
     device: str = "auto",
 ) -> tuple[dict, list[dict]]:
-    """Train registered ``model`` on ``data``; returns ``(summary with SUMMARY_KEYS, per-epoch history)``."""
+    """Train registered ``model`` on ``data``; returns ``(summary with SUMMARY_KEYS, per-epoch history)``.
+
+    With ``out_dir`` the run's identity (:func:`run_identity`) is written to ``OUT/run.json``; ``resume=True``
+    first checks it (:func:`check_resume`): a resumed run is the same model, data, seed and settings, and only
+    ``epochs`` may grow."""
     from boltzgym.models.registry import make_config, model_entry
     from boltzgym.utils.imports import import_object
 
     entry = model_entry(model)
     config = make_config(model, assignments)
     dataset = load_data(data or entry.data, seed=seed)
+    run_file = None
+    if out_dir is not None:
+        from boltzgym.utils.io import atomic_write_json
+
+        identity = run_identity(model, dataset.name, config, seed)
+        if resume:
+            check_resume(out_dir, identity)
+        run_file = atomic_write_json(Path(out_dir) / RUN_FILE, identity)
     start = time.perf_counter()
-    result = import_object(entry.train)(
-        config, dataset, epochs=epochs, seed=seed, run_dir=out_dir, resume=resume, progress=progress, device=device
-    )
+    try:
+        result = import_object(entry.train)(
+            config, dataset, epochs=epochs, seed=seed, run_dir=out_dir, resume=resume, progress=progress, device=device
+        )
+    except BaseException:
+        if run_file is not None and not (Path(out_dir) / "checkpoint").exists():
+            run_file.unlink(missing_ok=True)  # nothing to resume: leave nothing behind
+        raise
     result["seconds"] = round(time.perf_counter() - start, 3)
     result.update(model=model, data=dataset.name, seed=seed)
     summary = {key: result.get(key) for key in SUMMARY_KEYS}

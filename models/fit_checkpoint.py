@@ -10,9 +10,9 @@ from pathlib import Path
 from boltzgym.utils.checkpoint import is_checkpoint, load_checkpoint, save_checkpoint
 
 CHECKPOINT_FORMAT = "boltzgym-fit"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: the optimizer's name and learning rate are part of the settings
 # settings that a resumed run must share with the run that wrote the checkpoint
-RESUME_SETTINGS = ("batch_size", "seed", "validation_split", "monitor", "shuffle")
+RESUME_SETTINGS = ("batch_size", "seed", "validation_split", "monitor", "shuffle", "optimizer", "learning_rate")
 
 
 def has_checkpoint(path: Path) -> bool:

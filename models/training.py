@@ -237,6 +237,9 @@ def fit(
     # --- state, possibly resumed -----------------------------------------------------------------------------
     settings = {"batch_size": batch_size, "seed": seed, "validation_split": validation_split, "monitor": monitor}
     settings["shuffle"] = shuffle
+    # the optimizer that fit builds from a name, and its step size (a given optimizer object is the caller's)
+    settings["optimizer"] = optimizer if isinstance(optimizer, str) else "given"
+    settings["learning_rate"] = learning_rate if isinstance(optimizer, str) else None
     result = FitResult()
     best = {"value": math.inf, "epoch": 0, "state": None, "bad_epochs": 0}
     checkpoint_dir = None if run_dir is None else Path(run_dir) / "checkpoint"

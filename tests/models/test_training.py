@@ -73,6 +73,11 @@ def test_resume_equals_the_uninterrupted_run(tmp_path):
     assert (tmp_path / "part" / "metrics.csv").read_text().count("\n") == 5  # header + 4 epochs
     with pytest.raises(ValueError, match="resume: batch_size is 8 but the checkpoint"):
         fit(_net(), data, run_dir=tmp_path / "part", resume=True, **{**settings, "batch_size": 8})
+    # the optimizer state would silently restore the old step size: another learning rate or optimizer is refused
+    with pytest.raises(ValueError, match="resume: learning_rate is 0.5 but the checkpoint .* written with 0.01"):
+        fit(_net(), data, run_dir=tmp_path / "part", resume=True, **{**settings, "learning_rate": 0.5})
+    with pytest.raises(ValueError, match="resume: optimizer is 'sgd' but the checkpoint .* written with 'adam'"):
+        fit(_net(), data, optimizer="sgd", run_dir=tmp_path / "part", resume=True, **settings)
 
 
 def test_early_stopping_restores_the_best_weights(tmp_path):
@@ -102,6 +107,7 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
         (x, y),
         epochs=200,
         batch_size=8,
+        learning_rate=0.05,
         validation_data=noisy_validation,
         early_stopping_patience=3,
         run_dir=tmp_path,
@@ -133,9 +139,10 @@ def test_divergence_stops_with_a_clear_error_and_keeps_the_last_good_state(tmp_p
     with pytest.raises(TrainingDiverged, match=r"diverged at epoch 2, batch 3: the loss is nan.*epoch 1"):
         fit(model, _blobs(), loss=unstable_loss, epochs=5, batch_size=32, run_dir=tmp_path)
     assert torch.isfinite(_weights(model)).all()
+    from boltzgym.models.fit_checkpoint import CHECKPOINT_VERSION
     from boltzgym.utils.checkpoint import load_checkpoint
 
-    checkpoint = load_checkpoint(tmp_path / "checkpoint", "boltzgym-fit")
+    checkpoint = load_checkpoint(tmp_path / "checkpoint", "boltzgym-fit", CHECKPOINT_VERSION)
     assert checkpoint.counters["epoch"] == 1
     for key, value in checkpoint.states["model.pt"].items():
         assert torch.equal(value, model.state_dict()[key])  # the model holds the checkpoint's weights
