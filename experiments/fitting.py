@@ -142,6 +142,32 @@ def check_resume(out_dir: Path, identity: dict) -> None:
         )
 
 
+def check_model_size(model: str, config, dataset, seed: int) -> None:
+    """Refuse a torch model whose training would not fit in memory before it is built (``models.sizing``),
+    naming the ``--set`` keys changed from the model's defaults."""
+    from boltzgym.models.registry import model_entry
+    from boltzgym.utils.imports import import_object
+
+    entry = model_entry(model)
+    model_class = getattr(type(config), "model_class", None)
+    if not entry.build or model_class is None:
+        return
+    import torch
+
+    from boltzgym.models.sizing import check_model_fits
+
+    if not issubclass(model_class, torch.nn.Module):
+        return
+    default = type(config)()
+    changed = [key for key in type(config).model_keys if getattr(config, key) != getattr(default, key)]
+    if getattr(config, "batch_size", None) != getattr(default, "batch_size", None):
+        changed.append("batch_size")
+    rows = dataset.x_train[: getattr(config, "batch_size", 64)]
+    example = [torch.as_tensor(rows)] if not isinstance(rows, list) else None
+    build = import_object(entry.build)
+    check_model_fits(lambda: build(config, dataset, seed), example, config, changed)
+
+
 def fit_model(
     model: str,
     data: str | None = None,
@@ -164,6 +190,7 @@ def fit_model(
     entry = model_entry(model)
     config = make_config(model, assignments)
     dataset = load_data(data or entry.data, seed=seed)
+    check_model_size(model, config, dataset, seed)
     run_file = None
     if out_dir is not None:
         from boltzgym.utils.io import atomic_write_json

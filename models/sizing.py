@@ -113,7 +113,7 @@ def estimate_training_memory(
         meta_inputs = [x.to("meta") for x in example_inputs]
         try:
             activations = activation_bytes(model, meta_inputs)
-        except (NotImplementedError, RuntimeError):  # an op without a meta kernel, or a data-dependent shape
+        except Exception:  # noqa: BLE001  an op without a meta kernel, a data-dependent shape, another input form
             activations = 0
     copies = optimizer_state_copies(optimizer, momentum)
     return TrainingMemory(n_parameters, parameters, trainable, copies * trainable, activations)
@@ -131,3 +131,24 @@ def check_training_memory(memory: TrainingMemory, argument: str, what: str = "tr
             f"the {format_bytes(available)} available; reduce {argument}"
         )
     return memory
+
+
+def check_model_fits(
+    build: Callable[[], nn.Module], example_inputs, config, changed_keys: Iterable[str]
+) -> TrainingMemory:
+    """Size ``build()`` (one of the registry's ``build`` steps) on the meta device and refuse it before it is built
+    when training it would not fit, naming the ``--set`` keys that were changed from their defaults (the likely
+    cause) or ``--set batch_size``; returns the estimate. ``example_inputs``: one mini-batch, or ``None``."""
+    changed = list(changed_keys)
+    argument = "--set " + ", ".join(changed) if changed else "--set batch_size"
+    try:
+        memory = estimate_training_memory(
+            build, example_inputs, optimizer=getattr(config, "optimizer", "adam"), momentum=0.0
+        )
+    except MemoryBudgetError:
+        raise
+    except (RuntimeError, TypeError, ValueError, NotImplementedError) as exc:  # a build the meta device can't run
+        if isinstance(exc, ValueError) and "--set" in str(exc):
+            raise
+        return TrainingMemory(0, 0, 0, 0, 0)
+    return check_training_memory(memory, argument)

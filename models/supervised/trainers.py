@@ -21,6 +21,7 @@ from boltzgym.models.datasets import Dataset
 from boltzgym.models.supervised.mlp import MLP, activation_layer
 from boltzgym.models.supervised.neurons import RBFLayer
 from boltzgym.models.training import evaluate, fit
+from boltzgym.utils.resources import array_bytes, check_memory
 from boltzgym.utils.validation import check_probability, check_widths
 
 # the training defaults of the supervised models (AdamW, a validation split with early stopping; notes 2.3)
@@ -145,6 +146,8 @@ def build_logistic(config, dataset: Dataset, seed: int = 0) -> nn.Module:
 def build_rbf(config, dataset: Dataset, seed: int = 0) -> nn.Module:
     """RBF units centred on ``n_centers`` random training rows, then a linear readout (notes 1.1)."""
     x = dataset.x_train.reshape(len(dataset.x_train), -1).astype(np.float32)
+    shape = (config.n_centers, x.shape[1])  # the centres, copied from the rows before the layer is built
+    check_memory(array_bytes(shape, np.float32, "n_centers"), "--set n_centers", f"{shape[0]:,} RBF centres")
     rows = np.random.default_rng(seed).choice(len(x), size=config.n_centers, replace=config.n_centers > len(x))
     centers = torch.from_numpy(x[rows])
     beta = config.beta

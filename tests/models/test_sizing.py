@@ -111,3 +111,28 @@ def test_a_model_the_meta_device_cannot_run_is_sized_by_its_parameters():
 
     estimate = estimate_training_memory(ReadsValues, [torch.zeros(2, 3)])
     assert estimate.activations == 0 and estimate.parameters == 12 * 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["fit", "mlp", "--set", "hidden_sizes=1000000000000"], "--set hidden_sizes: training this model would need"),
+        (["fit", "resnet", "--set", "widths=100000,100000,100000"], "--set widths: training this model would need"),
+        (["fit", "lstm", "--set", "hidden_size=10000000"], "--set hidden_size: training this model would need"),
+        (["fit", "transformer", "--set", "d_model=1000000"], "--set d_model: training this model would need"),
+        (["fit", "gan", "--set", "generator_sizes=1000000000"], "--set generator_sizes: training this model"),
+        (["fit", "rbf", "--set", "n_centers=1000000000000"], "--set n_centers: 1,000,000,000,000 RBF centres would"),
+        (
+            ["train", "dqn", "--env", "CartPole-v1", "--set", "net_arch=1000000000,10", "--total-timesteps", "10"],
+            "--set net_arch: training this model would need",
+        ),
+    ],
+)
+def test_oversized_models_are_refused_in_one_line_before_they_are_built(tmp_path, capsys, argv, named):
+    from boltzgym.scripts import cli
+
+    out = tmp_path / "run"
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and named in err[0] and "available; reduce" in err[0]
+    assert not out.exists() or not any(out.iterdir())  # nothing half-written
