@@ -53,11 +53,13 @@ from boltzgym.agents.dqn_config import DQNConfig
 from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper
 from boltzgym.agents.networks import (
+    BUILTIN_Q_NETWORKS,
     check_q_network,
     fused_adam,
     network_factory,
     numpy_mlp,
     numpy_mlp_forward,
+    q_network_factory,
     reset_state,
     resolve_q_network,
     torch_scope,
@@ -227,7 +229,10 @@ class DQN:
 
     def _check_network_size(self, factory, kwargs, spec: EnvSpec, obs_dtype) -> None:
         """Refuse networks too large to train before building them (sized on the meta device, models.sizing),
-        naming the settings changed from their defaults."""
+        naming the settings changed from their defaults. Only the built-in factories, which just build modules:
+        others may pretrain or read files (the encoder Q-networks) and are sized by what they build."""
+        if factory not in {q_network_factory(name) for name in BUILTIN_Q_NETWORKS}:
+            return
         defaults = DQNConfig()
         keys = ("net_arch", "conv_channels", "conv_features", "q_network_kwargs", "batch_size")
         changed = [key for key in keys if getattr(self.config, key) != getattr(defaults, key)]
