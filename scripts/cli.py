@@ -32,8 +32,12 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
-def build_parser() -> BoltzgymArgumentParser:
-    """The ``boltzgym`` parser with one subparser per entry of ``COMMAND_MODULES``."""
+def build_parser(only: str | None = None) -> BoltzgymArgumentParser:
+    """The ``boltzgym`` parser with one subparser per entry of ``COMMAND_MODULES``.
+
+    ``only``: add the options of that command alone (the others keep their help line), so that ``boltzgym
+    --help``, a mistyped command and every command start without importing what other commands need (numba,
+    torch, scipy); ``None`` builds every command's options (the CLI reference, sweeps)."""
     parser = BoltzgymArgumentParser(
         prog="boltzgym",
         description="Reinforcement learning and energy-based model simulation.",
@@ -52,7 +56,8 @@ def build_parser() -> BoltzgymArgumentParser:
             epilog=examples,
             formatter_class=_Formatter,
         )
-        module.add_arguments(sub)
+        if only is None or only == name:
+            module.add_arguments(sub)
         sub.set_defaults(handler=module.run, subparser=sub)
     return parser
 
@@ -64,7 +69,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``boltzgym`` console script; returns the exit status."""
     reset_deprecations()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((token for token in argv if not token.startswith("-")), "")
+    parser = build_parser(only=command if command in COMMAND_MODULES else "")
     args = parser.parse_args(argv)
     try:
         args.handler(args)

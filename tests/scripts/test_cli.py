@@ -95,3 +95,23 @@ def test_train_summary_keys_are_the_documented_contract():
     assert set(original) | {"optimal_mean_return"} <= set(SUMMARY_KEYS)
     assert {"num_timesteps", "hyperparameters", "training_episodes", "eval_std_return"} <= set(SUMMARY_KEYS)
     assert not {"config", "total_timesteps"} & set(SUMMARY_KEYS)
+
+
+STARTUP = """
+import sys
+from boltzgym.scripts import cli
+try:
+    cli.main({argv!r})
+except SystemExit:
+    pass
+print(sorted(m for m in ("numba", "torch", "scipy", "sklearn", "matplotlib", "ray") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["bnadit"], ["--version"], ["fit", "--bogus-option"]])
+def test_help_and_parse_errors_import_no_heavy_library(argv):
+    """``boltzgym --help`` and a mistyped command build only the parser: no numba, torch, scipy, scikit-learn,
+    matplotlib or Ray is imported (a command's options load what that command needs, at its own parse)."""
+    result = subprocess.run([sys.executable, "-c", STARTUP.format(argv=argv)], capture_output=True, text=True)
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert loaded == "[]", (argv, loaded)

@@ -102,7 +102,7 @@ def test_two_concurrent_runs_into_one_folder_never_interleave(tmp_path):
 
 
 def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkeypatch):
-    from boltzgym.scripts import bandit
+    from boltzgym.experiments import bandits as bandit  # the command calls its experiment
 
     def fail(error):
         def run(*args, **kwargs):
@@ -125,7 +125,7 @@ def test_unforeseen_memory_and_disk_errors_are_one_line(tmp_path, capsys, monkey
 @pytest.mark.parametrize(
     ("argv", "work"),
     [
-        (BANDIT, "boltzgym.scripts.bandit:bandit_experiment"),
+        (BANDIT, "boltzgym.experiments.bandits:bandit_experiment"),
         (["anneal", "--n", "16", "--num-sweeps", "5"], "boltzgym.experiments.annealing:anneal_problem"),
         (["hopfield", "capacity", "--n", "20"], "boltzgym.experiments.hopfield:capacity_summary"),
         (["fit", "rbm", "--epochs", "2"], "boltzgym.models.rbm_trainer:train_rbm"),
