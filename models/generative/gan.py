@@ -145,6 +145,20 @@ class AdversarialModel(nn.Module):
             nn.utils.clip_grad_norm_(self.players[player].parameters(), self.clip_grad_norm)
         optimizer.step()
 
+    def _alternate(
+        self, d_loss, generator_loss_after, optimizers, discriminator="discriminator", generator="generator"
+    ):
+        """The notes' alternating update: one discriminator step on ``d_loss``, then one generator step on
+        ``generator_loss_after()`` (evaluated against the discriminator that just moved); an averaged generator
+        follows the generator. Returns the detached ``(d_loss, g_loss)``."""
+        self._update(d_loss, discriminator, optimizers[discriminator])
+        g_loss = generator_loss_after()
+        self._update(g_loss, generator, optimizers[generator])
+        averaged = getattr(self, "averaged_generator", None)
+        if averaged is not None and generator == "generator":
+            averaged.update_parameters(self.generator)
+        return d_loss.detach(), g_loss.detach()
+
     def _fit(self, arrays: tuple[np.ndarray, ...], epochs: int, batch_size: int, seed: int, run_dir, progress,
              resume: bool = False, device="auto"):  # fmt: skip
         from boltzgym.models.training import fit
@@ -289,12 +303,10 @@ class GAN(AdversarialModel):
         if self.gradient_penalty > 0:  # R1 (Mescheder et al. 2018): gamma/2 E ||grad_x D(x)||^2 on real data
             (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
             d_loss = d_loss + 0.5 * self.gradient_penalty * grad.pow(2).sum() / len(real_logits)
-        self._update(d_loss, "discriminator", optimizers["discriminator"])
-        g_loss = generator_loss(self.judge(fake), self.generator_loss_kind)
-        self._update(g_loss, "generator", optimizers["generator"])
-        if self.averaged_generator is not None:
-            self.averaged_generator.update_parameters(self.generator)
-        return {"loss": d_loss.detach() + g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+        d_loss, g_loss = self._alternate(
+            d_loss, lambda: generator_loss(self.judge(fake), self.generator_loss_kind), optimizers
+        )
+        return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     def fit(
         self,

@@ -159,12 +159,10 @@ class ConditionalGAN(AdversarialModel):
         d_loss = discriminator_loss(
             self.discriminate(real, labels), self.discriminate(fake.detach(), fake_labels), self.label_smoothing
         )
-        self._update(d_loss, "discriminator", optimizers["discriminator"])
-        g_loss = generator_loss(self.discriminate(fake, fake_labels), "non-saturating")
-        self._update(g_loss, "generator", optimizers["generator"])
-        if self.averaged_generator is not None:
-            self.averaged_generator.update_parameters(self.generator)
-        return {"loss": d_loss.detach() + g_loss.detach(), "d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+        d_loss, g_loss = self._alternate(
+            d_loss, lambda: generator_loss(self.discriminate(fake, fake_labels), "non-saturating"), optimizers
+        )
+        return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     def fit(
         self,
@@ -260,10 +258,10 @@ class LapGAN(ImageGAN):
             return self.players[f"discriminator{level}"](x if condition is None else torch.cat([x, condition], 1))
 
         d_loss = discriminator_loss(judge(real), judge(fake.detach()), self.label_smoothing)
-        self._update(d_loss, f"discriminator{level}", optimizers[f"discriminator{level}"])
-        g_loss = generator_loss(judge(fake), "non-saturating")
-        self._update(g_loss, f"generator{level}", optimizers[f"generator{level}"])
-        return d_loss.detach(), g_loss.detach()
+        return self._alternate(
+            d_loss, lambda: generator_loss(judge(fake), "non-saturating"), optimizers,
+            f"discriminator{level}", f"generator{level}",
+        )  # fmt: skip
 
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """Each level's discriminator and generator step on the real pyramid of the batch."""
