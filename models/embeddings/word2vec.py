@@ -40,6 +40,7 @@ import numpy as np
 
 from boltzgym.models.embeddings.keyed_vectors import KeyedVectors
 from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
+from boltzgym.utils.resources import array_bytes, check_memory
 from boltzgym.utils.validation import check_count, check_in_range, check_int, check_positive, check_seed
 
 __all__ = ["Word2Vec", "simple_preprocess", "read_corpus", "lee_dataset", "lee_corpus", "gensim_test_file"]
@@ -205,6 +206,8 @@ class Word2Vec:
             )
         retained.sort(key=counts.__getitem__, reverse=True)  # stable: ties keep first-seen order
         word_counts = np.array([counts[word] for word in retained], dtype=np.int64)
+        shape = (len(retained), self.vector_size)  # the word vectors, the output weights and their random start
+        check_memory(4 * array_bytes(shape, np.float32), "vector_size", f"{shape[0]:,} words x {shape[1]:,} dimensions")
         self.wv = KeyedVectors(retained, np.zeros((len(retained), self.vector_size), np.float32), word_counts)
         index = self.wv.key_to_index
         encoded = [np.array([index[w] for w in sentence if w in index], dtype=np.int32) for sentence in corpus]
