@@ -1,6 +1,7 @@
 """Jitted kernels of the tabular TD agents (:mod:`boltzgym.agents.tabular`): the fast path.
 
-``run_steps`` is the whole training loop of QLearning / SARSA / ExpectedSARSA / DoubleQLearning over the dynamics
+``run_steps`` is the whole training loop of QLearning / SARSA / ExpectedSARSA / DoubleQLearning (and of the
+coordination rules: hysteretic, lenient and distributed Q-learning) over the dynamics
 arrays of :class:`~boltzgym.agents.dynamics.TabularDynamics`, replaying the env's own sampling (one uniform draw from
 the env's generator per step and per reset, ``argmax(cumsum(p) > u)``) so that it follows the same trajectory as
 the step-by-step loop through the Gymnasium API for the same seeds. The policy helpers (``select_action``,
@@ -24,6 +25,7 @@ start_numba_runtime()  # numba's one-time start-up at import, not in the first c
 
 # Algorithm codes (settings[SETTING_ALGORITHM]).
 Q_LEARNING, SARSA, EXPECTED_SARSA, DOUBLE_Q = 0, 1, 2, 3
+HYSTERETIC, LENIENT, DISTRIBUTED = 4, 5, 6  # the coordination rules of independent learners
 # Exploration codes (settings[SETTING_EXPLORATION]).
 EPSILON_GREEDY, BOLTZMANN, UCB = 0, 1, 2
 
@@ -38,8 +40,11 @@ EPSILON_GREEDY, BOLTZMANN, UCB = 0, 1, 2
     PARAM_TEMPERATURE_END,
     PARAM_EXPLORATION_STEPS,
     PARAM_UCB_COEF,
-) = range(9)
-N_PARAMS = 9
+    PARAM_DECREASE_RATE,  # hysteretic: beta / alpha, the decrease step relative to the increase step
+    PARAM_LENIENCY,  # lenient: K of the leniency 1 - exp(-K T(s, a))
+    PARAM_TEMPERATURE_DECAY,  # lenient: T(s, a) <- decay * T(s, a) after each update of (s, a)
+) = range(12)
+N_PARAMS = 12
 # Layout of the int64 ``settings`` array.
 SETTING_ALGORITHM, SETTING_EXPLORATION, SETTING_MAX_EPISODE_STEPS = range(3)  # max steps 0: no time limit
 # Layout of the int64 ``cursor`` array (carried from one call to the next).
@@ -187,9 +192,12 @@ def sample_index(cumulative, n, u):
 
 @njit(cache=True)
 def behaviour_row(q1, q2, s, algorithm):
-    """The values the behaviour policy acts on: ``Q[s]``, or ``(Q1[s] + Q2[s]) * 0.5`` for Double Q."""
+    """The values the behaviour policy acts on: ``Q[s]``, or ``(Q1[s] + Q2[s]) * 0.5`` for Double Q, or for
+    distributed Q-learning its policy's one-hot row ``q2[s]`` once the policy has chosen an action in ``s``."""
     if algorithm == DOUBLE_Q:
         return (q1[s] + q2[s]) * 0.5
+    if algorithm == DISTRIBUTED and q2[s].max() > 0.0:
+        return q2[s]
     return q1[s]
 
 
@@ -202,8 +210,23 @@ def td_update(q1, q2, counts, s, a, r, s2, terminated, alpha, algorithm, explora
     correct one); SARSA ``r + gamma Q(s', a')`` with ``a'`` drawn now from the behaviour policy (returned, as the
     next action to take); Expected SARSA ``r + gamma sum_a' pi(a'|s') Q(s', a')``; Double Q: a fair coin (one
     ``rng.random()``) picks the table to update, whose greedy action at ``s'`` the other table values.
-    ``q1``/``q2`` float64 ``(S, A)`` (``q2`` only for Double Q), ``counts`` int64 ``(S, A)``. Returns the next
-    action (SARSA) or -1. The step loop and the jitted loop both call this rule.
+    The coordination rules of independent learners bootstrap as Q-learning does and differ in how they move:
+
+    - hysteretic (Matignon, Laurent & Le Fort-Piat 2007): ``delta = target - Q(s, a)``; ``Q += alpha * delta``
+      when ``delta >= 0``, else ``Q += beta * delta`` with ``beta = alpha * decrease_rate`` (``beta < alpha``: a
+      low reward, which may be the partner's exploration, is believed less than a high one);
+    - lenient (Panait, Sullivan & Luke 2006; LMRL2, Wei & Luke 2016): ``q2[s, a]`` is the temperature
+      ``T(s, a)``; a ``delta <= 0`` is ignored with probability ``1 - exp(-K T(s, a))`` (one ``rng.random()``
+      draw, only then), and ``T(s, a) <- temperature_decay * T(s, a)`` after each visit: lenient while young,
+      plain Q-learning when cold;
+    - distributed (Lauer & Riedmiller 2000, deterministic games): ``Q(s, a) <- max(Q(s, a), target)`` (the first
+      visit of ``(s, a)`` sets it), and the policy, the one-hot rows of ``q2``, moves to ``a`` only when this
+      raised ``max_b Q(s, b)``: the players, who see the same rewards, switch together to the joint action that
+      showed the best value.
+
+    ``q1``/``q2`` float64 ``(S, A)`` (``q2`` for Double Q, lenient and distributed), ``counts`` int64 ``(S, A)``
+    (already counting this visit). Returns the next action (SARSA) or -1. The step loop and the jitted loop both
+    call this rule.
     """
     gamma = params[PARAM_GAMMA]
     next_action = -1
@@ -219,6 +242,27 @@ def td_update(q1, q2, counts, s, a, r, s2, terminated, alpha, algorithm, explora
     elif algorithm == EXPECTED_SARSA:
         target = r if terminated else r + gamma * policy_expectation(q1[s2], counts[s2], exploration, t, params)
         q1[s, a] += alpha * (target - q1[s, a])
+    elif algorithm == HYSTERETIC:
+        target = r if terminated else r + gamma * q1[s2].max()
+        delta = target - q1[s, a]
+        q1[s, a] += (alpha if delta >= 0.0 else alpha * params[PARAM_DECREASE_RATE]) * delta
+    elif algorithm == LENIENT:
+        target = r if terminated else r + gamma * q1[s2].max()
+        delta = target - q1[s, a]
+        if delta > 0.0 or rng.random() >= 1.0 - math.exp(-params[PARAM_LENIENCY] * q2[s, a]):
+            q1[s, a] += alpha * delta
+        q2[s, a] *= params[PARAM_TEMPERATURE_DECAY]
+    elif algorithm == DISTRIBUTED:
+        target = r if terminated else r + gamma * q1[s2].max()
+        best_before = -np.inf
+        for b in range(q1.shape[1]):
+            if (counts[s, b] > 1 or (b != a and counts[s, b] > 0)) and q1[s, b] > best_before:
+                best_before = q1[s, b]
+        if counts[s, a] == 1 or target > q1[s, a]:
+            q1[s, a] = target
+        if target > best_before:
+            q2[s] = 0.0
+            q2[s, a] = 1.0
     elif rng.random() < 0.5:  # Double Q, table A updated, valued by B
         target = r if terminated else r + gamma * q2[s2, greedy_action(q1[s2])]
         q1[s, a] += alpha * (target - q1[s, a])

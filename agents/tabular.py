@@ -11,6 +11,10 @@ Every agent keeps a table ``Q[s, a]`` and after each step moves ``Q(s, a)`` towa
 - Double Q-learning (van Hasselt 2010): two tables; a fair coin picks the one to update, whose greedy action at
   ``s'`` is valued by the other: ``r + gamma * Q_B(s', argmax_a' Q_A(s', a'))``. ``q_table`` is their mean.
 
+For independent learners in cooperative games (:mod:`boltzgym.agents.independent`) three rules change how far
+``Q(s, a)`` moves toward the Q-learning target: hysteretic (:class:`HystereticAgent`), lenient
+(:class:`LenientAgent`) and distributed Q-learning (:class:`DistributedAgent`).
+
 Beyond a terminating transition the target is ``r`` alone; a time-limit truncation is not a termination (the
 target still bootstraps from ``s'``). Exploration: epsilon-greedy with a linearly decaying epsilon, Boltzmann
 (softmax) with a linearly decaying temperature, or a UCB count bonus ``c * sqrt(2 ln N(s) / n(s, a))`` (the notes'
@@ -134,12 +138,13 @@ class TabularAgent:
     """
 
     algorithm: ClassVar[int] = kernels.Q_LEARNING
+    config_class: ClassVar[type[TabularConfig]] = TabularConfig
     fast_chunk_steps: int = 10_000
 
     def __init__(self, env: gym.Env, *, seed: int | None = None, use_fast_path: bool | None = None, **hyperparameters):
         if env is None:
             raise TypeError("env must be a gymnasium.Env with Discrete spaces, got None (use load() without an env)")
-        self.config = TabularConfig.from_kwargs(hyperparameters)
+        self.config = self.config_class.from_kwargs(hyperparameters)
         n_states, n_actions = check_discrete(env)
         self._setup(n_states, n_actions, check_seed("seed", seed))
         self.set_env(env, use_fast_path)
@@ -148,7 +153,7 @@ class TabularAgent:
     def from_spaces(cls, n_states: int, n_actions: int, *, seed: int | None = None, **hyperparameters) -> TabularAgent:
         """An agent with a table of ``n_states x n_actions`` and no env, driven by :meth:`act`/:meth:`observe`."""
         agent = cls.__new__(cls)
-        agent.config = TabularConfig.from_kwargs(hyperparameters)
+        agent.config = cls.config_class.from_kwargs(hyperparameters)
         n_states, n_actions = check_int("n_states", n_states, minimum=1), check_int("n_actions", n_actions, minimum=1)
         agent._setup(n_states, n_actions, check_seed("seed", seed))
         return agent
@@ -159,13 +164,23 @@ class TabularAgent:
         self._params = self.config.as_params()
         self._exploration = EXPLORATIONS[self.config.exploration]
         self._q1 = np.full((n_states, n_actions), self.config.initial_q)
-        self._q2 = np.full((n_states, n_actions), self.config.initial_q) if self.algorithm == kernels.DOUBLE_Q else None
+        self._q2 = self._second_table(n_states, n_actions)
         self._counts = np.zeros((n_states, n_actions), dtype=np.int64)
         self.num_timesteps = 0
         self.episode_returns: list[float] = []
         self.episode_end_steps: list[int] = []
         self.env: gym.Env | None = None
         self._dynamics = None
+
+    def _second_table(self, n_states: int, n_actions: int) -> np.ndarray | None:
+        """The rule's second ``(S, A)`` table (``q2`` of the kernels): Double Q's table B, else None."""
+        if self.algorithm == kernels.DOUBLE_Q:
+            return np.full((n_states, n_actions), self.config.initial_q)
+        return None
+
+    def _greedy_values(self) -> np.ndarray:
+        """The ``(S, A)`` table whose row argmax is the greedy action (``q_table``)."""
+        return self.q_table
 
     @property
     def gamma(self) -> float:
@@ -228,7 +243,7 @@ class TabularAgent:
         if not np.issubdtype(states.dtype, np.integer) or states.min() < 0 or states.max() >= self.n_states:
             raise ValueError(f"observation must be state indices in [0, {self.n_states}), got {observation!r}")
         if deterministic:
-            actions = self.q_table[states].argmax(axis=-1)
+            actions = self._greedy_values()[states].argmax(axis=-1)
         else:
             actions = np.vectorize(lambda s: self._select(int(s), self.num_timesteps))(states)
         return (int(actions) if states.ndim == 0 else actions.astype(np.int64)), None
@@ -397,7 +412,7 @@ class TabularAgent:
             raise checkpoint.error("config.json", f"holds a {name!r}, not a {cls.__name__}")
         try:
             agent = agent_class.__new__(agent_class)
-            agent.config = TabularConfig.from_kwargs(config["hyperparameters"])
+            agent.config = agent_class.config_class.from_kwargs(config["hyperparameters"])
             n_states = check_int("n_states", config["n_states"], minimum=1)
             n_actions = check_int("n_actions", config["n_actions"], minimum=1)
             agent._setup(n_states, n_actions, check_seed("seed", config["seed"]))
@@ -473,6 +488,124 @@ class DoubleQLearning(TabularAgent):
     """
 
     algorithm = kernels.DOUBLE_Q
+
+
+@dataclass
+class HystereticConfig(TabularConfig):
+    """Hyperparameters of :class:`HystereticAgent`: the tabular ones and the decrease rate."""
+
+    decrease_rate: float = 0.1
+    """beta / alpha in [0, 1]: a negative TD error moves Q by ``alpha * decrease_rate`` (Matignon et al.'s
+    alpha = 0.1, beta = 0.01 are the defaults); 1 is Q-learning, 0 the optimism of distributed Q-learning."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.decrease_rate = check_probability("decrease_rate", self.decrease_rate)
+
+    def as_params(self) -> np.ndarray:
+        params = super().as_params()
+        params[kernels.PARAM_DECREASE_RATE] = self.decrease_rate
+        return params
+
+
+@dataclass
+class LenientConfig(TabularConfig):
+    """Hyperparameters of :class:`LenientAgent`: the tabular ones and the leniency schedule (LMRL2's names)."""
+
+    max_temperature: float = 50.0
+    """Initial temperature ``T(s, a)`` of every pair (LMRL2's MaxTemp), > 0."""
+    leniency: float = 2.0
+    """K of the leniency ``1 - exp(-K T(s, a))``, the probability of ignoring a TD error <= 0; >= 0."""
+    temperature_decay: float = 0.9995
+    """``T(s, a) <- temperature_decay * T(s, a)`` at each update of ``(s, a)``, in (0, 1]."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.max_temperature = check_positive("max_temperature", self.max_temperature)
+        self.leniency = check_positive("leniency", self.leniency, allow_zero=True)
+        self.temperature_decay = check_in_range("temperature_decay", self.temperature_decay, 0.0, 1.0)
+        if self.temperature_decay == 0.0:
+            raise ValueError("temperature_decay must be in (0, 1], got 0.0")
+
+    def as_params(self) -> np.ndarray:
+        params = super().as_params()
+        params[kernels.PARAM_LENIENCY] = self.leniency
+        params[kernels.PARAM_TEMPERATURE_DECAY] = self.temperature_decay
+        return params
+
+
+class HystereticAgent(TabularAgent):
+    """Hysteretic Q-learning (Matignon, Laurent & Le Fort-Piat 2007): two step sizes, ``alpha`` for a positive TD
+    error and ``beta = alpha * decrease_rate < alpha`` for a negative one.
+
+    An independent learner in a cooperative game cannot tell a low reward caused by its partner's exploration
+    from a bad action of its own; hysteresis makes it optimistic about the partner, which lets a pair of them
+    find a coordinated optimum that plain Q-learners miss (the climbing game). The rule is ``kernels.td_update``'s
+    ``HYSTERETIC`` branch; hyperparameters :class:`HystereticConfig`.
+    """
+
+    algorithm = kernels.HYSTERETIC
+    config_class = HystereticConfig
+
+
+class LenientAgent(TabularAgent):
+    """Lenient Q-learning (Panait, Sullivan & Luke 2006; LMRL2, Wei & Luke 2016): a TD error <= 0 is ignored
+    with probability ``1 - exp(-K T(s, a))``, where the temperature ``T(s, a)`` starts at ``max_temperature``
+    and decays at each update of ``(s, a)``.
+
+    Early on, while the partner still explores, the learner forgives the low rewards of mis-coordination; once
+    ``(s, a)`` is cold it is a Q-learner, so, unlike distributed Q-learning, it averages the noise of stochastic
+    rewards in the end. The temperatures are the second table (``q2``). Exploration is the tabular behaviour
+    policy (epsilon-greedy, Boltzmann or UCB), not LMRL2's temperature-driven Boltzmann selection.
+    Hyperparameters :class:`LenientConfig`.
+    """
+
+    algorithm = kernels.LENIENT
+    config_class = LenientConfig
+
+    def _second_table(self, n_states: int, n_actions: int) -> np.ndarray:
+        return np.full((n_states, n_actions), self.config.max_temperature)
+
+    @property
+    def temperatures(self) -> np.ndarray:
+        """The ``(n_states, n_actions)`` temperatures ``T(s, a)`` (the live table)."""
+        return self._q2
+
+    @property
+    def q_table(self) -> np.ndarray:
+        return self._q1
+
+
+class DistributedAgent(TabularAgent):
+    """Distributed Q-learning (Lauer & Riedmiller 2000) for deterministic cooperative games: optimistic values
+    ``Q(s, a) <- max(Q(s, a), r + gamma max_a' Q(s', a'))`` and a policy that changes only when ``max_b Q(s, b)``
+    rises.
+
+    In a deterministic cooperative game the maximum over the partner's actions is the value of acting with a
+    partner who plays its best, which is what each independent learner records; the policy rule then keeps the
+    players on the same optimal joint action when there are several (the penalty game). Stochastic rewards break
+    it: it believes the luckiest draw. ``q2`` holds the policy as one-hot rows (all zeros before the first
+    update of ``s``); the behaviour policy explores around it, and ``predict`` follows it. ``initial_q`` is the
+    value of pairs not yet tried (the first visit sets ``Q(s, a)`` to its target).
+    """
+
+    algorithm = kernels.DISTRIBUTED
+
+    def _second_table(self, n_states: int, n_actions: int) -> np.ndarray:
+        return np.zeros((n_states, n_actions))
+
+    @property
+    def q_table(self) -> np.ndarray:
+        return self._q1
+
+    @property
+    def policy(self) -> np.ndarray:
+        """The greedy action of every state (``(n_states,)`` int64): the policy's, or ``argmax Q`` before it has one."""
+        return self._greedy_values().argmax(axis=1)
+
+    def _greedy_values(self) -> np.ndarray:
+        chosen = self._q2.max(axis=1) > 0.0
+        return np.where(chosen[:, None], self._q2, self._q1)
 
 
 # class name -> class, for checkpoints (the names users type live in boltzgym.agents.registry.AGENTS)

@@ -30,6 +30,7 @@ EXPERIMENTS: dict[str, str] = {
     "generative-digits": "boltzgym.experiments.generative_digits:generative_digits",
     "tmaze": "boltzgym.experiments.tmaze:tmaze_experiment",
     "mode-collapse": "boltzgym.experiments.mode_collapse:mode_collapse_experiment",
+    "coordination": "boltzgym.experiments.coordination:coordination_experiment",
 }
 
 
