@@ -31,6 +31,7 @@ EXPERIMENTS: dict[str, str] = {
     "tmaze": "boltzgym.experiments.tmaze:tmaze_experiment",
     "mode-collapse": "boltzgym.experiments.mode_collapse:mode_collapse_experiment",
     "coordination": "boltzgym.experiments.coordination:coordination_experiment",
+    "tictactoe": "boltzgym.experiments.tictactoe:tictactoe_experiment",
 }
 
 
