@@ -516,7 +516,7 @@ class LenientConfig(TabularConfig):
     """Initial temperature ``T(s, a)`` of every pair (LMRL2's MaxTemp), > 0."""
     leniency: float = 2.0
     """K of the leniency ``1 - exp(-K T(s, a))``, the probability of ignoring a TD error <= 0; >= 0."""
-    temperature_decay: float = 0.9995
+    temperature_decay: float = 0.9998
     """``T(s, a) <- temperature_decay * T(s, a)`` at each update of ``(s, a)``, in (0, 1]."""
 
     def __post_init__(self) -> None:

@@ -32,6 +32,7 @@ EXPERIMENTS: dict[str, str] = {
     "mode-collapse": "boltzgym.experiments.mode_collapse:mode_collapse_experiment",
     "coordination": "boltzgym.experiments.coordination:coordination_experiment",
     "tictactoe": "boltzgym.experiments.tictactoe:tictactoe_experiment",
+    "mpe": "boltzgym.experiments.mpe:mpe_experiment",
 }
 
 
