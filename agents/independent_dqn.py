@@ -434,6 +434,23 @@ class IndependentDQN:
         return learners
 
 
+def evaluate_turns(learners, env, n_episodes: int, seed: int = 0) -> np.ndarray:
+    """Greedy episodes of an AEC env, every agent played by ``learners`` (``predict({agent: observation})``): each
+    agent's return per episode, ``(n_episodes, n_agents)`` in ``env.possible_agents`` order (episode ``i`` reset
+    with ``seed + i``)."""
+    n_episodes = check_int("n_episodes", n_episodes, minimum=1)
+    agents = list(env.possible_agents)
+    returns = np.zeros((n_episodes, len(agents)))
+    for episode in range(n_episodes):
+        env.reset(seed=seed + episode)
+        for agent in env.agent_iter():
+            observation, reward, termination, truncation, _ = env.last()
+            returns[episode, agents.index(agent)] += float(reward)
+            action = None if termination or truncation else learners.predict({agent: observation})[0][agent]
+            env.step(action)
+    return returns
+
+
 def is_aec_env(env) -> bool:
     """Whether ``env`` is a PettingZoo ``AECEnv`` (turn-based: ``agent_selection``, ``last()``), wrappers included."""
     from pettingzoo import AECEnv

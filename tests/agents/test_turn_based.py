@@ -89,3 +89,13 @@ def test_pettingzoo_envs_by_module_path():
         make_pettingzoo_env("pettingzoo.classic.tictactoe_v3", api="parallel")
     with pytest.raises(ValueError, match="env_kwargs"):
         make_pettingzoo_env("pettingzoo.classic.tictactoe_v3", {"board_size": 4})
+
+
+def test_evaluate_turns_returns_each_agents_game_results():
+    from boltzgym.agents.independent_dqn import evaluate_turns
+
+    learners = IndependentDQN(make_pettingzoo_env(ENV), share_parameters=True, seed=2, **SMALL)
+    returns = evaluate_turns(learners, make_pettingzoo_env(ENV), 4, seed=0)
+    assert returns.shape == (4, 2) and np.all(returns.sum(axis=1) == 0)
+    # a greedy deterministic learner plays the same game every time
+    assert np.all(returns == returns[0])
