@@ -24,7 +24,9 @@ The API is the single-agent one, per agent::
     learners.save("runs/iql"); learners = IndependentQLearning.load("runs/iql", env)
 
 ``memoryless=True`` gives every agent a single state (the stateless setting of matrix-game studies); otherwise each
-agent's state is its ``Discrete`` observation.
+agent's state is its ``Discrete`` observation. Observations that carry an ``action_mask`` (PettingZoo's
+``Dict(observation=Discrete, action_mask=...)``) are honoured: an agent only takes legal actions, and its targets
+bootstrap from the legal actions of its next observation only.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import gymnasium as gym
 import numpy as np
 
 from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.env_steps import is_masked_space
 from boltzgym.agents.tabular import AGENT_CLASSES, TabularAgent
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.progress import progress_bar as make_progress_bar
@@ -84,8 +87,9 @@ class IndependentQLearning:
         self.agents = list(_check_env(env))
         seeds = np.random.SeedSequence(self.seed).spawn(len(self.agents)) if self.seed is not None else None
         self.learners: dict[str, TabularAgent] = {}
+        self.masked = {agent: is_masked_space(env.observation_space(agent)) for agent in self.agents}
         for i, agent in enumerate(self.agents):
-            n_states = 1 if self.memoryless else int(env.observation_space(agent).n)
+            n_states = 1 if self.memoryless else int(_inner_space(env.observation_space(agent)).n)
             child = None if seeds is None else int(seeds[i].generate_state(1)[0])
             self.learners[agent] = agent_class.from_spaces(
                 n_states, int(env.action_space(agent).n), seed=child, **asdict(self.config)
@@ -95,7 +99,13 @@ class IndependentQLearning:
         self.episode_end_steps: list[int] = []  # num_timesteps at the end of each training episode
 
     def _state(self, agent: str, observation) -> int:
+        if self.masked[agent]:
+            observation = observation["observation"]
         return 0 if self.memoryless else int(observation)
+
+    def _mask(self, agent: str, observation) -> np.ndarray | None:
+        """The legal actions of ``agent`` in ``observation`` (its ``action_mask``), or None (all legal)."""
+        return np.asarray(observation["action_mask"], dtype=bool) if self.masked[agent] else None
 
     def learn(self, total_timesteps: int, callback=None, progress_bar: bool = False) -> IndependentQLearning:
         """Run ``total_timesteps`` joint steps (each agent acts and learns once per step); return self.
@@ -115,17 +125,20 @@ class IndependentQLearning:
             live = [agent for agent in self.agents if agent in observations]
             states = {agent: self._state(agent, observations[agent]) for agent in live}
             actions = {
-                agent: pending[agent] if pending[agent] >= 0 else self.learners[agent].act(states[agent])
+                agent: pending[agent]
+                if pending[agent] >= 0
+                else self.learners[agent].act(states[agent], self._mask(agent, observations[agent]))
                 for agent in live
             }
             next_observations, rewards, terminations, truncations, _ = self.env.step(actions)
             self.num_timesteps += 1
             for agent in live:
-                next_state = self._state(agent, next_observations.get(agent, observations[agent]))
+                following = next_observations.get(agent, observations[agent])
+                next_state = self._state(agent, following)
                 reward, terminated = float(rewards[agent]), bool(terminations[agent])
                 returns[agent] += reward
                 pending[agent] = self.learners[agent].observe(
-                    states[agent], actions[agent], reward, next_state, terminated
+                    states[agent], actions[agent], reward, next_state, terminated, self._mask(agent, following)
                 )
             if all(terminations[a] or truncations[a] for a in live):
                 for agent in live:
@@ -150,7 +163,9 @@ class IndependentQLearning:
             raise ValueError(f"observations name unknown agents {missing}; the learners are {self.agents}")
         actions = {}
         for agent, observation in observations.items():
-            action, _ = self.learners[agent].predict(self._state(agent, observation), deterministic=deterministic)
+            action, _ = self.learners[agent].predict(
+                self._state(agent, observation), deterministic=deterministic, action_mask=self._mask(agent, observation)
+            )
             actions[agent] = int(action)
         return actions, None
 
@@ -246,14 +261,22 @@ def matrix_game_outcome(learners, env, seed: int | None = None) -> dict:
     }
 
 
+def _inner_space(space):
+    """The ``observation`` entry of a masked Dict space (PettingZoo's ``action_mask`` convention), else ``space``."""
+    return space["observation"] if is_masked_space(space) else space
+
+
 def _check_env(env) -> list[str]:
-    """The env's agents, after checking it is a parallel env with Discrete spaces."""
+    """The env's agents, after checking it is a parallel env with Discrete spaces (observations may be masked:
+    ``Dict(observation=Discrete, action_mask=...)``)."""
     agents = getattr(env, "possible_agents", None)
     if not agents or not callable(getattr(env, "observation_space", None)):
         raise TypeError(f"env must be a PettingZoo ParallelEnv with possible_agents, got {type(env).__name__}")
     for agent in agents:
         for kind in ("observation_space", "action_space"):
             space = getattr(env, kind)(agent)
+            if kind == "observation_space":
+                space = _inner_space(space)
             if not isinstance(space, gym.spaces.Discrete):
                 raise TypeError(f"env.{kind}({agent!r}) must be Discrete for tabular learners, got {space!r}")
     return agents

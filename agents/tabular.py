@@ -229,41 +229,64 @@ class TabularAgent:
     def _behaviour_row(self, s: int) -> np.ndarray:
         return kernels.behaviour_row.py_func(self._q1, self._q2, s, self.algorithm)
 
-    def _select(self, s: int, t: int) -> int:
-        """The behaviour policy's action in state ``s`` at step ``t`` (draws from ``self.rng``)."""
+    def _select(self, s: int, t: int, mask: np.ndarray | None = None) -> int:
+        """The behaviour policy's action in state ``s`` at step ``t`` among the legal actions ``mask`` (default:
+        all); draws from ``self.rng``."""
         row = self._behaviour_row(s)
-        return int(kernels.select_action.py_func(row, self._counts[s], self._exploration, t, self._params, self.rng))
+        mask = self._legal(mask)
+        return int(
+            kernels.select_action.py_func(row, self._counts[s], mask, self._exploration, t, self._params, self.rng)
+        )
 
-    def predict(self, observation, deterministic: bool = True) -> tuple[np.ndarray | int, None]:
+    def _legal(self, mask) -> np.ndarray:
+        """``mask`` as a bool ``(n_actions,)`` array with a legal action (all True for None); ValueError otherwise."""
+        if mask is None:
+            return np.ones(self.n_actions, dtype=bool)
+        mask = np.asarray(mask).astype(bool)
+        if mask.shape != (self.n_actions,):
+            raise ValueError(f"action_mask must have shape ({self.n_actions},), got {mask.shape}")
+        return mask
+
+    def predict(self, observation, deterministic: bool = True, action_mask=None) -> tuple[np.ndarray | int, None]:
         """The greedy action (ties: lowest index) or, with ``deterministic=False``, a behaviour-policy action.
 
         ``observation`` is a state index or an array of them; returns ``(action(s), None)`` as SB3 does.
+        ``action_mask`` (bool ``(n_actions,)``, or one row per state): only legal actions are returned.
         """
         states = np.asarray(observation)
         if not np.issubdtype(states.dtype, np.integer) or states.min() < 0 or states.max() >= self.n_states:
             raise ValueError(f"observation must be state indices in [0, {self.n_states}), got {observation!r}")
+        masks = np.broadcast_to(np.ones(self.n_actions, bool) if action_mask is None else np.asarray(action_mask, bool),
+                                (*states.shape, self.n_actions))  # fmt: skip
         if deterministic:
-            actions = self._greedy_values()[states].argmax(axis=-1)
+            actions = np.where(masks, self._greedy_values()[states], -np.inf).argmax(axis=-1)
         else:
-            actions = np.vectorize(lambda s: self._select(int(s), self.num_timesteps))(states)
+            flat = [
+                self._select(int(s), self.num_timesteps, m)
+                for s, m in zip(states.ravel(), masks.reshape(-1, self.n_actions))
+            ]
+            actions = np.asarray(flat, dtype=np.int64).reshape(states.shape)
         return (int(actions) if states.ndim == 0 else actions.astype(np.int64)), None
 
     # --- learning -------------------------------------------------------------------------------------
 
-    def act(self, state: int) -> int:
-        """The behaviour policy's action in ``state`` now (draws from the agent's generator)."""
-        return self._select(state, self.num_timesteps)
+    def act(self, state: int, action_mask=None) -> int:
+        """The behaviour policy's action in ``state`` now, among the legal actions ``action_mask`` (bool
+        ``(n_actions,)``; default: all); draws from the agent's generator."""
+        return self._select(state, self.num_timesteps, action_mask)
 
-    def observe(self, state: int, action: int, reward: float, next_state: int, terminated: bool) -> int:
+    def observe(self, state: int, action: int, reward: float, next_state: int, terminated: bool,
+                next_action_mask=None) -> int:  # fmt: skip
         """Learn from one transition, as one environment step: count it and take the TD step with the step size of
-        its count. Returns SARSA's next action (to be taken next), else -1. ``learn`` and the independent learners
-        of ``boltzgym.agents.independent`` drive the agent through ``act``/``observe``."""
+        its count; ``next_action_mask`` (the legal actions at ``next_state``, default all) restricts every
+        bootstrapped max, argmax or expectation. Returns SARSA's next action (to be taken next), else -1. ``learn``
+        and the independent learners of ``boltzgym.agents.independent`` drive the agent through ``act``/``observe``."""
         self.num_timesteps += 1
         self._counts[state, action] += 1
         alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
-        return self._update(state, action, reward, next_state, terminated, alpha)
+        return self._update(state, action, reward, next_state, terminated, alpha, self._legal(next_action_mask))
 
-    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float) -> int:
+    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float, next_mask) -> int:
         """One TD update by the jitted loop's own rule (``kernels.td_update``); returns SARSA's next action or -1."""
         q2 = self._q2 if self._q2 is not None else self._q1[:0]
         return int(
@@ -275,6 +298,7 @@ class TabularAgent:
                 a,
                 r,
                 s2,
+                next_mask,
                 terminated,
                 alpha,
                 self.algorithm,

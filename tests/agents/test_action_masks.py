@@ -154,3 +154,125 @@ def test_an_all_ones_mask_trains_exactly_the_unmasked_agent():
     for a, b in zip(plain.q_net.parameters(), masked.q_net.parameters()):
         assert torch.equal(a, b)
     assert plain.episode_returns == masked.episode_returns
+
+
+# --- tabular learners (the jitted rules of agents/_tabular_kernels.py) ---------------------------------------
+
+from boltzgym.agents import _tabular_kernels as kernels  # noqa: E402
+from boltzgym.agents.tabular import AGENT_CLASSES, TabularConfig  # noqa: E402
+
+
+@settings(max_examples=80, deadline=None)
+@given(values_and_masks(), st.sampled_from(["epsilon-greedy", "boltzmann", "ucb"]), st.integers(0, 2**32 - 1))
+def test_tabular_behaviour_policy_picks_legal_actions_and_all_ones_is_unmasked(case, exploration, seed):
+    values, masks = case
+    params = TabularConfig(exploration=exploration, epsilon_start=0.5, epsilon_end=0.5).as_params()
+    code = {"epsilon-greedy": kernels.EPSILON_GREEDY, "boltzmann": kernels.BOLTZMANN, "ucb": kernels.UCB}[exploration]
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 3, size=values.shape[1])
+    row = values[0].astype(np.float64)
+    for _ in range(10):
+        action = kernels.select_action(row, counts, masks[0], code, 0, params, rng)
+        assert masks[0][action]
+    # all True: exactly the unmasked choice, drawing the same numbers (epsilon's draw is integers(0, A) either way)
+    first, second = np.random.default_rng(seed), np.random.default_rng(seed)
+    ones = np.ones(len(row), dtype=bool)
+    picked = [kernels.select_action(row, counts, ones, code, 0, params, first) for _ in range(10)]
+    reference = []
+    for _ in range(10):  # the unmasked epsilon-greedy rule written out
+        if code == kernels.EPSILON_GREEDY:
+            reference.append(int(second.integers(0, len(row))) if second.random() < 0.5
+                             else kernels.greedy_action_random_ties(row, second))  # fmt: skip
+    if code == kernels.EPSILON_GREEDY:
+        assert picked == reference and first.bit_generator.state == second.bit_generator.state
+
+
+@settings(max_examples=80, deadline=None)
+@given(values_and_masks(), st.sampled_from(sorted(AGENT_CLASSES)), st.integers(0, 2**32 - 1))
+def test_tabular_targets_never_bootstrap_from_an_illegal_action(case, name, seed):
+    """Illegal next actions get a huge value: a target that looked at one would jump; a legal-only target does not."""
+    values, masks = case
+    agent_class = AGENT_CLASSES[name]
+    n_actions = values.shape[1]
+    legal_only = agent_class.from_spaces(2, n_actions, seed=seed, gamma=0.5, learning_rate=1.0)
+    poisoned = agent_class.from_spaces(2, n_actions, seed=seed, gamma=0.5, learning_rate=1.0)
+    for agent, illegal_value in ((legal_only, 0.0), (poisoned, 1e9)):
+        agent._q1[1] = np.where(masks[0], values[0], illegal_value)
+        if name == "DoubleQLearning":  # its second table values the next state too (Lenient's: temperatures)
+            agent._q2[1] = np.where(masks[0], values[0], illegal_value)
+        agent.observe(0, 0, 1.0, 1, False, next_action_mask=masks[0])
+    np.testing.assert_array_equal(legal_only._q1[0], poisoned._q1[0])
+    if name == "QLearning":
+        assert legal_only._q1[0, 0] == 1.0 + 0.5 * values[0][masks[0]].max()
+
+
+class MaskedMatrixGame:
+    """A repeated matrix game whose observations carry an action mask (random, or all True), as a PettingZoo
+    parallel env; an illegal action raises."""
+
+    def __init__(self, game="climbing", all_legal=False, n_rounds=30):
+        from boltzgym.envs.matrix_game import parallel_env
+
+        self.inner, self.all_legal = parallel_env(game=game, n_rounds=n_rounds), all_legal
+        self.possible_agents = self.inner.possible_agents
+        n = int(self.inner.action_space("player_0").n)
+        self._space = gym.spaces.Dict({"observation": self.inner.observation_space("player_0"),
+                                       "action_mask": gym.spaces.MultiBinary(n)})  # fmt: skip
+        self.rng = np.random.default_rng(0)
+        self.illegal_checks = 0
+
+    @property
+    def agents(self):
+        return self.inner.agents
+
+    def observation_space(self, agent):
+        return self._space
+
+    def action_space(self, agent):
+        return self.inner.action_space(agent)
+
+    def _wrap(self, observations):
+        self.masks = {}
+        for agent in observations:
+            n = int(self.inner.action_space(agent).n)
+            mask = np.ones(n, np.int8) if self.all_legal else (self.rng.random(n) < 0.5).astype(np.int8)
+            mask[self.rng.integers(n)] = 1
+            self.masks[agent] = mask
+        return {agent: {"observation": obs, "action_mask": self.masks[agent]} for agent, obs in observations.items()}
+
+    def reset(self, seed=None, options=None):
+        observations, infos = self.inner.reset(seed=seed)
+        return self._wrap(observations), infos
+
+    def step(self, actions):
+        for agent, action in actions.items():
+            assert self.masks[agent][action], f"{agent} took the illegal action {action}"
+            self.illegal_checks += 1
+        observations, *rest = self.inner.step(actions)
+        return (self._wrap(observations), *rest)
+
+
+@pytest.mark.parametrize("algorithm", ["q-learning", "sarsa", "expected-sarsa", "double-q", "hysteretic", "lenient",
+                                       "distributed"])  # fmt: skip
+def test_independent_learners_never_take_an_illegal_action(algorithm):
+    from boltzgym.agents.independent import IndependentQLearning
+
+    env = MaskedMatrixGame()
+    learners = IndependentQLearning(env, algorithm, seed=0, exploration_steps=1000).learn(2_000)
+    assert env.illegal_checks == 2 * 2_000  # every action of every step was checked
+    observations, _ = env.reset(seed=1)
+    for _ in range(50):
+        actions, _ = learners.predict(observations)
+        observations, *_ = env.step(actions)  # greedy actions are legal too (step checks them)
+        if not env.agents:
+            observations, _ = env.reset()
+
+
+def test_an_all_ones_mask_gives_the_unmasked_independent_learners():
+    from boltzgym.agents.independent import IndependentQLearning
+    from boltzgym.envs.matrix_game import parallel_env
+
+    masked = IndependentQLearning(MaskedMatrixGame(all_legal=True), "expected-sarsa", seed=4).learn(1_500)
+    plain = IndependentQLearning(parallel_env(game="climbing", n_rounds=30), "expected-sarsa", seed=4).learn(1_500)
+    for agent in plain.agents:
+        np.testing.assert_array_equal(masked.q_tables()[agent], plain.q_tables()[agent])
