@@ -131,6 +131,16 @@ def random_legal_actions(rng: np.random.Generator, n_actions: int, masks: np.nda
     return (np.cumsum(masks, axis=1) > picks[:, None]).argmax(axis=1)
 
 
+def hysteretic_loss(q: torch.Tensor, targets: torch.Tensor, decrease_rate: float = 1.0) -> torch.Tensor:
+    """The Huber loss (delta 1; notes 2: robust loss) of ``q`` against ``targets``, each sample whose target lies
+    below its ``q`` weighted by ``decrease_rate`` (hysteretic Q-learning's smaller step down, Matignon et al. 2007;
+    as a loss weight, Omidshafiei et al. 2017); ``decrease_rate=1`` is the plain mean Huber loss."""
+    if decrease_rate == 1.0:
+        return F.smooth_l1_loss(q, targets)
+    weights = torch.where(targets >= q.detach(), 1.0, decrease_rate)
+    return (F.smooth_l1_loss(q, targets, reduction="none") * weights).mean()
+
+
 def update_target(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
     """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied."""
     with torch.no_grad():
@@ -557,7 +567,7 @@ class DQN:
                 self.q_net.train()
         targets = td_targets(returns, discounts, next_q_target, next_q_online, next_action_masks)
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
-        loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)
+        loss = hysteretic_loss(q, targets, self.config.decrease_rate)
         self._optimize(loss)
         return loss.detach(), q.detach().mean()
 

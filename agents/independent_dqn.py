@@ -248,7 +248,9 @@ class IndependentDQN:
         seed: seeds networks, exploration, replay and the env's resets (see :class:`~boltzgym.agents.dqn.DQN`).
         net_arch: hidden widths of each agent's (or the shared) MLP (ReLU, linear head; the other network fields
             of ``DQNConfig``, such as ``activation`` or ``dueling``, do not apply to these networks).
-        **hyperparameters: other fields of :class:`~boltzgym.agents.dqn.DQNConfig`. DQN counts one step per
+        **hyperparameters: other fields of :class:`~boltzgym.agents.dqn.DQNConfig` (``decrease_rate < 1``: hysteretic
+            learners, whose values move down less than up, as
+            :class:`~boltzgym.agents.independent.HystereticQLearning`). DQN counts one step per
             agent per joint step (``learning_starts``, ``exploration_fraction``'s horizon); ``buffer_size`` and
             ``train_freq`` count joint steps.
     """
