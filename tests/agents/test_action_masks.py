@@ -276,3 +276,13 @@ def test_an_all_ones_mask_gives_the_unmasked_independent_learners():
     plain = IndependentQLearning(parallel_env(game="climbing", n_rounds=30), "expected-sarsa", seed=4).learn(1_500)
     for agent in plain.agents:
         np.testing.assert_array_equal(masked.q_tables()[agent], plain.q_tables()[agent])
+
+
+@pytest.mark.parametrize("mode", ["next_step", "same_step"])
+def test_dqn_on_a_vector_env_of_masked_envs_takes_legal_actions_only(mode):
+    autoreset = {"next_step": gym.vector.AutoresetMode.NEXT_STEP, "same_step": gym.vector.AutoresetMode.SAME_STEP}
+    envs = gym.vector.SyncVectorEnv([RandomMaskEnv, RandomMaskEnv], autoreset_mode=autoreset[mode])
+    agent = DQN(envs, seed=0, **SMALL).learn(400)  # each env raises on an illegal action
+    resets = 0 if mode == "same_step" else 200 // 13  # NEXT_STEP spends one step of each 13 resetting an env
+    assert [env.actions_taken for env in envs.envs] == [200 - resets] * 2
+    assert agent.replay_buffer.next_action_masks[: agent.replay_buffer.rows].any(axis=-1).all()
