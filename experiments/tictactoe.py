@@ -168,8 +168,11 @@ def tictactoe_experiment(out_dir: str | Path, seed: int = 0, progress: bool = Fa
     start = time.perf_counter()
     learners.learn(steps, callback=Evaluations(), progress_bar=progress)
     train_seconds = time.perf_counter() - start
-    final = evaluate(learners, games, 10_000 + seed)
-    history.append((learners.num_timesteps, final))
+    if history and history[-1][0] == learners.num_timesteps:  # the callback evaluated the last turn already
+        final = history[-1][1]
+    else:
+        final = evaluate(learners, games, 10_000 + seed)
+        history.append((learners.num_timesteps, final))
     learners.save(Path(out_dir) / "checkpoint")
 
     figure, axes = new_figure(figsize=(6, 3.8))
