@@ -51,7 +51,8 @@ from boltzgym.agents import dqn_checkpoint
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.dqn_config import DQNConfig
 from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
-from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec, split_masked_observation
+from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec
+from boltzgym.agents.masks import masked_argmax, random_legal_actions, split_masked_observation
 from boltzgym.agents.networks import (
     check_q_network,
     fused_adam,
@@ -91,10 +92,9 @@ def td_targets(
     With ``next_q_online`` (the online network's Q-values at ``s'``), Double DQN (van Hasselt et al. 2016):
     ``a* = argmax_a Q_online(s', a)`` evaluated by the target network; without it, plain DQN:
     ``max_a Q_target(s', a)``. ``discounts`` already hold ``gamma^n`` times zero at terminal states (see
-    ``ReplayBuffer``). Inputs are ``(batch,)`` and ``(batch, n_actions)`` tensors; no gradient flows.
-    ``next_action_masks`` (``(batch, n_actions)`` bool, the legal actions at ``s'``): the max and the argmax run
-    over legal actions only, so no illegal action's value enters a target; a row with no legal action (a finished
-    game) bootstraps from 0.
+    ``ReplayBuffer``). Inputs are ``(batch,)`` and ``(batch, n_actions)`` tensors; no gradient flows. With
+    ``next_action_masks`` (bool, the legal actions at ``s'``) no illegal action's value enters a max or an argmax;
+    a row with no legal action (a finished game) bootstraps from 0.
     """
     with torch.no_grad():
         if next_action_masks is not None:
@@ -110,25 +110,6 @@ def td_targets(
         if next_action_masks is not None:
             next_value = torch.where(next_action_masks.any(dim=1), next_value, torch.zeros_like(next_value))
         return returns + discounts * next_value
-
-
-def masked_argmax(q_values: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
-    """Row-wise argmax of ``(batch, n_actions)`` values over the legal actions (``masks`` True); no mask: all."""
-    if masks is None:
-        return q_values.argmax(axis=1)
-    return np.where(masks, q_values, -np.inf).argmax(axis=1)
-
-
-def random_legal_actions(rng: np.random.Generator, n_actions: int, masks: np.ndarray | None, count: int) -> np.ndarray:
-    """``count`` uniform random actions, one per row of ``masks`` (``(count, n_actions)`` bool) among its legal
-    ones; without masks ``rng.integers(0, n_actions, count)``, the draws an all-True mask gives too."""
-    if masks is None:
-        return rng.integers(0, n_actions, size=count)
-    legal = masks.sum(axis=1)
-    if (legal == 0).any():
-        raise ValueError("action_mask allows no action in an observation the agent must act on")
-    picks = rng.integers(0, legal)  # the k-th legal action of each row
-    return (np.cumsum(masks, axis=1) > picks[:, None]).argmax(axis=1)
 
 
 def hysteretic_loss(q: torch.Tensor, targets: torch.Tensor, decrease_rate: float = 1.0) -> torch.Tensor:
@@ -220,30 +201,28 @@ class DQN:
     @classmethod
     def from_spaces(cls, observation_space: gym.Space, action_space: gym.Space, n_envs: int = 1, *,
                     seed: int | None = None, **hyperparameters: Any) -> DQN:  # fmt: skip
-        """An agent for these spaces with no env, driven by an outside loop: :meth:`act` chooses the actions of
-        ``n_envs`` streams of experience, :meth:`record` stores a step of all of them and trains on schedule (the
-        turn-based learners of :mod:`boltzgym.agents.independent_dqn` are such a loop). ``observation_space`` may be
-        a masked ``Dict`` space (``observation`` and ``action_mask``)."""
+        """An agent with no env for an outside loop (the turn loop of :mod:`~boltzgym.agents.independent_dqn`):
+        :meth:`act` acts for ``n_envs`` streams of experience, :meth:`record` stores a step of them all and trains
+        on schedule. ``observation_space`` may be masked (a ``Dict`` of ``observation`` and ``action_mask``)."""
         agent = cls(None, seed=seed, **hyperparameters)
         agent.n_envs = check_int("n_envs", n_envs, minimum=1)
-        if agent.config.buffer_size * agent.n_envs < agent.config.batch_size:
-            raise ValueError(f"buffer_size ({agent.config.buffer_size} steps x {n_envs} streams) must hold at least "
-                             f"batch_size={agent.config.batch_size} transitions")  # fmt: skip
+        agent._check_buffer(agent.n_envs)
         agent._spec = env_spec(observation_space, action_space)
         agent._build(agent._spec)
         return agent
 
     # --- construction ----------------------------------------------------------------------------------
 
+    def _check_buffer(self, n_envs: int) -> None:
+        if self.config.buffer_size * n_envs < self.config.batch_size:
+            raise ValueError(f"buffer_size ({self.config.buffer_size} steps x {n_envs} envs) must hold at least "
+                             f"batch_size={self.config.batch_size} transitions")  # fmt: skip
+
     def _attach_env(self, env) -> EnvSpec:
         stepper = EnvStepper(env)
         if self._spec is not None and stepper.spec != self._spec:
             raise ValueError(f"env: its spaces {stepper.spec} differ from the agent's {self._spec}")
-        if self.config.buffer_size * stepper.n_envs < self.config.batch_size:
-            raise ValueError(
-                f"buffer_size ({self.config.buffer_size} steps x {stepper.n_envs} envs) must hold at least "
-                f"batch_size={self.config.batch_size} transitions"
-            )
+        self._check_buffer(stepper.n_envs)
         self._stepper, self.env, self.n_envs = stepper, stepper.env, stepper.n_envs
         self.env_id = stepper.env_id or self.env_id
         return stepper.spec
@@ -354,8 +333,7 @@ class DQN:
         return (actions[0] if single else actions), state
 
     def act(self, observations: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
-        """Behaviour-policy actions for a batch of observations, at the exploration rate of now (draws from the
-        agent's generator): what :meth:`learn` takes, for outside loops (see :meth:`from_spaces`)."""
+        """Epsilon-greedy actions for a batch of observations at the exploration rate of now (see from_spaces)."""
         return self._act(np.asarray(observations), self.exploration_rate(), masks)
 
     def _act(self, obs: np.ndarray, epsilon: float, masks: np.ndarray | None = None) -> np.ndarray:
@@ -433,10 +411,9 @@ class DQN:
 
     def record(self, obs, actions, rewards, next_obs, terminated, truncated, valid=None, next_masks=None,
                n_steps: int | None = None) -> None:  # fmt: skip
-        """Store one step of the ``n_envs`` streams (as :meth:`ReplayBuffer.add` takes it) and train as
-        :meth:`learn` does after each vector step: a training phase every ``train_freq`` stored steps (after
-        ``learning_starts``), the target network updated every ``target_update_interval`` env steps. ``n_steps``:
-        the env steps this counts for (default ``n_envs``). For outside loops (see :meth:`from_spaces`)."""
+        """Store one step of the ``n_envs`` streams (as :meth:`ReplayBuffer.add` takes it), counted as ``n_steps``
+        env steps (default ``n_envs``), and train as :meth:`learn` does after each vector step (see
+        :meth:`from_spaces`)."""
         previous = self._store(obs, actions, rewards, next_obs, terminated, truncated, valid, next_masks,
                                self.n_envs if n_steps is None else n_steps)  # fmt: skip
         with torch_scope(self.n_threads, self._torch_rng_state) as rng_state:
@@ -445,12 +422,8 @@ class DQN:
 
     def _store(self, obs, actions, rewards, next_obs, terminated, truncated, valid, next_masks, n_steps) -> int:
         """Add one vector step to the replay buffer and count it; returns the env step count before it."""
-        self.replay_buffer.add(
-            obs, actions, rewards, next_obs, terminated, truncated, valid=valid, next_masks=next_masks
-        )
-        previous = self.num_timesteps
-        self.n_calls += 1
-        self.num_timesteps += n_steps
+        self.replay_buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid, next_masks)
+        previous, self.n_calls, self.num_timesteps = self.num_timesteps, self.n_calls + 1, self.num_timesteps + n_steps
         return previous
 
     def _train_on_schedule(self, previous: int) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
+from boltzgym.agents.masks import is_masked_space, split_masked_observation
+
 OBSERVATION_KINDS = ("discrete", "image", "vector")
 
 
@@ -170,23 +172,6 @@ class EnvStepper:
         self._episode_return[dones] = 0.0
         self._episode_length[dones] = 0
         return ended
-
-
-def is_masked_space(space: gym.Space) -> bool:
-    """Whether ``space`` is PettingZoo's masked observation space: a ``Dict`` with ``observation`` and
-    ``action_mask`` entries (and no others)."""
-    return isinstance(space, gym.spaces.Dict) and set(space.spaces) == {"observation", "action_mask"}
-
-
-def split_masked_observation(obs, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(observation, mask)`` of a masked observation ``{"observation": ..., "action_mask": ...}`` (one or a
-    batch): the mask as booleans with ``n_actions`` entries in its last axis (``ValueError`` otherwise)."""
-    if not isinstance(obs, dict) or "action_mask" not in obs or "observation" not in obs:
-        raise ValueError(f"observation must be a dict with 'observation' and 'action_mask', got {type(obs).__name__}")
-    mask = np.asarray(obs["action_mask"]).astype(bool)
-    if mask.shape[-1:] != (n_actions,):
-        raise ValueError(f"action_mask must have {n_actions} entries (one per action), got shape {mask.shape}")
-    return np.asarray(obs["observation"]), mask
 
 
 def _row(batch: dict, i: int) -> dict:

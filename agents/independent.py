@@ -39,7 +39,7 @@ import gymnasium as gym
 import numpy as np
 
 from boltzgym.agents.callbacks import as_callback
-from boltzgym.agents.env_steps import is_masked_space
+from boltzgym.agents.masks import is_masked_space
 from boltzgym.agents.tabular import AGENT_CLASSES, TabularAgent
 from boltzgym.utils.checkpoint import load_checkpoint, save_checkpoint
 from boltzgym.utils.progress import progress_bar as make_progress_bar

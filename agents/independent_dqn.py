@@ -47,7 +47,7 @@ from torch import nn
 
 from boltzgym.agents.callbacks import Callback, as_callback
 from boltzgym.agents.dqn import DQN
-from boltzgym.agents.env_steps import is_masked_space, split_masked_observation
+from boltzgym.agents.masks import is_masked_space, split_masked_observation
 from boltzgym.agents.networks import QNetwork
 from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.validation import check_bool, check_count, check_int

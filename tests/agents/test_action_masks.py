@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from boltzgym.agents.dqn import DQN, masked_argmax, random_legal_actions, td_targets
+from boltzgym.agents.dqn import DQN, td_targets
+from boltzgym.agents.masks import masked_argmax, random_legal_actions
 from boltzgym.agents.replay import ReplayBuffer
 
 
