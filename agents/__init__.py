@@ -43,6 +43,10 @@ _EXPORTS: dict[str, str] = {
     "register_q_network": "boltzgym.agents.networks",
     # multi-agent
     "IndependentQLearning": "boltzgym.agents.independent",
+    "HystereticQLearning": "boltzgym.agents.independent",
+    "LenientQLearning": "boltzgym.agents.independent",
+    "DistributedQLearning": "boltzgym.agents.independent",
+    "matrix_game_outcome": "boltzgym.agents.independent",
     "IndependentDQN": "boltzgym.agents.independent_dqn",
     # training helpers
     "Callback": "boltzgym.agents.callbacks",

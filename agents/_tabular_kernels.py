@@ -1,10 +1,16 @@
 """Jitted kernels of the tabular TD agents (:mod:`boltzgym.agents.tabular`): the fast path.
 
-``run_steps`` is the whole training loop of QLearning / SARSA / ExpectedSARSA / DoubleQLearning over the dynamics
+``run_steps`` is the whole training loop of QLearning / SARSA / ExpectedSARSA / DoubleQLearning (and of the
+coordination rules: hysteretic, lenient and distributed Q-learning) over the dynamics
 arrays of :class:`~boltzgym.agents.dynamics.TabularDynamics`, replaying the env's own sampling (one uniform draw from
 the env's generator per step and per reset, ``argmax(cumsum(p) > u)``) so that it follows the same trajectory as
 the step-by-step loop through the Gymnasium API for the same seeds. The policy helpers (``select_action``,
 ``policy_expectation``, ...) are shared: the step-by-step loop calls their pure-Python originals (``.py_func``).
+
+Action masks: the policy helpers and the TD update take ``mask`` / ``next_mask``, boolean ``(A,)`` arrays of the
+legal actions (PettingZoo's ``action_mask``); illegal actions are never chosen and never enter a max, an argmax or
+an expectation, and an all-True mask draws the same numbers and gives the same values as no mask at all (the jitted
+loop, for single-agent envs without masks, passes an all-True one).
 
 All random numbers come from ``numpy.random.Generator`` objects passed in (numba draws the same numbers as numpy
 and advances the caller's generator). Kernels do arithmetic only; the wrapper validates and preallocates.
@@ -24,6 +30,7 @@ start_numba_runtime()  # numba's one-time start-up at import, not in the first c
 
 # Algorithm codes (settings[SETTING_ALGORITHM]).
 Q_LEARNING, SARSA, EXPECTED_SARSA, DOUBLE_Q = 0, 1, 2, 3
+HYSTERETIC, LENIENT, DISTRIBUTED = 4, 5, 6  # the coordination rules of independent learners
 # Exploration codes (settings[SETTING_EXPLORATION]).
 EPSILON_GREEDY, BOLTZMANN, UCB = 0, 1, 2
 
@@ -38,8 +45,11 @@ EPSILON_GREEDY, BOLTZMANN, UCB = 0, 1, 2
     PARAM_TEMPERATURE_END,
     PARAM_EXPLORATION_STEPS,
     PARAM_UCB_COEF,
-) = range(9)
-N_PARAMS = 9
+    PARAM_DECREASE_RATE,  # hysteretic: beta / alpha, the decrease step relative to the increase step
+    PARAM_LENIENCY,  # lenient: K of the leniency 1 - exp(-K T(s, a))
+    PARAM_TEMPERATURE_DECAY,  # lenient: T(s, a) <- decay * T(s, a) after each update of (s, a)
+) = range(12)
+N_PARAMS = 12
 # Layout of the int64 ``settings`` array.
 SETTING_ALGORITHM, SETTING_EXPLORATION, SETTING_MAX_EPISODE_STEPS = range(3)  # max steps 0: no time limit
 # Layout of the int64 ``cursor`` array (carried from one call to the next).
@@ -80,20 +90,52 @@ def greedy_action_random_ties(row, rng):
 
 
 @njit(cache=True)
-def ucb_action(row, counts_row, coef):
-    """UCB1 applied to one state (notes 6.2): ``argmax Q(s,a) + coef*sqrt(2 ln N(s) / n(s,a))``.
+def masked_values(row, mask):
+    """``row`` with ``-inf`` at the illegal actions (a copy; ``row`` itself when every action is legal)."""
+    if mask.all():
+        return row
+    return np.where(mask, row, -np.inf)
 
-    ``row`` float64 ``(A,)`` action values, ``counts_row`` int64 ``(A,)`` visit counts; an untried action is taken
-    first (the lowest such index).
+
+@njit(cache=True)
+def legal_max(row, mask):
+    """The largest legal entry of ``row`` (0.0 when no action is legal: a finished game has nothing to bootstrap)."""
+    best = -np.inf
+    for a in range(row.shape[0]):
+        if mask[a] and row[a] > best:
+            best = row[a]
+    return best if best > -np.inf else 0.0
+
+
+@njit(cache=True)
+def kth_legal(mask, k):
+    """The index of the ``k``-th True entry of ``mask`` (from 0)."""
+    for a in range(mask.shape[0]):
+        if mask[a]:
+            if k == 0:
+                return a
+            k -= 1
+    return -1
+
+
+@njit(cache=True)
+def ucb_action(row, counts_row, coef, mask):
+    """UCB1 applied to one state (notes 6.2): ``argmax Q(s,a) + coef*sqrt(2 ln N(s) / n(s,a))`` over legal actions.
+
+    ``row`` float64 ``(A,)`` action values, ``counts_row`` int64 ``(A,)`` visit counts, ``mask`` bool ``(A,)``; an
+    untried legal action is taken first (the lowest such index).
     """
     total = 0
     for a in range(row.shape[0]):
-        if counts_row[a] == 0:
-            return a
-        total += counts_row[a]
+        if mask[a]:
+            if counts_row[a] == 0:
+                return a
+            total += counts_row[a]
     log_total = math.log(total)
-    best, best_score = 0, -np.inf
+    best, best_score = kth_legal(mask, 0), -np.inf
     for a in range(row.shape[0]):
+        if not mask[a]:
+            continue
         score = row[a] + coef * math.sqrt(2.0 * log_total / counts_row[a])  # notes 6.2: mu + alpha sqrt(2 ln t / m)
         if score > best_score:
             best, best_score = a, score
@@ -115,56 +157,67 @@ def boltzmann_weights(row, temperature):
 
 
 @njit(cache=True)
-def select_action(row, counts_row, exploration, t, params, rng):
-    """The behaviour policy's action at step ``t`` given the state's values ``row`` (float64 ``(A,)``).
+def select_action(row, counts_row, mask, exploration, t, params, rng):
+    """The behaviour policy's action at step ``t`` given the state's values ``row`` (float64 ``(A,)``), among the
+    legal actions ``mask`` (bool ``(A,)``, at least one True).
 
-    Epsilon-greedy draws ``u = rng.random()`` and, when ``u < epsilon``, ``rng.integers(0, A)``, else takes a greedy
-    action with ties broken by one ``rng.integers`` draw (none without ties); Boltzmann draws one ``rng.random()``;
-    UCB draws nothing.
+    Epsilon-greedy draws ``u = rng.random()`` and, when ``u < epsilon``, ``rng.integers(0, n_legal)`` (the index
+    among the legal actions), else takes a greedy action with ties broken by one ``rng.integers`` draw (none
+    without ties); Boltzmann draws one ``rng.random()``; UCB draws nothing.
     """
     n_actions = row.shape[0]
     steps = params[PARAM_EXPLORATION_STEPS]
+    values = masked_values(row, mask)
     if exploration == EPSILON_GREEDY:
         epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
         if rng.random() < epsilon:
-            return rng.integers(0, n_actions)
-        return greedy_action_random_ties(row, rng)
+            return kth_legal(mask, rng.integers(0, mask.sum()))
+        return greedy_action_random_ties(values, rng)
     if exploration == BOLTZMANN:
         temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
-        weights, total = boltzmann_weights(row, temperature)
+        weights, total = boltzmann_weights(values, temperature)
         threshold = rng.random() * total
         cumulative = 0.0
+        last = 0
         for a in range(n_actions):
+            if mask[a]:
+                last = a
             cumulative += weights[a]
             if cumulative > threshold:
                 return a
-        return n_actions - 1
-    return ucb_action(row, counts_row, params[PARAM_UCB_COEF])
+        return last
+    return ucb_action(row, counts_row, params[PARAM_UCB_COEF], mask)
 
 
 @njit(cache=True)
-def policy_expectation(row, counts_row, exploration, t, params):
-    """``sum_a pi(a|s) row[a]`` under the behaviour policy at step ``t`` (Expected SARSA's target)."""
+def policy_expectation(row, counts_row, mask, exploration, t, params):
+    """``sum_a pi(a|s) row[a]`` under the behaviour policy at step ``t``, over the legal actions ``mask`` (Expected
+    SARSA's target)."""
     n_actions = row.shape[0]
     steps = params[PARAM_EXPLORATION_STEPS]
+    values = masked_values(row, mask)
     if exploration == EPSILON_GREEDY:
         epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
-        best = greedy_action(row)
+        best = greedy_action(values)
+        n_legal = mask.sum()
         expectation = 0.0
         for a in range(n_actions):
-            probability = epsilon / n_actions
+            if not mask[a]:
+                continue
+            probability = epsilon / n_legal
             if a == best:
                 probability += 1.0 - epsilon
             expectation += probability * row[a]
         return expectation
     if exploration == BOLTZMANN:
         temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
-        weights, total = boltzmann_weights(row, temperature)
+        weights, total = boltzmann_weights(values, temperature)
         expectation = 0.0
         for a in range(n_actions):
-            expectation += weights[a] * row[a]
+            if mask[a]:
+                expectation += weights[a] * row[a]
         return expectation / total
-    return row[ucb_action(row, counts_row, params[PARAM_UCB_COEF])]
+    return row[ucb_action(row, counts_row, params[PARAM_UCB_COEF], mask)]
 
 
 @njit(cache=True)
@@ -187,14 +240,17 @@ def sample_index(cumulative, n, u):
 
 @njit(cache=True)
 def behaviour_row(q1, q2, s, algorithm):
-    """The values the behaviour policy acts on: ``Q[s]``, or ``(Q1[s] + Q2[s]) * 0.5`` for Double Q."""
+    """The values the behaviour policy acts on: ``Q[s]``, or ``(Q1[s] + Q2[s]) * 0.5`` for Double Q, or for
+    distributed Q-learning its policy's one-hot row ``q2[s]`` once the policy has chosen an action in ``s``."""
     if algorithm == DOUBLE_Q:
         return (q1[s] + q2[s]) * 0.5
+    if algorithm == DISTRIBUTED and q2[s].max() > 0.0:
+        return q2[s]
     return q1[s]
 
 
 @njit(cache=True)
-def td_update(q1, q2, counts, s, a, r, s2, terminated, alpha, algorithm, exploration, t, params, rng):
+def td_update(q1, q2, counts, s, a, r, s2, next_mask, terminated, alpha, algorithm, exploration, t, params, rng):
     """One TD update of ``Q(s, a)`` toward the algorithm's target (notes 6.1, step 3, corrected); in place.
 
     ``Q(s, a) += alpha * (target - Q(s, a))`` with the target ``r`` beyond a terminating transition, else:
@@ -202,28 +258,67 @@ def td_update(q1, q2, counts, s, a, r, s2, terminated, alpha, algorithm, explora
     correct one); SARSA ``r + gamma Q(s', a')`` with ``a'`` drawn now from the behaviour policy (returned, as the
     next action to take); Expected SARSA ``r + gamma sum_a' pi(a'|s') Q(s', a')``; Double Q: a fair coin (one
     ``rng.random()``) picks the table to update, whose greedy action at ``s'`` the other table values.
-    ``q1``/``q2`` float64 ``(S, A)`` (``q2`` only for Double Q), ``counts`` int64 ``(S, A)``. Returns the next
-    action (SARSA) or -1. The step loop and the jitted loop both call this rule.
+    The coordination rules of independent learners bootstrap as Q-learning does and differ in how they move:
+
+    - hysteretic (Matignon, Laurent & Le Fort-Piat 2007): ``delta = target - Q(s, a)``; ``Q += alpha * delta``
+      when ``delta >= 0``, else ``Q += beta * delta`` with ``beta = alpha * decrease_rate`` (``beta < alpha``: a
+      low reward, which may be the partner's exploration, is believed less than a high one);
+    - lenient (Panait, Sullivan & Luke 2006; LMRL2, Wei & Luke 2016): ``q2[s, a]`` is the temperature
+      ``T(s, a)``; a ``delta <= 0`` is ignored with probability ``1 - exp(-K T(s, a))`` (one ``rng.random()``
+      draw, only then), and ``T(s, a) <- temperature_decay * T(s, a)`` after each visit: lenient while young,
+      plain Q-learning when cold;
+    - distributed (Lauer & Riedmiller 2000, deterministic games): ``Q(s, a) <- max(Q(s, a), target)`` (the first
+      visit of ``(s, a)`` sets it), and the policy, the one-hot rows of ``q2``, moves to ``a`` only when this
+      raised ``max_b Q(s, b)``: the players, who see the same rewards, switch together to the joint action that
+      showed the best value.
+
+    ``q1``/``q2`` float64 ``(S, A)`` (``q2`` for Double Q, lenient and distributed), ``counts`` int64 ``(S, A)``
+    (already counting this visit), ``next_mask`` bool ``(A,)`` the legal actions at ``s'`` (every bootstrapped max,
+    argmax, sampled action or expectation runs over them only; ignored beyond a terminating transition). Returns
+    the next action (SARSA) or -1. The step loop and the jitted loop both call this rule.
     """
     gamma = params[PARAM_GAMMA]
     next_action = -1
     if algorithm == Q_LEARNING:
-        target = r if terminated else r + gamma * q1[s2].max()
+        target = r if terminated else r + gamma * legal_max(q1[s2], next_mask)
         q1[s, a] += alpha * (target - q1[s, a])
     elif algorithm == SARSA:
         target = r
         if not terminated:
-            next_action = select_action(q1[s2], counts[s2], exploration, t, params, rng)
+            next_action = select_action(q1[s2], counts[s2], next_mask, exploration, t, params, rng)
             target = r + gamma * q1[s2, next_action]
         q1[s, a] += alpha * (target - q1[s, a])
     elif algorithm == EXPECTED_SARSA:
-        target = r if terminated else r + gamma * policy_expectation(q1[s2], counts[s2], exploration, t, params)
+        target = (
+            r if terminated else r + gamma * policy_expectation(q1[s2], counts[s2], next_mask, exploration, t, params)
+        )
         q1[s, a] += alpha * (target - q1[s, a])
+    elif algorithm == HYSTERETIC:
+        target = r if terminated else r + gamma * legal_max(q1[s2], next_mask)
+        delta = target - q1[s, a]
+        q1[s, a] += (alpha if delta >= 0.0 else alpha * params[PARAM_DECREASE_RATE]) * delta
+    elif algorithm == LENIENT:
+        target = r if terminated else r + gamma * legal_max(q1[s2], next_mask)
+        delta = target - q1[s, a]
+        if delta > 0.0 or rng.random() >= 1.0 - math.exp(-params[PARAM_LENIENCY] * q2[s, a]):
+            q1[s, a] += alpha * delta
+        q2[s, a] *= params[PARAM_TEMPERATURE_DECAY]
+    elif algorithm == DISTRIBUTED:
+        target = r if terminated else r + gamma * legal_max(q1[s2], next_mask)
+        best_before = -np.inf
+        for b in range(q1.shape[1]):
+            if (counts[s, b] > 1 or (b != a and counts[s, b] > 0)) and q1[s, b] > best_before:
+                best_before = q1[s, b]
+        if counts[s, a] == 1 or target > q1[s, a]:
+            q1[s, a] = target
+        if target > best_before:
+            q2[s] = 0.0
+            q2[s, a] = 1.0
     elif rng.random() < 0.5:  # Double Q, table A updated, valued by B
-        target = r if terminated else r + gamma * q2[s2, greedy_action(q1[s2])]
+        target = r if terminated else r + gamma * q2[s2, greedy_action(masked_values(q1[s2], next_mask))]
         q1[s, a] += alpha * (target - q1[s, a])
     else:  # Double Q, table B updated, valued by A
-        target = r if terminated else r + gamma * q1[s2, greedy_action(q2[s2])]
+        target = r if terminated else r + gamma * q1[s2, greedy_action(masked_values(q2[s2], next_mask))]
         q2[s, a] += alpha * (target - q2[s, a])
     return next_action
 
@@ -250,13 +345,15 @@ def run_steps(dynamics, tables, params, settings, cursor, episode_return, n_step
     exploration = settings[SETTING_EXPLORATION]
     max_episode_steps = settings[SETTING_MAX_EPISODE_STEPS]
     s, pending, episode_steps, t = cursor[0], cursor[1], cursor[2], cursor[3]
+    all_legal = np.ones(q1.shape[1], dtype=np.bool_)  # toy-text dynamics have no action masks
     running = episode_return[0]
     n_ended = 0
     for _ in range(n_steps):
         if pending >= 0:
             a = pending
         else:
-            a = select_action(behaviour_row(q1, q2, s, algorithm), counts[s], exploration, t, params, agent_rng)
+            row = behaviour_row(q1, q2, s, algorithm)
+            a = select_action(row, counts[s], all_legal, exploration, t, params, agent_rng)
         k = sample_index(cumulative[s, a], n_outcomes[s, a], env_rng.random())
         s2, r, done = next_states[s, a, k], rewards[s, a, k], terminated[s, a, k]
         t += 1
@@ -264,7 +361,9 @@ def run_steps(dynamics, tables, params, settings, cursor, episode_return, n_step
         running += r
         counts[s, a] += 1
         alpha = step_size(counts[s, a], params)
-        next_action = td_update(q1, q2, counts, s, a, r, s2, done, alpha, algorithm, exploration, t, params, agent_rng)
+        next_action = td_update(
+            q1, q2, counts, s, a, r, s2, all_legal, done, alpha, algorithm, exploration, t, params, agent_rng
+        )
         truncated = max_episode_steps > 0 and episode_steps >= max_episode_steps
         if done or truncated:
             returns_log[n_ended] = running

@@ -51,7 +51,8 @@ from boltzgym.agents import dqn_checkpoint
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.dqn_config import DQNConfig
 from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
-from boltzgym.agents.env_steps import EnvSpec, EnvStepper
+from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec
+from boltzgym.agents.masks import masked_argmax, random_legal_actions, split_masked_observation
 from boltzgym.agents.networks import (
     BUILTIN_Q_NETWORKS,
     check_q_network,
@@ -87,21 +88,41 @@ def td_targets(
     discounts: torch.Tensor,
     next_q_target: torch.Tensor,
     next_q_online: torch.Tensor | None = None,
+    next_action_masks: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Bootstrapped targets ``returns + discounts * Q_target(s', a*)`` (notes 6.1, corrected).
 
     With ``next_q_online`` (the online network's Q-values at ``s'``), Double DQN (van Hasselt et al. 2016):
     ``a* = argmax_a Q_online(s', a)`` evaluated by the target network; without it, plain DQN:
     ``max_a Q_target(s', a)``. ``discounts`` already hold ``gamma^n`` times zero at terminal states (see
-    ``ReplayBuffer``). Inputs are ``(batch,)`` and ``(batch, n_actions)`` tensors; no gradient flows.
+    ``ReplayBuffer``). Inputs are ``(batch,)`` and ``(batch, n_actions)`` tensors; no gradient flows. With
+    ``next_action_masks`` (bool, the legal actions at ``s'``) no illegal action's value enters a max or an argmax;
+    a row with no legal action (a finished game) bootstraps from 0.
     """
     with torch.no_grad():
+        if next_action_masks is not None:
+            illegal = ~next_action_masks
+            next_q_target = next_q_target.masked_fill(illegal, -torch.inf)
+            if next_q_online is not None:
+                next_q_online = next_q_online.masked_fill(illegal, -torch.inf)
         if next_q_online is not None:
             best = next_q_online.argmax(dim=1, keepdim=True)
             next_value = next_q_target.gather(1, best).squeeze(1)
         else:
             next_value = next_q_target.max(dim=1).values
+        if next_action_masks is not None:
+            next_value = torch.where(next_action_masks.any(dim=1), next_value, torch.zeros_like(next_value))
         return returns + discounts * next_value
+
+
+def hysteretic_loss(q: torch.Tensor, targets: torch.Tensor, decrease_rate: float = 1.0) -> torch.Tensor:
+    """The Huber loss (delta 1; notes 2: robust loss) of ``q`` against ``targets``, each sample whose target lies
+    below its ``q`` weighted by ``decrease_rate`` (hysteretic Q-learning's smaller step down, Matignon et al. 2007;
+    as a loss weight, Omidshafiei et al. 2017); ``decrease_rate=1`` is the plain mean Huber loss."""
+    if decrease_rate == 1.0:
+        return F.smooth_l1_loss(q, targets)
+    weights = torch.where(targets >= q.detach(), 1.0, decrease_rate)
+    return (F.smooth_l1_loss(q, targets, reduction="none") * weights).mean()
 
 
 def update_target(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
@@ -180,17 +201,31 @@ class DQN:
         if spec is not None:
             self._build(spec)
 
+    @classmethod
+    def from_spaces(cls, observation_space: gym.Space, action_space: gym.Space, n_envs: int = 1, *,
+                    seed: int | None = None, **hyperparameters: Any) -> DQN:  # fmt: skip
+        """An agent with no env for an outside loop (the turn loop of :mod:`~boltzgym.agents.independent_dqn`):
+        :meth:`act` acts for ``n_envs`` streams of experience, :meth:`record` stores a step of them all and trains
+        on schedule. ``observation_space`` may be masked (a ``Dict`` of ``observation`` and ``action_mask``)."""
+        agent = cls(None, seed=seed, **hyperparameters)
+        agent.n_envs = check_int("n_envs", n_envs, minimum=1)
+        agent._check_buffer(agent.n_envs)
+        agent._spec = env_spec(observation_space, action_space)
+        agent._build(agent._spec)
+        return agent
+
     # --- construction ----------------------------------------------------------------------------------
+
+    def _check_buffer(self, n_envs: int) -> None:
+        if self.config.buffer_size * n_envs < self.config.batch_size:
+            raise ValueError(f"buffer_size ({self.config.buffer_size} steps x {n_envs} envs) must hold at least "
+                             f"batch_size={self.config.batch_size} transitions")  # fmt: skip
 
     def _attach_env(self, env) -> EnvSpec:
         stepper = EnvStepper(env)
         if self._spec is not None and stepper.spec != self._spec:
             raise ValueError(f"env: its spaces {stepper.spec} differ from the agent's {self._spec}")
-        if self.config.buffer_size * stepper.n_envs < self.config.batch_size:
-            raise ValueError(
-                f"buffer_size ({self.config.buffer_size} steps x {stepper.n_envs} envs) must hold at least "
-                f"batch_size={self.config.batch_size} transitions"
-            )
+        self._check_buffer(stepper.n_envs)
         self._stepper, self.env, self.n_envs = stepper, stepper.env, stepper.n_envs
         self.env_id = stepper.env_id or self.env_id
         return stepper.spec
@@ -219,6 +254,8 @@ class DQN:
         self._has_modes = any(isinstance(m, modal) for m in self.q_net.modules())
         self.q_net.train(not self._has_modes)  # acting mode by default; switched per update when needed
         self.is_recurrent = bool(getattr(self.q_net, "is_recurrent", False))
+        if spec.action_mask and self.is_recurrent:
+            raise ValueError("env: action masks are not supported with a recurrent q_network (DRQN)")
         if self.config.recurrent and not self.is_recurrent:
             raise ValueError(
                 f"recurrent=True needs a recurrent q_network ('lstm', 'gru' or a module with is_recurrent = True), "
@@ -243,9 +280,9 @@ class DQN:
 
     def _new_replay_buffer(self, shape: tuple[int, ...], obs_dtype) -> ReplayBuffer:
         config = self.config
-        return ReplayBuffer(
-            config.buffer_size, shape, obs_dtype, self.n_envs, config.n_step, config.gamma, seed=self._buffer_seed
-        )
+        n_actions = self._spec.n_actions if self._spec.action_mask else None
+        return ReplayBuffer(config.buffer_size, shape, obs_dtype, self.n_envs, config.n_step, config.gamma,
+                            seed=self._buffer_seed, n_actions=n_actions)  # fmt: skip
 
     def set_env(self, env: gym.Env | gym.vector.VectorEnv | str) -> None:
         """Attach an environment (same spaces) to a loaded agent; a new ``n_envs`` empties the replay buffer."""
@@ -284,10 +321,14 @@ class DQN:
         the hidden state returned by the previous call (``None``: the zero state of an episode's first step) and
         ``episode_start`` (bools, one per observation: True resets that row's state, as after an env reset), and
         returns the new state: a tuple of NumPy arrays ``(num_layers, batch, hidden_size)`` as SB3's
-        ``RecurrentPPO.predict`` does.
+        ``RecurrentPPO.predict`` does. For an env whose observations carry an ``action_mask``, ``observation`` is
+        such a dict (one or a batch) and the action is always a legal one.
         """
         if self._spec is None:
             raise RuntimeError("this agent has no networks yet: create it with an env or load a checkpoint")
+        masks = None
+        if self._spec.action_mask:
+            observation, masks = split_masked_observation(observation, self._spec.n_actions)
         obs = np.asarray(observation)
         shape = self._spec.shape
         single = obs.shape == shape
@@ -297,31 +338,42 @@ class DQN:
                 f"or (batch, {', '.join(map(str, shape))})"
             )
         batch = obs[None] if single else obs
+        if masks is not None:
+            masks = masks.reshape(len(batch), self._spec.n_actions)
         if self.is_recurrent:
             actions, state = recurrent_greedy_actions(self.q_net, batch, state, episode_start, self.device)
         else:
-            actions = self.q_values(batch).argmax(axis=1)
+            actions = masked_argmax(self.q_values(batch), masks)
         if not deterministic:
             explore = self._rng.random(len(actions)) < self.exploration_rate()
-            actions[explore] = self._rng.integers(0, self._spec.n_actions, size=int(explore.sum()))
+            rows = None if masks is None else masks[explore]
+            actions[explore] = random_legal_actions(self._rng, self._spec.n_actions, rows, int(explore.sum()))
         return (actions[0] if single else actions), state
 
-    def _act(self, obs: np.ndarray, epsilon: float) -> np.ndarray:
-        """Epsilon-greedy actions for the ``n_envs`` current observations (Q-values computed only if needed)."""
-        explore = self._rng.random(self.n_envs) < epsilon
+    def act(self, observations: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+        """Epsilon-greedy actions for a batch of observations at the exploration rate of now (see from_spaces)."""
+        return self._act(np.asarray(observations), self.exploration_rate(), masks)
+
+    def _act(self, obs: np.ndarray, epsilon: float, masks: np.ndarray | None = None) -> np.ndarray:
+        """Epsilon-greedy actions for a batch of observations (the ``n_envs`` current ones in :meth:`learn`;
+        Q-values computed only if needed); with ``masks`` (``(batch, n_actions)`` bool) every action is legal."""
+        n_obs = len(obs)
+        explore = self._rng.random(n_obs) < epsilon
+        n_actions = self._spec.n_actions
         if self.is_recurrent:  # the hidden state must see every observation, also when the action is random
             with torch.inference_mode():
                 q, self._acting_state = self.q_net.step(torch.as_tensor(obs, device=self.device), self._acting_state)
             actions = q.argmax(dim=1).cpu().numpy()
         elif explore.all():
-            return self._rng.integers(0, self._spec.n_actions, size=self.n_envs)
+            return random_legal_actions(self._rng, n_actions, masks, n_obs)
         elif self._fast_policy is not None:
-            actions = numpy_mlp_forward(self._fast_policy, obs.reshape(self.n_envs, -1)).argmax(axis=1)
+            actions = masked_argmax(numpy_mlp_forward(self._fast_policy, obs.reshape(n_obs, -1)), masks)
         else:
             with torch.inference_mode():
-                actions = self.q_net(torch.as_tensor(obs, device=self.device)).argmax(dim=1).cpu().numpy()
+                actions = masked_argmax(self.q_net(torch.as_tensor(obs, device=self.device)).cpu().numpy(), masks)
         if explore.any():
-            actions[explore] = self._rng.integers(0, self._spec.n_actions, size=int(explore.sum()))
+            rows = None if masks is None else masks[explore]
+            actions[explore] = random_legal_actions(self._rng, n_actions, rows, int(explore.sum()))
         return actions
 
     # --- learning -------------------------------------------------------------------------------------
@@ -357,34 +409,52 @@ class DQN:
 
     def _collect_and_train(self, obs: np.ndarray, end: int, bar, callback) -> None:
         """The loop of :meth:`learn`, until ``num_timesteps`` reaches ``end`` or the callback stops it."""
-        config = self.config
         with torch_scope(self.n_threads, self._torch_rng_state) as rng_state:
             while self.num_timesteps < end:
                 epsilon = self.exploration_rate()
-                actions = self._act(obs, epsilon)
+                actions = self._act(obs, epsilon, self._stepper.masks)
                 next_obs, rewards, terminated, truncated, valid, following_obs = self._stepper.step(actions)
-                self.replay_buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid=valid)
+                previous = self._store(obs, actions, rewards, next_obs, terminated, truncated, valid,
+                                       self._stepper.next_masks, self.n_envs)  # fmt: skip
                 obs = following_obs  # differs from next_obs where an episode ended and the env was reset
                 if self.is_recurrent:  # a new episode starts from the zero state (an autoreset step too)
                     starts = (terminated | truncated) if valid is None else ((terminated | truncated) | ~valid)
                     self._acting_state = reset_state(self._acting_state, starts)
-                previous = self.num_timesteps
-                self.n_calls += 1
-                self.num_timesteps += self.n_envs
                 self._track_episodes(rewards, terminated | truncated, valid, epsilon)
-
-                if (
-                    self.num_timesteps > config.learning_starts
-                    and self.n_calls % config.train_freq == 0
-                    and len(self.replay_buffer) >= config.batch_size
-                ):
-                    self._train_phase()
-                if self.num_timesteps // config.target_update_interval > previous // config.target_update_interval:
-                    update_target(self.target_net, self.q_net, config.tau)
+                self._train_on_schedule(previous)
                 bar.update(self.n_envs)
                 if not callback.on_step():
                     break
         self._torch_rng_state = rng_state[0]  # dropout draws are reproducible and checkpointed
+
+    def record(self, obs, actions, rewards, next_obs, terminated, truncated, valid=None, next_masks=None,
+               n_steps: int | None = None) -> None:  # fmt: skip
+        """Store one step of the ``n_envs`` streams (as :meth:`ReplayBuffer.add` takes it), counted as ``n_steps``
+        env steps (default ``n_envs``), and train as :meth:`learn` does after each vector step (see
+        :meth:`from_spaces`)."""
+        previous = self._store(obs, actions, rewards, next_obs, terminated, truncated, valid, next_masks,
+                               self.n_envs if n_steps is None else n_steps)  # fmt: skip
+        with torch_scope(self.n_threads, self._torch_rng_state) as rng_state:
+            self._train_on_schedule(previous)
+        self._torch_rng_state = rng_state[0]
+
+    def _store(self, obs, actions, rewards, next_obs, terminated, truncated, valid, next_masks, n_steps) -> int:
+        """Add one vector step to the replay buffer and count it; returns the env step count before it."""
+        self.replay_buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid, next_masks)
+        previous, self.n_calls, self.num_timesteps = self.num_timesteps, self.n_calls + 1, self.num_timesteps + n_steps
+        return previous
+
+    def _train_on_schedule(self, previous: int) -> None:
+        """The training phase and target update that are due now that ``num_timesteps`` moved on from ``previous``."""
+        config = self.config
+        if (
+            self.num_timesteps > config.learning_starts
+            and self.n_calls % config.train_freq == 0
+            and len(self.replay_buffer) >= config.batch_size
+        ):
+            self._train_phase()
+        if self.num_timesteps // config.target_update_interval > previous // config.target_update_interval:
+            update_target(self.target_net, self.q_net, config.tau)
 
     def _reset_envs(self) -> np.ndarray:
         """Reset every env, seeded from ``seed`` and the step count (a fresh, reproducible seed per ``learn``
@@ -462,15 +532,19 @@ class DQN:
                 torch.as_tensor(array, device=self.device)
                 for array in (batch.obs, batch.actions, batch.returns, batch.next_obs, batch.discounts)
             )
+            masks = None
+            if batch.next_action_masks is not None:
+                masks = torch.as_tensor(batch.next_action_masks, device=self.device)
             with torch.no_grad():
                 next_q_target = self.target_net(next_obs)
             for start in range(0, n_batches * batch_size, batch_size):
                 rows = slice(start, start + batch_size)
                 yield self._gradient_step(
-                    obs[rows], actions[rows], returns[rows], next_obs[rows], discounts[rows], next_q_target[rows]
-                )
+                    obs[rows], actions[rows], returns[rows], next_obs[rows], discounts[rows], next_q_target[rows],
+                    None if masks is None else masks[rows],
+                )  # fmt: skip
 
-    def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target):
+    def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target, next_action_masks=None):
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
         next_q_online = None
         if self.config.double_q:
@@ -482,9 +556,9 @@ class DQN:
                 next_q_online = self.q_net(next_obs)
             if self._has_modes:
                 self.q_net.train()
-        targets = td_targets(returns, discounts, next_q_target, next_q_online)
+        targets = td_targets(returns, discounts, next_q_target, next_q_online, next_action_masks)
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
-        loss = F.smooth_l1_loss(q, targets)  # Huber loss with delta = 1 (notes 2: robust loss)
+        loss = hysteretic_loss(q, targets, self.config.decrease_rate)
         self._optimize(loss)
         return loss.detach(), q.detach().mean()
 

@@ -46,6 +46,9 @@ class DQNConfig:
     exploration_final_eps: float = 0.04  # epsilon after the decay
     max_grad_norm: float = 10.0  # clip the global gradient norm to this (notes 2.3 says ~5; 10 is SB3's value)
     double_q: bool = True  # Double DQN targets (van Hasselt et al. 2016)
+    decrease_rate: float = 1.0  # hysteretic DQN (Matignon et al. 2007; Omidshafiei et al. 2017): the loss of a
+    # sample whose target is below Q(s, a) is scaled by this, a smaller step down than up for independent learners
+    # in cooperative games (1: plain DQN)
     dueling: bool = False  # dueling head (Wang et al. 2016)
     net_arch: tuple[int, ...] = (64, 64)  # hidden layer widths of the MLP torso
     activation: str = "relu"  # MLP activation: relu, tanh or sigmoid
@@ -86,6 +89,7 @@ class DQNConfig:
         check_probability("exploration_initial_eps", self.exploration_initial_eps)
         check_probability("exploration_final_eps", self.exploration_final_eps)
         check_positive("max_grad_norm", self.max_grad_norm)
+        check_probability("decrease_rate", self.decrease_rate)
         if not 0 <= check_positive("dropout", self.dropout, allow_zero=True) < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 

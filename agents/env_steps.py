@@ -4,6 +4,11 @@
 and reset by hand when its episode ends; a vector env resets itself, either in the same step (``SAME_STEP``: the
 final observation comes in ``infos``) or in the next one (``NEXT_STEP``: that step only resets and is marked
 invalid). It also sums episode returns, so that the agent learns which episodes ended and with what return.
+
+Action masks (PettingZoo's convention, also for single-agent envs): an observation space
+``Dict(observation=..., action_mask=MultiBinary(n_actions) or Box)`` is split, so that the agent sees the inner
+observation and the stepper keeps each step's masks (:attr:`EnvStepper.masks` for the observations to act on,
+:attr:`EnvStepper.next_masks` for the true successors), as booleans ``(n_envs, n_actions)``.
 This module does not import torch.
 """
 
@@ -13,6 +18,8 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 import numpy as np
+
+from boltzgym.agents.masks import is_masked_space, split_masked_observation
 
 OBSERVATION_KINDS = ("discrete", "image", "vector")
 
@@ -39,6 +46,7 @@ class EnvSpec:
     shape: tuple[int, ...]
     n_states: int | None
     n_actions: int
+    action_mask: bool = False  # observations carry an ``action_mask`` (a Dict space with ``observation``)
 
     def spaces(self) -> tuple[gym.Space, gym.spaces.Discrete]:
         """The observation and action spaces this spec describes (Box bounds are not kept: infinite)."""
@@ -49,6 +57,26 @@ class EnvSpec:
         else:
             obs_space = gym.spaces.Box(-np.inf, np.inf, self.shape, np.float32)
         return obs_space, gym.spaces.Discrete(self.n_actions)
+
+
+def env_spec(observation_space: gym.Space, action_space: gym.Space) -> EnvSpec:
+    """The :class:`EnvSpec` of one env's spaces (a masked ``Dict`` observation space is described by its inner
+    ``observation``); ``ValueError`` naming ``env`` when the action space is not ``Discrete`` from 0."""
+    masked = is_masked_space(observation_space)
+    if masked:
+        observation_space = observation_space["observation"]
+    if not isinstance(action_space, gym.spaces.Discrete):
+        raise ValueError(f"env: DQN needs a Discrete action space, got {action_space}")
+    if int(action_space.start) != 0:
+        raise ValueError(f"env: DQN needs a Discrete action space starting at 0, got start={action_space.start}")
+    kind = observation_kind(observation_space)
+    return EnvSpec(
+        kind=kind,
+        shape=tuple(int(v) for v in observation_space.shape),
+        n_states=int(observation_space.n) if kind == "discrete" else None,
+        n_actions=int(action_space.n),
+        action_mask=masked,
+    )
 
 
 class EnvStepper:
@@ -77,18 +105,17 @@ class EnvStepper:
             obs_space, action_space, n_envs = env.observation_space, env.action_space, 1
         else:
             raise TypeError(f"env must be a gymnasium Env, VectorEnv, env id or None, got {type(env).__name__}")
-        if not isinstance(action_space, gym.spaces.Discrete):
-            raise ValueError(f"env: DQN needs a Discrete action space, got {action_space}")
-        if int(action_space.start) != 0:
-            raise ValueError(f"env: DQN needs a Discrete action space starting at 0, got start={action_space.start}")
-        kind = observation_kind(obs_space)
-        self.spec = EnvSpec(
-            kind=kind,
-            shape=tuple(int(v) for v in obs_space.shape),
-            n_states=int(obs_space.n) if kind == "discrete" else None,
-            n_actions=int(action_space.n),
-        )
+        self.spec = env_spec(obs_space, action_space)
         self.env, self.n_envs = env, n_envs
+        self.masks: np.ndarray | None = None
+        self.next_masks: np.ndarray | None = None
+
+    def _split(self, obs) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(observations (n_envs, ...), masks (n_envs, n_actions) bool or None)`` of raw env observations."""
+        if not self.spec.action_mask:
+            return (np.asarray(obs) if self.vector else np.asarray(obs)[None]), None
+        inner, mask = split_masked_observation(obs, self.spec.n_actions)
+        return (inner if self.vector else inner[None]), (mask if self.vector else mask[None])
 
     def reset(self, seed: int | None) -> np.ndarray:
         """Reset every env (``seed`` as Gymnasium takes it) and the episode sums; observations ``(n_envs, ...)``."""
@@ -96,7 +123,8 @@ class EnvStepper:
         self._episode_return = np.zeros(self.n_envs)
         self._episode_length = np.zeros(self.n_envs, dtype=np.int64)
         self._pending_reset = np.zeros(self.n_envs, dtype=bool)
-        return np.asarray(obs) if self.vector else np.asarray(obs)[None]
+        obs, self.masks = self._split(obs)
+        return obs
 
     def step(self, actions: np.ndarray):
         """Step the env(s): ``(next_obs, rewards, terminated, truncated, valid, following_obs)``, arrays with
@@ -108,17 +136,25 @@ class EnvStepper:
         """
         if not self.vector:
             obs, reward, terminated, truncated, _ = self.env.step(actions[0])
-            next_obs = np.asarray(obs)[None]
-            following = np.asarray(self.env.reset()[0])[None] if terminated or truncated else next_obs
+            next_obs, self.next_masks = self._split(obs)
+            following, self.masks = next_obs, self.next_masks
+            if terminated or truncated:
+                following, self.masks = self._split(self.env.reset()[0])
             return next_obs, np.array([reward]), np.array([terminated]), np.array([truncated]), None, following
         obs, rewards, terminated, truncated, infos = self.env.step(actions)
-        following = np.asarray(obs)
-        next_obs, valid = following, ~self._pending_reset
+        following, self.masks = self._split(obs)
+        next_obs, valid, self.next_masks = following, ~self._pending_reset, self.masks
         if self.same_step_reset:
             if "_final_obs" in infos:
                 next_obs = following.copy()
+                next_masks = None if self.masks is None else self.masks.copy()
                 for i in np.flatnonzero(infos["_final_obs"]):
-                    next_obs[i] = infos["final_obs"][i]
+                    final = _row(infos["final_obs"], i)
+                    if next_masks is None:
+                        next_obs[i] = final
+                    else:
+                        next_obs[i], next_masks[i] = split_masked_observation(final, self.spec.n_actions)
+                self.next_masks = next_masks
             valid = None
         else:
             self._pending_reset = terminated | truncated
@@ -136,3 +172,11 @@ class EnvStepper:
         self._episode_return[dones] = 0.0
         self._episode_length[dones] = 0
         return ended
+
+
+def _row(batch: dict, i: int) -> dict:
+    """Row ``i`` of a batched dict observation (a vector env's ``final_obs`` may be a batch of dicts or an array
+    of per-env dicts)."""
+    if isinstance(batch, dict):
+        return {key: np.asarray(value)[i] for key, value in batch.items()}
+    return batch[i]

@@ -22,6 +22,9 @@ AGENTS: dict[str, str] = {
     "dqn": "boltzgym.agents.dqn:DQN",
     "iql": "boltzgym.agents.independent:IndependentQLearning",
     "idqn": "boltzgym.agents.independent_dqn:IndependentDQN",
+    "hysteretic-q": "boltzgym.agents.independent:HystereticQLearning",
+    "lenient-q": "boltzgym.agents.independent:LenientQLearning",
+    "distributed-q": "boltzgym.agents.independent:DistributedQLearning",
 }
 
 

@@ -14,7 +14,9 @@ stored data do not depend on ``n_step``. For a sampled transition at time ``t`` 
     next    = next_obs_{t+m}
     discount= gamma^(m+1) * (1 - terminated_{t+m})
 
-so that the target is ``return + discount * max_a Q(next, a)``. A truncated episode (time limit) is
+so that the target is ``return + discount * max_a Q(next, a)``. With ``n_actions`` given, the buffer also keeps
+the action mask of every ``next_obs`` (PettingZoo's ``action_mask``), returned for the bootstrapped one, so that
+the max runs over the legal actions of ``next`` only. A truncated episode (time limit) is
 bootstrapped from its true final observation; a terminated one is not. Near the newest stored step the
 return uses fewer than ``n_step`` rewards (and bootstraps earlier), as in Stable-Baselines3's n-step buffer.
 
@@ -49,6 +51,7 @@ class ReplayBatch:
     returns: np.ndarray
     next_obs: np.ndarray
     discounts: np.ndarray
+    next_action_masks: np.ndarray | None = None  # (batch, n_actions) bool: the legal actions at next_obs
 
 
 @dataclass
@@ -78,6 +81,8 @@ class ReplayBuffer:
         n_step: length of the n-step return (1: the one-step Q-learning target).
         gamma: discount factor of the returns.
         seed: seed of the buffer's own sampling generator.
+        n_actions: when given, the buffer stores a boolean action mask ``(n_actions,)`` with every ``next_obs``
+            (``add(..., next_masks=...)``; all True when not passed) and returns it in :class:`ReplayBatch`.
     """
 
     def __init__(
@@ -89,6 +94,7 @@ class ReplayBuffer:
         n_step: int = 1,
         gamma: float = 0.99,
         seed: int | None = None,
+        n_actions: int | None = None,
     ) -> None:
         self.capacity = check_int("capacity", capacity, minimum=1)
         self.n_envs = check_int("n_envs", n_envs, minimum=1)
@@ -108,6 +114,8 @@ class ReplayBuffer:
         self.terminated = np.zeros(shape, dtype=bool)
         self.episode_ends = np.zeros(shape, dtype=bool)  # terminated or truncated
         self.valid = np.ones(shape, dtype=bool)  # False: a vector env's autoreset step, never sampled
+        self.n_actions = None if n_actions is None else check_int("n_actions", n_actions, minimum=1)
+        self.next_action_masks = None if n_actions is None else np.ones((*shape, self.n_actions), dtype=bool)
         self.position = 0  # next row to write
         self.full = False
         self.rng = np.random.default_rng(check_seed("seed", seed))
@@ -123,16 +131,23 @@ class ReplayBuffer:
         """Number of stored transitions (all envs counted)."""
         return self.rows * self.n_envs
 
-    def add(self, obs, actions, rewards, next_obs, terminated, truncated, valid=None) -> None:
+    def add(self, obs, actions, rewards, next_obs, terminated, truncated, valid=None, next_masks=None) -> None:
         """Store one vector step: each argument has leading dimension ``n_envs``.
 
         ``next_obs`` must be the observation that followed the action, also when the episode ended (the
         final observation, not the first of the next episode). ``valid`` (default: all True) marks the
         entries that are real transitions; a vector env in ``NEXT_STEP`` autoreset mode spends one step
         resetting an env after its episode ended, and that entry is stored with ``valid=False`` and never
-        sampled.
+        sampled. ``next_masks`` ``(n_envs, n_actions)``: the legal actions at ``next_obs`` (a buffer made with
+        ``n_actions`` only; all legal when omitted).
         """
         row = self.position
+        if next_masks is not None:
+            if self.next_action_masks is None:
+                raise ValueError("next_masks given to a buffer without masks: create it with n_actions")
+            self.next_action_masks[row] = next_masks
+        elif self.next_action_masks is not None:
+            self.next_action_masks[row] = True
         self.observations[row] = obs
         self.actions[row] = actions
         self.rewards[row] = rewards
@@ -248,15 +263,20 @@ class ReplayBuffer:
             returns=returns,
             next_obs=self.next_observations[last, envs],
             discounts=discounts,
+            next_action_masks=None if self.next_action_masks is None else self.next_action_masks[last, envs],
         )
 
     # --- persistence ------------------------------------------------------------------------------------
 
     _ARRAYS = ("observations", "next_observations", "actions", "rewards", "terminated", "episode_ends", "valid")
 
+    def _array_names(self) -> tuple[str, ...]:
+        """The stored arrays (the masks too in a buffer with masks)."""
+        return self._ARRAYS + (("next_action_masks",) if self.next_action_masks is not None else ())
+
     def state_dict(self) -> dict:
         """Arrays and counters (the sampling generator's state included) as a flat dict of NumPy values."""
-        state = {name: getattr(self, name)[: self.rows] for name in self._ARRAYS}
+        state = {name: getattr(self, name)[: self.rows] for name in self._array_names()}
         meta = {
             "capacity": self.capacity,
             "n_envs": self.n_envs,
@@ -304,7 +324,7 @@ class ReplayBuffer:
             position, full = meta["position"], meta["full"]
             rng = np.random.default_rng()
             rng.bit_generator.state = rng_state  # raises on a state of another generator
-            missing = [name for name in self._ARRAYS if name not in arrays]
+            missing = [name for name in self._array_names() if name not in arrays]
             if missing:
                 raise KeyError(", ".join(missing))
         except KeyError as exc:
@@ -319,13 +339,13 @@ class ReplayBuffer:
                 f"is corrupt: position={position!r}, full={full!r}; expected an int in [0, {self.capacity}) and a bool"
             )
         rows = self.capacity if full else position
-        for name in self._ARRAYS:
+        for name in self._array_names():
             values, target = arrays[name], getattr(self, name)
             if values.shape != (rows,) + target.shape[1:] or values.dtype != target.dtype:
                 raise ValueError(
                     f"{name} is {values.dtype}{list(values.shape)}, expected {target.dtype}{[rows, *target.shape[1:]]}"
                 )
-        for name in self._ARRAYS:
+        for name in self._array_names():
             getattr(self, name)[:rows] = arrays[name]
         self.position, self.full = position, full
         self.rng.bit_generator.state = rng_state

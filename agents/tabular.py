@@ -11,6 +11,10 @@ Every agent keeps a table ``Q[s, a]`` and after each step moves ``Q(s, a)`` towa
 - Double Q-learning (van Hasselt 2010): two tables; a fair coin picks the one to update, whose greedy action at
   ``s'`` is valued by the other: ``r + gamma * Q_B(s', argmax_a' Q_A(s', a'))``. ``q_table`` is their mean.
 
+For independent learners in cooperative games (:mod:`boltzgym.agents.independent`) three rules change how far
+``Q(s, a)`` moves toward the Q-learning target: hysteretic (:class:`HystereticAgent`), lenient
+(:class:`LenientAgent`) and distributed Q-learning (:class:`DistributedAgent`).
+
 Beyond a terminating transition the target is ``r`` alone; a time-limit truncation is not a termination (the
 target still bootstraps from ``s'``). Exploration: epsilon-greedy with a linearly decaying epsilon, Boltzmann
 (softmax) with a linearly decaying temperature, or a UCB count bonus ``c * sqrt(2 ln N(s) / n(s, a))`` (the notes'
@@ -28,7 +32,7 @@ step-by-step loop below (``use_fast_path=False``). This module does not import t
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import ClassVar
 
@@ -38,83 +42,13 @@ import numpy as np
 from boltzgym.agents import _tabular_kernels as kernels
 from boltzgym.agents.callbacks import as_callback
 from boltzgym.agents.dynamics import check_discrete, extract_dynamics, replay_blocker
+from boltzgym.agents.tabular_config import EXPLORATIONS, HystereticConfig, LenientConfig, TabularConfig
 from boltzgym.utils.checkpoint import load_checkpoint, load_checkpoint_arrays, save_checkpoint
 from boltzgym.utils.progress import progress_bar as make_progress_bar
-from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_probability, check_seed
+from boltzgym.utils.validation import check_int, check_seed
 
-EXPLORATIONS = {"epsilon-greedy": kernels.EPSILON_GREEDY, "boltzmann": kernels.BOLTZMANN, "ucb": kernels.UCB}
 CHECKPOINT_FORMAT = "boltzgym-tabular"
 CHECKPOINT_VERSION = 2  # 2: a utils.checkpoint folder (manifest.json); 1 was two files written one after the other
-
-
-@dataclass
-class TabularConfig:
-    """Hyperparameters of the tabular agents (the keyword arguments of their constructors)."""
-
-    gamma: float = 0.99
-    """Discount factor in [0, 1]."""
-    learning_rate: float = 0.1
-    """Constant step size alpha in (0, 1], used when ``step_size_exponent`` is None."""
-    step_size_exponent: float | None = None
-    """omega in (0, 1]: step size ``1 / n(s, a)^omega`` instead of ``learning_rate``."""
-    exploration: str = "epsilon-greedy"
-    """``"epsilon-greedy"``, ``"boltzmann"`` or ``"ucb"``."""
-    epsilon_start: float = 1.0
-    """Epsilon at step 0 (epsilon-greedy)."""
-    epsilon_end: float = 0.05
-    """Epsilon after ``exploration_steps`` steps."""
-    temperature_start: float = 1.0
-    """Softmax temperature at step 0 (Boltzmann), > 0."""
-    temperature_end: float = 0.05
-    """Softmax temperature after ``exploration_steps`` steps, > 0."""
-    exploration_steps: int = 10_000
-    """Steps over which epsilon / temperature move linearly from start to end (counted over all ``learn`` calls)."""
-    ucb_coef: float = 1.0
-    """c of the UCB bonus ``c * sqrt(2 ln N(s) / n(s, a))``, >= 0."""
-    initial_q: float = 0.0
-    """Initial value of every ``Q[s, a]`` (> 0 rewards: optimistic initialisation)."""
-
-    def __post_init__(self) -> None:
-        self.gamma = check_probability("gamma", self.gamma)
-        self.learning_rate = check_in_range("learning_rate", self.learning_rate, 0.0, 1.0)
-        if self.learning_rate == 0.0:
-            raise ValueError("learning_rate must be in (0, 1], got 0.0")
-        if self.step_size_exponent is not None:
-            self.step_size_exponent = check_in_range("step_size_exponent", self.step_size_exponent, 0.0, 1.0)
-            if self.step_size_exponent == 0.0:
-                raise ValueError("step_size_exponent must be in (0, 1] or None, got 0.0")
-        if self.exploration not in EXPLORATIONS:
-            raise ValueError(f"exploration must be one of {sorted(EXPLORATIONS)}, got {self.exploration!r}")
-        self.epsilon_start = check_probability("epsilon_start", self.epsilon_start)
-        self.epsilon_end = check_probability("epsilon_end", self.epsilon_end)
-        self.temperature_start = check_positive("temperature_start", self.temperature_start)
-        self.temperature_end = check_positive("temperature_end", self.temperature_end)
-        self.exploration_steps = check_int("exploration_steps", self.exploration_steps, minimum=1)
-        self.ucb_coef = check_positive("ucb_coef", self.ucb_coef, allow_zero=True)
-        self.initial_q = check_in_range("initial_q", self.initial_q, -np.inf, np.inf)
-
-    @classmethod
-    def from_kwargs(cls, hyperparameters: dict) -> TabularConfig:
-        """Build from keyword arguments, rejecting unknown names with the list of known ones."""
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(hyperparameters) - set(known))
-        if unknown:
-            raise TypeError(f"unknown hyperparameter(s) {unknown}; expected names from {known}")
-        return cls(**hyperparameters)
-
-    def as_params(self) -> np.ndarray:
-        """The float64 ``params`` array of the kernels."""
-        params = np.zeros(kernels.N_PARAMS)
-        params[kernels.PARAM_GAMMA] = self.gamma
-        params[kernels.PARAM_LEARNING_RATE] = self.learning_rate
-        params[kernels.PARAM_STEP_SIZE_EXPONENT] = self.step_size_exponent or 0.0
-        params[kernels.PARAM_EPSILON_START] = self.epsilon_start
-        params[kernels.PARAM_EPSILON_END] = self.epsilon_end
-        params[kernels.PARAM_TEMPERATURE_START] = self.temperature_start
-        params[kernels.PARAM_TEMPERATURE_END] = self.temperature_end
-        params[kernels.PARAM_EXPLORATION_STEPS] = self.exploration_steps
-        params[kernels.PARAM_UCB_COEF] = self.ucb_coef
-        return params
 
 
 class TabularAgent:
@@ -134,12 +68,13 @@ class TabularAgent:
     """
 
     algorithm: ClassVar[int] = kernels.Q_LEARNING
+    config_class: ClassVar[type[TabularConfig]] = TabularConfig
     fast_chunk_steps: int = 10_000
 
     def __init__(self, env: gym.Env, *, seed: int | None = None, use_fast_path: bool | None = None, **hyperparameters):
         if env is None:
             raise TypeError("env must be a gymnasium.Env with Discrete spaces, got None (use load() without an env)")
-        self.config = TabularConfig.from_kwargs(hyperparameters)
+        self.config = self.config_class.from_kwargs(hyperparameters)
         n_states, n_actions = check_discrete(env)
         self._setup(n_states, n_actions, check_seed("seed", seed))
         self.set_env(env, use_fast_path)
@@ -148,7 +83,7 @@ class TabularAgent:
     def from_spaces(cls, n_states: int, n_actions: int, *, seed: int | None = None, **hyperparameters) -> TabularAgent:
         """An agent with a table of ``n_states x n_actions`` and no env, driven by :meth:`act`/:meth:`observe`."""
         agent = cls.__new__(cls)
-        agent.config = TabularConfig.from_kwargs(hyperparameters)
+        agent.config = cls.config_class.from_kwargs(hyperparameters)
         n_states, n_actions = check_int("n_states", n_states, minimum=1), check_int("n_actions", n_actions, minimum=1)
         agent._setup(n_states, n_actions, check_seed("seed", seed))
         return agent
@@ -159,13 +94,23 @@ class TabularAgent:
         self._params = self.config.as_params()
         self._exploration = EXPLORATIONS[self.config.exploration]
         self._q1 = np.full((n_states, n_actions), self.config.initial_q)
-        self._q2 = np.full((n_states, n_actions), self.config.initial_q) if self.algorithm == kernels.DOUBLE_Q else None
+        self._q2 = self._second_table(n_states, n_actions)
         self._counts = np.zeros((n_states, n_actions), dtype=np.int64)
         self.num_timesteps = 0
         self.episode_returns: list[float] = []
         self.episode_end_steps: list[int] = []
         self.env: gym.Env | None = None
         self._dynamics = None
+
+    def _second_table(self, n_states: int, n_actions: int) -> np.ndarray | None:
+        """The rule's second ``(S, A)`` table (``q2`` of the kernels): Double Q's table B, else None."""
+        if self.algorithm == kernels.DOUBLE_Q:
+            return np.full((n_states, n_actions), self.config.initial_q)
+        return None
+
+    def _greedy_values(self) -> np.ndarray:
+        """The ``(S, A)`` table whose row argmax is the greedy action (``q_table``)."""
+        return self.q_table
 
     @property
     def gamma(self) -> float:
@@ -214,41 +159,64 @@ class TabularAgent:
     def _behaviour_row(self, s: int) -> np.ndarray:
         return kernels.behaviour_row.py_func(self._q1, self._q2, s, self.algorithm)
 
-    def _select(self, s: int, t: int) -> int:
-        """The behaviour policy's action in state ``s`` at step ``t`` (draws from ``self.rng``)."""
+    def _select(self, s: int, t: int, mask: np.ndarray | None = None) -> int:
+        """The behaviour policy's action in state ``s`` at step ``t`` among the legal actions ``mask`` (default:
+        all); draws from ``self.rng``."""
         row = self._behaviour_row(s)
-        return int(kernels.select_action.py_func(row, self._counts[s], self._exploration, t, self._params, self.rng))
+        mask = self._legal(mask)
+        return int(
+            kernels.select_action.py_func(row, self._counts[s], mask, self._exploration, t, self._params, self.rng)
+        )
 
-    def predict(self, observation, deterministic: bool = True) -> tuple[np.ndarray | int, None]:
+    def _legal(self, mask) -> np.ndarray:
+        """``mask`` as a bool ``(n_actions,)`` array with a legal action (all True for None); ValueError otherwise."""
+        if mask is None:
+            return np.ones(self.n_actions, dtype=bool)
+        mask = np.asarray(mask).astype(bool)
+        if mask.shape != (self.n_actions,):
+            raise ValueError(f"action_mask must have shape ({self.n_actions},), got {mask.shape}")
+        return mask
+
+    def predict(self, observation, deterministic: bool = True, action_mask=None) -> tuple[np.ndarray | int, None]:
         """The greedy action (ties: lowest index) or, with ``deterministic=False``, a behaviour-policy action.
 
         ``observation`` is a state index or an array of them; returns ``(action(s), None)`` as SB3 does.
+        ``action_mask`` (bool ``(n_actions,)``, or one row per state): only legal actions are returned.
         """
         states = np.asarray(observation)
         if not np.issubdtype(states.dtype, np.integer) or states.min() < 0 or states.max() >= self.n_states:
             raise ValueError(f"observation must be state indices in [0, {self.n_states}), got {observation!r}")
+        masks = np.broadcast_to(np.ones(self.n_actions, bool) if action_mask is None else np.asarray(action_mask, bool),
+                                (*states.shape, self.n_actions))  # fmt: skip
         if deterministic:
-            actions = self.q_table[states].argmax(axis=-1)
+            actions = np.where(masks, self._greedy_values()[states], -np.inf).argmax(axis=-1)
         else:
-            actions = np.vectorize(lambda s: self._select(int(s), self.num_timesteps))(states)
+            flat = [
+                self._select(int(s), self.num_timesteps, m)
+                for s, m in zip(states.ravel(), masks.reshape(-1, self.n_actions))
+            ]
+            actions = np.asarray(flat, dtype=np.int64).reshape(states.shape)
         return (int(actions) if states.ndim == 0 else actions.astype(np.int64)), None
 
     # --- learning -------------------------------------------------------------------------------------
 
-    def act(self, state: int) -> int:
-        """The behaviour policy's action in ``state`` now (draws from the agent's generator)."""
-        return self._select(state, self.num_timesteps)
+    def act(self, state: int, action_mask=None) -> int:
+        """The behaviour policy's action in ``state`` now, among the legal actions ``action_mask`` (bool
+        ``(n_actions,)``; default: all); draws from the agent's generator."""
+        return self._select(state, self.num_timesteps, action_mask)
 
-    def observe(self, state: int, action: int, reward: float, next_state: int, terminated: bool) -> int:
+    def observe(self, state: int, action: int, reward: float, next_state: int, terminated: bool,
+                next_action_mask=None) -> int:  # fmt: skip
         """Learn from one transition, as one environment step: count it and take the TD step with the step size of
-        its count. Returns SARSA's next action (to be taken next), else -1. ``learn`` and the independent learners
-        of ``boltzgym.agents.independent`` drive the agent through ``act``/``observe``."""
+        its count; ``next_action_mask`` (the legal actions at ``next_state``, default all) restricts every
+        bootstrapped max, argmax or expectation. Returns SARSA's next action (to be taken next), else -1. ``learn``
+        and the independent learners of ``boltzgym.agents.independent`` drive the agent through ``act``/``observe``."""
         self.num_timesteps += 1
         self._counts[state, action] += 1
         alpha = kernels.step_size.py_func(self._counts[state, action], self._params)
-        return self._update(state, action, reward, next_state, terminated, alpha)
+        return self._update(state, action, reward, next_state, terminated, alpha, self._legal(next_action_mask))
 
-    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float) -> int:
+    def _update(self, s: int, a: int, r: float, s2: int, terminated: bool, alpha: float, next_mask) -> int:
         """One TD update by the jitted loop's own rule (``kernels.td_update``); returns SARSA's next action or -1."""
         q2 = self._q2 if self._q2 is not None else self._q1[:0]
         return int(
@@ -260,6 +228,7 @@ class TabularAgent:
                 a,
                 r,
                 s2,
+                next_mask,
                 terminated,
                 alpha,
                 self.algorithm,
@@ -397,7 +366,7 @@ class TabularAgent:
             raise checkpoint.error("config.json", f"holds a {name!r}, not a {cls.__name__}")
         try:
             agent = agent_class.__new__(agent_class)
-            agent.config = TabularConfig.from_kwargs(config["hyperparameters"])
+            agent.config = agent_class.config_class.from_kwargs(config["hyperparameters"])
             n_states = check_int("n_states", config["n_states"], minimum=1)
             n_actions = check_int("n_actions", config["n_actions"], minimum=1)
             agent._setup(n_states, n_actions, check_seed("seed", config["seed"]))
@@ -473,6 +442,80 @@ class DoubleQLearning(TabularAgent):
     """
 
     algorithm = kernels.DOUBLE_Q
+
+
+class HystereticAgent(TabularAgent):
+    """Hysteretic Q-learning (Matignon, Laurent & Le Fort-Piat 2007): two step sizes, ``alpha`` for a positive TD
+    error and ``beta = alpha * decrease_rate < alpha`` for a negative one.
+
+    An independent learner in a cooperative game cannot tell a low reward caused by its partner's exploration
+    from a bad action of its own; hysteresis makes it optimistic about the partner, which lets a pair of them
+    find a coordinated optimum that plain Q-learners miss (the climbing game). The rule is ``kernels.td_update``'s
+    ``HYSTERETIC`` branch; hyperparameters :class:`HystereticConfig`.
+    """
+
+    algorithm = kernels.HYSTERETIC
+    config_class = HystereticConfig
+
+
+class LenientAgent(TabularAgent):
+    """Lenient Q-learning (Panait, Sullivan & Luke 2006; LMRL2, Wei & Luke 2016): a TD error <= 0 is ignored
+    with probability ``1 - exp(-K T(s, a))``, where the temperature ``T(s, a)`` starts at ``max_temperature``
+    and decays at each update of ``(s, a)``.
+
+    Early on, while the partner still explores, the learner forgives the low rewards of mis-coordination; once
+    ``(s, a)`` is cold it is a Q-learner, so, unlike distributed Q-learning, it averages the noise of stochastic
+    rewards in the end. The temperatures are the second table (``q2``). Exploration is the tabular behaviour
+    policy (epsilon-greedy, Boltzmann or UCB), not LMRL2's temperature-driven Boltzmann selection.
+    Hyperparameters :class:`LenientConfig`.
+    """
+
+    algorithm = kernels.LENIENT
+    config_class = LenientConfig
+
+    def _second_table(self, n_states: int, n_actions: int) -> np.ndarray:
+        return np.full((n_states, n_actions), self.config.max_temperature)
+
+    @property
+    def temperatures(self) -> np.ndarray:
+        """The ``(n_states, n_actions)`` temperatures ``T(s, a)`` (the live table)."""
+        return self._q2
+
+    @property
+    def q_table(self) -> np.ndarray:
+        return self._q1
+
+
+class DistributedAgent(TabularAgent):
+    """Distributed Q-learning (Lauer & Riedmiller 2000) for deterministic cooperative games: optimistic values
+    ``Q(s, a) <- max(Q(s, a), r + gamma max_a' Q(s', a'))`` and a policy that changes only when ``max_b Q(s, b)``
+    rises.
+
+    In a deterministic cooperative game the maximum over the partner's actions is the value of acting with a
+    partner who plays its best, which is what each independent learner records; the policy rule then keeps the
+    players on the same optimal joint action when there are several (the penalty game). Stochastic rewards break
+    it: it believes the luckiest draw. ``q2`` holds the policy as one-hot rows (all zeros before the first
+    update of ``s``); the behaviour policy explores around it, and ``predict`` follows it. ``initial_q`` is the
+    value of pairs not yet tried (the first visit sets ``Q(s, a)`` to its target).
+    """
+
+    algorithm = kernels.DISTRIBUTED
+
+    def _second_table(self, n_states: int, n_actions: int) -> np.ndarray:
+        return np.zeros((n_states, n_actions))
+
+    @property
+    def q_table(self) -> np.ndarray:
+        return self._q1
+
+    @property
+    def policy(self) -> np.ndarray:
+        """The greedy action of every state (``(n_states,)`` int64): the policy's, or ``argmax Q`` before it has one."""
+        return self._greedy_values().argmax(axis=1)
+
+    def _greedy_values(self) -> np.ndarray:
+        chosen = self._q2.max(axis=1) > 0.0
+        return np.where(chosen[:, None], self._q2, self._q1)
 
 
 # class name -> class, for checkpoints (the names users type live in boltzgym.agents.registry.AGENTS)

@@ -17,10 +17,28 @@ Description
     the first observation is the extra index ``n_0 * n_1``, "no previous round"). Repeated games are the
     multi-agent counterpart of the bandits of notes 6.2: the reward of an arm depends on what the other learner
     does. Named games: ``prisoners-dilemma`` (T=5 > R=3 > P=1 > S=0), ``matching-pennies`` (zero-sum),
-    ``stag-hunt`` and ``coordination``.
+    ``stag-hunt`` and ``coordination``, and Claus & Boutilier's (1998) cooperative games, where both players get
+    the same payoff:
+
+    - ``climbing``: ``[[11, -30, 0], [-30, 7, 6], [0, 0, 5]]``; the optimum (0, 0) is surrounded by the heaviest
+      penalties, so independent learners climb to a safe joint action instead (relative overgeneralisation).
+    - ``penalty``: ``[[10, 0, k], [0, 2, 0], [k, 0, 10]]`` with ``k`` in [-100, 0] (argument ``k``, default -100):
+      two optimal joint actions, (0, 0) and (2, 2), mis-coordination between them costs ``k``, and (1, 1) is safe.
+    - ``climbing-partially-stochastic`` and ``climbing-stochastic`` (Kapetanakis & Kudenko 2002): every stochastic
+      entry pays one of two values with probability 1/2 each, whose mean is the deterministic game's payoff. In the
+      partially stochastic game only (1, 1) is stochastic (14 or 0); in the fully stochastic one every entry but
+      (2, 1) is: ``[[10|12, 5|-65, 8|-8], [5|-65, 14|0, 12|0], [8|-8, 0, 10|0]]`` (Kapetanakis & Kudenko's table
+      pays 12|0 at (2, 1), whose mean 6 is not the climbing game's 0: we keep every mean equal to the
+      deterministic game's). A learner must tell the noise of rewards from the noise of its partner's exploration.
+    - ``penalty-stochastic``: the penalty game with every entry ``v`` paying ``v - 2`` or ``v + 2`` with probability
+      1/2 each (our variant, by analogy with Kapetanakis & Kudenko's; its means are the deterministic game's).
+
+    ``payoffs`` always holds the expected payoffs ``(2, n_0, n_1)``.
 
 Arguments
     ``game``: a name above, or an array of shape ``(2, n_0, n_1)`` of payoffs.
+    ``k``: the mis-coordination penalty of ``penalty`` and ``penalty-stochastic`` (in [-100, 0], default -100); refused
+    for the other games.
     ``n_rounds``: rounds per episode (>= 1, default 100); the factories also take PettingZoo's name for it,
     ``max_cycles``.
     ``noise_std``: standard deviation of Gaussian noise added to each reward (default 0, deterministic);
@@ -46,7 +64,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
 from boltzgym.envs._render import AGENT, cells_to_frame, check_render_mode
-from boltzgym.utils.validation import check_int, check_positive
+from boltzgym.utils.validation import check_in_range, check_int, check_positive
 
 NAMED_GAMES: dict[str, np.ndarray] = {
     # payoffs[player, action_0, action_1]; action 0 = cooperate/heads/stag/left
@@ -55,12 +73,49 @@ NAMED_GAMES: dict[str, np.ndarray] = {
     "stag-hunt": np.array([[[4, 0], [3, 3]], [[4, 3], [0, 3]]], dtype=np.float64),
     "coordination": np.array([[[1, 0], [0, 1]], [[1, 0], [0, 1]]], dtype=np.float64),
 }
+# Claus & Boutilier (1998) and Kapetanakis & Kudenko (2002): cooperative games, both players paid the same.
+# Each is (outcomes, n_outcomes) of one player's payoff: an entry pays outcome j with probability 1/n_outcomes.
+CLIMBING = np.array([[11, -30, 0], [-30, 7, 6], [0, 0, 5]], dtype=np.float64)
+_COOPERATIVE_GAMES: dict[str, np.ndarray] = {
+    "climbing": CLIMBING[None],
+    "climbing-partially-stochastic": np.array(
+        [[[11, -30, 0], [-30, 14, 6], [0, 0, 5]], [[11, -30, 0], [-30, 0, 6], [0, 0, 5]]], dtype=np.float64
+    ),
+    "climbing-stochastic": np.array(
+        [[[10, 5, 8], [5, 14, 12], [8, 0, 10]], [[12, -65, -8], [-65, 0, 0], [-8, 0, 0]]], dtype=np.float64
+    ),
+}
+PENALTY_GAMES = ("penalty", "penalty-stochastic")
+DEFAULT_PENALTY = -100.0
+
+
+def penalty_game(k: float = DEFAULT_PENALTY) -> np.ndarray:
+    """Claus & Boutilier's penalty game ``[[10, 0, k], [0, 2, 0], [k, 0, 10]]`` (one player's payoffs)."""
+    return np.array([[10, 0, k], [0, 2, 0], [k, 0, 10]], dtype=np.float64)
+
+
+GAME_NAMES = sorted([*NAMED_GAMES, *_COOPERATIVE_GAMES, *PENALTY_GAMES])
+
+
+def _outcome_array(game, k) -> np.ndarray:
+    """``(n_outcomes, 2, n_0, n_1)`` payoffs, each outcome equally likely (one outcome: a deterministic game)."""
+    if k is not None and not (isinstance(game, str) and game in PENALTY_GAMES):
+        raise ValueError(f"k is the penalty of the games {list(PENALTY_GAMES)}; got k={k!r} with game={game!r}")
+    if isinstance(game, str) and game in PENALTY_GAMES:
+        k = DEFAULT_PENALTY if k is None else check_in_range("k", k, -100.0, 0.0)
+        base = penalty_game(k)
+        outcomes = base[None] if game == "penalty" else np.stack([base - 2.0, base + 2.0])
+        return np.stack([outcomes, outcomes], axis=1)
+    if isinstance(game, str) and game in _COOPERATIVE_GAMES:
+        outcomes = _COOPERATIVE_GAMES[game]
+        return np.stack([outcomes, outcomes], axis=1)
+    return _payoff_array(game)[None]
 
 
 def _payoff_array(game) -> np.ndarray:
     if isinstance(game, str):
         if game not in NAMED_GAMES:
-            raise ValueError(f"game must be one of {sorted(NAMED_GAMES)} or a payoff array, got {game!r}")
+            raise ValueError(f"game must be one of {GAME_NAMES} or a payoff array, got {game!r}")
         return NAMED_GAMES[game].copy()
     payoffs = np.asarray(game, dtype=np.float64)
     if payoffs.ndim != 3 or payoffs.shape[0] != 2 or min(payoffs.shape[1:]) < 1:
@@ -76,8 +131,9 @@ class RepeatedMatrixGame(ParallelEnv):
     metadata = {"render_modes": ["ansi", "rgb_array"], "name": "repeated_matrix_game_v0", "is_parallelizable": True}
     cell_size = 24
 
-    def __init__(self, game="prisoners-dilemma", n_rounds: int = 100, noise_std: float = 0.0, render_mode=None):
-        self.payoffs = _payoff_array(game)
+    def __init__(self, game="prisoners-dilemma", n_rounds: int = 100, noise_std: float = 0.0, render_mode=None, k=None):
+        self.outcomes = _outcome_array(game, k)  # (n_outcomes, 2, n_0, n_1), equally likely
+        self.payoffs = self.outcomes.mean(axis=0)  # the expected payoffs
         self.n_rounds = check_int("n_rounds", n_rounds, minimum=1)
         self.noise_std = check_positive("noise_std", noise_std, allow_zero=True)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
@@ -122,7 +178,9 @@ class RepeatedMatrixGame(ParallelEnv):
     def step(self, actions):
         joint = check_joint_action(self, actions)
         a0, a1 = (joint[agent] for agent in self.possible_agents)
-        rewards = {agent: float(self.payoffs[i, a0, a1]) for i, agent in enumerate(self.possible_agents)}
+        outcome = 0 if len(self.outcomes) == 1 else int(self.np_random.integers(len(self.outcomes)))
+        payoffs = self.outcomes[outcome]
+        rewards = {agent: float(payoffs[i, a0, a1]) for i, agent in enumerate(self.possible_agents)}
         if self.noise_std > 0:
             for agent in self.possible_agents:
                 rewards[agent] += float(self.noise_std * self.np_random.standard_normal())

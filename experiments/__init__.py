@@ -32,6 +32,9 @@ EXPERIMENTS: dict[str, str] = {
     "tmaze": "boltzgym.experiments.tmaze:tmaze_experiment",
     "mode-collapse": "boltzgym.experiments.mode_collapse:mode_collapse_experiment",
     "tts": "boltzgym.experiments.time_to_solution:time_to_solution",
+    "coordination": "boltzgym.experiments.coordination:coordination_experiment",
+    "tictactoe": "boltzgym.experiments.tictactoe:tictactoe_experiment",
+    "mpe": "boltzgym.experiments.mpe:mpe_experiment",
 }
 
 

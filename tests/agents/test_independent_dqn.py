@@ -78,3 +78,30 @@ def test_save_load_round_trip_continues_and_an_agent_count_mismatch_names_env(tm
 def test_bad_input_is_named(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def test_hysteretic_loss_weights_only_the_samples_whose_target_is_below_q():
+    import torch
+
+    from boltzgym.agents.dqn import hysteretic_loss
+
+    q = torch.tensor([1.0, 1.0, 0.0, 3.0])
+    targets = torch.tensor([1.5, 0.5, 4.0, 0.0])
+    huber = torch.nn.functional.smooth_l1_loss(q, targets, reduction="none")
+    assert torch.equal(hysteretic_loss(q, targets), torch.nn.functional.smooth_l1_loss(q, targets))
+    expected = (huber * torch.tensor([1.0, 0.25, 1.0, 0.25])).mean()
+    assert torch.allclose(hysteretic_loss(q, targets, 0.25), expected)
+    # decrease_rate=0: targets all below Q give no gradient, so the values never move down
+    weights = torch.ones(3, requires_grad=True)
+    hysteretic_loss(weights * 2.0, torch.zeros(3), 0.0).backward()
+    assert torch.count_nonzero(weights.grad) == 0
+
+
+def test_hysteretic_idqn_is_an_option_of_independent_dqn():
+    from boltzgym.envs.matrix_game import parallel_env
+
+    learners = IndependentDQN(parallel_env(game="climbing", n_rounds=10), decrease_rate=0.1, seed=0,
+                              learning_starts=50, train_freq=4, gradient_steps=1, batch_size=16).learn(200)  # fmt: skip
+    assert learners.dqn.config.decrease_rate == 0.1 and learners.num_timesteps == 200
+    with pytest.raises(ValueError, match="decrease_rate"):
+        IndependentDQN(parallel_env(game="climbing"), decrease_rate=1.5)

@@ -63,3 +63,31 @@ def test_listed_pettingzoo_factories_make_parallel_envs():
         module_name, factory = entry_point.split(":")
         env = getattr(importlib.import_module(module_name), factory)()
         assert isinstance(env, ParallelEnv)
+
+
+def test_claus_and_boutilier_games_and_the_penalty_k():
+    climbing = parallel_env(game="climbing")
+    np.testing.assert_array_equal(climbing.payoffs[0], [[11, -30, 0], [-30, 7, 6], [0, 0, 5]])
+    np.testing.assert_array_equal(climbing.payoffs[0], climbing.payoffs[1])  # cooperative: one payoff for both
+    penalty = parallel_env(game="penalty", k=-25)
+    np.testing.assert_array_equal(penalty.payoffs[1], [[10, 0, -25], [0, 2, 0], [-25, 0, 10]])
+    np.testing.assert_array_equal(parallel_env(game="penalty").payoffs[0, 0, 2], -100.0)  # default k
+    with pytest.raises(ValueError, match="k must be in"):
+        parallel_env(game="penalty", k=-101)
+    with pytest.raises(ValueError, match="k is the penalty"):
+        parallel_env(game="climbing", k=-10)
+
+
+@pytest.mark.parametrize("game", ["climbing-partially-stochastic", "climbing-stochastic", "penalty-stochastic"])
+def test_stochastic_variants_pay_one_of_two_values_whose_mean_is_the_deterministic_payoff(game):
+    base = "climbing" if game.startswith("climbing") else "penalty"
+    env = parallel_env(game=game, n_rounds=400)
+    np.testing.assert_array_equal(env.payoffs, parallel_env(game=base).payoffs)
+    env.reset(seed=0)
+    seen = set()
+    for _ in range(400):
+        _, rewards, *_ = env.step({"player_0": 1, "player_1": 1})
+        assert rewards["player_0"] == rewards["player_1"]
+        seen.add(rewards["player_0"])
+    assert seen == set(env.outcomes[:, 0, 1, 1].tolist()) and len(seen) == 2
+    parallel_seed_test(lambda: parallel_env(game=game, n_rounds=20), num_cycles=30)
