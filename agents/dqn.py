@@ -54,20 +54,18 @@ from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec
 from boltzgym.agents.masks import masked_argmax, random_legal_actions, split_masked_observation
 from boltzgym.agents.networks import (
-    BUILTIN_Q_NETWORKS,
+    check_network_size,
     check_q_network,
     fused_adam,
     network_factory,
     numpy_mlp,
     numpy_mlp_forward,
-    q_network_factory,
     reset_state,
     resolve_q_network,
     torch_scope,
 )
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
-from boltzgym.models.sizing import check_model_fits
 from boltzgym.utils.metrics import MetricsLog
 from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.reporting import listening, report
@@ -235,7 +233,7 @@ class DQN:
         self.observation_space, self.action_space = spec.spaces()
         factory, kwargs = network_factory(self.config, self.observation_space, self._q_network_factory)
         obs_dtype = {"discrete": np.int64, "image": np.uint8, "vector": np.float32}[spec.kind]
-        self._check_network_size(factory, kwargs, spec, obs_dtype)
+        check_network_size(factory, kwargs, self.observation_space, spec.n_actions, spec.shape, obs_dtype, self.config)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self._torch_seed)
             self.q_net = factory(self.observation_space, spec.n_actions, **kwargs)
@@ -263,20 +261,6 @@ class DQN:
             )
         self._acting_state = None  # recurrent: the hidden state of each env's episode so far (None: zeros)
         self.replay_buffer = self._new_replay_buffer(spec.shape, obs_dtype)
-
-    def _check_network_size(self, factory, kwargs, spec: EnvSpec, obs_dtype) -> None:
-        """Refuse networks too large to train before building them (sized on the meta device, models.sizing),
-        naming the settings changed from their defaults. Only the built-in factories, which just build modules:
-        others may pretrain or read files (the encoder Q-networks) and are sized by what they build."""
-        if factory not in {q_network_factory(name) for name in BUILTIN_Q_NETWORKS}:
-            return
-        defaults = DQNConfig()
-        keys = ("net_arch", "conv_channels", "conv_features", "q_network_kwargs", "batch_size")
-        changed = [key for key in keys if getattr(self.config, key) != getattr(defaults, key)]
-        batch = torch.zeros((self.config.batch_size, *spec.shape), dtype=torch.from_numpy(np.zeros(0, obs_dtype)).dtype)
-        check_model_fits(
-            lambda: factory(self.observation_space, spec.n_actions, **kwargs), [batch], self.config, changed
-        )
 
     def _new_replay_buffer(self, shape: tuple[int, ...], obs_dtype) -> ReplayBuffer:
         config = self.config

@@ -34,6 +34,7 @@ from torch import nn
 
 from boltzgym.agents.env_steps import observation_kind
 from boltzgym.models.q_networks.heads import DuelingHead
+from boltzgym.models.sizing import check_model_fits
 from boltzgym.models.supervised.mlp import ACTIVATIONS, MLP
 from boltzgym.models.vision.conv import ConvNet
 from boltzgym.utils.imports import import_object
@@ -381,6 +382,22 @@ def numpy_mlp_forward(layers: list[tuple[np.ndarray, np.ndarray, Any]], x: np.nd
         if activation is not None:
             activation(x)
     return x
+
+
+# the DQN settings that size a built-in network (named when it is refused)
+NETWORK_SIZE_KEYS = ("net_arch", "conv_channels", "conv_features", "q_network_kwargs", "batch_size")
+
+
+def check_network_size(factory, kwargs, observation_space, n_actions: int, shape, obs_dtype, config) -> None:
+    """Refuse a Q-network too large to train before it is built (sized on the meta device, models.sizing), naming
+    the settings of ``config`` changed from their defaults. Only the built-in factories, which just build modules:
+    others may pretrain or read files (the encoder Q-networks) and are sized by what they build."""
+    if factory not in {q_network_factory(name) for name in BUILTIN_Q_NETWORKS}:
+        return
+    defaults = type(config)()
+    changed = [key for key in NETWORK_SIZE_KEYS if getattr(config, key) != getattr(defaults, key)]
+    batch = torch.from_numpy(np.zeros((config.batch_size, *shape), dtype=obs_dtype))
+    check_model_fits(lambda: factory(observation_space, n_actions, **kwargs), [batch], config, changed)
 
 
 def fused_adam(parameters, learning_rate: float) -> torch.optim.Adam:
