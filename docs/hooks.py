@@ -159,6 +159,39 @@ def cli_markdown() -> str:
     return "\n".join(sections)
 
 
+# --- the Results page -----------------------------------------------------------------------------------------------
+def results_markdown() -> str:
+    """The fragments ``make docs-figures`` wrote (docs/results/NAME.md), in the registry's order; a line for each
+    experiment that has none yet, so a missing figure shows on the page instead of vanishing."""
+    from boltzgym.experiments import EXPERIMENTS
+
+    results = ROOT / "docs" / "results"
+    parts, missing = [], []
+    for name in EXPERIMENTS:
+        fragment = results / f"{name}.md"
+        if fragment.exists():
+            parts.append(fragment.read_text())
+        else:
+            missing.append(f"`{name}`")
+    if missing:
+        parts.append(
+            "### Not generated yet\n\n"
+            + ", ".join(missing)
+            + ": `python docs/figures.py --only NAME` (or `make docs-figures`) writes their figures and tables.\n"
+        )
+    return "\n".join(parts)
+
+
+def tour_markdown() -> str:
+    """The tour's table and pictures, as ``make docs-figures`` wrote them."""
+    tour = ROOT / "docs" / "results" / "tour.md"
+    if not tour.exists():
+        return "The tour has not been generated yet: `python docs/figures.py --only tour`.\n"
+    images = sorted((ROOT / "docs" / "results" / "tour").glob("*.png"))
+    pictures = [f"![the tour: {image.stem}](results/tour/{image.name})" for image in images]
+    return tour.read_text() + "\n" + "\n\n".join(pictures) + "\n"
+
+
 # --- the source layout griffe reads ---------------------------------------------------------------------------------
 def link_sources() -> Path:
     """``build/docs-src/boltzgym/<pkg>`` -> ``<root>/<folder>`` for every entry of pyproject's ``package-dir``."""
@@ -194,6 +227,10 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
             else "# Changelog\n\nThe changelog (`CHANGELOG.md` at the repository root) lands with the next release.\n"
         )
         markdown = markdown.replace("<!-- changelog -->", text)
+    if "<!-- results -->" in markdown:
+        markdown = markdown.replace("<!-- results -->", results_markdown())
+    if "<!-- tour -->" in markdown:
+        markdown = markdown.replace("<!-- tour -->", tour_markdown())
     for line in markdown.splitlines():
         if line.startswith("<!-- api: ") and line.endswith(" -->"):
             namespace = line[len("<!-- api: ") : -len(" -->")].strip()
