@@ -71,7 +71,8 @@ def provenance() -> dict:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
-        commit += "+changes" if any(not line.startswith("??") for line in dirty.splitlines()) else ""
+        changed = [line for line in dirty.splitlines() if not line.startswith("??") and "docs/results/" not in line]
+        commit += "+changes" if changed else ""  # this script's own output does not count as a change
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
