@@ -167,8 +167,11 @@ def test_site_opens_in_headless_chromium(site):
         pytest.skip("no Chromium on this machine: `make install` installs Debian's `chromium` where it runs as root")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the dev extra) is not installed")
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no line per request in the test's output
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
