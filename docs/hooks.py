@@ -209,9 +209,13 @@ def link_sources() -> Path:
     return SOURCE_LINKS
 
 
+# The links must exist before mkdocstrings reads its ``paths`` (at configuration, before any event of this module),
+# so they are laid when mkdocs loads the hooks: on a clean clone the first build finds them.
+link_sources()
+
+
 # --- mkdocs events --------------------------------------------------------------------------------------------------
 def on_config(config, **kwargs):
-    link_sources()
     os.environ.setdefault("MPLBACKEND", "Agg")
     return config
 
