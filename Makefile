@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # pip pull the multi-GB CUDA build; elsewhere the ordinary `torch>=2.3` from pyproject is installed.
 TORCH_CPU_WHEEL := $(firstword $(wildcard /opt/wheels/torch-2.13.0+cpu-cp311-*.whl))
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install browser demo test lint format bench docs docs-serve docs-figures clean
 
 install: $(STAMP)
 
@@ -19,7 +19,17 @@ ifneq ($(TORCH_CPU_WHEEL),)
 endif
 	$(PY) -m pip install -q -e ".[dev,distributed,multiagent]"
 	$(VENV)/bin/boltzgym warmup
+	@$(MAKE) --no-print-directory browser
 	@touch $(STAMP)
+
+# Headless Chromium for the docs' browser test (tests/docs), from Debian's packages: installed with apt-get where
+# this runs as root; elsewhere the test is skipped and says why. No browser is downloaded from anywhere else.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "make: could not install chromium; the docs' browser test will be skipped"; \
+	else echo "make: no chromium and no root for apt-get; the docs' browser test will be skipped"; fi
 
 demo: install
 	$(VENV)/bin/boltzgym demo --out runs/demo --overwrite
@@ -39,5 +49,17 @@ bench: install
 	$(PY) -m pip install -q -e ".[dev,bench]"
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# The documentation site (mkdocs.yml, docs/): built into site/ with --strict (a broken link or reference fails).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
+
+# Rerun every experiment at its documented settings and write docs/results/ (figures, tables, README tour).
+# FIGURES_ARGS=--quick runs the reduced settings; FIGURES_ARGS="--only tour,parity" some of them.
+docs-figures: install
+	$(PY) docs/figures.py $(FIGURES_ARGS)
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info runs site .pytest_cache .ruff_cache
