@@ -199,6 +199,12 @@ def link_sources() -> Path:
     package = SOURCE_LINKS / "boltzgym"
     package.mkdir(parents=True, exist_ok=True)
     for dotted, folder in mapping.items():
+        if "." not in dotted:  # the top package itself (toplevel/: __init__.py with __version__): its files
+            for source in (ROOT / folder).iterdir():
+                if source.is_file() and not (package / source.name).is_symlink():
+                    (package / source.name).unlink(missing_ok=True)
+                    (package / source.name).symlink_to(source)
+            continue
         link = package / dotted.split(".", 1)[1]
         target = ROOT / folder
         if link.is_symlink() and link.resolve() == target.resolve():

@@ -36,6 +36,7 @@ EXPERIMENTS: dict[str, str] = {
     "tictactoe": "boltzgym.experiments.tictactoe:tictactoe_experiment",
     "mpe": "boltzgym.experiments.mpe:mpe_experiment",
 }
+"""Experiment name -> ``"module:function"`` of the experiment, imported when it runs (``boltzgym experiment NAME``)."""
 
 
 def experiment_function(name: str) -> Callable[..., dict]:

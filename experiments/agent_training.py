@@ -132,6 +132,13 @@ def make_parallel_env(env_id: str, env_kwargs: dict | None = None):
     from boltzgym.envs import PETTINGZOO_ENVS
     from boltzgym.utils.imports import import_object
 
+    if env_id not in PETTINGZOO_ENVS and "." in env_id:  # a PettingZoo env by module path, e.g. mpe2.simple_spread_v3
+        from boltzgym.envs.pettingzoo_envs import make_pettingzoo_env
+
+        try:
+            return make_pettingzoo_env(env_id, env_kwargs)
+        except ValueError as exc:
+            raise ValueError(f"--env {env_id!r}: {exc}") from exc
     if env_id not in PETTINGZOO_ENVS:
         raise ValueError(
             f"--env {env_id!r} is not a PettingZoo env of boltzgym; expected one of {sorted(PETTINGZOO_ENVS)}"

@@ -91,8 +91,18 @@ def train(request: TrainRequest) -> tuple[dict, str]:
     train_seconds = learn(learners, request, lambda: learners.save(checkpoint_path))
     checkpoint = learners.save(checkpoint_path)
 
+    from pettingzoo import AECEnv
+
+    from boltzgym.agents.independent import matrix_game_outcome
+
     eval_env = make_parallel_env(request.env_id, request.env_kwargs)
-    returns, energies = evaluate(learners, eval_env, request.eval_episodes, EVAL_SEED_OFFSET + request.seed)
+    eval_seed = EVAL_SEED_OFFSET + request.seed
+    if isinstance(eval_env, AECEnv):  # turn-based: every agent moves on its own observation
+        from boltzgym.agents.independent_dqn import evaluate_turns
+
+        returns, energies = evaluate_turns(learners, eval_env, request.eval_episodes, eval_seed), []
+    else:
+        returns, energies = evaluate(learners, eval_env, request.eval_episodes, eval_seed)
     team = returns.mean(axis=1)
     steps, curve = _training_curve(learners)
     title = f"{request.agent} on {request.env_id} (mean over agents)"
@@ -107,6 +117,8 @@ def train(request: TrainRequest) -> tuple[dict, str]:
     }
     if energies:
         summary["eval_final_energy"] = float(np.mean(energies))
+    if getattr(getattr(eval_env, "unwrapped", eval_env), "payoffs", None) is not None:  # a repeated matrix game
+        summary.update(matrix_game_outcome(learners, eval_env, eval_seed))
     table = format_table(
         ["agent", "env", "joint steps", "eval mean return (per agent)", "eval std", "steps/s"],
         [

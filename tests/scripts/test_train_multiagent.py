@@ -77,3 +77,27 @@ def test_a_gymnasium_env_or_bad_env_kwarg_is_refused_naming_it(tmp_path, capsys)
     argv = ["train", "idqn", "--env", "boltzgym/SpinGame-v0", "--env-kwarg", "n_agents=5", "--total-timesteps", "5"]
     assert cli.main([*argv, "--out", str(tmp_path / "b")]) == 2
     assert "--env-kwarg n_agents=5" in capsys.readouterr().err and not (tmp_path / "b").exists()
+
+
+def test_coordination_learners_on_a_matrix_game_report_the_greedy_joint_action(tmp_path, capsys):
+    argv = ["train", "hysteretic-q", "--env", "boltzgym/RepeatedMatrixGame-v0", "--env-kwarg", "game=climbing"]
+    assert cli.main([*argv, "--total-timesteps", "500", "--out", str(tmp_path / "h"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    actions = summary["greedy_joint_action"]
+    assert set(actions) == {"player_0", "player_1"} and all(0 <= a <= 2 for a in actions.values())
+    climbing = [[11, -30, 0], [-30, 7, 6], [0, 0, 5]]  # Claus & Boutilier's payoffs
+    assert summary["greedy_payoff"]["player_0"] == climbing[actions["player_0"]][actions["player_1"]]
+
+
+def test_pettingzoo_envs_by_module_path_turn_based_included(tmp_path, capsys):
+    argv = ["train", "idqn", "--env", "pettingzoo.classic.tictactoe_v3", "--total-timesteps", "200"]
+    assert cli.main([*argv, "--eval-episodes", "2", "--out", str(tmp_path / "t"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["agents"] == ["player_1", "player_2"] and (tmp_path / "t" / "checkpoint").is_dir()
+    assert (
+        cli.main(
+            ["train", "idqn", "--env", "pettingzoo.nothing_v0", "--total-timesteps", "9", "--out", str(tmp_path / "n")]
+        )
+        == 2
+    )
+    assert "--env 'pettingzoo.nothing_v0'" in capsys.readouterr().err
