@@ -62,6 +62,9 @@ def _identifier(namespace: str, name: str, value: object) -> str:
         return value.__name__
     if isinstance(module, str) and module.startswith("boltzgym.") and hasattr(value, "__qualname__"):
         return f"{module}.{value.__qualname__}"
+    exports = getattr(importlib.import_module(namespace), "_EXPORTS", {})  # a lazy namespace's constant
+    if name in exports:
+        return f"{exports[name]}.{name}"
     return f"{namespace}.{name}"
 
 

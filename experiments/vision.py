@@ -28,12 +28,11 @@ def degradation(
 ) -> dict:
     """Notes 3.2's claim (He et al. 2016, fig. 1, at CPU scale): a deeper plain net trains *worse* than a shallower
     one, while the residual twin does not. PlainNet and ResNet with the same layers, He init and batch norm, the same
-    data (digits, fixed split), optimiser (Adam at ``learning_rate``, no weight decay) and epochs, at depths ``4 *
-    blocks + 2``
-    (2 stages).
+    data (digits, fixed split), optimiser (Adam at ``learning_rate``, no weight decay) and epochs, at depths
+    ``4 * blocks + 2`` (2 stages).
     With learning rate 1e-3 the residual net's training loss falls with depth up to 50 layers on seeds 0-2; with 3e-3
-    the
-    deepest residual nets end a little above the 18-layer one (noisier last steps), the plain nets degrade either way.
+    the deepest residual nets end a little above the 18-layer one (noisier last steps), the plain nets degrade either
+    way.
 
     ``plain_train_loss``/``residual_train_loss`` are the mean training loss over the last epoch (the end of He et
     al.'s training curves, in training mode); ``*_eval_train_loss`` score the training set again in eval mode (batch

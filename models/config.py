@@ -222,8 +222,8 @@ def honours_device(train: Callable) -> Callable:
 
 def make_optimizer_for(config, model):
     """The config's torch optimizer over ``model``'s parameters (``optimizer``, ``learning_rate``, ``weight_decay``
-    keys; a
-    config without ``optimizer`` gets Adam); ``weight_decay`` only where that optimizer has it (Rprop has none)."""
+    keys; a config without ``optimizer`` gets Adam); ``weight_decay`` only where that optimizer has it (Rprop has
+    none)."""
     from boltzgym.models.training import OPTIMIZERS
 
     optimizer_class = OPTIMIZERS[getattr(config, "optimizer", "adam")]

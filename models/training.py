@@ -109,8 +109,7 @@ class FitResult:
     Attributes:
         history: one dict per epoch: ``epoch``, ``train_loss`` (mean over the epoch's batches), ``losses/<name>``
             for named losses, ``val_loss``/``val_accuracy`` with validation, ``grad_norm`` with clipping,
-            ``learning_rate``,
-            ``seconds``.
+            ``learning_rate``, ``seconds``.
         epochs: epochs completed (counting those before a resume).
         stop_reason: ``"epochs"``, ``"early_stopping"`` or ``"callback"``.
         best_epoch: the epoch whose weights the model holds after early stopping (else the last one).
@@ -168,8 +167,7 @@ def fit(
         loss: ``"cross_entropy"``, ``"mse"``, a criterion ``nn.Module``, a ``loss_fn(model, batch)``, or ``None``
             for a model with ``training_step``.
         optimizer: a name of :data:`OPTIMIZERS` (built with ``learning_rate``), an optimizer, or a dict of named
-        optimizers
-            (for ``training_step``).
+            optimizers (for ``training_step``).
         epochs: total epochs (a resumed run continues up to this count).
         batch_size: rows per mini-batch (the last batch of an epoch may be smaller).
         validation_split: fraction of ``data`` held out (a fixed, seed-drawn subset) to validate on each epoch.

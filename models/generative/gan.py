@@ -196,8 +196,8 @@ class GAN(AdversarialModel):
         ema_decay: decay of the exponential moving average (``None``: 0.999); only with ``averaging="ema"``.
         gradient_penalty: R1 weight gamma on real data (0 disables).
         learning_rate: Adam learning rate of both players.
-        learning_rate_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls linearly
-        to 0.
+        learning_rate_decay: fraction of :meth:`fit`'s steps, at the end, over which the learning rate falls
+            linearly to 0.
         output_activation: ``None`` (real data) or ``"sigmoid"`` (data in [0, 1]).
         standardize: train both players on standardised data (real data only; ``fit`` sets the statistics).
         seed: initialises the weights.

@@ -102,10 +102,9 @@ class ThresholdUnit(nn.Module):
 class Perceptron:
     """Rosenblatt's perceptron (notes 1.1): ``y = I(w.x + b > 0)``, trained by the mistake-driven rule.
 
-    Each epoch visits the rows in a seeded random order; a misclassified row moves the weights by
-    ``learning_rate * (t - y) * x`` (and the bias by ``learning_rate * (t - y)``); correct rows change nothing. On
-    linearly separable
-    data the rule stops making mistakes after finitely many updates (Novikoff 1962); on XOR it never does.
+    Each epoch visits the rows in a seeded random order; a misclassified row moves the weights by ``learning_rate * (t -
+    y) * x`` (and the bias by ``learning_rate * (t - y)``); correct rows change nothing. On linearly separable data the
+    rule stops making mistakes after finitely many updates (Novikoff 1962); on XOR it never does.
 
     Args:
         n_features: input width.

@@ -26,6 +26,8 @@ from boltzgym.utils.validation import check_probability, check_widths
 
 # the training defaults of the supervised models (AdamW, a validation split with early stopping; notes 2.3)
 SUPERVISED_TRAINING = TrainSettings(epochs=40, optimizer="adamw", weight_decay=1e-4, validation_split=0.1, patience=10)
+"""The supervised models' training defaults (``fit mlp|rbf|logistic``): 40 epochs of AdamW with weight decay 1e-4,
+10% of the rows held out, early stopping after 10 epochs without improvement."""
 
 
 class _MLPChecks:
