@@ -25,8 +25,10 @@ from boltzgym.models.generative.digits import (
     train_lapgan,
     unit_images,
 )
+from boltzgym.utils.validation import setting_ranges
 
 
+@setting_ranges(epochs=(1, 10_000))
 def generative_digits(
     out_dir: str | Path,
     seed: int = 0,

@@ -7,9 +7,10 @@ from pathlib import Path
 from boltzgym.models.sequence.tasks import adding
 from boltzgym.models.sequence.trainers import RecurrentConfig, train_gru, train_lstm, train_rnn
 from boltzgym.models.training import torch_threads
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 
+@setting_ranges(lengths=(2, 1000), epochs=(1, 10_000), n_train=(64, 100_000))
 def sequence_experiment(out_dir, seed: int = 0, progress: bool = False, lengths=(10, 25, 50), epochs: int = 10,
                         n_train: int = 6400) -> dict:  # fmt: skip
     """Notes 4.2's memory claim: the adding problem at growing T; test MSE of RNN, LSTM and GRU (trivial: 0.167).

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 SETTINGS = {  # shared by both agents; chosen for corridor 10 on one CPU core (README, issue 15)
     "learning_rate": 1e-3,
@@ -37,6 +37,7 @@ SETTINGS = {  # shared by both agents; chosen for corridor 10 on one CPU core (R
 RECURRENT = {"recurrent": True, "sequence_length": 64}  # 64 > the 60-step time limit: whole episodes from zero state
 
 
+@setting_ranges(corridor_length=(1, 1000), total_timesteps=(1, 10_000_000), eval_episodes=(1, 100_000))
 def tmaze_experiment(out_dir: str | Path, seed: int = 0, progress: bool = False, corridor_length: int = 10,
                      total_timesteps: int = 20_000, eval_episodes: int = 200) -> dict:  # fmt: skip
     """Train a recurrent and a feed-forward DQN on the T-maze; write ``tmaze.png``; return both success rates."""

@@ -12,10 +12,11 @@ import torch
 from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.vision.trainers import VISION_TRAINERS, CNNConfig, ResNetConfig, train_cnn
 from boltzgym.utils.deprecation import renamed_kwargs
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 
 @renamed_kwargs(lr="learning_rate")
+@setting_ranges(blocks=(1, 100), width=(1, 512), epochs=(1, 10_000), n_train=(1, 1437), learning_rate=(1e-6, 10.0))
 def degradation(
     out_dir: str | Path,
     seed: int = 0,
@@ -90,6 +91,7 @@ def degradation(
     return result
 
 
+@setting_ranges(epochs=(1, 10_000), shift=(-1, 1))
 def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 15, shift: int = 1) -> dict:
     """Notes 3.1: pooling heads (global max, mean, p-norm, spatial pyramid) on digits: test accuracy, and the
     accuracy on test images translated by ``shift`` pixels (padded to 10x10 so the shift keeps the digit)."""
@@ -127,6 +129,7 @@ def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: 
     return result
 
 
+@setting_ranges(epochs=(1, 10_000))
 def attention_maps(
     out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 10, attention: str = "cbam"
 ) -> dict:

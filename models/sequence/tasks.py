@@ -13,11 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from boltzgym.models.datasets import Dataset
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 N_SYMBOLS = 10
 
 
+@setting_ranges(T=(2, 1000))
 def adding(T: int, seed: int = 0, n_train: int = 10000, n_test: int = 1000) -> Dataset:
     """The adding problem with sequences of length ``T`` (see the module docstring)."""
     T = check_int("T", T, minimum=2)
@@ -48,11 +49,13 @@ def _token_task(T: int, seed: int, reverse: bool, n_train: int = 20000, n_test: 
     return Dataset(name, "sequence", x_train, target(x_train), x_test, target(x_test), n_classes=N_SYMBOLS)
 
 
+@setting_ranges(T=(1, 1000))
 def copy_task(T: int, seed: int = 0) -> Dataset:
     """``copy-<T>``: reproduce a sequence of ``T`` tokens over 10 symbols."""
     return _token_task(T, seed, reverse=False)
 
 
+@setting_ranges(T=(1, 1000))
 def reverse_task(T: int, seed: int = 0) -> Dataset:
     """``reverse-<T>``: output a sequence of ``T`` tokens over 10 symbols in reverse order."""
     return _token_task(T, seed, reverse=True)
