@@ -12,6 +12,7 @@ import torch
 from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.vision.trainers import VISION_TRAINERS, CNNConfig, ResNetConfig, train_cnn
 from boltzgym.utils.deprecation import renamed_kwargs
+from boltzgym.utils.parts import PartStore
 from boltzgym.utils.validation import check_int, setting_ranges
 
 
@@ -26,6 +27,7 @@ def degradation(
     epochs: int = 4,
     n_train: int | None = None,
     learning_rate: float = 1e-3,
+    resume: bool = False,
 ) -> dict:
     """Notes 3.2's claim (He et al. 2016, fig. 1, at CPU scale): a deeper plain net trains *worse* than a shallower
     one, while the residual twin does not. PlainNet and ResNet with the same layers, He init and batch norm, the same
@@ -40,7 +42,8 @@ def degradation(
     al.'s training curves, in training mode); ``*_eval_train_loss`` score the training set again in eval mode (batch
     norm's running statistics), which after a few epochs is noisier for the deep nets. ``*_curves`` hold the
     per-epoch training loss of every depth. ``n_train`` trains on the first rows of the training split only (all by
-    default). About 30 s of CPU on one thread (60-90 s wall on a shared, loaded 2-core machine)."""
+    default). About 30 s of CPU on one thread (60-90 s wall on a shared, loaded 2-core machine). Each (depth, net)
+    training is one part kept in ``out_dir/parts``: ``resume=True`` (``--out OUT --resume``) skips finished ones."""
     from boltzgym.utils.plotting import new_figure, save_figure
 
     dataset = load_dataset("digits", seed)
@@ -51,6 +54,15 @@ def degradation(
     for key in ("plain", "residual"):
         result.update({f"{key}_train_loss": [], f"{key}_eval_train_loss": [], f"{key}_test_accuracy": []})
         result[f"{key}_curves"] = []
+    settings = {"seed": seed, "blocks": list(blocks), "width": width, "epochs": epochs, "n_train": n_train,
+                "learning_rate": learning_rate}  # fmt: skip
+    parts = PartStore(out_dir, settings, resume=resume)
+
+    def train(name: str, config) -> dict:
+        summary = VISION_TRAINERS[name](config, dataset, seed=seed, progress=progress)
+        curve = [row["train_loss"] for row in summary["history"]]
+        return {"curve": curve, "train_loss": summary["train_loss"], "test_accuracy": summary["test_accuracy"]}
+
     start = time.perf_counter()
     for n_blocks in blocks:
         config = ResNetConfig(
@@ -59,12 +71,11 @@ def degradation(
         )  # fmt: skip
         result["depths"].append(4 * int(n_blocks) + 2)
         for name, key in (("plainnet", "plain"), ("resnet", "residual")):
-            summary = VISION_TRAINERS[name](config, dataset, seed=seed, progress=progress)
-            curve = [row["train_loss"] for row in summary["history"]]
-            result[f"{key}_curves"].append(curve)
-            result[f"{key}_train_loss"].append(curve[-1])
-            result[f"{key}_eval_train_loss"].append(summary["train_loss"])
-            result[f"{key}_test_accuracy"].append(summary["test_accuracy"])
+            part = parts.run(f"{name}-blocks{int(n_blocks)}", lambda name=name, config=config: train(name, config))
+            result[f"{key}_curves"].append(part["curve"])
+            result[f"{key}_train_loss"].append(part["curve"][-1])
+            result[f"{key}_eval_train_loss"].append(part["train_loss"])
+            result[f"{key}_test_accuracy"].append(part["test_accuracy"])
     result["seconds"] = time.perf_counter() - start
     fig, axes = new_figure(1, 3, figsize=(14, 4))
     for key, label, color in (("plain", "PlainNet", "C0"), ("residual", "ResNet", "C1")):

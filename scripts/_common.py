@@ -203,6 +203,25 @@ LOCK_FILE = ".boltzgym.lock"
 _held_locks: dict[Path, tuple[Path, list[Path]]] = {}  # lock file -> (run folder, folders this run created)
 
 
+class ChecksPassed(Exception):
+    """Raised by :func:`run_dir` inside :func:`checks_only`: the command's checks before its work all passed."""
+
+
+_checks_only = threading.local()
+
+
+@contextlib.contextmanager
+def checks_only():
+    """Run a command's handler up to its run folder: :func:`run_dir` (called after the arguments are checked and
+    before any work) raises :class:`ChecksPassed` instead of making the folder. ``boltzgym sweep`` checks every
+    trial's command line this way (an unknown model or env, a bad value) before Ray starts."""
+    _checks_only.active = True
+    try:
+        yield
+    finally:
+        _checks_only.active = False
+
+
 def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path:
     """The run's output folder: ``--out`` or ``runs/<command>-<timestamp>``, checked, created and locked.
 
@@ -211,8 +230,10 @@ def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path
     (``summary.json``) while neither ``--resume`` nor ``--overwrite`` was given. The lock is released (and a
     folder that this run created and left empty is removed) by :func:`release_run_folders`, which the
     ``boltzgym`` entry point calls when the command ends. ``create`` is kept for compatibility: the folder is
-    always created, since the lock lives in it.
+    always created, since the lock lives in it. Inside :func:`checks_only` it raises :class:`ChecksPassed`.
     """
+    if getattr(_checks_only, "active", False):
+        raise ChecksPassed(command)
     if args.out is None:  # a new folder of its own: runs/<command>-<timestamp>, then _1, _2, ... (as SB3's DQN_1)
         out, created = _unique_default_folder(command)
     else:
