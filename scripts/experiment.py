@@ -25,7 +25,7 @@ DESCRIPTION = (
 EXAMPLES = [
     "boltzgym experiment --list",
     "boltzgym experiment NAME --seed 0 --json",
-    "boltzgym experiment mode-collapse --out runs/mc --resume   # after Ctrl-C: skips the finished trainings",
+    "boltzgym experiment mode-collapse --out runs/mc --resume",
 ]
 
 

@@ -407,11 +407,6 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
             f"--metric {metric!r} is not a key of 'boltzgym {command.command}''s summary; one of: "
             f"{', '.join(sorted(known))}"
         )
-    _check_same_sweep(args, out_dir, {
-        "COMMAND": " ".join(args.target), "--grid": grid, "--random": {k: list(v) for k, v in random_space.items()},
-        "--seeds": args.seeds, "--samples": args.samples, "--sample-seed": args.sample_seed, "--metric": metric,
-        "--mode": mode, "--search": args.search, "--scheduler": args.scheduler,
-    })  # fmt: skip
     try:
         require_ray("boltzgym sweep")
     except ImportError as exc:
@@ -431,6 +426,12 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
         if not keys:
             raise UsageError("--search optuna needs a search space (--grid or --random)")
 
+    _check_same_sweep(  # the last check: it writes sweep.json
+args, out_dir, {
+        "COMMAND": " ".join(args.target), "--grid": grid, "--random": {k: list(v) for k, v in random_space.items()},
+        "--seeds": args.seeds, "--samples": args.samples, "--sample-seed": args.sample_seed, "--metric": metric,
+        "--mode": mode, "--search": args.search, "--scheduler": args.scheduler,
+    })  # fmt: skip
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     tick = time.perf_counter()
     with ray_session(args.address, None if args.address else usable_cpus(), what="boltzgym sweep") as ray:
