@@ -350,3 +350,31 @@ def test_a_sweep_whose_every_trial_failed_is_an_error_saying_how_many():
     with pytest.raises(ValueError, match="--metric 'test_loss': no trial reported it"):
         check_sweep_result({**summary, "trials": [{"status": "no metric", "error": ""}]}, Path("out"))
     check_sweep_result({**summary, "n_ok": 1}, Path("out"))  # one good trial: a result
+
+
+def test_every_count_setting_of_a_registered_env_has_a_declared_range():
+    import inspect
+
+    import gymnasium as gym
+
+    import boltzgym.envs  # noqa: F401  (registers the boltzgym/... ids)
+    from boltzgym.utils.imports import import_object
+
+    counts = {"n_arms", "n_states", "n_actions", "corridor_length", "cell_size", "n_spins", "n_replicas",
+              "sweeps_per_step", "n_steps"}  # sizes and lengths: unbounded, they hang or exhaust memory  # fmt: skip
+    for env_id, spec in gym.registry.items():
+        if not env_id.startswith("boltzgym/"):
+            continue
+        factory = import_object(spec.entry_point)
+        init = factory.__init__ if inspect.isclass(factory) else factory
+        ranges = getattr(init, "__setting_ranges__", {})
+        for key in counts & set(inspect.signature(factory).parameters):
+            assert key in ranges, f"{env_id}: {key} has no declared range"
+
+
+def test_train_refuses_an_unbounded_env_setting_naming_env_kwarg(tmp_path, capsys):
+    argv = ["train", "dqn", "--env", "boltzgym/TMaze-v0", "--env-kwarg", "corridor_length=1000000000000",
+            "--total-timesteps", "10", "--out", str(tmp_path / "t")]  # fmt: skip
+    line = _fails(capsys, argv)
+    assert "--env-kwarg corridor_length=1000000000000" in line and "corridor_length must be <= 1000" in line
+    assert not (tmp_path / "t").exists()
