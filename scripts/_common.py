@@ -1,8 +1,9 @@
 """Conventions every ``boltzgym`` subcommand keeps.
 
 - ``--seed``: every stochastic command is reproducible; the same seed gives the same numbers on CPU.
-- ``--out DIR`` (default ``runs/<command>-<timestamp>``): where ``summary.json``, ``metrics.csv`` and PNG
-  plots are written, each file atomically.
+- ``--out DIR`` (default ``runs/<command>-<timestamp>``, then ``_1``, ``_2``, ... when that is taken, so runs
+  started in the same second never share one): where ``summary.json``, ``metrics.csv`` and PNG plots are written,
+  each file atomically.
 - ``--json``: exactly one JSON object (the summary) on stdout and nothing else there.
 - a progress bar on stderr for long work (``--progress``/``--no-progress``; default: when stderr is a
   terminal).
@@ -11,6 +12,9 @@
   an exclusive create) for the run's lifetime; a folder that another live run holds, or that holds a finished run
   (a ``summary.json``), is refused unless ``--resume`` or ``--overwrite`` says otherwise. A command rejected after
   the folder was made leaves no empty folder behind.
+- Ctrl-C and SIGTERM get one treatment (:func:`signal_handlers`): a trainer saves its checkpoint, the lock is
+  released, one line says how to continue (``--out OUT --resume``, the CLI's flag) and the exit status is 130
+  (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
