@@ -27,7 +27,7 @@ from boltzgym.envs._render import (
 from boltzgym.sims.problems import lattice_spin_glass, random_maxcut, sherrington_kirkpatrick
 from boltzgym.sims.sampling import MarkovChains
 from boltzgym.sims.schedules import default_beta_range
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 INSTANCE_CLASSES = ("lattice2d", "lattice2d-gaussian", "sk", "maxcut")
 OBSERVATION_NAMES = (
@@ -130,6 +130,13 @@ class AnnealingControlEnv(gym.Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     frame_width = 128  # pixels, about: the spin picture's cells are frame_width // columns wide
 
+    @setting_ranges(
+        n_spins=(4, 65_536),
+        n_replicas=(1, 4096),
+        sweeps_per_step=(1, 100_000),
+        n_steps=(1, 100_000),
+        beta_max_factor=(1.0, 1e3),
+    )
     def __init__(
         self,
         instance_class: str = "lattice2d",

@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 
 from boltzgym.envs._render import AGENT, GOOD, MUTED, bars, check_render_mode, stack, warn_no_render_mode
-from boltzgym.utils.validation import check_in_range, check_int, check_positive
+from boltzgym.utils.validation import check_in_range, check_int, check_positive, setting_ranges
 
 DRIFT_MODES = ("random-walk", "abrupt")
 
@@ -50,6 +50,7 @@ class _BanditEnv(gym.Env):
     bar_width = 12  # pixels per bar of an ``rgb_array`` frame
     frame_height = 64  # pixels of each of its two panels
 
+    @setting_ranges(n_arms=(2, 100_000))
     def __init__(self, n_arms: int | None = None, means=None, render_mode: str | None = None):
         if means is None:
             self.n_arms = check_int("n_arms", 10 if n_arms is None else n_arms, minimum=2)
@@ -256,6 +257,7 @@ class GaussianBanditEnv(_BanditEnv):
     0.5
     """
 
+    @setting_ranges(n_arms=(2, 100_000))
     def __init__(self, n_arms: int | None = None, means=None, stddev: float = 1.0, render_mode: str | None = None):
         self.stddev = check_positive("stddev", stddev)
         super().__init__(n_arms=n_arms, means=means, render_mode=render_mode)
@@ -315,6 +317,7 @@ class DriftingBanditEnv(GaussianBanditEnv):
     True
     """
 
+    @setting_ranges(n_arms=(2, 100_000))
     def __init__(
         self,
         n_arms: int | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 
 class PixelGridObservation(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
@@ -57,6 +57,7 @@ class PixelGridObservation(gym.ObservationWrapper, gym.utils.RecordConstructorAr
         ((4, 4, 5), ('F', 'G', 'H', 'S'))
     """
 
+    @setting_ranges(cell_size=(1, 64))
     def __init__(self, env: gym.Env, cell_size: int = 1) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, cell_size=cell_size)
         gym.ObservationWrapper.__init__(self, env)
@@ -95,6 +96,7 @@ def _as_letters(desc) -> np.ndarray:
     return array.astype(str)
 
 
+@setting_ranges(cell_size=(1, 64))
 def make_pixel_gridworld(base_id: str = "boltzgym/GridWorld-v0", cell_size: int = 1, **kwargs) -> gym.Env:
     """Entry point of ``boltzgym/PixelGridWorld-v0``: ``gym.make(base_id, **kwargs)`` wrapped in
     :class:`PixelGridObservation` (``base_id`` may be any FrozenLake-like env, e.g. ``"FrozenLake-v1"``)."""

@@ -14,7 +14,7 @@ from gymnasium import spaces
 
 from boltzgym.envs._render import AGENT, DARK, FLOOR, cells_to_frame, check_render_mode, stack, warn_no_render_mode
 from boltzgym.envs._toy_text import ToyTextEnv
-from boltzgym.utils.validation import check_int, check_seed
+from boltzgym.utils.validation import check_int, check_seed, setting_ranges
 
 _ATOL = 1e-8  # how far a probability row may sum from 1
 
@@ -150,6 +150,7 @@ class TabularMDPEnv(ToyTextEnv):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     cell_size = 16
 
+    @setting_ranges(n_states=(1, 100_000), n_actions=(1, 1000))
     def __init__(
         self,
         transition_probabilities: np.ndarray | Sequence | None = None,

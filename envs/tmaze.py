@@ -17,7 +17,7 @@ from boltzgym.envs._render import (
     draw_disc,
     warn_no_render_mode,
 )
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 NORTH, EAST, SOUTH, WEST = 0, 1, 2, 3
 
@@ -71,6 +71,7 @@ class TMazeEnv(Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     cell_size = 16
 
+    @setting_ranges(corridor_length=(1, 1000))
     def __init__(self, corridor_length: int = 10, render_mode: str | None = None) -> None:
         self.corridor_length = check_int("corridor_length", corridor_length, minimum=1)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])

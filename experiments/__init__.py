@@ -4,7 +4,11 @@ Experiments are users of the library (agents, models, sims), never used by it. E
 ``function(out_dir, seed=0, progress=False, **options) -> summary dict`` that states the claim it tests in its
 docstring, runs at CPU scale in about a minute, writes its plot(s) into ``out_dir`` and returns its figures as keys.
 :data:`EXPERIMENTS` maps a name to a lazy ``"module:function"`` string, so listing the experiments imports nothing
-heavy; ``--set key=value`` options are checked against the function's keyword parameters.
+heavy; ``--set key=value`` options are checked against the function's keyword parameters and their declared ranges
+(:func:`boltzgym.utils.validation.setting_ranges`) before a run folder is made. The multi-minute experiments take
+``resume=`` and keep each finished part (a seed, a variant, a depth, an agent) in ``OUT/parts/``
+(:class:`boltzgym.utils.parts.PartStore`): an interrupted run continues with ``boltzgym experiment NAME --out OUT
+--resume`` and skips the parts already done.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from boltzgym.utils.assignments import parse_assignments, parse_value
 from boltzgym.utils.imports import import_object
+from boltzgym.utils.validation import check_setting
 
 EXPERIMENTS: dict[str, str] = {
     "regularization": "boltzgym.experiments.regularization:regularization_experiment",
@@ -53,8 +58,9 @@ def experiment_options(name: str, assignments: Sequence[str] | None) -> dict[str
     parameters = {
         key: p
         for key, p in inspect.signature(function).parameters.items()
-        if key not in ("out_dir", "seed", "progress")
+        if key not in ("out_dir", "seed", "progress", "resume")
     }
+    ranges = getattr(function, "__setting_ranges__", {})  # utils.validation.setting_ranges: checked up front
     renamed = getattr(function, "__renamed_kwargs__", {})  # old spelling -> new (utils.deprecation.renamed_kwargs)
     options = {}
     for key, text in parse_assignments(assignments).items():
@@ -73,4 +79,14 @@ def experiment_options(name: str, assignments: Sequence[str] | None) -> dict[str
                 options[key] = ast.literal_eval(text)
             except (ValueError, SyntaxError):
                 options[key] = text
+        if key in ranges:
+            try:
+                options[key] = check_setting(key, options[key], *ranges[key])
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"--set {key}={text}: {exc} (experiment {name!r})") from None
     return options
+
+
+def experiment_resumable(name: str) -> bool:
+    """Whether experiment ``name`` keeps its finished parts (``resume=`` of its function, ``OUT/parts/``)."""
+    return "resume" in inspect.signature(experiment_function(name)).parameters

@@ -145,12 +145,15 @@ def check_anneal_memory(problem: str, n: int, num_sweeps: int, num_reads: int, s
     degree = {"sk": n - 1, "maxcut": 10, "lattice2d": 4, "lattice3d": 6, "ferro2d": 4}.get(problem, n - 1)
     chains = num_reads * (temperatures if sampler == "pt" else 1)
     chains_flag = "--num-reads/--temperatures" if sampler == "pt" else "--num-reads"
+    # the traces (sweeps x chains) are blamed on the factor furthest above its default (1000 sweeps, 8 reads)
+    traces_flag = "--num-sweeps" if num_sweeps / 1000 >= chains / 8 else chains_flag
     terms = {  # bytes: couplings (CSR values and indices, and the dense draw for sk), spin states, energy traces
         "--n": checked_size((n, degree), "--n") * (24 if problem == "sk" else 16),
         chains_flag: checked_size((chains, n), chains_flag) * 16,
-        "--num-sweeps": checked_size((num_sweeps, chains), "--num-sweeps") * 16,
+        "traces": checked_size((num_sweeps, chains), traces_flag) * 16,
     }
     flag = max(terms, key=terms.get)
+    flag = traces_flag if flag == "traces" else flag
     what = f"{sampler} on {problem} with {n} spins, {num_reads} reads, {num_sweeps} sweeps"
     check_memory(sum(terms.values()), flag, what)
 

@@ -17,7 +17,7 @@ from boltzgym.models.datasets import parity
 from boltzgym.models.supervised.logic import parity_network
 from boltzgym.models.training import fit
 from boltzgym.utils.plotting import new_figure, save_figure
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 
 def _mlp(n_inputs: int, width: int, depth: int, n_outputs: int) -> nn.Sequential:
@@ -35,6 +35,7 @@ def _parameters(model: nn.Module) -> int:
 # --- notes 1.2: depth ----------------------------------------------------------------------------------------
 
 
+@setting_ranges(n=(2, 16), epochs=(1, 100_000), deep_depth=(1, 32))
 def parity_experiment(
     out_dir, seed: int = 0, progress: bool = False, n: int = 8, epochs: int = 400, deep_depth: int = 3
 ) -> dict:
@@ -161,6 +162,7 @@ def bias_variance_decomposition(
 _FLOOR = 1e-4  # the plot's lowest error; a bias^2 below it is drawn there
 
 
+@setting_ranges(n_models=(1, 100_000), n_train=(2, 100_000), noise=(0.0, 100.0))
 def bias_variance_experiment(
     out_dir, seed: int = 0, progress: bool = False, n_models: int = 400, n_train: int = 30, noise: float = 0.3
 ) -> dict:

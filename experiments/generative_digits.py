@@ -25,8 +25,11 @@ from boltzgym.models.generative.digits import (
     train_lapgan,
     unit_images,
 )
+from boltzgym.utils.parts import PartStore
+from boltzgym.utils.validation import setting_ranges
 
 
+@setting_ranges(epochs=(1, 10_000))
 def generative_digits(
     out_dir: str | Path,
     seed: int = 0,
@@ -34,20 +37,28 @@ def generative_digits(
     epochs: int = 150,
     data: str = "digits",
     domain: str = "thicken",
+    resume: bool = False,
 ) -> dict:
     """Notes 5.2's table of GAN extensions at CPU scale on 8x8 digits: a cGAN draws the requested digit, a
     LapGAN builds images coarse-to-fine, a BiGAN's encoder learns features that a linear probe can use, a CycleGAN
     translates between digits and a ``domain`` version of them keeping the class. Each trains ``epochs`` epochs
     (seed ``seed``) and is scored by one digits classifier; the plain GAN of notes 5.2 (``models.gan``, same
     width, ``epochs``) gives the Fréchet baseline. Writes ``generative_digits.png`` (samples side by side) and
-    returns the figures as keys. Runs on one torch thread (these small MLPs gain nothing from more)."""
+    returns the figures as keys. Runs on one torch thread (these small MLPs gain nothing from more). Each of the five
+    trainings is one part kept in ``out_dir/parts``: ``resume=True`` (``--out OUT --resume``) skips finished ones."""
     from boltzgym.models.training import torch_threads
 
     with torch_threads(1):
-        return _generative_digits(Path(out_dir), seed, progress, epochs, data, domain)
+        parts = PartStore(out_dir, {"seed": seed, "epochs": epochs, "data": data, "domain": domain}, resume=resume)
+        return _generative_digits(Path(out_dir), seed, progress, epochs, data, domain, parts)
 
 
-def _generative_digits(out_dir: Path, seed: int, progress: bool, epochs: int, data: str, domain: str) -> dict:
+# what the figure and summary use of each trainer's summary (kept in the part)
+_KEPT = ("conditional_accuracy", "class_retention", "class_retention_ab", "class_retention_ba", "probe_accuracy",
+         "random_probe_accuracy", "frechet_distance")  # fmt: skip
+
+
+def _generative_digits(out_dir: Path, seed: int, progress: bool, epochs: int, data: str, domain: str, parts) -> dict:
     from boltzgym.models.generative.gan import GAN
 
     dataset = load_dataset(data, seed)
@@ -61,18 +72,27 @@ def _generative_digits(out_dir: Path, seed: int, progress: bool, epochs: int, da
         "bigan": (train_bigan, BiGANConfig(epochs=epochs)),
         "cyclegan": (train_cyclegan, CycleGANConfig(epochs=epochs, domain=domain)),
     }
-    for name, (train, config) in trainers.items():
+
+    def run_trainer(name: str, train, config) -> dict:
         begin = time.perf_counter()
-        summaries[name] = train(config, dataset, seed=seed, run_dir=out_dir / name, progress=progress)
-        seconds[name] = time.perf_counter() - begin
-    begin = time.perf_counter()
-    with torch.random.fork_rng(devices=[]):
-        gan = GAN(
-            x.shape[1], 32, (256, 256), (256, 256), pack=2, learning_rate=5e-4, output_activation="sigmoid", seed=seed
+        summary = train(config, dataset, seed=seed, run_dir=out_dir / name, progress=progress)
+        return {**{key: summary[key] for key in _KEPT if key in summary}, "seconds": time.perf_counter() - begin}
+
+    def run_gan() -> dict:
+        begin = time.perf_counter()
+        with torch.random.fork_rng(devices=[]):
+            gan = GAN(x.shape[1], 32, (256, 256), (256, 256), pack=2, learning_rate=5e-4, output_activation="sigmoid",
+                      seed=seed)  # fmt: skip
+            gan.fit(x, epochs=epochs, batch_size=64, seed=seed, progress=progress)
+        return {"samples": gan.sample(N_SAMPLES, seed=seed + 1), "seconds": time.perf_counter() - begin}
+
+    for name, (train, config) in trainers.items():
+        summaries[name] = parts.run(
+            name, lambda name=name, train=train, config=config: run_trainer(name, train, config)
         )
-        gan.fit(x, epochs=epochs, batch_size=64, seed=seed, progress=progress)
-    gan_samples = gan.sample(N_SAMPLES, seed=seed + 1)
-    seconds["gan"] = time.perf_counter() - begin
+        seconds[name] = summaries[name]["seconds"]
+    gan_part = parts.run("gan", run_gan)
+    gan_samples, seconds["gan"] = gan_part["samples"], gan_part["seconds"]
     classifier = metrics.train_digits_classifier(x, y, seed=seed, cache_dir=out_dir / "cgan")
     result = {
         "conditional_accuracy": summaries["cgan"]["conditional_accuracy"],

@@ -15,6 +15,7 @@ least one high-quality sample. PacGAN reports, on these data, 6.3/8 and 17.3/25 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from pathlib import Path
@@ -25,6 +26,8 @@ import torch
 from boltzgym.models.generative.gan import GAN
 from boltzgym.models.generative.metrics import N_COVERAGE_SAMPLES, mixture_modes, mode_coverage, sample_mixture
 from boltzgym.models.training import torch_threads
+from boltzgym.utils.parts import PartStore
+from boltzgym.utils.validation import setting_ranges
 
 # the GAN keyword arguments of each variant; "fixed" is GAN()'s defaults
 _VANILLA = {
@@ -70,6 +73,7 @@ def train_variant(variant: str, mixture: str, seed: int, epochs: int | None = No
     return samples, mode_coverage(samples, modes, sigma), time.perf_counter() - start
 
 
+@setting_ranges(n_seeds=(1, 100), epochs=(0, 100_000), n_points=(10, 1_000_000))
 def mode_collapse_experiment(
     out_dir: str | Path,
     seed: int = 0,
@@ -79,6 +83,7 @@ def mode_collapse_experiment(
     variants: str = "vanilla,fixed",
     epochs: int = 0,
     n_points: int = 10000,
+    resume: bool = False,
 ) -> dict:
     """Modes covered and high-quality fraction of each variant on each mixture over seeds ``seed .. seed +
     n_seeds - 1``, each trained on ``n_points`` points; ``epochs=0`` uses ``GAN.fit``'s default length. Writes
@@ -86,7 +91,11 @@ def mode_collapse_experiment(
 
     Keys: ``<variant>/<mixture>/modes_covered`` and ``.../high_quality_fraction`` (one value per seed), their
     means ``.../mean_modes_covered``, ``.../mean_high_quality_fraction``, ``n_modes/<mixture>``, ``seeds`` and
-    ``seconds`` (total wall time)."""
+    ``seconds`` (total wall time).
+
+    Each training (variant, mixture, seed) is one part kept in ``out_dir/parts`` (:class:`~boltzgym.utils.parts.
+    PartStore`): ``resume=True`` (``boltzgym experiment mode-collapse --out OUT --resume``) skips those already
+    done and gives the same result as an uninterrupted run."""
     from boltzgym.utils.plotting import new_figure, save_figure
     from boltzgym.utils.validation import check_int
 
@@ -99,6 +108,14 @@ def mode_collapse_experiment(
         if name not in VARIANTS:
             raise ValueError(f"variants must be a comma-separated subset of {list(VARIANTS)}, got {name!r}")
     seeds = list(range(seed, seed + n_seeds))
+    settings = {"seed": seed, "n_seeds": n_seeds, "mixtures": mixtures, "variants": variants, "epochs": epochs,
+                "n_points": n_points}  # fmt: skip
+    parts = PartStore(out_dir, settings, resume=resume)
+
+    def train_part(variant: str, mixture: str, s: int) -> dict:
+        samples, coverage, seconds = train_variant(variant, mixture, s, epochs or None, progress, n_points)
+        return {"samples": samples, **coverage, "seconds": seconds}
+
     result: dict = {"seeds": seeds}
     shown: dict = {}
     start = time.perf_counter()
@@ -107,7 +124,8 @@ def mode_collapse_experiment(
         for variant in variant_names:
             covered, quality = [], []
             for s in seeds:
-                samples, coverage, _ = train_variant(variant, mixture, s, epochs or None, progress, n_points)
+                coverage = parts.run(f"{variant}-{mixture}-seed{s}", functools.partial(train_part, variant, mixture, s))
+                samples = coverage["samples"]
                 covered.append(coverage["modes_covered"])
                 quality.append(round(coverage["high_quality_fraction"], 4))
                 if s == seed:

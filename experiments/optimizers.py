@@ -22,6 +22,7 @@ from torch.optim.swa_utils import AveragedModel
 from boltzgym.models.datasets import digits
 from boltzgym.models.optim.optimizers import Newton, Quickprop, polynomial_averaging
 from boltzgym.utils.plotting import new_figure, save_figure
+from boltzgym.utils.validation import setting_ranges
 
 # name -> (constructor(params, lr), learning-rate grid)
 OPTIMIZERS: dict[str, tuple[Callable, tuple[float, ...]]] = {
@@ -163,6 +164,7 @@ def logistic_race(steps: int = 150, names=None) -> dict:
     return out
 
 
+@setting_ranges(encoder_seeds=(1, 1000))
 def optimizers_experiment(out_dir, seed: int = 0, progress: bool = False, encoder_seeds: int = 8) -> dict:
     """Run the three races, write ``optimizers.png`` (log loss vs step) and return the figures."""
     torch.manual_seed(seed)

@@ -29,7 +29,7 @@ from boltzgym.models.datasets import load_dataset
 from boltzgym.models.optim.regularization import add_weight_noise, l1_penalty, l2_penalty
 from boltzgym.models.supervised.mlp import MLP
 from boltzgym.models.training import evaluate, fit, torch_threads
-from boltzgym.utils.validation import check_count
+from boltzgym.utils.validation import check_count, setting_ranges
 
 # method -> keyword arguments of fit (and of the model): each one regularizer of notes 2.3 at a usual strength
 METHODS: dict[str, dict] = {
@@ -65,6 +65,7 @@ def _train_one(method: dict, x: np.ndarray, y: np.ndarray, seed: int, epochs: in
     return model
 
 
+@setting_ranges(n_train=(10, 1437), epochs=(1, 10_000), n_seeds=(1, 100))
 def regularization_experiment(
     out_dir: str | Path,
     seed: int = 0,

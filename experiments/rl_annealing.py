@@ -33,7 +33,7 @@ from boltzgym.sims.annealing import anneal
 from boltzgym.sims.schedules import default_beta_range
 from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.plotting import new_figure, save_figure
-from boltzgym.utils.validation import check_count
+from boltzgym.utils.validation import check_count, setting_ranges
 
 HELD_OUT_OFFSET = 10_000
 VALIDATION_OFFSET = 5_000
@@ -126,6 +126,17 @@ class BestOnValidation(Callback):
 
 
 @renamed_kwargs(n_reads="num_reads")
+@setting_ranges(
+    n_spins=(4, 4096),
+    n_train=(1, 10_000),
+    n_validation=(1, 10_000),
+    n_instances=(1, 10_000),
+    n_steps=(1, 1000),
+    sweeps_per_step=(1, 10_000),
+    num_reads=(1, 65_536),
+    total_timesteps=(1, 10_000_000),
+    eval_freq=(1, 10_000_000),
+)
 def rl_annealing_experiment(
     out_dir: str | Path,
     seed: int = 0,

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from boltzgym.sims.tts import best_tts, bootstrap_median_tts, bootstrap_ratio
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 METHODS = ("sa", "multispin", "pt", "pt+houdayer", "pa")
 
@@ -153,6 +153,7 @@ def tts_table(
     return {"rows": rows, "residual": residuals, "houdayer_ratio": ratios}
 
 
+@setting_ranges(instances=(1, 1000), reads=(1, 100_000), sweeps=(1, 10_000_000))
 def time_to_solution(
     out_dir,
     seed: int = 0,
@@ -166,7 +167,7 @@ def time_to_solution(
     """``boltzgym experiment tts``: the time-to-solution table and ``tts.png`` at CPU scale (about 15 s; the
     documented L = 16, 32, 64 table is ``python benchmarks/tts.py``). ``seed`` is unused: instance ``k`` of size ``L``
     is seeded ``1000 L + k`` and read ``k``'s seed is ``k``, so every method sees the same instances and seeds."""
-    sizes = [check_int("sizes", int(text), minimum=2) for text in str(sizes).split(",") if text.strip()]
+    sizes = [check_int("sizes", int(text), minimum=2, maximum=128) for text in str(sizes).split(",") if text.strip()]
     settings = TTSSettings(reads=check_int("reads", reads, minimum=1), sweeps=check_int("sweeps", sweeps, minimum=1))
     chosen = [m for m in str(methods).split(",") if m]
     table = tts_table(sizes, check_int("instances", instances, minimum=1), settings, chosen, log=lambda line: None)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.parts import PartStore
+from boltzgym.utils.validation import check_int, setting_ranges
 
 SETTINGS = {  # shared by both agents; chosen for corridor 10 on one CPU core (README, issue 15)
     "learning_rate": 1e-3,
@@ -37,9 +38,13 @@ SETTINGS = {  # shared by both agents; chosen for corridor 10 on one CPU core (R
 RECURRENT = {"recurrent": True, "sequence_length": 64}  # 64 > the 60-step time limit: whole episodes from zero state
 
 
+@setting_ranges(corridor_length=(1, 1000), total_timesteps=(1, 10_000_000), eval_episodes=(1, 100_000))
 def tmaze_experiment(out_dir: str | Path, seed: int = 0, progress: bool = False, corridor_length: int = 10,
-                     total_timesteps: int = 20_000, eval_episodes: int = 200) -> dict:  # fmt: skip
-    """Train a recurrent and a feed-forward DQN on the T-maze; write ``tmaze.png``; return both success rates."""
+                     total_timesteps: int = 20_000, eval_episodes: int = 200,
+                     resume: bool = False) -> dict:  # fmt: skip
+    """Train a recurrent and a feed-forward DQN on the T-maze; write ``tmaze.png``; return both success rates.
+
+    Each agent is one part kept in ``out_dir/parts``: ``resume=True`` (``--out OUT --resume``) skips a finished one."""
     import time
 
     import gymnasium as gym
@@ -61,16 +66,26 @@ def tmaze_experiment(out_dir: str | Path, seed: int = 0, progress: bool = False,
     torch.set_num_threads(1)
     summary: dict = {"corridor_length": corridor_length, "total_timesteps": total_timesteps}
     figure, axes = new_figure(figsize=(5, 3.5))
-    for name, extra in (("recurrent", RECURRENT), ("feed_forward", {})):
+    parts = PartStore(out_dir, {"seed": seed, "corridor_length": corridor_length, "total_timesteps": total_timesteps,
+                                "eval_episodes": eval_episodes}, resume=resume)  # fmt: skip
+
+    def train(extra: dict) -> dict:
         start = time.perf_counter()
         agent = DQN(make_env(), seed=seed, **SETTINGS, **extra).learn(total_timesteps, progress_bar=progress)
-        summary[f"{name}_train_seconds"] = time.perf_counter() - start
+        seconds = time.perf_counter() - start
         returns = run_episodes_batched(agent, make_env, eval_episodes, seed=10_000 + seed)
-        summary[f"{name}_success"] = float(np.mean(returns > 1.0))  # only the goal arm pays more than 0
-        successes = np.asarray(agent.episode_returns) > 1.0
+        return {"train_seconds": seconds, "success": float(np.mean(returns > 1.0)),  # only the goal arm pays > 0
+                "episode_returns": np.asarray(agent.episode_returns, dtype=float),
+                "episode_end_steps": np.asarray(agent.episode_end_steps)}  # fmt: skip
+
+    for name, extra in (("recurrent", RECURRENT), ("feed_forward", {})):
+        part = parts.run(name, lambda extra=extra: train(extra))
+        summary[f"{name}_train_seconds"] = part["train_seconds"]
+        summary[f"{name}_success"] = part["success"]
+        successes = part["episode_returns"] > 1.0
         window = max(1, min(100, len(successes) // 5))
         rate = np.convolve(successes, np.ones(window) / window, mode="valid")
-        axes.plot(agent.episode_end_steps[window - 1 :], rate, label=f"{name.replace('_', '-')} DQN")
+        axes.plot(part["episode_end_steps"][window - 1 :], rate, label=f"{name.replace('_', '-')} DQN")
     axes.axhline(0.5, color="grey", linestyle="--", label="no memory: 0.5")
     axes.set(xlabel="environment steps", ylabel="training success rate (moving mean)", ylim=(0, 1.02),
              title=f"T-maze, corridor {corridor_length}, seed {seed} (epsilon-greedy while training)")  # fmt: skip

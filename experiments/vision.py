@@ -12,10 +12,12 @@ import torch
 from boltzgym.models.datasets import Dataset, load_dataset
 from boltzgym.models.vision.trainers import VISION_TRAINERS, CNNConfig, ResNetConfig, train_cnn
 from boltzgym.utils.deprecation import renamed_kwargs
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.parts import PartStore
+from boltzgym.utils.validation import check_int, setting_ranges
 
 
 @renamed_kwargs(lr="learning_rate")
+@setting_ranges(blocks=(1, 100), width=(1, 512), epochs=(1, 10_000), n_train=(1, 1437), learning_rate=(1e-6, 10.0))
 def degradation(
     out_dir: str | Path,
     seed: int = 0,
@@ -25,6 +27,7 @@ def degradation(
     epochs: int = 4,
     n_train: int | None = None,
     learning_rate: float = 1e-3,
+    resume: bool = False,
 ) -> dict:
     """Notes 3.2's claim (He et al. 2016, fig. 1, at CPU scale): a deeper plain net trains *worse* than a shallower
     one, while the residual twin does not. PlainNet and ResNet with the same layers, He init and batch norm, the same
@@ -38,7 +41,8 @@ def degradation(
     al.'s training curves, in training mode); ``*_eval_train_loss`` score the training set again in eval mode (batch
     norm's running statistics), which after a few epochs is noisier for the deep nets. ``*_curves`` hold the
     per-epoch training loss of every depth. ``n_train`` trains on the first rows of the training split only (all by
-    default). About 30 s of CPU on one thread (60-90 s wall on a shared, loaded 2-core machine)."""
+    default). About 30 s of CPU on one thread (60-90 s wall on a shared, loaded 2-core machine). Each (depth, net)
+    training is one part kept in ``out_dir/parts``: ``resume=True`` (``--out OUT --resume``) skips finished ones."""
     from boltzgym.utils.plotting import new_figure, save_figure
 
     dataset = load_dataset("digits", seed)
@@ -49,6 +53,15 @@ def degradation(
     for key in ("plain", "residual"):
         result.update({f"{key}_train_loss": [], f"{key}_eval_train_loss": [], f"{key}_test_accuracy": []})
         result[f"{key}_curves"] = []
+    settings = {"seed": seed, "blocks": list(blocks), "width": width, "epochs": epochs, "n_train": n_train,
+                "learning_rate": learning_rate}  # fmt: skip
+    parts = PartStore(out_dir, settings, resume=resume)
+
+    def train(name: str, config) -> dict:
+        summary = VISION_TRAINERS[name](config, dataset, seed=seed, progress=progress)
+        curve = [row["train_loss"] for row in summary["history"]]
+        return {"curve": curve, "train_loss": summary["train_loss"], "test_accuracy": summary["test_accuracy"]}
+
     start = time.perf_counter()
     for n_blocks in blocks:
         config = ResNetConfig(
@@ -57,12 +70,11 @@ def degradation(
         )  # fmt: skip
         result["depths"].append(4 * int(n_blocks) + 2)
         for name, key in (("plainnet", "plain"), ("resnet", "residual")):
-            summary = VISION_TRAINERS[name](config, dataset, seed=seed, progress=progress)
-            curve = [row["train_loss"] for row in summary["history"]]
-            result[f"{key}_curves"].append(curve)
-            result[f"{key}_train_loss"].append(curve[-1])
-            result[f"{key}_eval_train_loss"].append(summary["train_loss"])
-            result[f"{key}_test_accuracy"].append(summary["test_accuracy"])
+            part = parts.run(f"{name}-blocks{int(n_blocks)}", lambda name=name, config=config: train(name, config))
+            result[f"{key}_curves"].append(part["curve"])
+            result[f"{key}_train_loss"].append(part["curve"][-1])
+            result[f"{key}_eval_train_loss"].append(part["train_loss"])
+            result[f"{key}_test_accuracy"].append(part["test_accuracy"])
     result["seconds"] = time.perf_counter() - start
     fig, axes = new_figure(1, 3, figsize=(14, 4))
     for key, label, color in (("plain", "PlainNet", "C0"), ("residual", "ResNet", "C1")):
@@ -89,6 +101,7 @@ def degradation(
     return result
 
 
+@setting_ranges(epochs=(1, 10_000), shift=(-1, 1))
 def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 15, shift: int = 1) -> dict:
     """Notes 3.1: pooling heads (global max, mean, p-norm, spatial pyramid) on digits: test accuracy, and the
     accuracy on test images translated by ``shift`` pixels (padded to 10x10 so the shift keeps the digit)."""
@@ -126,6 +139,7 @@ def pooling(out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: 
     return result
 
 
+@setting_ranges(epochs=(1, 10_000))
 def attention_maps(
     out_dir: str | Path, seed: int = 0, progress: bool = False, epochs: int = 10, attention: str = "cbam"
 ) -> dict:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from boltzgym.utils.imports import import_object
-from boltzgym.utils.validation import check_int, check_seed
+from boltzgym.utils.validation import check_int, check_seed, setting_ranges
 
 KINDS = ("classification", "regression", "binary", "sequence", "text", "image", "points")
 
@@ -126,7 +126,8 @@ def dataset_names() -> list[str]:
 def parse_dataset_name(name: str) -> tuple[str, dict[str, int]]:
     """Split ``name`` into its :data:`DATASETS` key and parameters: ``"parity-5" -> ("parity-<n>", {"n": 5})``.
 
-    Raises ``ValueError`` naming ``data`` and listing the known names when nothing matches."""
+    Raises ``ValueError`` naming ``--data`` and listing the known names when nothing matches, or giving the range
+    of the parameter (the loader's :func:`~boltzgym.utils.validation.setting_ranges`) when it is outside it."""
     if not isinstance(name, str):
         raise TypeError(f"data must be a dataset name (str), got {name!r} ({type(name).__name__})")
     if name in DATASETS:
@@ -137,9 +138,13 @@ def parse_dataset_name(name: str) -> tuple[str, dict[str, int]]:
             if name.startswith(prefix + "-"):
                 text = name[len(prefix) + 1 :]
                 if not text.isdigit():
-                    raise ValueError(f"data {name!r}: expected {key} with an integer {parameter}, got {text!r}")
-                return key, {parameter: int(text)}
-    raise ValueError(f"data must be one of {dataset_names()} (unknown dataset {name!r})")
+                    raise ValueError(f"--data {name!r}: expected {key} with an integer {parameter}, got {text!r}")
+                value = int(text)
+                low, high = getattr(import_object(DATASETS[key]), "__setting_ranges__", {}).get(parameter, (0, None))
+                if value < low or (high is not None and value > high):  # checked here, before any run starts
+                    raise ValueError(f"--data {name!r}: {parameter} must be in [{low}, {high}], got {value}")
+                return key, {parameter: value}
+    raise ValueError(f"--data must be one of {dataset_names()} (unknown dataset {name!r})")
 
 
 def load_dataset(name: str, seed: int = 0) -> Dataset:
@@ -237,6 +242,7 @@ def binary_digits_dataset(seed: int = 0) -> Dataset:
     )
 
 
+@setting_ranges(n=(1, 20))
 def parity(n: int, seed: int = 0) -> Dataset:
     """All 2^n bit strings (float32 0/1, first bit = most significant) labelled by their parity (notes 1.2)."""
     n = check_int("n", n, minimum=1, maximum=20)
@@ -259,6 +265,7 @@ def sine(seed: int = 0, n_train: int = 200, n_test: int = 200, noise: float = 0.
     return Dataset("sine", "regression", x_train, y_train, x_test, y_test, metadata={"noise": noise})
 
 
+@setting_ranges(n=(1, 12))
 def bars_stripes(n: int, seed: int = 0) -> Dataset:
     """The bars-and-stripes images of size n x n as an unlabelled binary dataset (test set = training set)."""
     x = bars_and_stripes(n).astype(np.float32)

@@ -1,8 +1,9 @@
 """Conventions every ``boltzgym`` subcommand keeps.
 
 - ``--seed``: every stochastic command is reproducible; the same seed gives the same numbers on CPU.
-- ``--out DIR`` (default ``runs/<command>-<timestamp>``): where ``summary.json``, ``metrics.csv`` and PNG
-  plots are written, each file atomically.
+- ``--out DIR`` (default ``runs/<command>-<timestamp>``, then ``_1``, ``_2``, ... when that is taken, so runs
+  started in the same second never share one): where ``summary.json``, ``metrics.csv`` and PNG plots are written,
+  each file atomically.
 - ``--json``: exactly one JSON object (the summary) on stdout and nothing else there.
 - a progress bar on stderr for long work (``--progress``/``--no-progress``; default: when stderr is a
   terminal).
@@ -11,17 +12,25 @@
   an exclusive create) for the run's lifetime; a folder that another live run holds, or that holds a finished run
   (a ``summary.json``), is refused unless ``--resume`` or ``--overwrite`` says otherwise. A command rejected after
   the folder was made leaves no empty folder behind.
+- Ctrl-C and SIGTERM get one treatment (:func:`signal_handlers`): a trainer saves its checkpoint, the lock is
+  released, one line says how to continue (``--out OUT --resume``, the CLI's flag) and the exit status is 130
+  (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import json
 import math
 import os
+import re
+import shlex
+import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -198,6 +207,25 @@ LOCK_FILE = ".boltzgym.lock"
 _held_locks: dict[Path, tuple[Path, list[Path]]] = {}  # lock file -> (run folder, folders this run created)
 
 
+class ChecksPassed(Exception):
+    """Raised by :func:`run_dir` inside :func:`checks_only`: the command's checks before its work all passed."""
+
+
+_checks_only = threading.local()
+
+
+@contextlib.contextmanager
+def checks_only():
+    """Run a command's handler up to its run folder: :func:`run_dir` (called after the arguments are checked and
+    before any work) raises :class:`ChecksPassed` instead of making the folder. ``boltzgym sweep`` checks every
+    trial's command line this way (an unknown model or env, a bad value) before Ray starts."""
+    _checks_only.active = True
+    try:
+        yield
+    finally:
+        _checks_only.active = False
+
+
 def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path:
     """The run's output folder: ``--out`` or ``runs/<command>-<timestamp>``, checked, created and locked.
 
@@ -206,14 +234,15 @@ def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path
     (``summary.json``) while neither ``--resume`` nor ``--overwrite`` was given. The lock is released (and a
     folder that this run created and left empty is removed) by :func:`release_run_folders`, which the
     ``boltzgym`` entry point calls when the command ends. ``create`` is kept for compatibility: the folder is
-    always created, since the lock lives in it.
+    always created, since the lock lives in it. Inside :func:`checks_only` it raises :class:`ChecksPassed`.
     """
-    out = args.out
-    if out is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{command}-{stamp}"
-    out = check_out_folder(Path(out))
-    created = _make_folders(out)
+    if getattr(_checks_only, "active", False):
+        raise ChecksPassed(command)
+    if args.out is None:  # a new folder of its own: runs/<command>-<timestamp>, then _1, _2, ... (as SB3's DQN_1)
+        out, created = _unique_default_folder(command)
+    else:
+        out = check_out_folder(Path(args.out))
+        created = _make_folders(out)
     try:
         _take_lock(out, command)
     except BaseException:
@@ -225,15 +254,35 @@ def run_dir(args: argparse.Namespace, command: str, create: bool = True) -> Path
             if getattr(args, "overwrite", False):
                 (out / "summary.json").unlink()
             elif getattr(args, "resume", None) is None:
-                resume = " (or --resume its checkpoint to continue it)" if hasattr(args, "resume") else ""
-                raise UsageError(
-                    f"--out {str(out)!r} holds a finished run (summary.json); choose another --out, "
-                    f"or pass --overwrite to replace it{resume}"
-                )
+                options = [o for o in ("--overwrite", "--resume") if hasattr(args, o[2:])]  # what this command has
+                hint = {
+                    ("--overwrite", "--resume"): ", pass --overwrite to replace it, or --resume to continue it",
+                    ("--overwrite",): ", or pass --overwrite to replace it",
+                    ("--resume",): ", or --resume to report it again",
+                }.get(tuple(options), "")
+                raise UsageError(f"--out {str(out)!r} holds a finished run (summary.json); choose another --out{hint}")
     except BaseException:
         release_run_folders(out)
         raise
     return out
+
+
+def _unique_default_folder(command: str, root: Path = Path("runs")) -> tuple[Path, list[Path]]:
+    """``runs/<command>-<timestamp>``, or the first free ``..._1``, ``..._2``: made by an exclusive ``mkdir``, so two
+    runs started in the same second (``for s in 0 1; do boltzgym bandit --seed $s & done``) get two folders."""
+    check_out_folder(root)
+    created = _make_folders(root)
+    base = root / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for number in range(10_000):
+        out = base if number == 0 else base.with_name(f"{base.name}_{number}")
+        try:
+            out.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"--out {str(out)!r} cannot be created: {exc.strerror or exc}") from exc
+        return out, [out, *created]
+    raise UsageError(f"--out: no free folder name next to {str(base)!r}; give --out")
 
 
 def check_out_folder(out: Path) -> Path:
@@ -337,6 +386,78 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 atexit.register(release_run_folders)
+
+
+def held_run_folders() -> list[Path]:
+    """The run folders this process holds the lock of (the running command's ``--out``)."""
+    return [folder for folder, _ in _held_locks.values()]
+
+
+# --- interrupts: Ctrl-C (SIGINT) and SIGTERM (what schedulers send) get one treatment -----------------------------
+
+_signals_received: list[int] = []
+RESUMABLE_STATE = ("checkpoint", "parts", "tune")  # what a run folder holds that --resume continues from
+
+
+def _on_sigterm(signum, frame) -> None:
+    """SIGTERM does what Ctrl-C does here: the SIGINT handler in force runs (a trainer's that saves a checkpoint and
+    stops after the current step, Ray Tune's, or Python's that raises ``KeyboardInterrupt``)."""
+    _signals_received.append(signum)
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler) and handler is not _on_sigterm:
+        handler(signal.SIGINT, frame)
+        return
+    raise KeyboardInterrupt  # SIGINT ignored (a background job) or default: stop here all the same
+
+
+@contextlib.contextmanager
+def signal_handlers():
+    """While the command runs, SIGTERM gets the SIGINT treatment (:func:`_on_sigterm`); the ``boltzgym`` entry point
+    runs every command inside it (the previous SIGTERM handler is restored at the end)."""
+    _signals_received.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupt_exit_status() -> int:
+    """128 + the signal: 143 after SIGTERM, else 130 (Ctrl-C)."""
+    return 128 + signal.SIGTERM if signal.SIGTERM in _signals_received else 128 + signal.SIGINT
+
+
+def interrupt_message(exc: BaseException, argv: Sequence[str], parser: argparse.ArgumentParser | None) -> str:
+    """One line for an interrupted command: what the library said, and how to continue with the CLI's flags.
+
+    When the run folder holds resumable state (``checkpoint/``, ``parts/`` or a sweep's ``tune/``) and the command
+    has ``--resume``, the line ends with the command to continue it (the same arguments, ``--out OUT --resume``).
+    """
+    message = re.sub(r"\s*\(resume=True continues\)", "", str(exc)).strip() or "interrupted"
+    if signal.SIGTERM in _signals_received:
+        message = f"terminated (SIGTERM): {message}"
+    if "--resume" in message:
+        return message
+    has_resume = parser is not None and any("--resume" in a.option_strings for a in parser._actions)
+    folders = [f for f in held_run_folders() if any((Path(f) / name).exists() for name in RESUMABLE_STATE)]
+    if not has_resume or not folders:
+        return message
+    kept, skip = [], 0
+    for token in argv:  # the same command line without --out/--overwrite/--resume
+        if skip:
+            skip -= 1
+            continue
+        if token in ("--out",):
+            skip = 1
+            continue
+        if token.startswith("--out=") or token in ("--overwrite", "--resume"):
+            continue
+        kept.append(token)
+    command = " ".join(["boltzgym", *map(shlex.quote, kept), "--out", shlex.quote(str(folders[0])), "--resume"])
+    return f"{message}; its finished work is kept in {folders[0]}/: continue with {command}"
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:

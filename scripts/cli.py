@@ -11,7 +11,14 @@ import sys
 import textwrap
 
 import boltzgym
-from boltzgym.scripts._common import BoltzgymArgumentParser, release_run_folders, reset_deprecations
+from boltzgym.scripts._common import (
+    BoltzgymArgumentParser,
+    interrupt_exit_status,
+    interrupt_message,
+    release_run_folders,
+    reset_deprecations,
+    signal_handlers,
+)
 from boltzgym.utils.validation import DivergenceError
 
 # subcommand -> module that defines HELP, DESCRIPTION, EXAMPLES, add_arguments(parser) and run(args).
@@ -69,12 +76,13 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``boltzgym`` console script; returns the exit status."""
     reset_deprecations()
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     command = next((token for token in argv if not token.startswith("-")), "")
     parser = build_parser(only=command if command in COMMAND_MODULES else "")
     args = parser.parse_args(argv)
     try:
-        args.handler(args)
+        with signal_handlers():  # SIGTERM gets Ctrl-C's treatment: checkpoint, one line, lock released
+            args.handler(args)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         # Library validation errors name the argument; report them as usage errors.
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -89,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # disk full, permissions changed during the run, ...: one line naming the file
         sys.stderr.write(f"{args.subparser.prog}: error: {exc}\n")
         return 1
-    except KeyboardInterrupt as exc:
-        sys.stderr.write(f"{exc}\n" if str(exc) else "interrupted\n")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: 130 or 143, and how to continue with --resume
+        sys.stderr.write(f"{args.subparser.prog}: {interrupt_message(exc, argv, args.subparser)}\n")
+        return interrupt_exit_status()
     finally:
         release_run_folders()  # the run's lock, and any folder the command made and left empty
     return 0

@@ -5,6 +5,7 @@ command's (on lee: :data:`boltzgym.experiments.embeddings.LEE`); it prints one d
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from boltzgym.experiments.embeddings import LEE, NEIGHBOURS
@@ -80,4 +81,15 @@ def run(args: argparse.Namespace) -> dict:
     from boltzgym.scripts.cli import build_parser
 
     warn_deprecated("boltzgym embed", "boltzgym fit word2vec")
-    return fit.run(build_parser().parse_args(fit_argv(args)))
+    try:
+        return fit.run(build_parser().parse_args(fit_argv(args)))
+    except ValueError as exc:  # name this command's options: --pairs, not fit's --set pairs
+        raise ValueError(old_option_names(str(exc))) from exc
+
+
+def old_option_names(message: str) -> str:
+    """``message`` with fit's ``--set KEY`` and ``--data`` spelled as this alias's options (``--pairs``,
+    ``--corpus``)."""
+    for option, key in OPTIONS.items():
+        message = re.sub(rf"--set {key}\b", "--" + option.replace("_", "-"), message)
+    return re.sub(r"--data\b", "--corpus", message)

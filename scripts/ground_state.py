@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> dict:
                                           ("--couplings", args.couplings)) if value is not None]  # fmt: skip
         if given:
             raise ValueError(f"{', '.join(given)} generate an instance; they cannot be used with --input")
-        lattice = read_planar_instance(args.input)
+        lattice = read_planar_instance(args.input, what="--input")
         source = {"input": str(args.input)}
     else:
         rows = args.rows or 16

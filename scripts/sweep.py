@@ -47,6 +47,7 @@ from boltzgym.scripts.sweep_trials import (
     SWEEPABLE,
     CommandLine,
     Trial,
+    check_trial,
     expand_trials,
     parse_grid,
     parse_random,
@@ -309,6 +310,30 @@ def _intermediate_metrics(command: CommandLine) -> set[str]:
     return set()
 
 
+def metric_keys(command: CommandLine, args: argparse.Namespace) -> set[str] | None:
+    """The summary keys (dots for nested ones) that ``--metric`` may name for this command, where they are known
+    before running (``None``: not known, any key is accepted)."""
+    reported = {*_intermediate_metrics(command), "trial_seconds"}
+    if command.command == "train":
+        from boltzgym.experiments.agent_training import SUMMARY_KEYS
+
+        return {*SUMMARY_KEYS, *reported}
+    if command.command in ("fit", "rbm"):
+        from boltzgym.experiments.fitting import OPTIONAL_SUMMARY_KEYS, SUMMARY_KEYS
+
+        return {*SUMMARY_KEYS, *OPTIONAL_SUMMARY_KEYS, *reported}
+    if command.command == "anneal":
+        return {"n", "num_sweeps", "num_reads", "best_energy_per_spin", "mean_energy_per_spin", "seconds",
+                "attempts_per_second", "best_cut", "seed", *reported}  # fmt: skip
+    if command.command == "bandit":
+        from boltzgym.experiments.bandits import DEFAULT_POLICIES
+
+        policies = args.policies or DEFAULT_POLICIES[args.kind]
+        per_policy = ("final_regret_mean", "final_regret_stderr")
+        return {"horizon", "runs", "seed", *reported, *(f"policies.{p}.{key}" for p in policies for key in per_policy)}
+    return None
+
+
 def _optuna_space(grid: dict, random_space: dict, metric: str, mode: str, seed: int):
     """Tune's search space for Optuna (grid keys become categorical) and the seeded Optuna searcher."""
     from ray import tune
@@ -319,6 +344,31 @@ def _optuna_space(grid: dict, random_space: dict, metric: str, mode: str, seed: 
     for key, (kind, args) in random_space.items():
         space[key] = tune.choice(args) if kind == "choice" else distributions[kind](*args)
     return space, OptunaSearch(metric=metric, mode=mode, seed=seed)
+
+
+SPACE_FILE = "sweep.json"  # what a sweep's results mean: COMMAND, search space, seeds, metric (checked on resume)
+
+
+def _check_same_sweep(args: argparse.Namespace, out_dir: Path, space: dict) -> None:
+    """Save the sweep's definition in ``OUT/sweep.json``; on ``--resume`` refuse one that differs from it (another
+    ``--grid`` would file the old trials' results under the new values), naming the option and both values."""
+    from boltzgym.utils.io import atomic_write_json, read_json
+
+    path = out_dir / SPACE_FILE
+    space = json.loads(json.dumps(space))  # as it reads back (tuples as lists)
+    if args.resume and path.is_file():
+        saved = read_json(path, "sweep definition")
+        for option in space:
+            if saved.get(option) != space[option]:
+                raise UsageError(
+                    f"--resume: the sweep in {str(out_dir)!r} was started with {option} {saved.get(option)!r}, not "
+                    f"{space[option]!r}; resume it with the same {option}, or start a new sweep with another --out"
+                )
+        return
+    if args.resume and (out_dir / "tune" / "sweep").is_dir():
+        raise UsageError(f"--resume: {str(out_dir)!r} holds a sweep without {SPACE_FILE} (its definition cannot be "
+                         "checked); start a new sweep with another --out")  # fmt: skip
+    atomic_write_json(path, space)
 
 
 def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
@@ -344,8 +394,19 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
     keys = [*grid, *random_space]
     root = (out_dir / "trials").resolve()
     command.check(keys, command.argv(trials[0].params, trials[0].seed, root / trials[0].name))
-    for trial in trials:  # every trial's command line is valid before anything runs
-        command.parse(command.argv(trial.params, trial.seed, root / trial.name))
+    checked: set[str] = set()
+    for trial in trials:  # every trial's command line is valid, and passes the command's own checks, before Ray
+        argv = command.argv(trial.params, trial.seed, root / trial.name)
+        command.parse(argv)
+        if repr(trial.params) not in checked:  # the seeds of one configuration pass or fail together
+            checked.add(repr(trial.params))
+            check_trial(command, argv)
+    known = metric_keys(command, command.parse(command.argv(trials[0].params, trials[0].seed, root)))
+    if known is not None and metric not in known:
+        raise UsageError(
+            f"--metric {metric!r} is not a key of 'boltzgym {command.command}''s summary; one of: "
+            f"{', '.join(sorted(known))}"
+        )
     try:
         require_ray("boltzgym sweep")
     except ImportError as exc:
@@ -365,6 +426,12 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
         if not keys:
             raise UsageError("--search optuna needs a search space (--grid or --random)")
 
+    _check_same_sweep(  # the last check: it writes sweep.json
+args, out_dir, {
+        "COMMAND": " ".join(args.target), "--grid": grid, "--random": {k: list(v) for k, v in random_space.items()},
+        "--seeds": args.seeds, "--samples": args.samples, "--sample-seed": args.sample_seed, "--metric": metric,
+        "--mode": mode, "--search": args.search, "--scheduler": args.scheduler,
+    })  # fmt: skip
     os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
     tick = time.perf_counter()
     with ray_session(args.address, None if args.address else usable_cpus(), what="boltzgym sweep") as ray:
@@ -462,8 +529,23 @@ def run_sweep(args: argparse.Namespace, out_dir: Path) -> tuple[dict, str]:
     ]  # fmt: skip
     table = format_table(["configuration", f"{metric} mean", "s.e.", "seeds"], table_rows)
     if statuses.count("failed"):
-        table += f"\n\n{statuses.count('failed')} trial(s) failed; see trials.csv"
+        table += f"\n\n{statuses.count('failed')} of {len(rows)} trial(s) failed; see trials.csv"
     return summary, table
+
+
+def check_sweep_result(summary: dict, out_dir: Path) -> None:
+    """Raise ``ValueError`` (exit 2) when no trial gave the metric although every trial ran: all failed, or none
+    reported ``--metric``; the message says how many failed and gives the first error (trials.csv has each)."""
+    rows = summary["trials"]
+    if summary["n_ok"] or summary["n_not_run"] or not rows:
+        return
+    failed = [row for row in rows if row["status"] == "failed"]
+    if failed:
+        raise ValueError(
+            f"every trial failed ({len(failed)} of {len(rows)}); the first: {failed[0]['error'] or 'no message'} "
+            f"(each trial's error is in {out_dir}/trials.csv)"
+        )
+    raise ValueError(f"--metric {summary['metric']!r}: no trial reported it (see {out_dir}/trials.csv)")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -473,10 +555,10 @@ def run(args: argparse.Namespace) -> dict:
         raise UsageError(f"--out {str(out_dir)!r} holds a sweep already: add --resume to continue it")
     summary, table = run_sweep(args, out_dir)
     finish(args, out_dir, summary, table)
-    if summary["n_not_run"]:  # Tune stops on Ctrl-C with its state saved: say how to go on
-        sys.stderr.write(
+    if summary["n_not_run"]:  # Tune stops on Ctrl-C (and SIGTERM) with its state saved: say how to go on
+        raise KeyboardInterrupt(
             f"sweep interrupted: {summary['n_trials'] - summary['n_not_run']} of {summary['n_trials']} trials ended; "
-            f"continue with the same command and --resume (results so far in {out_dir}/)\n"
+            f"continue with the same command and --out {out_dir} --resume (results so far in {out_dir}/)"
         )
-        raise KeyboardInterrupt
+    check_sweep_result(summary, out_dir)
     return summary

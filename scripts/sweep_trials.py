@@ -200,6 +200,23 @@ class CommandLine:
             )
 
 
+def check_trial(command: CommandLine, argv: list[str]) -> None:
+    """Run a trial's command up to its run folder (:func:`~boltzgym.scripts._common.checks_only`): an unknown model
+    or env, or a value the command refuses, is a ``UsageError`` naming the trial's arguments, before Ray starts."""
+    from boltzgym.scripts._common import ChecksPassed, checks_only
+
+    args = command.parse(argv)
+    try:
+        with checks_only(), contextlib.redirect_stdout(io.StringIO()):
+            args.handler(args)
+    except ChecksPassed:
+        return
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        shown = " ".join(argv[: argv.index("--seed")] if "--seed" in argv else argv)
+        raise UsageError(f"COMMAND 'boltzgym {shown}' is refused: {message}") from None
+
+
 def run_trial(command: CommandLine, trial: Trial, out_dir: Path) -> dict:
     """Run one trial in this process: parse its command line and call the subcommand's handler."""
     args = command.parse(command.argv(trial.params, trial.seed, out_dir))

@@ -414,33 +414,35 @@ def write_planar_instance(lattice: PlanarLattice, path) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
-def read_planar_instance(path) -> PlanarLattice:
+def read_planar_instance(path, what: str = "instance") -> PlanarLattice:
     """Read a lattice written by ``write_planar_instance``, or any text file of ``r c r2 c2 J`` lines (``#``
     comments; a ``# planar L M`` header fixes the shape, else the labels' extent does). Raises ``ValueError``
-    naming the line that is not five numbers, or the pair that is not a lattice bond."""
+    naming the line that is not five numbers, or the pair that is not a lattice bond; a binary or non-UTF-8 file
+    raises ``ValueError`` naming ``what``, the file and the byte offset before any line is used."""
+    from boltzgym.utils.io import read_text_lines  # binary or non-UTF-8: one line naming the file and the offset
+
     couplings: dict = {}
     shape = None
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if text.startswith("# planar"):
-                parts = text.split()
-                if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
-                    raise ValueError(f"{path}:{number}: expected '# planar L M', got {text!r}")
-                shape = (int(parts[2]), int(parts[3]))
-                continue
-            if not text or text.startswith("#"):
-                continue
+    for number, line in enumerate(read_text_lines(path, what), start=1):
+        text = line.strip()
+        if text.startswith("# planar"):
             parts = text.split()
-            try:
-                r, c, r2, c2 = (int(x) for x in parts[:4])
-                value = float(parts[4])
-            except (ValueError, IndexError):
-                raise ValueError(f"{path}:{number}: expected 'r c r2 c2 J', got {text!r}") from None
-            if len(parts) != 5:
-                raise ValueError(f"{path}:{number}: expected 'r c r2 c2 J', got {text!r}")
-            if min(r, c, r2, c2) < 0:
-                raise ValueError(f"{path}:{number}: site labels must be >= 0, got {text!r}")
-            key = ((r, c), (r2, c2))
-            couplings[key] = couplings.get(key, 0.0) + value
+            if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
+                raise ValueError(f"{path}:{number}: expected '# planar L M', got {text!r}")
+            shape = (int(parts[2]), int(parts[3]))
+            continue
+        if not text or text.startswith("#"):
+            continue
+        parts = text.split()
+        try:
+            r, c, r2, c2 = (int(x) for x in parts[:4])
+            value = float(parts[4])
+        except (ValueError, IndexError):
+            raise ValueError(f"{path}:{number}: expected 'r c r2 c2 J', got {text!r}") from None
+        if len(parts) != 5:
+            raise ValueError(f"{path}:{number}: expected 'r c r2 c2 J', got {text!r}")
+        if min(r, c, r2, c2) < 0:
+            raise ValueError(f"{path}:{number}: site labels must be >= 0, got {text!r}")
+        key = ((r, c), (r2, c2))
+        couplings[key] = couplings.get(key, 0.0) + value
     return planar_lattice_from_couplings(couplings, shape)

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,57 @@ def read_json(path: str | os.PathLike, what: str = "file") -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{what} {str(path)!r} is corrupt (not valid JSON): {exc}") from exc
+
+
+def read_text_lines(path: str | os.PathLike, what: str, encoding: str = "utf-8") -> Iterator[str]:
+    """The lines of a user's text file, decoded strictly; errors name ``what`` (the option, e.g. ``--data``), the
+    file and the byte offset.
+
+    A file that does not exist, a binary file (a NUL byte: executables, archives, images, UTF-16 text) or bytes that
+    are not valid ``encoding`` raise ``ValueError`` before a line with the problem is returned: nothing is replaced
+    or dropped silently (``errors="replace"`` would turn Latin-1 "café" into "caf"). Lines keep their newline. A
+    UTF-8 byte-order mark at the start is skipped. The file is read line by line, so its size does not matter.
+    """
+    path = Path(path)
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "no such file"
+        raise ValueError(f"{what} {str(path)!r}: {kind}, expected a text file")
+    decoder_name = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    offset = 0
+    with open(path, "rb") as handle:
+        _refuse_binary(handle.read(_SNIFF_BYTES), 0, path, what, encoding)  # a binary file is named so, up front
+        handle.seek(0)
+        for number, raw in enumerate(handle, start=1):
+            _refuse_binary(raw, offset, path, what, encoding)
+            try:
+                line = raw.decode(decoder_name if number == 1 else encoding)
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start : exc.start + 1].hex()
+                raise ValueError(
+                    f"{what} {str(path)!r} is not valid {encoding} text: byte 0x{byte} at offset {offset + exc.start} "
+                    f"(line {number}); convert the file to {encoding} (e.g. iconv -f latin1 -t utf-8)"
+                ) from None
+            except LookupError:
+                raise ValueError(f"{what}: unknown text encoding {encoding!r}") from None
+            offset += len(raw)
+            yield line
+
+
+_SNIFF_BYTES = 8192
+
+
+def _refuse_binary(raw: bytes, offset: int, path: Path, what: str, encoding: str) -> None:
+    nul = raw.find(b"\x00")
+    if nul < 0:
+        return
+    if offset == 0 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        kind = "UTF-16 text (convert it to UTF-8)"
+    else:
+        kind = f"a binary file (NUL byte at offset {offset + nul})"
+    raise ValueError(f"{what} {str(path)!r} is {kind}, expected {encoding} text")
+
+
+def check_text_file(path: str | os.PathLike, what: str, encoding: str = "utf-8") -> int:
+    """Read the whole of a user's text file through :func:`read_text_lines` (so that it is checked before any work)
+    and return its number of lines; the errors are :func:`read_text_lines`'."""
+    return sum(1 for _ in read_text_lines(path, what, encoding))

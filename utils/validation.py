@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -87,3 +89,49 @@ def check_widths(name: str, value, example: str = "[64, 64]", allow_empty: bool 
 
 class DivergenceError(ArithmeticError):
     """Training produced non-finite losses or parameters and was stopped (the CLI exits with status 3)."""
+
+
+def check_setting(name: str, value, low: float, high: float):
+    """``value`` checked against the declared range ``[low, high]`` of setting ``name``: an int for an int range (a
+    float range takes ints too), each element of a list or tuple; ``None`` passes (the setting's "not given")."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return type(value)(check_setting(name, item, low, high) for item in value)
+    if isinstance(low, int) and isinstance(high, int):
+        return check_int(name, value, minimum=low, maximum=high)
+    return check_in_range(name, value, low, high)
+
+
+def setting_ranges(**ranges: tuple[float, float]):
+    """Declare the range ``(low, high)`` (inclusive) of a function's numeric settings and check it at every call.
+
+    The decorated function refuses an out-of-range value with a ``ValueError`` naming the setting before it runs
+    (``corridor_length must be <= 1000, got 1000000000000``, not minutes of silent work); the ranges are kept as
+    ``function.__setting_ranges__`` (so a command line can check its ``--set`` values before it makes a run folder)
+    and appended to the docstring. Int bounds check integers, float bounds real numbers; a list or tuple setting is
+    checked element by element.
+    """
+
+    def decorate(function):
+        signature = inspect.signature(function)
+        unknown = sorted(set(ranges) - set(signature.parameters))
+        if unknown:
+            raise TypeError(f"setting_ranges: {function.__qualname__} has no parameter {unknown[0]!r}")
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            for key, (low, high) in ranges.items():
+                check_setting(key, bound.arguments[key], low, high)
+            return function(*args, **kwargs)
+
+        wrapper.__setting_ranges__ = dict(ranges)
+        lines = [f"    {key}: {low} to {high}" for key, (low, high) in ranges.items()]
+        wrapper.__doc__ = (
+            (function.__doc__ or "").rstrip() + "\n\n    Ranges (checked before any work):\n" + "\n".join(lines)
+        )
+        return wrapper
+
+    return decorate

@@ -141,23 +141,13 @@ class KeyedVectors:
         lookup = {fold(key): self.key_to_index[key] for key in reversed(allowed)}  # the most frequent form wins
         gold, model, oov = [], [], 0
         normed = self.get_normed_vectors()
-        with open(pairs, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip() or line.startswith("#"):
-                    continue
-                parts = line.rstrip("\n").split(delimiter)
-                if len(parts) != 3:
-                    continue
-                try:
-                    score = float(parts[2])
-                except ValueError:
-                    continue
-                a, b = fold(parts[0]), fold(parts[1])
-                if a not in lookup or b not in lookup:
-                    oov += 1
-                    continue
-                gold.append(score)
-                model.append(float(np.dot(normed[lookup[a]], normed[lookup[b]])))
+        for first, second, score in read_word_pairs(pairs, delimiter=delimiter):
+            a, b = fold(first), fold(second)
+            if a not in lookup or b not in lookup:
+                oov += 1
+                continue
+            gold.append(score)
+            model.append(float(np.dot(normed[lookup[a]], normed[lookup[b]])))
         if not gold:
             raise ValueError(f"pairs {str(pairs)!r}: no pair with both words in the vocabulary (or no valid lines)")
         return stats.pearsonr(gold, model), stats.spearmanr(gold, model), 100.0 * oov / (len(gold) + oov)
@@ -253,3 +243,28 @@ class KeyedVectors:
                 words.append(parts[0])
                 vectors[i] = np.array(parts[1:], dtype=np.float32)
         return cls(words, vectors)
+
+
+def read_word_pairs(
+    pairs: str | os.PathLike, delimiter: str = "\t", what: str = "pairs"
+) -> list[tuple[str, str, float]]:
+    """The ``word1<TAB>word2<TAB>score`` lines of a word-similarity file (WordSim-353's layout; ``#`` comments and
+    other lines skipped, as gensim does). Raises ``ValueError`` naming ``what`` and the file when it is not UTF-8
+    text (binary, or a bad byte: the offset is given) or holds no such line."""
+    from boltzgym.utils.io import read_text_lines
+
+    rows = []
+    for line in read_text_lines(pairs, what):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.rstrip("\r\n").split(delimiter)
+        if len(parts) != 3:
+            continue
+        try:
+            rows.append((parts[0], parts[1], float(parts[2])))
+        except ValueError:
+            continue
+    if not rows:
+        shown = "<TAB>" if delimiter == "\t" else delimiter
+        raise ValueError(f"{what} {str(pairs)!r} holds no 'word1{shown}word2{shown}score' line")
+    return rows

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from boltzgym.models.config import model_config, model_kwargs
-from boltzgym.models.embeddings.keyed_vectors import KeyedVectors
+from boltzgym.models.embeddings.keyed_vectors import KeyedVectors, read_word_pairs
 from boltzgym.models.embeddings.word2vec import Word2Vec, read_corpus
 from boltzgym.utils.metrics import write_csv
 from boltzgym.utils.plotting import new_figure, save_figure
@@ -54,8 +54,8 @@ def text_file_dataset(path: str | Path):
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"data {str(path)!r} is neither a dataset name nor an existing text file")
-    corpus = read_corpus(path)
+        raise ValueError(f"--data {str(path)!r} is neither a dataset name nor an existing text file")
+    corpus = read_corpus(path, what="--data")  # binary or non-UTF-8 bytes: one line naming --data and the offset
     sentences = np.empty(len(corpus), dtype=object)
     sentences[:] = corpus
     return Dataset(str(path), "text", sentences, None, sentences, None, metadata={"source": str(path)})
@@ -88,14 +88,23 @@ def train_word2vec(config, dataset, *, epochs=None, seed=0, run_dir=None, resume
     sentences = list(dataset.x_train)
     counts = Counter(word for sentence in sentences for word in sentence)
     min_count = parameters["min_count"]
-    if not any(c >= min_count for c in counts.values()):
-        raise ValueError(f"--set min_count={min_count}: data {dataset.name!r} has no word seen that often")
+    kept = sum(1 for c in counts.values() if c >= min_count)
+    if len(counts) < 2:  # one word has no neighbour: nothing to embed, and the report could not be made
+        raise ValueError(
+            f"--data {dataset.name!r} holds {len(counts)} distinct word(s) (tokens of 2-15 letters); Word2Vec needs "
+            "at least two"
+        )
+    if kept < 2:
+        raise ValueError(
+            f"--set min_count={min_count}: data {dataset.name!r} has {kept} word(s) seen that often; Word2Vec needs "
+            "at least two"
+        )
     missing = [word for word in config.words if counts.get(word, 0) < min_count]
     if missing:
         raise ValueError(f"--set words: {missing} not in the vocabulary (seen fewer than min_count={min_count} times)")
     pairs = config.pairs if config.pairs is not None else dataset.metadata.get("word_pairs")
-    if pairs is not None and not Path(pairs).is_file():
-        raise ValueError(f"--set pairs={pairs}: no such file")
+    if pairs is not None:  # read and checked before training, not after it
+        read_word_pairs(pairs, what="--set pairs" if config.pairs is not None else "word pairs")
     checkpoint = None if run_dir is None else Path(run_dir) / "checkpoint"
 
     start = time.perf_counter()
@@ -130,14 +139,14 @@ def train_word2vec(config, dataset, *, epochs=None, seed=0, run_dir=None, resume
     if pairs is not None:
         _, spearman, oov = wv.evaluate_word_pairs(pairs)
         summary.update(word_pairs=str(pairs), word_pairs_spearman=float(spearman.statistic), word_pairs_oov=oov)
-    if run_dir is not None:
+    if run_dir is not None:  # the checkpoint first: a run stopped while writing the rest resumes from it
         run_dir = Path(run_dir)
-        write_csv(run_dir / "metrics.csv", history)
-        summary["vectors"] = str(wv.save_word2vec_format(run_dir / "vectors.txt"))
         if not (resume and is_checkpoint(checkpoint)):
             summary["checkpoint"] = str(model.save(checkpoint))
         else:
             summary["checkpoint"] = str(checkpoint)
+        write_csv(run_dir / "metrics.csv", history)
+        summary["vectors"] = str(wv.save_word2vec_format(run_dir / "vectors.txt"))
         caption = (
             f"Word2Vec skip-gram on {dataset.name}: {len(wv)} words, d={model.vector_size}, window {model.window}, "
             f"{model.epochs} epochs, seed {seed}\nquery words and their {config.topn} nearest neighbours (cosine), PCA"
@@ -151,6 +160,12 @@ def projection_plot(out_dir: Path, wv, neighbours: dict[str, list], caption: str
     first two principal components of their unit vectors."""
     groups = [[word] + [w for w, _ in near] for word, near in neighbours.items()]
     words = [word for group in groups for word in group]
+    if len(words) < 2:  # no query word (none of six letters) or no neighbour: an empty plot says so
+        fig, ax = new_figure(figsize=(8, 7))
+        ax.text(0.5, 0.5, "no query word with neighbours to project", ha="center", va="center")
+        ax.set_axis_off()
+        ax.set_title(caption, fontsize=9)
+        return save_figure(fig, out_dir / "projection.png")
     points = np.stack([wv.get_vector(word, norm=True) for word in words]).astype(np.float64)
     points = points - points.mean(axis=0)
     _, _, components = np.linalg.svd(points, full_matrices=False)

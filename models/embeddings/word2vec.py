@@ -61,13 +61,14 @@ def simple_preprocess(text: str, min_len: int = 2, max_len: int = 15) -> list[st
     ]
 
 
-def read_corpus(path: str | os.PathLike) -> list[list[str]]:
-    """One sentence per non-empty line of a UTF-8 text file, tokenised by :func:`simple_preprocess`."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"corpus {str(path)!r} does not exist (expected a UTF-8 text file)")
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        sentences = [simple_preprocess(line) for line in handle]
+def read_corpus(path: str | os.PathLike, what: str = "corpus") -> list[list[str]]:
+    """One sentence per non-empty line of a UTF-8 text file, tokenised by :func:`simple_preprocess`.
+
+    A missing file, a binary one or bytes that are not UTF-8 raise ``ValueError`` naming ``what``, the file and
+    the byte offset (:func:`boltzgym.utils.io.read_text_lines`); nothing is replaced silently."""
+    from boltzgym.utils.io import read_text_lines
+
+    sentences = (simple_preprocess(line) for line in read_text_lines(path, what))
     return [sentence for sentence in sentences if sentence]
 
 

@@ -13,17 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from boltzgym.models.datasets import Dataset
-from boltzgym.utils.resources import array_bytes, check_memory
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 N_SYMBOLS = 10
 
 
+@setting_ranges(T=(2, 1000))
 def adding(T: int, seed: int = 0, n_train: int = 10000, n_test: int = 1000) -> Dataset:
     """The adding problem with sequences of length ``T`` (see the module docstring)."""
     T = check_int("T", T, minimum=2)
-    rows = n_train + n_test  # inputs (T, 2) float32 per row, and the uniforms drawn for them (float64)
-    check_memory(array_bytes((rows, T, 2), np.float32) + array_bytes((rows, T)), f"--data adding-{T}", "the data")
     rng = np.random.default_rng(seed)
 
     def draw(n):
@@ -44,7 +42,6 @@ def adding(T: int, seed: int = 0, n_train: int = 10000, n_test: int = 1000) -> D
 def _token_task(T: int, seed: int, reverse: bool, n_train: int = 20000, n_test: int = 1000) -> Dataset:
     T = check_int("T", T, minimum=1)
     name = f"{'reverse' if reverse else 'copy'}-{T}"
-    check_memory(2 * array_bytes((n_train + n_test, T), np.int64), f"--data {name}", "the data (inputs and targets)")
     rng = np.random.default_rng(seed)
     x_train = rng.integers(0, N_SYMBOLS, size=(n_train, T))
     x_test = rng.integers(0, N_SYMBOLS, size=(n_test, T))
@@ -52,11 +49,13 @@ def _token_task(T: int, seed: int, reverse: bool, n_train: int = 20000, n_test: 
     return Dataset(name, "sequence", x_train, target(x_train), x_test, target(x_test), n_classes=N_SYMBOLS)
 
 
+@setting_ranges(T=(1, 1000))
 def copy_task(T: int, seed: int = 0) -> Dataset:
     """``copy-<T>``: reproduce a sequence of ``T`` tokens over 10 symbols."""
     return _token_task(T, seed, reverse=False)
 
 
+@setting_ranges(T=(1, 1000))
 def reverse_task(T: int, seed: int = 0) -> Dataset:
     """``reverse-<T>``: output a sequence of ``T`` tokens over 10 symbols in reverse order."""
     return _token_task(T, seed, reverse=True)

@@ -52,6 +52,16 @@ class _Block(nn.Module):
         return ours
 
 
+def check_heads(d_model: int, nhead: int) -> None:
+    """Raise ``ValueError`` naming ``d_model`` and ``nhead`` (this module's names, not the attention's ``embed_dim``
+    and ``num_heads``) unless both are positive and ``nhead`` divides ``d_model``."""
+    check_int("d_model", d_model, minimum=1)
+    check_int("nhead", nhead, minimum=1)
+    if d_model % nhead:
+        divisors = [h for h in range(1, d_model + 1) if d_model % h == 0 and h <= 64]
+        raise ValueError(f"nhead ({nhead}) must divide d_model ({d_model}): use nhead in {divisors} or change d_model")
+
+
 class TransformerEncoderLayer(_Block):
     """Self-attention + MLP with residuals and layer norm (post- or pre-norm)."""
 
@@ -60,6 +70,7 @@ class TransformerEncoderLayer(_Block):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 256, dropout: float = 0.1,
                  norm_first: bool = False) -> None:  # fmt: skip
         super().__init__()
+        check_heads(d_model, nhead)
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, nhead, dropout)
         self.linear1, self.linear2 = nn.Linear(d_model, dim_feedforward), nn.Linear(dim_feedforward, d_model)
@@ -79,6 +90,7 @@ class TransformerDecoderLayer(_Block):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 256, dropout: float = 0.1,
                  norm_first: bool = False) -> None:  # fmt: skip
         super().__init__()
+        check_heads(d_model, nhead)
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, nhead, dropout)
         self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout)
@@ -109,6 +121,7 @@ class Seq2SeqTransformer(nn.Module):
                  dim_feedforward: int = 128, dropout: float = 0.0, norm_first: bool = True, max_length: int = 128,
                  bos_token: int = 0, pad_token: int | None = None) -> None:  # fmt: skip
         super().__init__()
+        check_heads(d_model, nhead)
         self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)
         self.bos_token = check_int("bos_token", bos_token, minimum=0, maximum=vocab_size - 1)
         self.pad_token = pad_token
