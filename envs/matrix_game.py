@@ -64,7 +64,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
 from boltzgym.envs._render import AGENT, cells_to_frame, check_render_mode
-from boltzgym.utils.validation import check_in_range, check_int, check_positive
+from boltzgym.utils.validation import check_in_range, check_int, check_positive, setting_ranges
 
 NAMED_GAMES: dict[str, np.ndarray] = {
     # payoffs[player, action_0, action_1]; action 0 = cooperate/heads/stag/left
@@ -131,6 +131,7 @@ class RepeatedMatrixGame(ParallelEnv):
     metadata = {"render_modes": ["ansi", "rgb_array"], "name": "repeated_matrix_game_v0", "is_parallelizable": True}
     cell_size = 24
 
+    @setting_ranges(n_rounds=(1, 10_000_000))
     def __init__(self, game="prisoners-dilemma", n_rounds: int = 100, noise_std: float = 0.0, render_mode=None, k=None):
         self.outcomes = _outcome_array(game, k)  # (n_outcomes, 2, n_0, n_1), equally likely
         self.payoffs = self.outcomes.mean(axis=0)  # the expected payoffs

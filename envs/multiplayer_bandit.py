@@ -47,7 +47,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
 from boltzgym.envs._render import BAD, FLOOR, GOOD, MUTED, bars, cells_to_frame, check_render_mode, stack
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 
 class MultiPlayerBandit(ParallelEnv):
@@ -56,6 +56,7 @@ class MultiPlayerBandit(ParallelEnv):
     metadata = {"render_modes": ["ansi", "rgb_array"], "name": "multiplayer_bandit_v0", "is_parallelizable": True}
     cell_size = 16
 
+    @setting_ranges(n_players=(1, 1000), horizon=(1, 10_000_000))
     def __init__(self, means=(0.9, 0.8, 0.5, 0.2), n_players: int = 2, horizon: int = 100, render_mode=None):
         self.means = np.asarray(means, dtype=np.float64)
         if self.means.ndim != 1 or self.means.size < 1 or not np.all((self.means >= 0) & (self.means <= 1)):

@@ -67,7 +67,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 from boltzgym.envs._pettingzoo import check_joint_action, end_round, episode_length_from_max_cycles
 from boltzgym.envs._render import BAD, cells_to_frame, check_render_mode, spin_cells
 from boltzgym.sims.problems import lattice_spin_glass
-from boltzgym.utils.validation import check_int, check_seed
+from boltzgym.utils.validation import check_int, check_seed, setting_ranges
 
 MAX_BLOCK_SIZE = 12
 REWARDS = ("selfish", "shared", "difference")
@@ -79,6 +79,7 @@ class SpinGame(ParallelEnv):
     metadata = {"render_modes": ["ansi", "rgb_array"], "name": "spin_game_v0", "is_parallelizable": True}
     cell_size = 16
 
+    @setting_ranges(side=(3, 64), n_agents=(1, 4096), n_rounds=(1, 10_000_000))
     def __init__(
         self,
         side: int = 4,

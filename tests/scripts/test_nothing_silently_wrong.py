@@ -378,3 +378,19 @@ def test_train_refuses_an_unbounded_env_setting_naming_env_kwarg(tmp_path, capsy
     line = _fails(capsys, argv)
     assert "--env-kwarg corridor_length=1000000000000" in line and "corridor_length must be <= 1000" in line
     assert not (tmp_path / "t").exists()
+
+
+def test_every_size_setting_of_a_pettingzoo_env_has_a_declared_range():
+    import inspect
+
+    from boltzgym.envs import PETTINGZOO_ENVS
+    from boltzgym.utils.imports import import_object
+
+    sizes = {"n_rounds", "horizon", "n_players", "side", "n_agents"}
+    for env_id, (factory_path, *_) in PETTINGZOO_ENVS.items():
+        cls = type(import_object(factory_path)())
+        ranges = getattr(cls.__init__, "__setting_ranges__", {})
+        for key in sizes & set(inspect.signature(cls.__init__).parameters):
+            assert key in ranges, f"{env_id}: {key} has no declared range"
+    with pytest.raises(ValueError, match="n_rounds must be <= 10000000, got 1000000000000"):
+        import_object(PETTINGZOO_ENVS["boltzgym/RepeatedMatrixGame-v0"][0])(n_rounds=10**12)
