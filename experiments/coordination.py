@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from boltzgym.utils.validation import check_count, check_in_range, check_int
+from boltzgym.utils.validation import check_count, check_in_range, check_int, setting_ranges
 
 LEARNERS = {  # summary name -> (class name in boltzgym.agents, its hyperparameters beyond SETTINGS)
     "independent_q": ("IndependentQLearning", {}),
@@ -35,6 +35,7 @@ LEARNERS = {  # summary name -> (class name in boltzgym.agents, its hyperparamet
 SETTINGS = {"gamma": 0.0, "learning_rate": 0.1, "epsilon_start": 1.0, "epsilon_end": 0.0}
 
 
+@setting_ranges(n_seeds=(1, 100), steps=(1, 10_000_000), k=(-1000.0, 0.0))
 def coordination_experiment(out_dir: str | Path, seed: int = 0, progress: bool = False, n_seeds: int = 10,
                             steps: int = 30_000, k: float = -100.0,
                             games: tuple = ("climbing", "penalty")) -> dict:  # fmt: skip

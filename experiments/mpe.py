@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from boltzgym.utils.validation import check_count, check_int
+from boltzgym.utils.validation import check_count, check_int, setting_ranges
 
 ENVS = {"simple_spread": "mpe2.simple_spread_v3", "simple_reference": "mpe2.simple_reference_v3"}
 SETTINGS = {  # IDQN with parameter sharing; chosen on seed 0 of simple_spread (report of issue 26)
@@ -55,6 +55,7 @@ def team_returns(env, policy, n_episodes: int, seed: int) -> np.ndarray:
     return returns
 
 
+@setting_ranges(n_seeds=(1, 100), steps=(1, 10_000_000), eval_episodes=(1, 100_000), max_cycles=(1, 100_000))
 def mpe_experiment(out_dir: str | Path, seed: int = 0, progress: bool = False, n_seeds: int = 3,
                    steps: int = 30_000, eval_episodes: int = 50, max_cycles: int = 25,
                    envs: tuple = ("simple_spread", "simple_reference")) -> dict:  # fmt: skip

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from boltzgym.utils.validation import check_int
+from boltzgym.utils.validation import check_int, setting_ranges
 
 ENV = "pettingzoo.classic.tictactoe_v3"
 SETTINGS = {  # self-play IDQN; chosen on seed 0 (report of issue 26)
@@ -141,6 +141,7 @@ def evaluate(learners, n_games: int, seed: int) -> dict[str, float]:
     return results
 
 
+@setting_ranges(steps=(1, 10_000_000), games=(1, 100_000), eval_every=(1, 10_000_000))
 def tictactoe_experiment(out_dir: str | Path, seed: int = 0, progress: bool = False, steps: int = 300_000,
                          games: int = 100, eval_every: int = 25_000) -> dict:  # fmt: skip
     """Train self-play IDQN on tic-tac-toe for ``steps`` agent turns; evaluate against the perfect and the random

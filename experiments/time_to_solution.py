@@ -154,6 +154,7 @@ def tts_table(
 
 
 @setting_ranges(instances=(1, 1000), reads=(1, 100_000), sweeps=(1, 10_000_000))
+@setting_ranges(instances=(1, 1000), reads=(1, 100_000), sweeps=(1, 10_000_000))
 def time_to_solution(
     out_dir,
     seed: int = 0,

@@ -42,6 +42,8 @@ RBMConfig = model_config(
     doc="The ``--set`` keys of ``boltzgym fit rbm``: RBM's constructor parameters (its defaults), ``ais_chains`` and "
     "``ais_betas`` (fit_with_log_likelihood's defaults), and ``eval_every``.",
 )
+"""The ``--set`` keys of ``boltzgym fit rbm``: RBM's constructor parameters (its defaults), ``ais_chains`` and
+``ais_betas`` (fit_with_log_likelihood's defaults), and ``eval_every``."""
 
 
 def rbm_parameters(config) -> dict:

@@ -45,6 +45,8 @@ Word2VecConfig = model_config(
     doc="The ``--set`` keys of ``boltzgym fit word2vec``: Word2Vec's constructor parameters (its defaults), and the "
     "report's ``words``, ``topn`` (most_similar's default) and ``pairs``.",
 )
+"""The ``--set`` keys of ``boltzgym fit word2vec``: Word2Vec's constructor parameters (its defaults), and the
+report's ``words``, ``topn`` (most_similar's default) and ``pairs``."""
 
 
 def text_file_dataset(path: str | Path):

@@ -104,14 +104,18 @@ CGANConfig = _adversarial_config(
     aliases={"hidden_sizes": ("generator_sizes", "discriminator_sizes")},
     doc="The conditional GAN of ``boltzgym fit cgan``: ConditionalGAN's parameters and fit's epochs, batch_size.",
 )  # fmt: skip
+"""The conditional GAN of ``boltzgym fit cgan``: ConditionalGAN's parameters and fit's epochs, batch_size."""
 LapGANConfig = _adversarial_config("LapGANConfig", LapGAN, ("side",), bases=(_LatentCheck,),
                                    doc="The two-level LapGAN of ``boltzgym fit lapgan``.")  # fmt: skip
+"""The two-level LapGAN of ``boltzgym fit lapgan``."""
 BiGANConfig = _adversarial_config("BiGANConfig", BiGAN, ("n_features",), bases=(_LatentCheck,),
                                   doc="The BiGAN of ``boltzgym fit bigan``.")  # fmt: skip
+"""The BiGAN of ``boltzgym fit bigan``."""
 CycleGANConfig = _adversarial_config(
     "CycleGANConfig", CycleGAN, ("n_features", "n_features_b"), bases=(DomainSettings,),
     doc="The CycleGAN of ``boltzgym fit cyclegan``: digits (A) <-> ``domain`` (B), unpaired.",
 )  # fmt: skip
+"""The CycleGAN of ``boltzgym fit cyclegan``: digits (A) <-> ``domain`` (B), unpaired."""
 
 
 def _finish(model, x_test, samples, classifier, run_dir, title: str, rows=None) -> dict:

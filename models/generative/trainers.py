@@ -63,6 +63,7 @@ VAEConfig = model_config(
     bases=(LikelihoodSettings,),
     doc="The VAE of ``boltzgym fit vae`` (notes 5.1): VAE's parameters, the training keys, n_importance_samples.",
 )
+"""The VAE of ``boltzgym fit vae`` (notes 5.1): VAE's parameters, the training keys, n_importance_samples."""
 GANConfig = model_config(
     "GANConfig",
     GAN,
@@ -72,6 +73,8 @@ GANConfig = model_config(
     doc="The GAN of ``boltzgym fit gan`` (notes 5.2): GAN()'s parameters (the notes' fixes on) and fit's epochs and "
     "batch_size.",
 )
+"""The GAN of ``boltzgym fit gan`` (notes 5.2): GAN()'s parameters (the notes' fixes on) and fit's epochs and
+batch_size."""
 AEConfig = model_config(
     "AEConfig",
     TiedAutoencoder,
@@ -81,6 +84,7 @@ AEConfig = model_config(
     bases=(AutoencoderSettings,),
     doc="The autoencoder of ``boltzgym fit ae`` (notes 5.1): tied when ``hidden_sizes`` is empty, else deep.",
 )
+"""The autoencoder of ``boltzgym fit ae`` (notes 5.1): tied when ``hidden_sizes`` is empty, else deep."""
 
 
 def _flat(x: np.ndarray) -> np.ndarray:

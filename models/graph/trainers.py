@@ -40,6 +40,8 @@ GNNConfig = model_config(
     doc="The message-passing GNN of ``boltzgym fit gnn`` (``--data karate|karate-communities|digits-graph``): the "
     "training keys, GNN's parameters (Kipf & Welling's defaults), threads and checkpoint_every.",
 )
+"""The message-passing GNN of ``boltzgym fit gnn`` (``--data karate|karate-communities|digits-graph``): the training
+keys, GNN's parameters (Kipf & Welling's defaults), threads and checkpoint_every."""
 
 
 def build_gnn(config, dataset: Dataset, seed: int = 0) -> GNN:

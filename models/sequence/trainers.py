@@ -55,6 +55,7 @@ RecurrentConfig = model_config(
     defaults={"hidden_size": 64},
     doc="``boltzgym fit rnn|lstm|gru``: a recurrent torso and a linear head (SequenceRegressor's parameters).",
 )
+"""``boltzgym fit rnn|lstm|gru``: a recurrent torso and a linear head (SequenceRegressor's parameters)."""
 TransformerConfig = model_config(
     "TransformerConfig",
     Seq2SeqTransformer,
@@ -65,6 +66,7 @@ TransformerConfig = model_config(
     bases=(SourceSettings,),
     doc="``boltzgym fit transformer``: a seq2seq Transformer trained with teacher forcing.",
 )
+"""``boltzgym fit transformer``: a seq2seq Transformer trained with teacher forcing."""
 Seq2SeqConfig = model_config(
     "Seq2SeqConfig",
     Seq2SeqLSTM,
@@ -74,6 +76,7 @@ Seq2SeqConfig = model_config(
     bases=(SourceSettings,),
     doc="``boltzgym fit seq2seq``: the LSTM encoder-decoder of Sutskever et al. 2014, teacher forcing.",
 )
+"""``boltzgym fit seq2seq``: the LSTM encoder-decoder of Sutskever et al. 2014, teacher forcing."""
 
 
 def _one_torch_thread():

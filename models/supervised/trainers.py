@@ -52,6 +52,7 @@ MLPConfig = model_config(
     bases=(_MLPChecks,),
     doc="The MLP of ``boltzgym fit mlp``: the supervised training settings plus MLP's constructor parameters.",
 )
+"""The MLP of ``boltzgym fit mlp``: the supervised training settings plus MLP's constructor parameters."""
 RBFConfig = model_config(
     "RBFConfig",
     RBFLayer,
@@ -61,6 +62,7 @@ RBFConfig = model_config(
     defaults={"n_centers": 200, "beta": None},
     doc="The RBF network of ``boltzgym fit rbf``: RBF units (centres initialised on training rows) + linear readout.",
 )
+"""The RBF network of ``boltzgym fit rbf``: RBF units (centres initialised on training rows) + linear readout."""
 LogisticConfig = model_config(
     "LogisticConfig",
     nn.Linear,
@@ -68,6 +70,7 @@ LogisticConfig = model_config(
     exclude=("in_features", "out_features", "device", "dtype"),
     doc="Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy.",
 )
+"""Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy."""
 
 
 def n_parameters(model: nn.Module) -> int:
@@ -174,5 +177,11 @@ def _supervised_trainer(build, name: str, what: str):
 
 
 train_mlp = _supervised_trainer(build_mlp, "mlp", "an MLP")
+"""``boltzgym fit mlp``'s trainer: ``train(config, dataset, *, epochs, seed, run_dir, resume, progress, device) ->
+summary``."""
 train_logistic = _supervised_trainer(build_logistic, "logistic", "one linear layer")
+"""``boltzgym fit logistic``'s trainer: ``train(config, dataset, *, epochs, seed, run_dir, resume, progress, device)
+-> summary``."""
 train_rbf = _supervised_trainer(build_rbf, "rbf", "an RBF network")
+"""``boltzgym fit rbf``'s trainer: ``train(config, dataset, *, epochs, seed, run_dir, resume, progress, device) ->
+summary``."""

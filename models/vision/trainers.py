@@ -53,13 +53,26 @@ def _config(name: str, training: TrainSettings) -> type:
 
 
 VGGConfig = _config("vgg", VISION_TRAINING)
+"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
+parameters, with their defaults."""
 HighwayConfig = _config("highway", VISION_TRAINING)
+"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
+parameters, with their defaults."""
 ResNetConfig = _config("resnet", RESNET_TRAINING)
+"""The ``--set`` keys of ``boltzgym fit``'s RESNET_TRAINING: the training settings and RESNET_TRAINING's constructor
+parameters, with their defaults."""
 PlainNetConfig = _config("plainnet", RESNET_TRAINING)
+"""The ``--set`` keys of ``boltzgym fit``'s RESNET_TRAINING: the training settings and RESNET_TRAINING's constructor
+parameters, with their defaults."""
 DenseNetConfig = _config("densenet", VISION_TRAINING)
+"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
+parameters, with their defaults."""
 CNNConfig = _config("cnn", VISION_TRAINING)
+"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
+parameters, with their defaults."""
 VISION_CONFIGS = {"vgg": VGGConfig, "highway": HighwayConfig, "resnet": ResNetConfig, "plainnet": PlainNetConfig,
                   "densenet": DenseNetConfig, "cnn": CNNConfig}  # fmt: skip
+"""Name -> config class of every image classifier of ``boltzgym fit``."""
 
 
 def build_vision_model(name: str, config, n_classes: int, channels: int = 1) -> nn.Module:
