@@ -48,7 +48,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from boltzgym.agents import dqn_checkpoint
-from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.best_policy import KeepBestPolicy, eval_env_factory
+from boltzgym.agents.callbacks import CallbackList, as_callback
 from boltzgym.agents.dqn_config import DQNConfig
 from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper
@@ -137,6 +138,10 @@ class DQN:
         num_timesteps: environment steps taken so far (all envs counted).
         episode_returns: undiscounted return of each finished training episode, with ``episode_end_steps`` the
             ``num_timesteps`` at which it ended.
+        evaluations: with ``eval_freq > 0``, the ``(num_timesteps, mean, std)`` of each greedy evaluation during
+            :meth:`learn` (:mod:`boltzgym.agents.best_policy`), whose episodes and steps are counted in
+            ``eval_episodes_played`` and ``eval_timesteps``; ``best_eval_timesteps``: the step of the weights that
+            the last ``learn`` restored. Not kept in checkpoints.
     """
 
     def __init__(
@@ -170,6 +175,10 @@ class DQN:
         self.schedule_horizon: int | None = None  # step at which the current learn() call ends
         self.episode_returns: list[float] = []
         self.episode_end_steps: list[int] = []
+        self.evaluations: list[tuple[int, float, float]] = []  # eval_freq > 0: (num_timesteps, mean, std) rows
+        self.eval_timesteps = 0  # env steps played by those evaluations (not in num_timesteps)
+        self.eval_episodes_played = 0
+        self.best_eval_timesteps: int | None = None  # the step whose weights learn() restored (eval_freq > 0)
         self.logger = MetricsLog(log_dir)
         seeds = np.random.SeedSequence(self.seed).spawn(3)
         self._rng = np.random.default_rng(seeds[0])
@@ -327,6 +336,9 @@ class DQN:
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
         update the target network, then call ``callback.on_step()`` (``False`` stops). Returns ``self``.
+        With ``eval_freq > 0`` the greedy policy is also evaluated every ``eval_freq`` env steps and at the end, and
+        the best evaluated weights (online and target networks) are restored before ``on_training_end()``
+        (:class:`~boltzgym.agents.best_policy.KeepBestPolicy`; the optimizer's moments are not restored).
         Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
         error) and to ``log_dir/metrics.csv`` when it ends.
         """
@@ -335,6 +347,9 @@ class DQN:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
         self.schedule_horizon = self.num_timesteps + total_timesteps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
+        keeper = self._best_policy_keeper()
+        if keeper is not None:
+            callback = CallbackList([keeper, callback])
         callback.init_callback(self)
         callback.on_training_start()
         bar = make_progress_bar(total=total_timesteps, desc="dqn", enabled=progress_bar)
@@ -343,6 +358,9 @@ class DQN:
         self.logger.open()
         try:
             self._collect_and_train(obs, end, bar, callback)
+            if keeper is not None:
+                keeper.finish()
+                self.best_eval_timesteps = keeper.best_timesteps
         finally:
             bar.close()
             self.logger.close()
@@ -380,6 +398,23 @@ class DQN:
                 if not callback.on_step():
                     break
         self._torch_rng_state = rng_state[0]  # dropout draws are reproducible and checkpointed
+
+    def _best_policy_keeper(self) -> KeepBestPolicy | None:
+        """The periodic evaluation of ``eval_freq > 0`` (None when 0): online and target weights kept and restored."""
+        config = self.config
+        if not config.eval_freq:
+            return None
+        nets = {"q_net": self.q_net, "target_net": self.target_net}
+
+        def get_state() -> dict:
+            return {f"{name}.{key}": value for name, net in nets.items() for key, value in net.state_dict().items()}
+
+        def set_state(state: dict) -> None:
+            for name, net in nets.items():
+                net.load_state_dict({key[len(name) + 1 :]: v for key, v in state.items() if key.startswith(name + ".")})
+
+        make_env = eval_env_factory(self.env)
+        return KeepBestPolicy(config.eval_freq, config.eval_episodes, make_env, self.seed, get_state, set_state)
 
     def _reset_envs(self) -> np.ndarray:
         """Reset every env, seeded from ``seed`` and the step count (a fresh, reproducible seed per ``learn``

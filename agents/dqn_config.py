@@ -53,6 +53,10 @@ class DQNConfig:
     dropout: float = 0.0  # dropout in the MLP torso (notes 2.3)
     conv_channels: tuple[int, ...] = (16, 32)  # ConvNet channels for image observations (3x3 kernels)
     conv_features: int = 128  # width of the ConvNet's feature vector
+    eval_freq: int = 0  # env steps between greedy evaluations during learn(), whose best weights learn() restores
+    # at its end (agents/best_policy.py; SB3's EvalCallback with best_model_save_path); 0: no evaluation, the last
+    # weights are kept
+    eval_episodes: int = 10  # episodes per evaluation (fresh envs, own reset seeds; not counted in num_timesteps)
     log_interval: int = 100  # gradient steps between logged loss values
     q_network: str | None = None  # a name in agents.networks.Q_NETWORKS ("mlp", "cnn", "dueling", ...); None:
     # "cnn" for image observations, else "mlp" (with the dueling head when dueling=True). A factory passed to
@@ -110,5 +114,7 @@ _COUNT_FIELDS = {  # integer fields and their minimum
     "target_update_interval": 1,
     "conv_features": 1,
     "log_interval": 1,
+    "eval_freq": 0,
+    "eval_episodes": 1,
     "sequence_length": 1,
 }
