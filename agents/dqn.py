@@ -24,11 +24,7 @@ The API is Stable-Baselines3's::
     agent.save("runs/dqn-cartpole")          # a folder: manifest.json, config.json, model.pt (+ replay.npz)
     agent = DQN.load("runs/dqn-cartpole")    # torch.load(weights_only=True): no code is executed
 
-Checkpoints and resuming: :meth:`DQN.learn` resets the environments at its start, with seeds derived from
-``seed`` and the step count (the episodes it cuts end there in the replay buffer, so that no n-step return
-joins two episodes), so ``learn(a); save; load; learn(b)`` gives exactly the same agent as
-``learn(a); learn(b)`` when the replay buffer is saved too (``save(path, include_buffer=True)``). A checkpoint
-written in the middle of ``learn`` (by ``CheckpointCallback``) resumes from a fresh episode instead.
+Checkpoints, and why a saved and reloaded agent continues exactly: :mod:`boltzgym.agents.dqn_checkpoint`.
 
 Importing this module imports torch; ``boltzgym.agents`` itself does not.
 """
@@ -48,11 +44,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from boltzgym.agents import dqn_checkpoint
-from boltzgym.agents.callbacks import as_callback
+from boltzgym.agents.best_policy import best_policy_keeper
+from boltzgym.agents.callbacks import CallbackList, as_callback
 from boltzgym.agents.dqn_config import DQNConfig
 from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
-from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec
-from boltzgym.agents.masks import masked_argmax, random_legal_actions, split_masked_observation
+from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec, observation_batch
+from boltzgym.agents.masks import explore_some, masked_argmax, random_legal_actions
 from boltzgym.agents.networks import (
     check_network_size,
     check_q_network,
@@ -158,6 +155,10 @@ class DQN:
         num_timesteps: environment steps taken so far (all envs counted).
         episode_returns: undiscounted return of each finished training episode, with ``episode_end_steps`` the
             ``num_timesteps`` at which it ended.
+        evaluations: with ``eval_freq > 0``, the ``(num_timesteps, mean, std)`` of each greedy evaluation during
+            :meth:`learn` (:mod:`boltzgym.agents.best_policy`), whose episodes and steps are counted in
+            ``eval_episodes_played`` and ``eval_timesteps``; ``best_eval_timesteps``: the step of the weights that
+            the last ``learn`` restored. Not kept in checkpoints.
     """
 
     def __init__(
@@ -191,6 +192,10 @@ class DQN:
         self.schedule_horizon: int | None = None  # step at which the current learn() call ends
         self.episode_returns: list[float] = []
         self.episode_end_steps: list[int] = []
+        self.evaluations: list[tuple[int, float, float]] = []  # eval_freq > 0: (num_timesteps, mean, std) rows
+        self.eval_timesteps = 0  # env steps played by those evaluations (not in num_timesteps)
+        self.eval_episodes_played = 0
+        self.best_eval_timesteps: int | None = None  # the step whose weights learn() restored (eval_freq > 0)
         self.logger = MetricsLog(log_dir)
         seeds = np.random.SeedSequence(self.seed).spawn(3)
         self._rng = np.random.default_rng(seeds[0])
@@ -310,28 +315,14 @@ class DQN:
         """
         if self._spec is None:
             raise RuntimeError("this agent has no networks yet: create it with an env or load a checkpoint")
-        masks = None
-        if self._spec.action_mask:
-            observation, masks = split_masked_observation(observation, self._spec.n_actions)
-        obs = np.asarray(observation)
-        shape = self._spec.shape
-        single = obs.shape == shape
-        if not single and obs.shape[1:] != shape:
-            raise ValueError(
-                f"observation has shape {obs.shape}, expected {shape} (one observation of {self.observation_space}) "
-                f"or (batch, {', '.join(map(str, shape))})"
-            )
-        batch = obs[None] if single else obs
-        if masks is not None:
-            masks = masks.reshape(len(batch), self._spec.n_actions)
+        batch, masks, single = observation_batch(observation, self._spec, self.observation_space)
         if self.is_recurrent:
             actions, state = recurrent_greedy_actions(self.q_net, batch, state, episode_start, self.device)
         else:
             actions = masked_argmax(self.q_values(batch), masks)
         if not deterministic:
             explore = self._rng.random(len(actions)) < self.exploration_rate()
-            rows = None if masks is None else masks[explore]
-            actions[explore] = random_legal_actions(self._rng, self._spec.n_actions, rows, int(explore.sum()))
+            explore_some(self._rng, actions, explore, self._spec.n_actions, masks)
         return (actions[0] if single else actions), state
 
     def act(self, observations: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
@@ -355,10 +346,7 @@ class DQN:
         else:
             with torch.inference_mode():
                 actions = masked_argmax(self.q_net(torch.as_tensor(obs, device=self.device)).cpu().numpy(), masks)
-        if explore.any():
-            rows = None if masks is None else masks[explore]
-            actions[explore] = random_legal_actions(self._rng, n_actions, rows, int(explore.sum()))
-        return actions
+        return explore_some(self._rng, actions, explore, n_actions, masks)
 
     # --- learning -------------------------------------------------------------------------------------
 
@@ -368,6 +356,9 @@ class DQN:
         Each vector step: act epsilon-greedily, store the transition, every ``train_freq`` steps (after
         ``learning_starts``) take ``gradient_steps`` gradient steps, every ``target_update_interval`` env steps
         update the target network, then call ``callback.on_step()`` (``False`` stops). Returns ``self``.
+        With ``eval_freq > 0`` the greedy policy is also evaluated every ``eval_freq`` env steps and at the end, and
+        the best evaluated weights (online and target networks) are restored before ``on_training_end()``
+        (:class:`~boltzgym.agents.best_policy.KeepBestPolicy`; the optimizer's moments are not restored).
         Metrics go to TensorBoard while it runs (a writer opened here and closed at its end, also on an
         error) and to ``log_dir/metrics.csv`` when it ends.
         """
@@ -376,6 +367,10 @@ class DQN:
             raise RuntimeError("learn needs an environment: pass env to DQN(...) or DQN.load(path, env=...)")
         self.schedule_horizon = self.num_timesteps + total_timesteps  # SB3's progress: steps / end of this call
         callback = as_callback(callback)
+        nets = {"q_net": self.q_net, "target_net": self.target_net}  # weights kept at the best evaluation
+        keeper = best_policy_keeper(nets, self.env, self.seed, self.config)
+        if keeper is not None:
+            callback = CallbackList([keeper, callback])
         callback.init_callback(self)
         callback.on_training_start()
         bar = make_progress_bar(total=total_timesteps, desc="dqn", enabled=progress_bar)
@@ -384,6 +379,9 @@ class DQN:
         self.logger.open()
         try:
             self._collect_and_train(obs, end, bar, callback)
+            if keeper is not None:
+                keeper.finish()
+                self.best_eval_timesteps = keeper.best_timesteps
         finally:
             bar.close()
             self.logger.close()

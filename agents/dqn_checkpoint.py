@@ -4,6 +4,12 @@ The folder: ``manifest.json`` (format ``boltzgym-dqn``, version, the counters ``
 ``n_updates``, checksums, shapes), ``config.json`` (hyperparameters, env spec, seed, generator state, learning
 curve, metric rows), ``model.pt`` (both networks, the optimizer and torch's RNG state, loaded with
 ``weights_only=True``) and, with ``include_buffer=True``, ``replay.npz``.
+
+Resuming: :meth:`DQN.learn` resets the environments at its start, with seeds derived from
+``seed`` and the step count (the episodes it cuts end there in the replay buffer, so that no n-step return
+joins two episodes), so ``learn(a); save; load; learn(b)`` gives exactly the same agent as
+``learn(a); learn(b)`` when the replay buffer is saved too (``save(path, include_buffer=True)``). A checkpoint
+written in the middle of ``learn`` (by ``CheckpointCallback``) resumes from a fresh episode instead.
 """
 
 from __future__ import annotations

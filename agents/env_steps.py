@@ -180,3 +180,21 @@ def _row(batch: dict, i: int) -> dict:
     if isinstance(batch, dict):
         return {key: np.asarray(value)[i] for key, value in batch.items()}
     return batch[i]
+
+
+def observation_batch(observation, spec: EnvSpec, space) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """``(batch, masks or None, single)`` of what ``predict`` received: one observation of ``spec`` or a batch of
+    them, a masked env's dict split into observations and ``(batch, n_actions)`` masks; ``ValueError`` naming
+    ``observation`` for another shape."""
+    masks = None
+    if spec.action_mask:
+        observation, masks = split_masked_observation(observation, spec.n_actions)
+    obs = np.asarray(observation)
+    single = obs.shape == spec.shape
+    if not single and obs.shape[1:] != spec.shape:
+        raise ValueError(
+            f"observation has shape {obs.shape}, expected {spec.shape} (one observation of {space}) "
+            f"or (batch, {', '.join(map(str, spec.shape))})"
+        )
+    batch = obs[None] if single else obs
+    return batch, (None if masks is None else masks.reshape(len(batch), spec.n_actions)), single

@@ -44,3 +44,12 @@ def random_legal_actions(rng: np.random.Generator, n_actions: int, masks: np.nda
         raise ValueError("action_mask allows no action in an observation the agent must act on")
     picks = rng.integers(0, legal)  # the k-th legal action of each row
     return (np.cumsum(masks, axis=1) > picks[:, None]).argmax(axis=1)
+
+
+def explore_some(rng, actions: np.ndarray, explore: np.ndarray, n_actions: int, masks: np.ndarray | None):
+    """Epsilon-greedy's random moves: ``actions[explore]`` replaced in place by uniformly drawn legal actions (the
+    draws :func:`random_legal_actions` makes); returns ``actions``."""
+    if explore.any():
+        rows = None if masks is None else masks[explore]
+        actions[explore] = random_legal_actions(rng, n_actions, rows, int(explore.sum()))
+    return actions

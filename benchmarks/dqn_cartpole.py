@@ -1,12 +1,19 @@
-"""Our DQN (our defaults) against Stable-Baselines3's DQN (rl-baselines3-zoo's tuned CartPole-v1 settings).
+"""Our DQN (the CartPole-v1 preset of ``boltzgym train dqn``) against Stable-Baselines3's DQN (rl-baselines3-zoo's
+tuned CartPole-v1 settings).
 
 Per seed, both agents train for ``--steps`` environment steps on CartPole-v1 with one torch thread, then
 their greedy policies play the same ``--eval-episodes`` seeded episodes (reset seeds 10_000 + seed + i, run
 side by side by ``run_episodes_batched``). Prints per-seed returns and training wall-clock, the solve rate
-(mean return >= 475, the env's reward threshold) and the wall-clock ratio ours / SB3. The two agents run
-alternately, seed by seed, so that a busy machine slows both alike.
+(mean return >= 475, the env's reward threshold) per block of 10 seeds, the mean and minimum return, and the
+wall-clock ratio ours / SB3. The two agents run alternately, seed by seed, so that a busy machine slows both alike.
+
+Our preset evaluates its greedy policy during training (``eval_freq``, ``eval_episodes``: reset seeds of their own,
+never 10_000 + seed + i) and keeps the best evaluated weights; that time is inside our wall-clock, and the
+evaluation episodes and steps are printed (``eval eps``, ``eval steps``) beside the step at which the kept weights
+were evaluated (``best at``). ``--no-peer`` skips SB3 (solve rates only: no ratio is printed then).
 
     python benchmarks/dqn_cartpole.py                      # seeds 0..4, 5e4 steps (several minutes)
+    python benchmarks/dqn_cartpole.py --seeds 10-29 --no-peer
     python benchmarks/dqn_cartpole.py --seeds 0 --steps 20000
 
 Needs the bench extra: ``pip install -e ".[dev,bench]"``.
@@ -23,6 +30,7 @@ import torch
 
 from boltzgym.agents.batched_evaluation import run_episodes_batched
 from boltzgym.agents.dqn import DQN
+from boltzgym.experiments.dqn_training import dqn_preset
 
 ENV_ID = "CartPole-v1"
 SOLVED = 475.0
@@ -44,7 +52,7 @@ SB3_ZOO = {
 
 
 def train_ours(seed: int, steps: int):
-    agent = DQN(ENV_ID, seed=seed)
+    agent = DQN(ENV_ID, seed=seed, **dqn_preset(ENV_ID))
     start = time.perf_counter()
     agent.learn(steps)
     return agent, time.perf_counter() - start
@@ -63,57 +71,80 @@ def evaluate(agent, seed: int, episodes: int) -> float:
     return float(run_episodes_batched(agent, lambda: gym.make(ENV_ID), episodes, seed=10_000 + seed).mean())
 
 
+def parse_seeds(text: str) -> list[int]:
+    """``"0,3,10-19"`` -> ``[0, 3, 10, 11, ..., 19]``."""
+    seeds: list[int] = []
+    for part in (p.strip() for p in text.split(",")):
+        if "-" in part:
+            first, last = (int(v) for v in part.split("-"))
+            seeds.extend(range(first, last + 1))
+        elif part:
+            seeds.append(int(part))
+    return seeds
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds (default 0,1,2,3,4)")
+    parser.add_argument("--seeds", default="0-4", help="comma-separated seeds and ranges A-B (default 0-4)")
     parser.add_argument("--steps", type=int, default=50_000, help="training steps per run (default 5e4)")
     parser.add_argument("--eval-episodes", type=int, default=100, help="greedy evaluation episodes (default 100)")
+    parser.add_argument("--no-peer", action="store_true", help="skip SB3 (solve rates only, no wall-clock ratio)")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    seeds = parse_seeds(args.seeds)
     torch.set_num_threads(1)
 
     rows = []
-    print(f"{'seed':>4}  {'ours return':>11}  {'ours s':>7}  {'SB3 return':>10}  {'SB3 s':>7}", flush=True)
+    header = f"{'seed':>4}  {'ours return':>11}  {'ours s':>7}  {'best at':>7}  {'eval eps':>8}  {'eval steps':>10}"
+    print(header + ("" if args.no_peer else f"  {'SB3 return':>10}  {'SB3 s':>7}"), flush=True)
     for seed in seeds:
         ours, ours_seconds = train_ours(seed, args.steps)
-        ours_return = evaluate(ours, seed, args.eval_episodes)
-        sb3, sb3_seconds = train_sb3(seed, args.steps)
-        sb3_return = evaluate(sb3, seed, args.eval_episodes)
-        rows.append(
-            {
-                "seed": seed,
-                "ours_return": ours_return,
-                "ours_seconds": ours_seconds,
-                "sb3_return": sb3_return,
-                "sb3_seconds": sb3_seconds,
-            }
+        row = {
+            "seed": seed,
+            "ours_return": evaluate(ours, seed, args.eval_episodes),
+            "ours_seconds": ours_seconds,
+            "ours_best_at": ours.best_eval_timesteps,
+            "ours_eval_episodes": ours.eval_episodes_played,
+            "ours_eval_timesteps": ours.eval_timesteps,
+        }
+        line = (
+            f"{seed:>4}  {row['ours_return']:>11.1f}  {ours_seconds:>7.1f}  {str(row['ours_best_at']):>7}  "
+            f"{row['ours_eval_episodes']:>8}  {row['ours_eval_timesteps']:>10}"
+        )
+        if not args.no_peer:
+            sb3, sb3_seconds = train_sb3(seed, args.steps)
+            row.update(sb3_return=evaluate(sb3, seed, args.eval_episodes), sb3_seconds=sb3_seconds)
+            line += f"  {row['sb3_return']:>10.1f}  {sb3_seconds:>7.1f}"
+        rows.append(row)
+        print(line, flush=True)
+
+    summary = {"env": ENV_ID, "steps": args.steps, "eval_episodes": args.eval_episodes, "runs": rows}
+    for who in ("ours",) if args.no_peer else ("ours", "sb3"):
+        returns = np.array([r[f"{who}_return"] for r in rows])
+        blocks = {}
+        for r in rows:
+            block = f"{r['seed'] // 10 * 10}-{r['seed'] // 10 * 10 + 9}"
+            solved, total = blocks.get(block, (0, 0))
+            blocks[block] = (solved + int(r[f"{who}_return"] >= SOLVED), total + 1)
+        summary[f"{who}_solved"] = int((returns >= SOLVED).sum())
+        summary[f"{who}_solved_per_block"] = blocks
+        summary[f"{who}_mean_return"] = float(returns.mean())
+        summary[f"{who}_min_return"] = float(returns.min())
+        per_block = ", ".join(f"seeds {b}: {s}/{t}" for b, (s, t) in blocks.items())
+        print(
+            f"{who}: solved (mean >= {SOLVED:g}) {summary[f'{who}_solved']}/{len(rows)} ({per_block}); "
+            f"greedy means: mean {returns.mean():.1f}, min {returns.min():.1f}"
+        )
+    if not args.no_peer:
+        ours_time = float(np.mean([r["ours_seconds"] for r in rows]))
+        sb3_time = float(np.mean([r["sb3_seconds"] for r in rows]))
+        summary.update(
+            ours_mean_seconds=ours_time, sb3_mean_seconds=sb3_time, wall_clock_ratio_ours_over_sb3=ours_time / sb3_time
         )
         print(
-            f"{seed:>4}  {ours_return:>11.1f}  {ours_seconds:>7.1f}  {sb3_return:>10.1f}  {sb3_seconds:>7.1f}",
-            flush=True,
+            f"mean training wall-clock: ours {ours_time:.1f} s, SB3 {sb3_time:.1f} s, "
+            f"ratio ours/SB3 {ours_time / sb3_time:.2f}"
         )
-
-    ours_solved = sum(r["ours_return"] >= SOLVED for r in rows)
-    sb3_solved = sum(r["sb3_return"] >= SOLVED for r in rows)
-    ours_time = float(np.mean([r["ours_seconds"] for r in rows]))
-    sb3_time = float(np.mean([r["sb3_seconds"] for r in rows]))
-    summary = {
-        "env": ENV_ID,
-        "steps": args.steps,
-        "eval_episodes": args.eval_episodes,
-        "runs": rows,
-        "ours_solved": ours_solved,
-        "sb3_solved": sb3_solved,
-        "ours_mean_seconds": ours_time,
-        "sb3_mean_seconds": sb3_time,
-        "wall_clock_ratio_ours_over_sb3": ours_time / sb3_time,
-    }
-    print(f"solved (mean >= {SOLVED:g}): ours {ours_solved}/{len(rows)}, SB3 {sb3_solved}/{len(rows)}")
-    print(
-        f"mean training wall-clock: ours {ours_time:.1f} s, SB3 {sb3_time:.1f} s, "
-        f"ratio ours/SB3 {ours_time / sb3_time:.2f}"
-    )
     if args.json:
         from boltzgym.utils.io import atomic_write_json
 

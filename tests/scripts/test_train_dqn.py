@@ -35,6 +35,9 @@ def test_cli_json_run_then_resume(tmp_path, capsys):
     assert summary["steps"] == 300 and summary["eval_episodes"] == 3 and summary["optimal_mean_return"] is None
     assert summary["eval_mean_return"] >= 8.0  # CartPole gives at least 8 steps of reward 1
     assert summary["hyperparameters"]["net_arch"] == [16]
+    # the CartPole preset evaluates every 5000 steps and at the end (here only the end), keeping the best weights
+    assert summary["hyperparameters"]["eval_freq"] == 5000 and summary["eval_episodes_played"] == 10
+    assert summary["best_eval_timesteps"] == 300 and summary["eval_timesteps"] >= 10 * 8
     for name in (
         "summary.json",
         "metrics.csv",
