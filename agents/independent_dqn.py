@@ -82,6 +82,18 @@ def _encoder(space: gym.Space):
     raise TypeError(f"env: observation spaces must be Discrete or Box for IndependentDQN, got {space}")
 
 
+def shared_spaces(env, agents: list) -> tuple[gym.Space, gym.Space]:
+    """The observation and action space every agent of ``env`` shares (IndependentDQN's one network needs them
+    equal, and the actions ``Discrete``); ``ValueError``/``TypeError`` naming ``env`` otherwise."""
+    first_obs, first_action = env.observation_space(agents[0]), env.action_space(agents[0])
+    for agent in agents:
+        if env.observation_space(agent) != first_obs or env.action_space(agent) != first_action:
+            raise ValueError(f"env: every agent needs the same spaces for IndependentDQN; {agent!r} differs")
+    if not isinstance(first_action, gym.spaces.Discrete):
+        raise TypeError(f"env: action spaces must be Discrete for IndependentDQN, got {first_action}")
+    return first_obs, first_action
+
+
 class AgentsAsVectorEnv(gym.vector.VectorEnv):
     """A PettingZoo ``ParallelEnv`` as a Gymnasium vector env whose entry ``i`` is agent ``i`` (same-step reset).
 
@@ -98,12 +110,7 @@ class AgentsAsVectorEnv(gym.vector.VectorEnv):
         if not agents or not callable(getattr(env, "observation_space", None)):
             raise TypeError(f"env must be a PettingZoo ParallelEnv with possible_agents, got {type(env).__name__}")
         self.env, self.agents = env, list(agents)
-        first_obs, first_action = env.observation_space(agents[0]), env.action_space(agents[0])
-        for agent in agents:
-            if env.observation_space(agent) != first_obs or env.action_space(agent) != first_action:
-                raise ValueError(f"env: every agent needs the same spaces for IndependentDQN; {agent!r} differs")
-        if not isinstance(first_action, gym.spaces.Discrete):
-            raise TypeError(f"env: action spaces must be Discrete for IndependentDQN, got {first_action}")
+        first_obs, first_action = shared_spaces(env, self.agents)
         self.n_features, self._encode = _encoder(first_obs)
         self.num_envs = len(agents)
         width = self.n_features + self.num_envs
@@ -158,12 +165,7 @@ class AECTurns:
         if not agents or not callable(getattr(env, "last", None)):
             raise TypeError(f"env must be a PettingZoo AECEnv with possible_agents, got {type(env).__name__}")
         self.env, self.agents = env, list(agents)
-        first_obs, first_action = env.observation_space(agents[0]), env.action_space(agents[0])
-        for agent in agents:
-            if env.observation_space(agent) != first_obs or env.action_space(agent) != first_action:
-                raise ValueError(f"env: every agent needs the same spaces for IndependentDQN; {agent!r} differs")
-        if not isinstance(first_action, gym.spaces.Discrete):
-            raise TypeError(f"env: action spaces must be Discrete for IndependentDQN, got {first_action}")
+        first_obs, first_action = shared_spaces(env, self.agents)
         self.masked = is_masked_space(first_obs)
         self.n_features, self._encode = _encoder(first_obs)
         self.n_actions = int(first_action.n)
