@@ -127,6 +127,7 @@ class QNetwork(nn.Module):
         dueling: the dueling head ``V(s) + A(s, a) - mean_a A(s, a)`` instead of a linear one.
         conv: encode ``(H, W, C)`` uint8 images with a ConvNet (3x3 kernels, ``conv_channels``,
             ``conv_features``) instead of flattening them.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s); observations are cast to ``dtype``.
     """
 
     def __init__(
@@ -142,8 +143,11 @@ class QNetwork(nn.Module):
         conv: bool = False,
         conv_channels: tuple[int, ...] = (16, 32),
         conv_features: int = 128,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.kind = observation_kind(observation_space)
         self.encoder: nn.Module = nn.Identity()
         if self.kind == "discrete":
@@ -161,6 +165,7 @@ class QNetwork(nn.Module):
                 strides=(1,) * len(conv_channels),
                 paddings=(1,) * len(conv_channels),
                 out_features=check_count("conv_features", conv_features, 1),
+                **factory_kwargs,
             )
             in_features = self.encoder.out_features
         else:
@@ -174,21 +179,23 @@ class QNetwork(nn.Module):
             activation=activation,
             batch_norm=check_bool("batch_norm", batch_norm),
             dropout=dropout,
+            **factory_kwargs,
         )
         if check_bool("dueling", dueling):
-            self.head: nn.Module = DuelingHead(self.torso.out_features, n_actions)
+            self.head: nn.Module = DuelingHead(self.torso.out_features, n_actions, **factory_kwargs)
         else:
-            self.head = nn.Linear(self.torso.out_features, n_actions)
+            self.head = nn.Linear(self.torso.out_features, n_actions, **factory_kwargs)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        dtype = next(self.head.parameters()).dtype  # observations in the parameters' dtype (float32 by default)
         if self.kind == "discrete":
-            x = F.one_hot(observations.long(), self.n_states).float()
+            x = F.one_hot(observations.long(), self.n_states).to(dtype)
         elif self.kind == "image" and not isinstance(self.encoder, nn.Identity):
-            x = self.encoder(observations.permute(0, 3, 1, 2).float().div_(255.0))
+            x = self.encoder(observations.permute(0, 3, 1, 2).to(dtype).div_(255.0))
         elif self.kind == "image":
-            x = observations.float().reshape(len(observations), -1).div_(255.0)
+            x = observations.to(dtype).reshape(len(observations), -1).div_(255.0)
         else:
-            x = observations.float().reshape(len(observations), -1)  # (batch, features), also for shape ()
+            x = observations.to(dtype).reshape(len(observations), -1)  # (batch, features), also for shape ()
         return self.head(self.torso(x))
 
 
@@ -240,7 +247,8 @@ class RecurrentQNetwork(nn.Module):
     is_recurrent = True
 
     def __init__(self, observation_space: gym.Space, n_actions: int, *, cell: str = "lstm", hidden_size: int = 64,
-                 dueling: bool = False, **encoder: Any) -> None:  # fmt: skip
+                 dueling: bool = False, device: torch.device | str | None = None, dtype: torch.dtype | None = None,
+                 **encoder: Any) -> None:  # fmt: skip
         from boltzgym.models.sequence.recurrent import GRU, LSTM  # lazy: only recurrent agents need it
 
         super().__init__()
@@ -249,15 +257,18 @@ class RecurrentQNetwork(nn.Module):
             raise ValueError(f"cell must be one of {sorted(classes)}, got {cell!r}")
         self.hidden_size = check_count("hidden_size", hidden_size, 1)
         conv = observation_kind(observation_space) == "image"
-        self.encoder = QNetwork(observation_space, self.hidden_size, conv=conv, **encoder)  # observation -> features
-        self.recurrent = classes[cell](self.hidden_size, self.hidden_size).to_torch()
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.encoder = QNetwork(observation_space, self.hidden_size, conv=conv, **encoder, **factory_kwargs)
+        self.recurrent = classes[cell](self.hidden_size, self.hidden_size, **factory_kwargs).to_torch()
         if cell == "lstm":  # forget-gate bias 1 (Gers et al. 2000; Jozefowicz et al. 2015): remember by default
             with torch.no_grad():
                 for bias in (self.recurrent.bias_ih_l0, self.recurrent.bias_hh_l0):
                     bias[self.hidden_size : 2 * self.hidden_size] = 1.0  # torch's gate order: i, f, g, o
         self.lstm = cell == "lstm"
         self.head = (
-            DuelingHead(hidden_size, n_actions) if check_bool("dueling", dueling) else nn.Linear(hidden_size, n_actions)
+            DuelingHead(hidden_size, n_actions, **factory_kwargs)
+            if check_bool("dueling", dueling)
+            else nn.Linear(hidden_size, n_actions, **factory_kwargs)
         )
 
     def unroll(self, observations: torch.Tensor, state: tuple[torch.Tensor, ...] | None = None):

@@ -33,6 +33,10 @@ from typing import Any
 
 from boltzgym.utils.validation import check_count, check_int, check_positive, check_probability
 
+FACTORY_KEYWORDS = ("device", "dtype")
+"""torch's factory keywords, which every model constructor takes (as ``nn.Linear`` does): never ``--set`` keys
+(``boltzgym fit`` places the model with ``--device``; the dtype is torch's default)."""
+
 
 @dataclass
 class TrainSettings:
@@ -119,7 +123,8 @@ def model_config(
         model: the class whose ``__init__`` gives the model keys (their defaults and annotations).
         training: the model's training defaults; ``training_keys`` the :class:`TrainSettings` fields it has
             (default: all); ``None`` and no keys: the constructor holds the training settings too (the GANs).
-        exclude: constructor parameters that the trainer sets from the data (input and output widths, seeds).
+        exclude: constructor parameters that the trainer sets from the data (input and output widths, seeds);
+            the factory keywords ``device`` and ``dtype`` (:data:`FACTORY_KEYWORDS`) are always excluded.
         defaults: values for constructor parameters without a default, and the declared few where ``fit``
             trains another value than the constructor's default (listed by :func:`default_differences`).
         aliases: old key -> new keys, for a renamed key (one deprecation line when used).
@@ -128,6 +133,7 @@ def model_config(
     """
     defaults = dict(defaults or {})
     signature = inspect.signature(model.__init__)
+    exclude = (*exclude, *FACTORY_KEYWORDS)
     parameters = {k: p for k, p in signature.parameters.items() if k != "self" and k not in exclude}
     unknown = set(defaults) - set(parameters)
     if unknown:

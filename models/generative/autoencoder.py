@@ -29,7 +29,8 @@ class TiedAutoencoder(nn.Module):
         n_components: code width (> 0).
         activation: ``None`` (linear: the PCA subspace), ``"sigmoid"``, ``"tanh"`` or ``"relu"`` on the code.
         noise: standard deviation of the Gaussian input corruption used in training (denoising AE); 0 disables it.
-        seed: initialises the weights.
+        seed: initialises the weights (drawn on the CPU in ``dtype``, then moved to ``device``).
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s).
     """
 
     def __init__(
@@ -39,16 +40,20 @@ class TiedAutoencoder(nn.Module):
         activation: str | None = None,
         noise: float = 0.0,
         seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.n_components = check_int("n_components", n_components, minimum=1)
         self.noise = check_positive("noise", noise, allow_zero=True)
         generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
         bound = 1.0 / np.sqrt(n_features)
-        self.weight = nn.Parameter((torch.rand(n_components, n_features, generator=generator) * 2 - 1) * bound)
-        self.encoder_bias = nn.Parameter(torch.zeros(n_components))
-        self.decoder_bias = nn.Parameter(torch.zeros(n_features))
+        weight = (torch.rand(n_components, n_features, generator=generator, dtype=dtype) * 2 - 1) * bound
+        self.weight = nn.Parameter(weight.to(device=device))
+        self.encoder_bias = nn.Parameter(torch.zeros(n_components, **factory_kwargs))
+        self.decoder_bias = nn.Parameter(torch.zeros(n_features, **factory_kwargs))
         self.activation = nn.Identity() if activation is None else activation_layer(activation)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -77,6 +82,7 @@ class DeepAutoencoder(nn.Module):
         hidden_sizes: widths between the input and the code (mirrored in the decoder).
         activation: hidden activation name.
         noise: Gaussian input corruption during training (denoising); 0 disables it.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s).
     """
 
     def __init__(
@@ -86,13 +92,16 @@ class DeepAutoencoder(nn.Module):
         hidden_sizes: Sequence[int] = (64,),
         activation: str = "relu",
         noise: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.n_components = check_int("n_components", n_components, minimum=1)
         self.noise = check_positive("noise", noise, allow_zero=True)
-        self.encoder = MLP(n_features, list(hidden_sizes), n_components, activation=activation)
-        self.decoder = MLP(n_components, list(hidden_sizes)[::-1], n_features, activation=activation)
+        self.encoder = MLP(n_features, list(hidden_sizes), n_components, activation=activation, **factory_kwargs)
+        self.decoder = MLP(n_components, list(hidden_sizes)[::-1], n_features, activation=activation, **factory_kwargs)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)

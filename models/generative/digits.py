@@ -127,34 +127,36 @@ def _finish(model, x_test, samples, classifier, run_dir, title: str, rows=None) 
     return summary
 
 
-def build_cgan(config, dataset: Dataset, seed: int = 0) -> ConditionalGAN:
+def build_cgan(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> ConditionalGAN:
     """``boltzgym fit cgan``'s model for a labelled image set."""
     x, _, _ = unit_images(dataset)
     dataset_labels(dataset, "cgan")
     with seeded(seed):
-        return ConditionalGAN(x.shape[1], int(dataset.n_classes), seed=seed, **model_kwargs(config))
+        return ConditionalGAN(
+            x.shape[1], int(dataset.n_classes), seed=seed, **model_kwargs(config), device=device, dtype=dtype
+        )
 
 
-def build_lapgan(config, dataset: Dataset, seed: int = 0) -> LapGAN:
+def build_lapgan(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> LapGAN:
     """``boltzgym fit lapgan``'s model for square images."""
     _, _, side = unit_images(dataset)
     with seeded(seed):
-        return LapGAN(side, seed=seed, **model_kwargs(config))
+        return LapGAN(side, seed=seed, **model_kwargs(config), device=device, dtype=dtype)
 
 
-def build_bigan(config, dataset: Dataset, seed: int = 0) -> BiGAN:
+def build_bigan(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> BiGAN:
     """``boltzgym fit bigan``'s model for square images (``seed + 1``: the random encoder it is probed against)."""
     x, _, _ = unit_images(dataset)
     with seeded(seed):
-        return BiGAN(x.shape[1], seed=seed, **model_kwargs(config))
+        return BiGAN(x.shape[1], seed=seed, **model_kwargs(config), device=device, dtype=dtype)
 
 
-def build_cyclegan(config, dataset: Dataset, seed: int = 0) -> CycleGAN:
+def build_cyclegan(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> CycleGAN:
     """``boltzgym fit cyclegan``'s model between the images and their ``domain`` transform."""
     x, _, side = unit_images(dataset)
     with seeded(seed):
         return CycleGAN(x.shape[1], domain_transform(x[:1], side, config.domain).shape[1], seed=seed,
-                        **model_kwargs(config))  # fmt: skip
+                        **model_kwargs(config), device=device, dtype=dtype)  # fmt: skip
 
 
 @honours_device

@@ -82,10 +82,10 @@ class MinibatchDiscrimination(nn.Module):
     """Minibatch discrimination (Salimans et al. 2016): appends, per kernel b, ``sum_j exp(-||M_ib - M_jb||_1)``
     over the other samples j of the batch to each sample's features, so the discriminator sees batch diversity."""
 
-    def __init__(self, in_features: int, n_kernels: int = 8, kernel_size: int = 4):
+    def __init__(self, in_features: int, n_kernels: int = 8, kernel_size: int = 4, device=None, dtype=None):
         super().__init__()
         self.n_kernels, self.kernel_size = n_kernels, kernel_size
-        self.tensor = nn.Parameter(torch.randn(in_features, n_kernels * kernel_size) * 0.1)
+        self.tensor = nn.Parameter(torch.randn(in_features, n_kernels * kernel_size, device=device, dtype=dtype) * 0.1)
         self.out_features = in_features + n_kernels
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
@@ -98,13 +98,17 @@ class MinibatchDiscrimination(nn.Module):
 class Discriminator(nn.Module):
     """MLP discriminator on ``pack`` concatenated samples, optionally with minibatch discrimination; returns logits."""
 
-    def __init__(self, n_features: int, hidden_sizes: Sequence[int], pack: int = 1, minibatch_features: int = 0):
+    def __init__(self, n_features: int, hidden_sizes: Sequence[int], pack: int = 1, minibatch_features: int = 0,
+                 device=None, dtype=None):  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.pack = pack
-        self.body = MLP(n_features * pack, list(hidden_sizes), None, activation="relu")
+        self.body = MLP(n_features * pack, list(hidden_sizes), None, activation="relu", **factory_kwargs)
         width = self.body.out_features
-        self.minibatch = MinibatchDiscrimination(width, minibatch_features) if minibatch_features else None
-        self.head = nn.Linear(self.minibatch.out_features if self.minibatch else width, 1)
+        self.minibatch = (
+            MinibatchDiscrimination(width, minibatch_features, **factory_kwargs) if minibatch_features else None
+        )
+        self.head = nn.Linear(self.minibatch.out_features if self.minibatch else width, 1, **factory_kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n = len(x) // self.pack * self.pack
@@ -174,10 +178,16 @@ class AdversarialModel(nn.Module):
         """Where the players' weights are (``fit`` moves them to its ``device``)."""
         return next(self.parameters()).device
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The players' floating type (the ``dtype`` factory keyword, or what ``.to`` made it)."""
+        return next(self.parameters()).dtype
+
     def _noise(self, n: int, seed: int | None) -> torch.Tensor:
-        """``n`` latent rows from ``seed`` (drawn on the CPU, so one seed gives one noise anywhere), on the device."""
+        """``n`` latent rows from ``seed`` (drawn on the CPU, so one seed gives one noise anywhere), on the device
+        and in the dtype of the players."""
         generator = None if seed is None else torch.Generator().manual_seed(int(seed))
-        return torch.randn(n, self.latent_size, generator=generator).to(self.device)
+        return torch.randn(n, self.latent_size, generator=generator).to(device=self.device, dtype=self.dtype)
 
 
 class GAN(AdversarialModel):
@@ -201,6 +211,10 @@ class GAN(AdversarialModel):
         output_activation: ``None`` (real data) or ``"sigmoid"`` (data in [0, 1]).
         standardize: train both players on standardised data (real data only; ``fit`` sets the statistics).
         seed: initialises the weights.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s): where and in which floating type the players
+            and buffers are created.
+
+    ``forward(z)`` is :meth:`generate`: samples in data units for latent rows ``z`` (batch, latent_size).
     """
 
     @renamed_kwargs(lr="learning_rate", lr_decay="learning_rate_decay")
@@ -223,8 +237,11 @@ class GAN(AdversarialModel):
         output_activation: str | None = None,
         standardize: bool = True,
         seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.latent_size = check_latent_size(latent_size)
         if generator_loss not in GENERATOR_LOSSES:
@@ -240,32 +257,40 @@ class GAN(AdversarialModel):
         self.learning_rate_decay = check_probability("learning_rate_decay", learning_rate_decay)
         self.output_activation = output_activation
         self._set_training(learning_rate, clip_grad_norm, seed)
-        self.generator = MLP(latent_size, list(generator_sizes), n_features, activation="relu")
+        self.generator = MLP(latent_size, list(generator_sizes), n_features, activation="relu", **factory_kwargs)
         self.discriminator = Discriminator(
-            n_features, discriminator_sizes, self.pack, check_int("minibatch_features", minibatch_features, 0)
+            n_features,
+            discriminator_sizes,
+            self.pack,
+            check_int("minibatch_features", minibatch_features, 0),
+            **factory_kwargs,
         )
         self.players = {"discriminator": self.discriminator, "generator": self.generator}
         self.averaging = averaging
         self.standardize = standardize and output_activation is None
         # both players work in standardised units: x = shift + scale * u (set by fit; identity until then)
-        self.register_buffer("data_shift", torch.zeros(n_features))
-        self.register_buffer("data_scale", torch.ones(()))
+        self.register_buffer("data_shift", torch.zeros(n_features, **factory_kwargs))
+        self.register_buffer("data_scale", torch.ones((), **factory_kwargs))
         # the learning-rate schedule's position (checkpointed with the weights, so a resumed run continues it)
-        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long))
-        self.register_buffer("total_steps", torch.zeros((), dtype=torch.long))
+        self.register_buffer("steps_done", torch.zeros((), dtype=torch.long, device=device))
+        self.register_buffer("total_steps", torch.zeros((), dtype=torch.long, device=device))
         if ema_decay is not None and averaging != "ema":
             raise ValueError(f"ema_decay={ema_decay} applies to averaging='ema' only, got averaging={averaging!r}")
         self.ema_decay = 0.999 if ema_decay is None else check_probability("ema_decay", ema_decay)
-        self.averaged_generator = self._make_average(averaging, self.ema_decay)
+        self.averaged_generator = self._make_average(averaging, self.ema_decay, device)
 
-    def _make_average(self, averaging: str, decay: float) -> AveragedModel | None:
+    def _make_average(self, averaging: str, decay: float, device=None) -> AveragedModel | None:
         if averaging == "none":
             return None
         if averaging == "polynomial":
             from boltzgym.models.optim.optimizers import polynomial_averaging  # issue-10 optimizers module
 
-            return AveragedModel(self.generator, avg_fn=polynomial_averaging())
-        return AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(decay))
+            return AveragedModel(self.generator, device, avg_fn=polynomial_averaging())
+        return AveragedModel(self.generator, device, multi_avg_fn=get_ema_multi_avg_fn(decay))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """:meth:`generate`: ``G(z)`` in data units (the generator itself, not the averaged one)."""
+        return self.generate(z)
 
     def generate(self, z: torch.Tensor, averaged: bool = False) -> torch.Tensor:
         """``G(z)``; ``averaged=True`` uses the averaged generator when there is one."""
@@ -291,10 +316,10 @@ class GAN(AdversarialModel):
     def training_step(self, batch: tuple[torch.Tensor, ...], optimizers) -> dict[str, torch.Tensor]:
         """One discriminator step then one generator step (``fit``'s hook for several optimizers)."""
         self._schedule_lr(optimizers)
-        real = batch[0]
+        real = batch[0].to(self.dtype)  # the batch in the players' dtype (a no-op for float32 players)
         if len(real) < self.pack:
             real = real.repeat(self.pack, 1)
-        z = torch.randn(len(real), self.latent_size, device=real.device)
+        z = torch.randn(len(real), self.latent_size, device=real.device, dtype=real.dtype)
         fake = self.generate(z)
         if self.gradient_penalty > 0:
             real = real.detach().requires_grad_(True)

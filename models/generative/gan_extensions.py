@@ -84,8 +84,8 @@ class ImageGAN(AdversarialModel):
                          device)  # fmt: skip
 
 
-def _generator(in_features: int, hidden_sizes: Sequence[int], out_features: int) -> MLP:
-    return MLP(in_features, list(hidden_sizes), out_features, activation="relu")
+def _generator(in_features: int, hidden_sizes: Sequence[int], out_features: int, **factory_kwargs) -> MLP:
+    return MLP(in_features, list(hidden_sizes), out_features, activation="relu", **factory_kwargs)
 
 
 # --- conditional GAN -------------------------------------------------------------------------------------------
@@ -104,6 +104,11 @@ class ConditionalGAN(AdversarialModel):
         ema_decay: decay of the generator's exponential moving average (:meth:`sample` uses it); 0 disables it.
         learning_rate, clip_grad_norm: Adam learning rate and gradient-norm limit of both players.
         seed: initialises the weights.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s): where and in which floating type the players
+            are created.
+
+    ``forward(z, labels)``: ``G(z, y)`` images in [0, 1] from the generator (``labels`` an int64 tensor, unchecked
+    so that the forward compiles and exports; :meth:`generate` checks them).
     """
 
     @renamed_kwargs(lr="learning_rate")
@@ -120,27 +125,36 @@ class ConditionalGAN(AdversarialModel):
         learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.n_classes = check_int("n_classes", n_classes, minimum=2)
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
         self._set_training(learning_rate, clip_grad_norm, seed)
-        self.generator = _generator(self.latent_size + self.n_classes, generator_sizes, self.n_features)
-        self.discriminator = MLP(self.n_features + self.n_classes, list(discriminator_sizes), 1, dropout=dropout)
+        self.generator = _generator(self.latent_size + self.n_classes, generator_sizes, self.n_features,
+                                    **factory_kwargs)  # fmt: skip
+        self.discriminator = MLP(self.n_features + self.n_classes, list(discriminator_sizes), 1, dropout=dropout,
+                                 **factory_kwargs)  # fmt: skip
         self.players = {"discriminator": self.discriminator, "generator": self.generator}
         self.ema_decay = decay = check_probability("ema_decay", ema_decay)
         self.averaged_generator = (
-            AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
+            AveragedModel(self.generator, device, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay > 0 else None
         )
 
     def _one_hot(self, labels: torch.Tensor) -> torch.Tensor:
-        return F.one_hot(labels, self.n_classes).float()
+        return F.one_hot(labels, self.n_classes).to(self.dtype)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """``G(z, y)`` in [0, 1] from the generator, ``labels`` an int64 tensor (see the class docstring)."""
+        return torch.sigmoid(self.generator(torch.cat([z, self._one_hot(labels)], dim=1)))
 
     def generate(self, z: torch.Tensor, labels, averaged: bool = False) -> torch.Tensor:
         """``G(z, y)`` in [0, 1]; ``labels`` must be integers in ``[0, n_classes)``."""
-        labels = check_labels(labels, self.n_classes)
+        labels = check_labels(labels, self.n_classes).to(z.device)
         if len(labels) != len(z):
             raise ValueError(f"labels must have one entry per noise row ({len(z)}), got {len(labels)}")
         net = self.averaged_generator if averaged and self.averaged_generator is not None else self.generator
@@ -153,8 +167,9 @@ class ConditionalGAN(AdversarialModel):
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """One discriminator step, one generator step (fake labels drawn uniformly)."""
         real, labels = batch
+        real = real.to(self.dtype)  # the batch in the players' dtype (a no-op for float32 players)
         fake_labels = torch.randint(self.n_classes, (len(real),), device=real.device)
-        z = torch.randn(len(real), self.latent_size, device=real.device)
+        z = torch.randn(len(real), self.latent_size, device=real.device, dtype=real.dtype)
         fake = torch.sigmoid(self.generator(torch.cat([z, self._one_hot(fake_labels)], dim=1)))
         d_loss = discriminator_loss(
             self.discriminate(real, labels), self.discriminate(fake.detach(), fake_labels), self.label_smoothing
@@ -213,7 +228,10 @@ class LapGAN(ImageGAN):
         side: image side (8 for digits); must be even.
         latent_size: noise width of each level (> 0).
         hidden_sizes: hidden widths of every generator and discriminator.
-        label_smoothing, learning_rate, clip_grad_norm, seed: as :class:`ConditionalGAN`.
+        label_smoothing, learning_rate, clip_grad_norm, seed, device, dtype: as :class:`ConditionalGAN`.
+
+    ``forward(z0, z1)``: the images ``clip(l + G1(z1, l), 0, 1)`` with ``l = up(sigmoid(G0(z0)))`` (:meth:`sample`'s
+    images for given noise of each level).
     """
 
     @renamed_kwargs(lr="learning_rate")
@@ -226,8 +244,11 @@ class LapGAN(ImageGAN):
         learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.side = check_int("side", side, minimum=2)
         if self.side % 2:
             raise ValueError(f"side must be even (a 2x2 pyramid step), got {side}")
@@ -235,10 +256,11 @@ class LapGAN(ImageGAN):
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
         self._set_training(learning_rate, clip_grad_norm, seed)
         self.n_features, coarse = self.side**2, (self.side // 2) ** 2
-        self.generator0 = _generator(self.latent_size, hidden_sizes, coarse)
-        self.discriminator0 = Discriminator(coarse, hidden_sizes)
-        self.generator1 = _generator(self.latent_size + self.n_features, hidden_sizes, self.n_features)
-        self.discriminator1 = Discriminator(2 * self.n_features, hidden_sizes)
+        self.generator0 = _generator(self.latent_size, hidden_sizes, coarse, **factory_kwargs)
+        self.discriminator0 = Discriminator(coarse, hidden_sizes, **factory_kwargs)
+        self.generator1 = _generator(self.latent_size + self.n_features, hidden_sizes, self.n_features,
+                                     **factory_kwargs)  # fmt: skip
+        self.discriminator1 = Discriminator(2 * self.n_features, hidden_sizes, **factory_kwargs)
         self.players = {
             "discriminator0": self.discriminator0,
             "generator0": self.generator0,
@@ -247,7 +269,16 @@ class LapGAN(ImageGAN):
         }
 
     def _batch_noise(self, images: torch.Tensor) -> torch.Tensor:
-        return torch.randn(len(images), self.latent_size, device=images.device)
+        return torch.randn(len(images), self.latent_size, device=images.device, dtype=images.dtype)
+
+    def forward(self, z0: torch.Tensor, z1: torch.Tensor) -> torch.Tensor:
+        """The pyramid's images for level-0 noise ``z0`` and level-1 noise ``z1`` (see the class docstring)."""
+        return self._pyramid(z0, z1)[0]
+
+    def _pyramid(self, z0: torch.Tensor, z1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        coarse = torch.sigmoid(self.generator0(z0))
+        condition = upsample(coarse, self.side)
+        return (condition + self.residual(z1, condition)).clamp(0, 1), coarse
 
     def residual(self, z: torch.Tensor, upsampled_coarse: torch.Tensor) -> torch.Tensor:
         """``G1(z, l)``: the band-pass residual in [-1, 1]."""
@@ -265,7 +296,7 @@ class LapGAN(ImageGAN):
 
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """Each level's discriminator and generator step on the real pyramid of the batch."""
-        images = batch[0]
+        images = batch[0].to(self.dtype)  # the batch in the players' dtype (a no-op for float32 players)
         coarse = downsample(images, self.side)
         d0, g0 = self._adversarial_step(
             0, coarse, torch.sigmoid(self.generator0(self._batch_noise(images))), None, optimizers
@@ -280,10 +311,9 @@ class LapGAN(ImageGAN):
         """``n`` images (float32 numpy); with ``return_coarse`` also the level-0 coarse images."""
         n = check_int("n", n, minimum=1)
         generator = torch.Generator().manual_seed(int(seed))
-        z0, z1 = (torch.randn(n, self.latent_size, generator=generator).to(self.device) for _ in range(2))
-        coarse = torch.sigmoid(self.generator0(z0))
-        condition = upsample(coarse, self.side)
-        images = (condition + self.residual(z1, condition)).clamp(0, 1).cpu().numpy()
+        z0, z1 = (torch.randn(n, self.latent_size, generator=generator).to(self.device, self.dtype) for _ in range(2))
+        images, coarse = self._pyramid(z0, z1)
+        images = images.cpu().numpy()
         return (images, coarse.cpu().numpy()) if return_coarse else images
 
 
@@ -301,7 +331,9 @@ class BiGAN(ImageGAN):
         latent_size: width of z and of the encoder's features (> 0). Default 8: on 8x8 digits at 16 or 32 a random
             encoder's random projection probes as well as the learned one; at 8 the learned features win clearly.
         hidden_sizes: hidden widths of G, E and D.
-        label_smoothing, dropout, learning_rate, clip_grad_norm, seed: as :class:`ConditionalGAN`.
+        label_smoothing, dropout, learning_rate, clip_grad_norm, seed, device, dtype: as :class:`ConditionalGAN`.
+
+    ``forward(z)``: the generator's images ``sigmoid(G(z))`` (:meth:`sample` for given noise).
     """
 
     @renamed_kwargs(lr="learning_rate")
@@ -315,17 +347,25 @@ class BiGAN(ImageGAN):
         learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.latent_size = check_latent_size(latent_size)
         self.label_smoothing = check_probability("label_smoothing", label_smoothing)
         self._set_training(learning_rate, clip_grad_norm, seed)
-        self.generator = _generator(self.latent_size, hidden_sizes, self.n_features)
-        self.encoder = _generator(self.n_features, hidden_sizes, self.latent_size)
-        self.discriminator = MLP(self.n_features + self.latent_size, list(hidden_sizes), 1, dropout=dropout)
+        self.generator = _generator(self.latent_size, hidden_sizes, self.n_features, **factory_kwargs)
+        self.encoder = _generator(self.n_features, hidden_sizes, self.latent_size, **factory_kwargs)
+        self.discriminator = MLP(self.n_features + self.latent_size, list(hidden_sizes), 1, dropout=dropout,
+                                 **factory_kwargs)  # fmt: skip
         self.generator_encoder = nn.ModuleDict({"generator": self.generator, "encoder": self.encoder})
         self.players = {"discriminator": self.discriminator, "generator_encoder": self.generator_encoder}
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """The generator's images ``sigmoid(G(z))``."""
+        return torch.sigmoid(self.generator(z))
 
     def discriminate(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``D(x, z)`` logits, shape (n,)."""
@@ -333,8 +373,8 @@ class BiGAN(ImageGAN):
 
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """One discriminator step, then one joint generator-encoder step."""
-        real = batch[0]
-        z = torch.randn(len(real), self.latent_size, device=real.device)
+        real = batch[0].to(self.dtype)  # the batch in the players' dtype (a no-op for float32 players)
+        z = torch.randn(len(real), self.latent_size, device=real.device, dtype=real.dtype)
         fake, code = torch.sigmoid(self.generator(z)), self.encoder(real)
         d_loss = discriminator_loss(
             self.discriminate(real, code.detach()), self.discriminate(fake.detach(), z), self.label_smoothing
@@ -350,17 +390,18 @@ class BiGAN(ImageGAN):
     @torch.no_grad()
     def encode(self, X) -> np.ndarray:
         """The encoder's features ``E(x)`` (float32 numpy, (n, latent_size))."""
-        return self.encoder(torch.from_numpy(check_images(X, self.n_features, "X")).to(self.device)).cpu().numpy()
+        images = torch.from_numpy(check_images(X, self.n_features, "X")).to(self.device, self.dtype)
+        return self.encoder(images).cpu().numpy()
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` images ``G(z)`` (float32 numpy)."""
-        return torch.sigmoid(self.generator(self._noise(check_int("n", n, minimum=1), seed))).cpu().numpy()
+        return self(self._noise(check_int("n", n, minimum=1), seed)).cpu().numpy()
 
     @torch.no_grad()
     def reconstruct(self, X) -> np.ndarray:
         """``G(E(x))``: how well the encoder inverts the generator."""
-        return torch.sigmoid(self.generator(torch.from_numpy(self.encode(X)).to(self.device))).cpu().numpy()
+        return self(torch.from_numpy(self.encode(X)).to(self.device, self.dtype)).cpu().numpy()
 
 
 # --- CycleGAN --------------------------------------------------------------------------------------------------
@@ -397,7 +438,9 @@ class CycleGAN(AdversarialModel):
         cycle_weight: lambda of the cycle-consistency loss (10 in the paper).
         identity_weight: weight of the identity loss (0 disables it); ``None`` (default): ``0.5 * cycle_weight`` as
             in the paper when the domains share a shape, else 0.
-        learning_rate, clip_grad_norm, seed: as :class:`ConditionalGAN`.
+        learning_rate, clip_grad_norm, seed, device, dtype: as :class:`ConditionalGAN`.
+
+    ``forward(a)``: ``G_AB(a)`` for domain-A images ``a`` (unclipped; :meth:`translate` clips to [0, 1]).
     """
 
     @renamed_kwargs(lr="learning_rate")
@@ -413,8 +456,11 @@ class CycleGAN(AdversarialModel):
         learning_rate: float = 5e-4,
         clip_grad_norm: float | None = 10.0,
         seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         self.n_features_b = self.n_features if n_features_b is None else check_int("n_features_b", n_features_b, 1)
         self.cycle_weight = check_positive("cycle_weight", cycle_weight, allow_zero=True)
@@ -425,16 +471,20 @@ class CycleGAN(AdversarialModel):
             raise ValueError("identity_weight > 0 needs domains of one shape (n_features == n_features_b)")
         self._set_training(learning_rate, clip_grad_norm, seed)
         hidden = list(hidden_sizes)
-        self.generator_ab = _translator(self.n_features, hidden, self.n_features_b)
-        self.generator_ba = _translator(self.n_features_b, hidden, self.n_features)
+        self.generator_ab = _translator(self.n_features, hidden, self.n_features_b, **factory_kwargs)
+        self.generator_ba = _translator(self.n_features_b, hidden, self.n_features, **factory_kwargs)
         if adversarial_loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"adversarial_loss must be one of {list(ADVERSARIAL_LOSSES)}, got {adversarial_loss!r}")
         self.adversarial_loss = adversarial_loss
-        self.discriminator_a = MLP(self.n_features, hidden, 1, dropout=dropout)
-        self.discriminator_b = MLP(self.n_features_b, hidden, 1, dropout=dropout)
+        self.discriminator_a = MLP(self.n_features, hidden, 1, dropout=dropout, **factory_kwargs)
+        self.discriminator_b = MLP(self.n_features_b, hidden, 1, dropout=dropout, **factory_kwargs)
         self.generators = nn.ModuleDict({"ab": self.generator_ab, "ba": self.generator_ba})
         self.discriminators = nn.ModuleDict({"a": self.discriminator_a, "b": self.discriminator_b})
         self.players = {"discriminators": self.discriminators, "generators": self.generators}
+
+    def forward(self, a: torch.Tensor) -> torch.Tensor:
+        """``G_AB(a)``: domain-A images translated to domain B (unclipped)."""
+        return self.generator_ab(a)
 
     def cycle_loss(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """:func:`cycle_consistency_loss` with this model's generators."""
@@ -452,7 +502,7 @@ class CycleGAN(AdversarialModel):
 
     def training_step(self, batch, optimizers) -> dict[str, torch.Tensor]:
         """One step of both generators (adversarial + cycle (+ identity)), then one of both discriminators."""
-        a, b = batch
+        a, b = (x.to(self.dtype) for x in batch)  # the batch in the players' dtype (a no-op for float32 players)
         fake_b, fake_a = self.generator_ab(a), self.generator_ba(b)
         adversarial = self._generator_loss(self.discriminator_b(fake_b)) + self._generator_loss(
             self.discriminator_a(fake_a)
@@ -496,7 +546,7 @@ class CycleGAN(AdversarialModel):
         if direction not in ("ab", "ba"):
             raise ValueError(f"direction must be 'ab' or 'ba', got {direction!r}")
         width = self.n_features if direction == "ab" else self.n_features_b
-        images = torch.from_numpy(check_images(X, width, "X")).to(self.device)
+        images = torch.from_numpy(check_images(X, width, "X")).to(self.device, self.dtype)
         return self.generators[direction](images).clamp(0, 1).cpu().numpy()
 
 
@@ -507,9 +557,9 @@ class ResidualTranslator(nn.Module):
     generator finds an arbitrary invertible map. The output is unbounded in training; :meth:`CycleGAN.translate`
     clips it to [0, 1]."""
 
-    def __init__(self, n_features: int, hidden_sizes: list[int]):
+    def __init__(self, n_features: int, hidden_sizes: list[int], device=None, dtype=None):
         super().__init__()
-        self.net = MLP(n_features, hidden_sizes, n_features)
+        self.net = MLP(n_features, hidden_sizes, n_features, device=device, dtype=dtype)
         last = self.net.layers[-1]
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
@@ -518,8 +568,8 @@ class ResidualTranslator(nn.Module):
         return x + self.net(x)
 
 
-def _translator(in_features: int, hidden_sizes: list[int], out_features: int) -> nn.Module:
+def _translator(in_features: int, hidden_sizes: list[int], out_features: int, **factory_kwargs) -> nn.Module:
     """A CycleGAN generator: residual (identity at start) between domains of one shape, else an MLP."""
     if in_features == out_features:
-        return ResidualTranslator(in_features, hidden_sizes)
-    return MLP(in_features, hidden_sizes, out_features)
+        return ResidualTranslator(in_features, hidden_sizes, **factory_kwargs)
+    return MLP(in_features, hidden_sizes, out_features, **factory_kwargs)

@@ -118,31 +118,45 @@ def save_samples(samples: np.ndarray, path: Path, title: str, modes: np.ndarray 
     save_figure(fig, path)
 
 
-def build_vae(config, dataset: Dataset, seed: int = 0) -> VAE:
+def build_vae(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> VAE:
     """``boltzgym fit vae``'s model: Bernoulli decoder on binary data, Gaussian otherwise."""
     x = _flat(dataset.x_train)
     binary = bool(np.all((x == 0) | (x == 1)))
     with seeded(seed):
-        return VAE(x.shape[1], decoder="bernoulli" if binary else "gaussian", **model_kwargs(config))
+        return VAE(
+            x.shape[1],
+            decoder="bernoulli" if binary else "gaussian",
+            **model_kwargs(config),
+            device=device,
+            dtype=dtype,
+        )
 
 
-def build_gan(config, dataset: Dataset, seed: int = 0) -> GAN:
+def build_gan(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> GAN:
     """``boltzgym fit gan``'s model: sigmoid outputs on images in [0, 1], standardised real outputs on points."""
     x = _flat(dataset.x_train)
     images = dataset.kind != "points" and x.min() >= 0 and x.max() <= 1
     with seeded(seed):
-        return GAN(x.shape[1], output_activation="sigmoid" if images else None, seed=seed, **model_kwargs(config))
+        return GAN(
+            x.shape[1],
+            output_activation="sigmoid" if images else None,
+            seed=seed,
+            **model_kwargs(config),
+            device=device,
+            dtype=dtype,
+        )
 
 
-def build_ae(config, dataset: Dataset, seed: int = 0) -> TiedAutoencoder | DeepAutoencoder:
+def build_ae(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> TiedAutoencoder | DeepAutoencoder:
     """``boltzgym fit ae``'s model: a :class:`TiedAutoencoder`, or a :class:`DeepAutoencoder` of ``hidden_sizes``
     (its activation ``config.activation``, relu when none)."""
     n_features = _flat(dataset.x_train).shape[1]
     with seeded(seed):
         if config.hidden_sizes:
             return DeepAutoencoder(n_features, config.n_components, config.hidden_sizes,
-                                   activation=config.activation or "relu", noise=config.noise)  # fmt: skip
-        return TiedAutoencoder(n_features, seed=seed, **model_kwargs(config))
+                                   activation=config.activation or "relu", noise=config.noise, device=device,
+                                   dtype=dtype)  # fmt: skip
+        return TiedAutoencoder(n_features, seed=seed, **model_kwargs(config), device=device, dtype=dtype)
 
 
 def _fit_unsupervised(model, loss, config, x, *, epochs, seed, run_dir, resume, progress, device):

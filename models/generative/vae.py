@@ -8,7 +8,9 @@ The notes' five steps, in :meth:`VAE.loss`:
 4. reconstruction loss ``-log p(x|z)``;
 5. add ``beta * KL(q(z|x) || N(0, I)) = beta * 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2)`` (beta = 1 is the VAE).
 
-``elbo(x)`` is the per-sample evidence lower bound ``E_q[log p(x|z)] - KL`` (one draw); ``log_likelihood(x,
+``forward(x)`` returns ``(decoder output, mu, log_var)``: the decoder's Bernoulli logits (or Gaussian mean) of ``z``,
+with ``z`` reparameterised in training mode and ``z = mu`` in evaluation mode (deterministic), as the usual torch
+VAE does. ``elbo(x)`` is the per-sample evidence lower bound ``E_q[log p(x|z)] - KL`` (one draw); ``log_likelihood(x,
 n_samples)`` is the importance-weighted bound of Burda et al. (2016),
 ``log (1/K) sum_k p(x, z_k) / q(z_k|x)``, z_k ~ q(z|x), which is below ``log p(x)``, above the ELBO in expectation
 and rises to ``log p(x)`` as K grows; both in nats per sample, comparable with the RBM's exact/AIS figures.
@@ -42,6 +44,9 @@ class VAE(nn.Module):
         decoder: ``"bernoulli"`` (data in {0, 1}) or ``"gaussian"`` (real data; a learned shared std).
         beta: weight of the KL term (beta-VAE, Higgins et al. 2017); 1 is the plain VAE.
         activation: hidden activation.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s): where and in which floating type the
+            parameters are created. The data checks of :meth:`elbo` and :meth:`log_likelihood` bring ``x`` to the
+            parameters' device and dtype (a float64 VAE scores in float64).
     """
 
     def __init__(
@@ -52,8 +57,11 @@ class VAE(nn.Module):
         decoder: str = "bernoulli",
         beta: float = 1.0,
         activation: str = "tanh",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.n_features = check_int("n_features", n_features, minimum=1)
         if isinstance(latent_size, int) and not isinstance(latent_size, bool) and latent_size <= 0:
             raise ValueError(f"latent_size must be a positive integer, got {latent_size}")
@@ -63,13 +71,15 @@ class VAE(nn.Module):
         self.decoder_kind = decoder
         self.beta = check_positive("beta", beta, allow_zero=True)
         hidden = list(hidden_sizes)
-        self.encoder = MLP(n_features, hidden, 2 * latent_size, activation=activation)
-        self.decoder = MLP(latent_size, hidden[::-1], n_features, activation=activation)
-        self.log_std = nn.Parameter(torch.zeros(())) if decoder == "gaussian" else None
+        self.encoder = MLP(n_features, hidden, 2 * latent_size, activation=activation, **factory_kwargs)
+        self.decoder = MLP(latent_size, hidden[::-1], n_features, activation=activation, **factory_kwargs)
+        self.log_std = nn.Parameter(torch.zeros((), **factory_kwargs)) if decoder == "gaussian" else None
 
     def check_data(self, x: torch.Tensor, name: str = "x") -> torch.Tensor:
-        """``x`` as a float (n, n_features) tensor, binary for a Bernoulli decoder; ``ValueError`` naming ``name``."""
-        x = torch.as_tensor(x, dtype=torch.float32)
+        """``x`` as a (n, n_features) tensor on the parameters' device and in their dtype, binary for a Bernoulli
+        decoder; ``ValueError`` naming ``name``."""
+        weight = self.encoder.layers[0].weight
+        x = torch.as_tensor(x, dtype=weight.dtype, device=weight.device)
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"{name} must have shape (n_samples, {self.n_features}), got {tuple(x.shape)}")
         if self.decoder_kind == "bernoulli" and not torch.all((x == 0) | (x == 1)):
@@ -82,6 +92,13 @@ class VAE(nn.Module):
         """``(mu, log_var)`` of q(z|x)."""
         mu, log_var = self.encoder(x).chunk(2, dim=-1)
         return mu, log_var.clamp(-12.0, 8.0)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(out, mu, log_var)``: the decoder's output for ``z`` (Bernoulli logits, or the Gaussian mean) and
+        q(z|x)'s parameters; ``z = mu + sigma * omega`` in training mode, ``z = mu`` in evaluation mode."""
+        mu, log_var = self.encode(x)
+        z = mu + torch.exp(0.5 * log_var) * torch.randn_like(mu) if self.training else mu
+        return self.decoder(z), mu, log_var
 
     def log_p_x_given_z(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """``log p(x|z)`` summed over features; ``z`` may carry extra leading sample axes."""
@@ -118,7 +135,7 @@ class VAE(nn.Module):
             xb = x[start : start + batch_size]
             mu, log_var = self.encode(xb)
             std = torch.exp(0.5 * log_var)
-            eps = torch.randn((n_samples, *mu.shape))
+            eps = torch.randn((n_samples, *mu.shape), dtype=mu.dtype, device=mu.device)
             z = mu + std * eps
             log_q = (-0.5 * eps**2 - 0.5 * log_var - 0.5 * math.log(2 * math.pi)).sum(-1)
             log_prior = (-0.5 * z**2 - 0.5 * math.log(2 * math.pi)).sum(-1)
@@ -130,9 +147,10 @@ class VAE(nn.Module):
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` samples of the decoder's mean (Bernoulli probabilities, or Gaussian means) from z ~ N(0, I)."""
         n = check_int("n", n, minimum=1)
-        z = torch.randn(n, self.latent_size, generator=torch.Generator().manual_seed(seed))
-        out = self.decoder(z)
-        return (torch.sigmoid(out) if self.decoder_kind == "bernoulli" else out).numpy()
+        z = torch.randn(n, self.latent_size, generator=torch.Generator().manual_seed(seed))  # drawn on the CPU
+        weight = self.decoder.layers[0].weight
+        out = self.decoder(z.to(dtype=weight.dtype, device=weight.device))
+        return (torch.sigmoid(out) if self.decoder_kind == "bernoulli" else out).cpu().numpy()
 
 
 def vae_loss(model: VAE, batch: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:

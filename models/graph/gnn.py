@@ -33,13 +33,18 @@ ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "none": lambda x: x}
 
 
 def check_edge_index(edge_index: torch.Tensor, n_nodes: int) -> torch.Tensor:
-    """``edge_index`` as given, after checking it is a (2, E) int64 tensor with entries in ``[0, n_nodes)``."""
+    """``edge_index`` as given, after checking it is a (2, E) int64 tensor with entries in ``[0, n_nodes)``.
+
+    The range check reads the values, so it runs eagerly only: under ``torch.compile``/``torch.export`` (which trace
+    shapes, not values) the dtype and shape checks remain."""
     if not isinstance(edge_index, torch.Tensor):
         raise TypeError(f"edge_index must be a torch.Tensor of shape (2, E), got {type(edge_index).__name__}")
     if edge_index.dtype != torch.long:
         raise TypeError(f"edge_index must have dtype torch.int64 (long), got {edge_index.dtype}")
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:
         raise ValueError(f"edge_index must have shape (2, E), got {tuple(edge_index.shape)}")
+    if torch.compiler.is_compiling():
+        return edge_index
     if edge_index.numel() and (int(edge_index.min()) < 0 or int(edge_index.max()) >= n_nodes):
         raise ValueError(
             f"edge_index entries must be in [0, {n_nodes}) for {n_nodes} nodes, "
@@ -87,7 +92,8 @@ class GraphLayer(nn.Module):
     ``forward(h, edge_index)``: ``h`` of shape ``(N, in_features)`` or ``(B, N, in_features)``.
     """
 
-    def __init__(self, in_features: int, out_features: int, aggregate: str = "sum", activation: str = "tanh") -> None:
+    def __init__(self, in_features: int, out_features: int, aggregate: str = "sum", activation: str = "tanh",
+                 device=None, dtype=None) -> None:  # fmt: skip
         super().__init__()
         if aggregate not in AGGREGATES:
             raise ValueError(f"aggregate must be one of {list(AGGREGATES)}, got {aggregate!r}")
@@ -98,7 +104,7 @@ class GraphLayer(nn.Module):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         self.in_features, self.out_features = in_features, out_features
         self.aggregate, self.activation = aggregate, activation
-        self.linear = nn.Linear(2 * in_features, out_features)  # W_k over [h_{k-1}, m_k]
+        self.linear = nn.Linear(2 * in_features, out_features, device=device, dtype=dtype)  # W_k over [h_{k-1}, m_k]
 
     def forward(self, h: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
         if h.ndim not in (2, 3) or h.shape[-1] != self.in_features:
@@ -129,6 +135,9 @@ class GNN(nn.Module):
     layer of 16 units with the symmetric ``gcn`` aggregate (earlier: two layers of 16 and ``sum``, values no result
     of the README used). ``dropout`` is off by default (a module in training mode stays deterministic);
     ``boltzgym fit gnn`` trains with their 0.5.
+
+    ``device``, ``dtype``: torch's factory keywords (as ``nn.Linear``'s); a given ``edge_index`` is moved to
+    ``device`` and ``node_features`` to ``device`` and ``dtype``.
     """
 
     def __init__(
@@ -142,19 +151,27 @@ class GNN(nn.Module):
         edge_index: torch.Tensor | None = None,
         node_features: torch.Tensor | None = None,
         dropout: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         if readout not in ("node", "mean", "sum", "max"):
             raise ValueError(f"readout must be one of ['node', 'mean', 'sum', 'max'], got {readout!r}")
         widths = [in_features, *hidden_sizes]
         self.layers = nn.ModuleList(
-            GraphLayer(a, b, aggregate, activation) for a, b in zip(widths[:-1], widths[1:], strict=True)
+            GraphLayer(a, b, aggregate, activation, **factory_kwargs)
+            for a, b in zip(widths[:-1], widths[1:], strict=True)
         )
         self.readout = readout
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(widths[-1], out_features)
+        self.head = nn.Linear(widths[-1], out_features, **factory_kwargs)
+        if edge_index is not None and device is not None:
+            edge_index = edge_index.to(device)
+        if node_features is not None and (device is not None or dtype is not None):
+            node_features = node_features.to(**factory_kwargs)
         self.register_buffer("edge_index", edge_index, persistent=False)
         self.register_buffer("node_features", node_features, persistent=False)
 

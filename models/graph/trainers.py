@@ -44,7 +44,7 @@ GNNConfig = model_config(
 keys, GNN's parameters (Kipf & Welling's defaults), threads and checkpoint_every."""
 
 
-def build_gnn(config, dataset: Dataset, seed: int = 0) -> GNN:
+def build_gnn(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> GNN:
     """The GNN for ``dataset``: node classification on one graph (x = node indices) or graph classification
     (x = (n, N, F) node features on a shared graph), the graph from ``dataset.metadata["edge_index"]``."""
     edge_index = dataset.metadata.get("edge_index")
@@ -64,7 +64,7 @@ def build_gnn(config, dataset: Dataset, seed: int = 0) -> GNN:
         in_features = dataset.x_train.shape[-1]
     with seeded(seed):
         return GNN(in_features, out_features=dataset.n_classes, edge_index=edge_index, node_features=node_features,
-                   **kwargs)  # fmt: skip
+                   **kwargs, device=device, dtype=dtype)  # fmt: skip
 
 
 @honours_device

@@ -52,11 +52,12 @@ def collect_observations(env_id: str, n_observations: int, seed: int = 0, env_kw
     return np.stack(observations)
 
 
-def flatten_observations(observations) -> torch.Tensor:
-    """A batch of observations as float (n, features): uint8 images scaled to [0, 1], anything else as is."""
+def flatten_observations(observations, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """A batch of observations as (n, features) floats of ``dtype``: uint8 images scaled to [0, 1], anything else
+    as is."""
     observations = torch.as_tensor(observations)
     scale = 255.0 if observations.dtype == torch.uint8 else 1.0
-    return observations.float().reshape(len(observations), -1) / scale
+    return observations.to(dtype).reshape(len(observations), -1) / scale
 
 
 def make_autoencoder(kind: str, n_features: int, latent_size: int, hidden_sizes: Sequence[int], binary: bool):
@@ -101,19 +102,22 @@ class EncoderQNetwork(nn.Module):
         n_actions: width of the Q-value output.
         net_arch: hidden widths of the MLP head.
         freeze: keep the encoder's weights fixed (they get no gradient).
+        device, dtype: torch's factory keywords of the head it creates (as ``nn.Linear``'s); the given autoencoder
+            stays where it is.
     """
 
-    def __init__(self, autoencoder: nn.Module, n_actions: int, net_arch: Sequence[int] = (64,), freeze: bool = True):
+    def __init__(self, autoencoder: nn.Module, n_actions: int, net_arch: Sequence[int] = (64,), freeze: bool = True,
+                 device=None, dtype=None):  # fmt: skip
         super().__init__()
         self.autoencoder = autoencoder
         self.freeze = check_bool("freeze", freeze)
         self.autoencoder.requires_grad_(not self.freeze)
         self.head = MLP(autoencoder.latent_size if hasattr(autoencoder, "latent_size") else autoencoder.n_components,
-                        list(net_arch), n_actions)  # fmt: skip
+                        list(net_arch), n_actions, device=device, dtype=dtype)  # fmt: skip
 
     def code(self, observations: torch.Tensor) -> torch.Tensor:
         """The encoder's features of a batch of observations."""
-        x = flatten_observations(observations)
+        x = flatten_observations(observations, next(self.autoencoder.parameters()).dtype)
         if hasattr(self.autoencoder, "latent_size"):  # VAE: the posterior mean mu(x)
             return self.autoencoder.encode(x)[0]
         return self.autoencoder.encode(x)

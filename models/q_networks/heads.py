@@ -16,6 +16,7 @@ class DuelingHead(nn.Module):
         in_features: width of the feature vector coming from the torso.
         n_actions: number of discrete actions.
         hidden_size: width of the one hidden layer of each stream; 0 makes each stream a single linear layer.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s).
 
     Example:
         >>> import torch
@@ -24,14 +25,15 @@ class DuelingHead(nn.Module):
         torch.Size([5, 3])
     """
 
-    def __init__(self, in_features: int, n_actions: int, hidden_size: int = 0) -> None:
+    def __init__(self, in_features: int, n_actions: int, hidden_size: int = 0, device=None, dtype=None) -> None:
         super().__init__()
         if n_actions < 1:
             raise ValueError(f"n_actions must be >= 1, got {n_actions}")
         if hidden_size < 0:
             raise ValueError(f"hidden_size must be >= 0, got {hidden_size}")
-        self.value = _stream(in_features, 1, hidden_size)
-        self.advantage = _stream(in_features, n_actions, hidden_size)
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.value = _stream(in_features, 1, hidden_size, **factory_kwargs)
+        self.advantage = _stream(in_features, n_actions, hidden_size, **factory_kwargs)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """Map ``(batch, in_features)`` features to ``(batch, n_actions)`` Q-values."""
@@ -39,7 +41,11 @@ class DuelingHead(nn.Module):
         return self.value(features) + advantage - advantage.mean(dim=1, keepdim=True)
 
 
-def _stream(in_features: int, out_features: int, hidden_size: int) -> nn.Module:
+def _stream(in_features: int, out_features: int, hidden_size: int, **factory_kwargs) -> nn.Module:
     if hidden_size == 0:
-        return nn.Linear(in_features, out_features)
-    return nn.Sequential(nn.Linear(in_features, hidden_size), nn.ReLU(), nn.Linear(hidden_size, out_features))
+        return nn.Linear(in_features, out_features, **factory_kwargs)
+    return nn.Sequential(
+        nn.Linear(in_features, hidden_size, **factory_kwargs),
+        nn.ReLU(),
+        nn.Linear(hidden_size, out_features, **factory_kwargs),
+    )

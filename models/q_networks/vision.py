@@ -27,7 +27,9 @@ class ImageQNetwork(nn.Module):
         self.net = net
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        return self.net(observations.permute(0, 3, 1, 2).float() / 255.0)
+        """Q-values of uint8 ``(batch, H, W, C)`` observations, scaled in the dtype of ``net``'s parameters."""
+        dtype = next(self.net.parameters()).dtype
+        return self.net(observations.permute(0, 3, 1, 2).to(dtype) / 255.0)
 
 
 def _image_shape(observation_space, name: str) -> tuple[int, int, int]:

@@ -42,11 +42,12 @@ def dot_product_attention(query, key, value, mask=None, scaled: bool = True):
 class AdditiveAttention(nn.Module):
     """Bahdanau et al. 2015: ``score(q, k) = v^T tanh(W_q q + W_k k)``; ``forward(query, key, value, mask)``."""
 
-    def __init__(self, query_size: int, key_size: int, hidden_size: int) -> None:
+    def __init__(self, query_size: int, key_size: int, hidden_size: int, device=None, dtype=None) -> None:
         super().__init__()
-        self.query_proj = nn.Linear(check_int("query_size", query_size, 1), hidden_size, bias=False)
-        self.key_proj = nn.Linear(check_int("key_size", key_size, 1), hidden_size, bias=False)
-        self.score = nn.Linear(check_int("hidden_size", hidden_size, 1), 1, bias=False)
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.query_proj = nn.Linear(check_int("query_size", query_size, 1), hidden_size, bias=False, **factory_kwargs)
+        self.key_proj = nn.Linear(check_int("key_size", key_size, 1), hidden_size, bias=False, **factory_kwargs)
+        self.score = nn.Linear(check_int("hidden_size", hidden_size, 1), 1, bias=False, **factory_kwargs)
 
     def forward(self, query, key, value, mask=None):
         features = torch.tanh(self.query_proj(query)[..., :, None, :] + self.key_proj(key)[..., None, :, :])
@@ -64,16 +65,18 @@ class MultiHeadAttention(nn.Module):
     weights averaged over heads, as torch does by default.
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True) -> None:
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True, device=None,
+                 dtype=None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.embed_dim = check_int("embed_dim", embed_dim, minimum=1)
         self.num_heads = check_int("num_heads", num_heads, minimum=1)
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
         self.dropout = float(dropout)
-        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim))
-        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim)) if bias else None
-        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dim, embed_dim, **factory_kwargs))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dim, **factory_kwargs)) if bias else None
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias, **factory_kwargs)
         nn.init.xavier_uniform_(self.in_proj_weight)
         if bias:
             nn.init.zeros_(self.out_proj.bias)
@@ -107,7 +110,9 @@ class MultiHeadAttention(nn.Module):
             raise TypeError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
         if not module.batch_first or not module._qkv_same_embed_dim or module.bias_k is not None:
             raise ValueError("module must have batch_first=True, kdim = vdim = embed_dim and no add_bias_kv")
-        ours = cls(module.embed_dim, module.num_heads, module.dropout, bias=module.in_proj_bias is not None)
+        weight = module.in_proj_weight
+        ours = cls(module.embed_dim, module.num_heads, module.dropout, bias=module.in_proj_bias is not None,
+                   device=weight.device, dtype=weight.dtype)  # fmt: skip
         ours.load_state_dict(module.state_dict())
         return ours
 

@@ -5,7 +5,8 @@ All three are batch-first (input ``(batch, time, features)``), stack ``num_layer
 stack modules) and can run a second, time-reversed direction (``bidirectional=True``; the outputs of both
 directions are concatenated). Parameters carry torch's names and gate order (``weight_ih_l{k}[_reverse]``, ...), so
 :meth:`from_torch` copies an ``nn.RNN/LSTM/GRU`` and :meth:`to_torch` gives one back: train on torch's fused kernels,
-read the formulas here. Variable-length batches take ``lengths``; steps past a sequence's end leave its state alone
+read the formulas here. Every constructor takes torch's factory keywords ``device`` and ``dtype`` (as ``nn.LSTM``
+does). Variable-length batches take ``lengths``; steps past a sequence's end leave its state alone
 and output zeros (as ``pack_padded_sequence`` does).
 
 Notes corrections (stated where the formulas are):
@@ -43,9 +44,11 @@ class _Recurrent(nn.Module):
     kind = "rnn"
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False, bias: bool = True
-    ) -> None:
+        self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False, bias: bool = True,
+        device=None, dtype=None,
+    ) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.input_size = check_int("input_size", input_size, minimum=1)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.num_layers = check_int("num_layers", num_layers, minimum=1)
@@ -56,11 +59,13 @@ class _Recurrent(nn.Module):
         for layer in range(self.num_layers):
             layer_input = self.input_size if layer == 0 else self.hidden_size * self.num_directions
             for suffix in self._suffixes(layer):
-                self.register_parameter("weight_ih" + suffix, nn.Parameter(torch.empty(gates, layer_input)))
-                self.register_parameter("weight_hh" + suffix, nn.Parameter(torch.empty(gates, self.hidden_size)))
+                weight_ih = torch.empty(gates, layer_input, **factory_kwargs)
+                self.register_parameter("weight_ih" + suffix, nn.Parameter(weight_ih))
+                weight_hh = torch.empty(gates, self.hidden_size, **factory_kwargs)
+                self.register_parameter("weight_hh" + suffix, nn.Parameter(weight_hh))
                 if self.bias:
-                    self.register_parameter("bias_ih" + suffix, nn.Parameter(torch.empty(gates)))
-                    self.register_parameter("bias_hh" + suffix, nn.Parameter(torch.empty(gates)))
+                    self.register_parameter("bias_ih" + suffix, nn.Parameter(torch.empty(gates, **factory_kwargs)))
+                    self.register_parameter("bias_hh" + suffix, nn.Parameter(torch.empty(gates, **factory_kwargs)))
         self.reset_parameters()
 
     def _suffixes(self, layer: int) -> list[str]:
@@ -173,17 +178,21 @@ class _Recurrent(nn.Module):
         )
         if cls.kind == "rnn":
             kwargs["nonlinearity"] = module.nonlinearity
-        ours = cls(**kwargs).to(next(module.parameters()).dtype)
+        weight = next(module.parameters())
+        ours = cls(**kwargs, device=weight.device, dtype=weight.dtype)
         ours.load_state_dict(module.state_dict())
         return ours
 
     def to_torch(self) -> nn.Module:
-        """The matching batch-first ``torch.nn`` module with these weights (torch's fused kernels)."""
+        """The matching batch-first ``torch.nn`` module with these weights (torch's fused kernels), on this module's
+        device and in its dtype."""
+        weight = next(self.parameters())
         kwargs = dict(num_layers=self.num_layers, bidirectional=self.bidirectional, bias=self.bias, batch_first=True)
         if self.kind == "rnn":
             kwargs["nonlinearity"] = self.nonlinearity
-        module = self._torch_class(self.input_size, self.hidden_size, **kwargs)
-        module = module.to(next(self.parameters()).dtype)
+        module = self._torch_class(
+            self.input_size, self.hidden_size, **kwargs, device=weight.device, dtype=weight.dtype
+        )
         module.load_state_dict(self.state_dict())
         return module
 
@@ -218,11 +227,11 @@ class RNN(_Recurrent):
     _torch_class = nn.RNN
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
-                 bias: bool = True, nonlinearity: str = "tanh") -> None:  # fmt: skip
+                 bias: bool = True, nonlinearity: str = "tanh", device=None, dtype=None) -> None:  # fmt: skip
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, bidirectional, bias)
+        super().__init__(input_size, hidden_size, num_layers, bidirectional, bias, device=device, dtype=dtype)
 
     def cell(self, x, h, c, suffix):
         w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
@@ -253,13 +262,14 @@ class LSTM(_Recurrent):
     _torch_class = nn.LSTM
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bidirectional: bool = False,
-                 bias: bool = True, peephole: bool = False) -> None:  # fmt: skip
-        super().__init__(input_size, hidden_size, num_layers, bidirectional, bias)
+                 bias: bool = True, peephole: bool = False, device=None, dtype=None) -> None:  # fmt: skip
+        super().__init__(input_size, hidden_size, num_layers, bidirectional, bias, device=device, dtype=dtype)
         self.peephole = check_bool("peephole", peephole)
         if self.peephole:
             for layer in range(self.num_layers):
                 for suffix in self._suffixes(layer):
-                    self.register_parameter("weight_peephole" + suffix, nn.Parameter(torch.zeros(3, hidden_size)))
+                    peephole_weight = torch.zeros(3, hidden_size, device=device, dtype=dtype)
+                    self.register_parameter("weight_peephole" + suffix, nn.Parameter(peephole_weight))
 
     def cell(self, x, h, c, suffix):
         w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
@@ -310,18 +320,21 @@ class SequenceRegressor(nn.Module):
     """A recurrent torso (``rnn``, ``lstm`` or ``gru``) and a linear head on its last output (or on every step).
 
     Used by ``boltzgym fit`` on the sequence tasks: ``per_step=False`` reads out one vector per sequence (adding
-    problem), ``per_step=True`` one per time step (copy/reverse, CTC frame scores).
+    problem), ``per_step=True`` one per time step (copy/reverse, CTC frame scores). ``device``, ``dtype``: torch's
+    factory keywords (as ``nn.Linear``'s).
     """
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, out_features: int, num_layers: int = 1,
-                 bidirectional: bool = False, per_step: bool = False, fused: bool = True) -> None:  # fmt: skip
+                 bidirectional: bool = False, per_step: bool = False, fused: bool = True,
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         classes = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
         if cell not in classes:
             raise ValueError(f"cell must be one of {sorted(classes)}, got {cell!r}")
-        recurrent = classes[cell](input_size, hidden_size, num_layers, bidirectional)
+        recurrent = classes[cell](input_size, hidden_size, num_layers, bidirectional, **factory_kwargs)
         self.recurrent = recurrent.to_torch() if fused else recurrent  # same weights, torch's fused kernel
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), out_features)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), out_features, **factory_kwargs)
         self.per_step = per_step
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -25,18 +25,21 @@ class Seq2SeqLSTM(nn.Module):
         vocab_size: token ids shared by source and target, including ``bos_token``.
         embedding_dim, hidden_size, num_layers: sizes.
         bos_token: the id that starts every decoder input.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s).
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_size: int = 128, num_layers: int = 1,
-                 bos_token: int = 0) -> None:  # fmt: skip
+                 bos_token: int = 0, device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)
         self.bos_token = check_int("bos_token", bos_token, minimum=0, maximum=vocab_size - 1)
-        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, **factory_kwargs)
         # the gate-by-gate cells of boltzgym.models.sequence.recurrent, run on torch's fused kernel (same weights)
-        self.encoder = LSTM(embedding_dim, hidden_size, num_layers).to_torch()
-        self.decoder = LSTM(embedding_dim, hidden_size, num_layers).to_torch()
-        self.output = nn.Linear(hidden_size, vocab_size)
+        self.encoder = LSTM(embedding_dim, hidden_size, num_layers, **factory_kwargs).to_torch()
+        self.decoder = LSTM(embedding_dim, hidden_size, num_layers, **factory_kwargs).to_torch()
+        self.output = nn.Linear(hidden_size, vocab_size, **factory_kwargs)
 
     def encode(self, src: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The encoder's final state ``(h, c)``: all the decoder gets to see of ``src``."""

@@ -89,7 +89,9 @@ def _is_ctc(dataset: Dataset) -> bool:
     return dataset.metadata.get("task") == "ctc"  # ctc-digits: per-frame class scores trained with nn.CTCLoss
 
 
-def build_recurrent(cell: str, config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+def build_recurrent(
+    cell: str, config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None
+) -> SequenceRegressor:
     """The ``cell`` (rnn, lstm, gru) regressor for a ``(n, T, features)`` regression set, or per-frame scores for
     ctc-digits."""
     ctc = _is_ctc(dataset)
@@ -101,7 +103,7 @@ def build_recurrent(cell: str, config, dataset: Dataset, seed: int = 0) -> Seque
     out_features = dataset.n_classes + 1 if ctc else dataset.n_outputs
     with seeded(seed):
         return SequenceRegressor(cell, dataset.x_train.shape[2], out_features=out_features, per_step=ctc,
-                                 **model_kwargs(config))  # fmt: skip
+                                 **model_kwargs(config), device=device, dtype=dtype)  # fmt: skip
 
 
 @_one_torch_thread()
@@ -123,19 +125,19 @@ def _train_recurrent(cell: str, config, dataset: Dataset, *, epochs=None, seed=0
             **label_error_rates(model, dataset.x_test, dataset.y_test)}  # fmt: skip
 
 
-def build_rnn(config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+def build_rnn(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> SequenceRegressor:
     """``boltzgym fit rnn``'s model: :func:`build_recurrent` with the Elman cell."""
-    return build_recurrent("rnn", config, dataset, seed)
+    return build_recurrent("rnn", config, dataset, seed, device=device, dtype=dtype)
 
 
-def build_lstm(config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+def build_lstm(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> SequenceRegressor:
     """``boltzgym fit lstm``'s model."""
-    return build_recurrent("lstm", config, dataset, seed)
+    return build_recurrent("lstm", config, dataset, seed, device=device, dtype=dtype)
 
 
-def build_gru(config, dataset: Dataset, seed: int = 0) -> SequenceRegressor:
+def build_gru(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> SequenceRegressor:
     """``boltzgym fit gru``'s model."""
-    return build_recurrent("gru", config, dataset, seed)
+    return build_recurrent("gru", config, dataset, seed, device=device, dtype=dtype)
 
 
 @honours_device
@@ -178,16 +180,18 @@ def exact_match(model: Seq2SeqTransformer | Seq2SeqLSTM, x: np.ndarray, y: np.nd
     return hits / len(x)
 
 
-def build_transformer(config, dataset: Dataset, seed: int = 0) -> Seq2SeqTransformer:
+def build_transformer(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> Seq2SeqTransformer:
     """``boltzgym fit transformer``'s model over the token vocabulary plus a start token."""
     with seeded(seed):
-        return Seq2SeqTransformer(N_SYMBOLS + 1, bos_token=N_SYMBOLS, **model_kwargs(config))
+        return Seq2SeqTransformer(
+            N_SYMBOLS + 1, bos_token=N_SYMBOLS, **model_kwargs(config), device=device, dtype=dtype
+        )
 
 
-def build_seq2seq(config, dataset: Dataset, seed: int = 0) -> Seq2SeqLSTM:
+def build_seq2seq(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> Seq2SeqLSTM:
     """``boltzgym fit seq2seq``'s LSTM encoder-decoder over the token vocabulary plus a start token."""
     with seeded(seed):
-        return Seq2SeqLSTM(N_SYMBOLS + 1, bos_token=N_SYMBOLS, **model_kwargs(config))
+        return Seq2SeqLSTM(N_SYMBOLS + 1, bos_token=N_SYMBOLS, **model_kwargs(config), device=device, dtype=dtype)
 
 
 @honours_device

@@ -46,8 +46,9 @@ class _Block(nn.Module):
             raise TypeError(f"module must be a torch.nn.{cls._torch_class.__name__}, got {type(module).__name__}")
         if not module.self_attn.batch_first or module.activation is not F.relu:
             raise ValueError("module must have batch_first=True and activation='relu'")
+        weight = module.linear1.weight
         ours = cls(module.self_attn.embed_dim, module.self_attn.num_heads, module.linear1.out_features,
-                   module.dropout.p, module.norm_first)  # fmt: skip
+                   module.dropout.p, module.norm_first, device=weight.device, dtype=weight.dtype)  # fmt: skip
         ours.load_state_dict(module.state_dict())
         return ours
 
@@ -68,14 +69,16 @@ class TransformerEncoderLayer(_Block):
     _torch_class = nn.TransformerEncoderLayer
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 256, dropout: float = 0.1,
-                 norm_first: bool = False) -> None:  # fmt: skip
+                 norm_first: bool = False, device=None, dtype=None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         check_heads(d_model, nhead)
         self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout)
-        self.linear1, self.linear2 = nn.Linear(d_model, dim_feedforward), nn.Linear(dim_feedforward, d_model)
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, **factory_kwargs)
+        self.linear1 = nn.Linear(d_model, dim_feedforward, **factory_kwargs)
+        self.linear2 = nn.Linear(dim_feedforward, d_model, **factory_kwargs)
         self.dropout, self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
-        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.norm1, self.norm2 = nn.LayerNorm(d_model, **factory_kwargs), nn.LayerNorm(d_model, **factory_kwargs)
 
     def forward(self, x, src_mask=None, src_key_padding_mask=None):
         x = self._residual(x, 1, lambda h: self.self_attn(h, h, h, src_key_padding_mask, src_mask)[0])
@@ -88,16 +91,18 @@ class TransformerDecoderLayer(_Block):
     _torch_class = nn.TransformerDecoderLayer
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 256, dropout: float = 0.1,
-                 norm_first: bool = False) -> None:  # fmt: skip
+                 norm_first: bool = False, device=None, dtype=None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         check_heads(d_model, nhead)
         self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, nhead, dropout)
-        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout)
-        self.linear1, self.linear2 = nn.Linear(d_model, dim_feedforward), nn.Linear(dim_feedforward, d_model)
+        self.self_attn = MultiHeadAttention(d_model, nhead, dropout, **factory_kwargs)
+        self.multihead_attn = MultiHeadAttention(d_model, nhead, dropout, **factory_kwargs)
+        self.linear1 = nn.Linear(d_model, dim_feedforward, **factory_kwargs)
+        self.linear2 = nn.Linear(dim_feedforward, d_model, **factory_kwargs)
         self.dropout = nn.Dropout(dropout)
         self.dropout1, self.dropout2, self.dropout3 = nn.Dropout(dropout), nn.Dropout(dropout), nn.Dropout(dropout)
-        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d_model), nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(d_model, **factory_kwargs) for _ in range(3))
 
     def forward(self, x, memory, tgt_mask=None, memory_key_padding_mask=None, tgt_key_padding_mask=None):
         x = self._residual(x, 1, lambda h: self.self_attn(h, h, h, tgt_key_padding_mask, tgt_mask)[0])
@@ -113,28 +118,32 @@ class Seq2SeqTransformer(nn.Module):
         d_model, nhead, num_layers, dim_feedforward, dropout, norm_first: the usual Transformer sizes.
         max_length: longest sequence the positional encoding covers.
         bos_token: id that starts every decoder input. pad_token: id ignored by attention (``None``: no padding).
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s), for the parameters and the positional buffer.
 
     ``forward(src, tgt_in)`` returns next-token logits ``(batch, len(tgt_in), vocab_size)``.
     """
 
     def __init__(self, vocab_size: int, d_model: int = 64, nhead: int = 4, num_layers: int = 2,
                  dim_feedforward: int = 128, dropout: float = 0.0, norm_first: bool = True, max_length: int = 128,
-                 bos_token: int = 0, pad_token: int | None = None) -> None:  # fmt: skip
+                 bos_token: int = 0, pad_token: int | None = None, device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         check_heads(d_model, nhead)
         self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)
         self.bos_token = check_int("bos_token", bos_token, minimum=0, maximum=vocab_size - 1)
         self.pad_token = pad_token
-        self.embedding = nn.Embedding(vocab_size, d_model)
+        self.embedding = nn.Embedding(vocab_size, d_model, **factory_kwargs)
         # std d^-1/2, so that the sqrt(d)-scaled embedding has unit scale like the positional encoding (Vaswani et al.
         # 2017 share this scaling); nn.Embedding's N(0, 1) would make tokens 8x louder than positions at d = 64
         nn.init.normal_(self.embedding.weight, std=d_model**-0.5)
-        self.register_buffer("positions", positional_encoding(max_length, d_model), persistent=False)
+        positions = positional_encoding(max_length, d_model).to(**factory_kwargs)
+        self.register_buffer("positions", positions, persistent=False)
         args = (d_model, nhead, dim_feedforward, dropout, norm_first)
-        self.encoder = nn.ModuleList(TransformerEncoderLayer(*args) for _ in range(num_layers))
-        self.decoder = nn.ModuleList(TransformerDecoderLayer(*args) for _ in range(num_layers))
-        self.final_norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
-        self.output = nn.Linear(d_model, vocab_size)
+        self.encoder = nn.ModuleList(TransformerEncoderLayer(*args, **factory_kwargs) for _ in range(num_layers))
+        self.decoder = nn.ModuleList(TransformerDecoderLayer(*args, **factory_kwargs) for _ in range(num_layers))
+        self.final_norm = nn.LayerNorm(d_model, **factory_kwargs) if norm_first else nn.Identity()
+        self.output = nn.Linear(d_model, vocab_size, **factory_kwargs)
         self.scale = math.sqrt(d_model)
 
     def _embed(self, tokens):

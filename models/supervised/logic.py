@@ -32,12 +32,14 @@ def _check_n(n) -> int:
 
 
 class ThresholdLayer(nn.Module):
-    """A layer of threshold units with fixed weights: ``H(x W^T + b)``; ``W`` is ``(units, inputs)``."""
+    """A layer of threshold units with fixed weights: ``H(x W^T + b)``; ``W`` is ``(units, inputs)``. ``device``,
+    ``dtype``: torch's factory keywords of the weight and bias buffers (``dtype`` ``None``: float32)."""
 
-    def __init__(self, weight, bias) -> None:
+    def __init__(self, weight, bias, device=None, dtype=None) -> None:
         super().__init__()
-        self.register_buffer("weight", torch.as_tensor(np.asarray(weight, dtype=np.float32)).reshape(len(bias), -1))
-        self.register_buffer("bias", torch.as_tensor(np.asarray(bias, dtype=np.float32)))
+        weight = torch.as_tensor(np.asarray(weight, dtype=np.float32)).reshape(len(bias), -1)
+        self.register_buffer("weight", weight.to(device=device, dtype=dtype))
+        self.register_buffer("bias", torch.as_tensor(np.asarray(bias, dtype=np.float32)).to(device=device, dtype=dtype))
 
     @property
     def units(self) -> int:

@@ -37,6 +37,8 @@ class MLP(nn.Module):
             Off by default: it couples the samples of a batch, which hurts bootstrapped targets in RL.
         dropout: probability of zeroing a hidden unit during training (notes 2.3, Srivastava et al. 2014);
             0 disables it. ``nn.Dropout`` rescales at training time, so evaluation needs no weight scaling.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s): where and in which floating type the
+            parameters are created (``None``: torch's defaults).
 
     Example:
         >>> import torch
@@ -53,8 +55,11 @@ class MLP(nn.Module):
         activation: str = "relu",
         batch_norm: bool = False,
         dropout: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         in_features = check_int("in_features", in_features, minimum=1)
         hidden_sizes = check_widths("hidden_sizes", tuple(hidden_sizes), allow_empty=True)
         if out_features is not None:
@@ -65,15 +70,15 @@ class MLP(nn.Module):
         layers: list[nn.Module] = []
         width = in_features
         for hidden in hidden_sizes:
-            layers.append(nn.Linear(width, hidden))
+            layers.append(nn.Linear(width, hidden, **factory_kwargs))
             if batch_norm:
-                layers.append(nn.BatchNorm1d(hidden))
+                layers.append(nn.BatchNorm1d(hidden, **factory_kwargs))
             layers.append(activation_layer(activation))
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = hidden
         if out_features is not None:
-            layers.append(nn.Linear(width, out_features))
+            layers.append(nn.Linear(width, out_features, **factory_kwargs))
             width = out_features
         self.layers = nn.Sequential(*layers)
         self.in_features = int(in_features)

@@ -80,6 +80,7 @@ class ThresholdUnit(nn.Module):
 
     Args:
         in_features, out_features: widths.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s).
 
     Example:
         >>> unit = ThresholdUnit(2, 1)
@@ -89,9 +90,10 @@ class ThresholdUnit(nn.Module):
         tensor([0., 1.], grad_fn=<ViewBackward0>)
     """
 
-    def __init__(self, in_features: int, out_features: int = 1) -> None:
+    def __init__(self, in_features: int, out_features: int = 1, device=None, dtype=None) -> None:
         super().__init__()
-        self.linear = nn.Linear(check_int("in_features", in_features, 1), check_int("out_features", out_features, 1))
+        self.linear = nn.Linear(check_int("in_features", in_features, 1), check_int("out_features", out_features, 1),
+                                device=device, dtype=dtype)  # fmt: skip
         self.step = StepFunction()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -175,6 +177,8 @@ class RBFLayer(nn.Module):
         beta: the inverse squared width, shared by all units.
         centers: optional initial centres ``(n_centers, in_features)`` (e.g. training rows); else N(0, 1).
         trainable_beta: learn ``log beta`` along with the centres.
+        device, dtype: torch's factory keywords (as ``nn.Linear``'s); given ``centers`` are copied there (``dtype``
+            ``None``: torch's default floating type).
 
     Example:
         >>> layer = RBFLayer(2, 3, beta=1.0, centers=torch.zeros(3, 2))
@@ -189,18 +193,21 @@ class RBFLayer(nn.Module):
         beta: float = 1.0,
         centers: torch.Tensor | None = None,
         trainable_beta: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         in_features = check_int("in_features", in_features, minimum=1)
         n_centers = check_int("n_centers", n_centers, minimum=1)
         beta = check_positive("beta", beta)
         if centers is None:
-            centers = torch.randn(n_centers, in_features)
-        centers = torch.as_tensor(centers, dtype=torch.float32)
+            centers = torch.randn(n_centers, in_features, **factory_kwargs)
+        centers = torch.as_tensor(centers, dtype=dtype or torch.get_default_dtype(), device=device)
         if centers.shape != (n_centers, in_features):
             raise ValueError(f"centers must have shape {(n_centers, in_features)}, got {tuple(centers.shape)}")
         self.centers = nn.Parameter(centers.clone())
-        self.log_beta = nn.Parameter(torch.tensor(float(beta)).log(), requires_grad=trainable_beta)
+        self.log_beta = nn.Parameter(torch.tensor(float(beta), **factory_kwargs).log(), requires_grad=trainable_beta)
 
     @property
     def beta(self) -> float:

@@ -67,7 +67,7 @@ LogisticConfig = model_config(
     "LogisticConfig",
     nn.Linear,
     training=dataclasses.replace(SUPERVISED_TRAINING, learning_rate=1e-2),
-    exclude=("in_features", "out_features", "device", "dtype"),
+    exclude=("in_features", "out_features"),
     doc="Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy.",
 )
 """Logistic (softmax) regression of ``boltzgym fit logistic``: one linear layer and cross-entropy."""
@@ -134,21 +134,26 @@ def fit_summary(model: nn.Module, result, train_loss, test_loss, test_accuracy=N
     }
 
 
-def build_mlp(config, dataset: Dataset, seed: int = 0) -> nn.Module:
-    """``boltzgym fit mlp``'s net for ``dataset``: flatten, then :class:`~boltzgym.models.supervised.mlp.MLP`."""
+def build_mlp(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> nn.Module:
+    """``boltzgym fit mlp``'s net for ``dataset``: flatten, then :class:`~boltzgym.models.supervised.mlp.MLP`
+    (``device``, ``dtype``: torch's factory keywords, as every ``build_*``)."""
     with seeded(seed):  # the initial weights come from the seed
         return nn.Sequential(
-            nn.Flatten(), MLP(dataset.n_features, out_features=dataset.n_outputs, **model_kwargs(config))
+            nn.Flatten(),
+            MLP(dataset.n_features, out_features=dataset.n_outputs, **model_kwargs(config), device=device, dtype=dtype),
         )
 
 
-def build_logistic(config, dataset: Dataset, seed: int = 0) -> nn.Module:
+def build_logistic(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> nn.Module:
     """One linear layer (softmax regression; linear regression on a regression set)."""
     with seeded(seed):
-        return nn.Sequential(nn.Flatten(), nn.Linear(dataset.n_features, dataset.n_outputs, **model_kwargs(config)))
+        return nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(dataset.n_features, dataset.n_outputs, **model_kwargs(config), device=device, dtype=dtype),
+        )
 
 
-def build_rbf(config, dataset: Dataset, seed: int = 0) -> nn.Module:
+def build_rbf(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> nn.Module:
     """RBF units centred on ``n_centers`` random training rows, then a linear readout (notes 1.1)."""
     x = dataset.x_train.reshape(len(dataset.x_train), -1).astype(np.float32)
     shape = (config.n_centers, x.shape[1])  # the centres, copied from the rows before the layer is built
@@ -161,8 +166,16 @@ def build_rbf(config, dataset: Dataset, seed: int = 0) -> nn.Module:
     with seeded(seed):
         return nn.Sequential(
             nn.Flatten(),
-            RBFLayer(x.shape[1], config.n_centers, beta=beta, centers=centers, trainable_beta=config.trainable_beta),
-            nn.Linear(config.n_centers, dataset.n_outputs),
+            RBFLayer(
+                x.shape[1],
+                config.n_centers,
+                beta=beta,
+                centers=centers,
+                trainable_beta=config.trainable_beta,
+                device=device,
+                dtype=dtype,
+            ),  # fmt: skip
+            nn.Linear(config.n_centers, dataset.n_outputs, device=device, dtype=dtype),
         )
 
 

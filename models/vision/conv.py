@@ -24,6 +24,7 @@ class ConvNet(nn.Module):
         kernel_sizes, strides, paddings: one entry per convolution.
         out_features: width of the final linear layer (the feature vector).
         activation: ``"relu"`` (default), ``"tanh"`` or ``"sigmoid"``.
+        device, dtype: torch's factory keywords (as ``nn.Conv2d``'s).
 
     Example:
         >>> import torch
@@ -41,8 +42,11 @@ class ConvNet(nn.Module):
         paddings: Sequence[int] = (1, 1),
         out_features: int = 128,
         activation: str = "relu",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         input_shape = tuple(int(v) for v in input_shape)
         if len(input_shape) != 3 or min(input_shape) < 1:
             raise ValueError(f"input_shape must be (C, H, W) with positive sizes, got {input_shape}")
@@ -56,15 +60,18 @@ class ConvNet(nn.Module):
         layers: list[nn.Module] = []
         in_channels = input_shape[0]
         for out_channels, kernel, stride, padding in zip(channels, kernel_sizes, strides, paddings):
-            layers += [nn.Conv2d(in_channels, out_channels, kernel, stride, padding), activation_layer(activation)]
+            layers += [
+                nn.Conv2d(in_channels, out_channels, kernel, stride, padding, **factory_kwargs),
+                activation_layer(activation),
+            ]
             in_channels = out_channels
         layers.append(nn.Flatten())
         self.convolutions = nn.Sequential(*layers)
         with torch.no_grad():
-            flat = self.convolutions(torch.zeros(1, *input_shape)).shape[1]
+            flat = self.convolutions(torch.zeros(1, *input_shape, **factory_kwargs)).shape[1]
         if flat < 1:
             raise ValueError(f"the convolutions shrink input_shape {input_shape} to nothing")
-        self.linear = nn.Sequential(nn.Linear(flat, out_features), activation_layer(activation))
+        self.linear = nn.Sequential(nn.Linear(flat, out_features, **factory_kwargs), activation_layer(activation))
         self.input_shape = input_shape
         self.out_features = int(out_features)
 

@@ -11,8 +11,10 @@
 - Attention (notes 4.4, CV): ``ChannelAttention`` (squeeze-and-excitation), ``SpatialAttention`` and ``CBAM``
   (both in sequence, Woo et al. 2018), insertable into every net above with ``attention="cbam"|"channel"|"spatial"``.
 
-Init is in one place (:func:`init_weights`): He (Kaiming) normal for convolutions followed by ReLU, batch-norm
-weights 1 and biases 0, so that deep plain nets start with a well-scaled signal (He et al. 2015, 2016).
+Every network and block takes torch's factory keywords ``device`` and ``dtype`` (as ``nn.Conv2d`` does), passed to
+every layer it creates. Init is in one place (:func:`init_weights`): He (Kaiming) normal for convolutions followed
+by ReLU, batch-norm weights 1 and biases 0, so that deep plain nets start with a well-scaled signal (He et al. 2015,
+2016).
 """
 
 from __future__ import annotations
@@ -84,11 +86,14 @@ class ChannelAttention(nn.Module):
 
     With ``use_max=False`` it is Hu et al.'s SE block (average squeeze only); CBAM adds the max squeeze."""
 
-    def __init__(self, channels: int, reduction: int = 4, use_max: bool = True) -> None:
+    def __init__(self, channels: int, reduction: int = 4, use_max: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         channels = check_count("channels", channels, 1)
         hidden = max(1, channels // check_count("reduction", reduction, 1))
-        self.mlp = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(), nn.Linear(hidden, channels))
+        self.mlp = nn.Sequential(
+            nn.Linear(channels, hidden, **factory_kwargs), nn.ReLU(), nn.Linear(hidden, channels, **factory_kwargs)
+        )
         self.use_max = use_max
         self.weights: torch.Tensor | None = None  # the last (B, C) attention weights, for inspection
 
@@ -104,12 +109,12 @@ class ChannelAttention(nn.Module):
 class SpatialAttention(nn.Module):
     """Spatial attention: ``x * sigmoid(conv([mean_c x, max_c x]))``, one weight per pixel shared by channels."""
 
-    def __init__(self, kernel_size: int = 3) -> None:
+    def __init__(self, kernel_size: int = 3, device=None, dtype=None) -> None:
         super().__init__()
         kernel_size = check_int("kernel_size", kernel_size, minimum=1)
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd (same-size output), got {kernel_size}")
-        self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2)
+        self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2, device=device, dtype=dtype)
         self.weights: torch.Tensor | None = None  # the last (B, H, W) attention map (the saliency picture)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -122,10 +127,10 @@ class SpatialAttention(nn.Module):
 class CBAM(nn.Module):
     """Convolutional block attention (Woo et al. 2018): channel attention, then spatial attention."""
 
-    def __init__(self, channels: int, reduction: int = 4, kernel_size: int = 3) -> None:
+    def __init__(self, channels: int, reduction: int = 4, kernel_size: int = 3, device=None, dtype=None) -> None:
         super().__init__()
-        self.channel = ChannelAttention(channels, reduction)
-        self.spatial = SpatialAttention(kernel_size)
+        self.channel = ChannelAttention(channels, reduction, device=device, dtype=dtype)
+        self.spatial = SpatialAttention(kernel_size, device=device, dtype=dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.spatial(self.channel(x))
@@ -134,16 +139,17 @@ class CBAM(nn.Module):
 ATTENTION = ("none", "channel", "spatial", "cbam")
 
 
-def attention_layer(kind: str, channels: int) -> nn.Module:
-    """The attention module ``kind`` (one of :data:`ATTENTION`) for ``channels`` channels."""
+def attention_layer(kind: str, channels: int, **factory_kwargs) -> nn.Module:
+    """The attention module ``kind`` (one of :data:`ATTENTION`) for ``channels`` channels (``factory_kwargs``:
+    ``device``, ``dtype``)."""
     if kind == "none":
         return nn.Identity()
     if kind == "channel":
-        return ChannelAttention(channels)
+        return ChannelAttention(channels, **factory_kwargs)
     if kind == "spatial":
-        return SpatialAttention()
+        return SpatialAttention(**factory_kwargs)
     if kind == "cbam":
-        return CBAM(channels)
+        return CBAM(channels, **factory_kwargs)
     raise ValueError(f"attention must be one of {list(ATTENTION)}, got {kind!r}")
 
 
@@ -163,10 +169,12 @@ def init_weights(model: nn.Module) -> nn.Module:
     return model
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequential:
-    """3x3 convolution (padding 1, no bias), batch norm, ReLU."""
+def conv_bn_relu(in_channels: int, out_channels: int, stride: int = 1, **factory_kwargs) -> nn.Sequential:
+    """3x3 convolution (padding 1, no bias), batch norm, ReLU (``factory_kwargs``: ``device``, ``dtype``)."""
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU()
+        nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, **factory_kwargs),
+        nn.BatchNorm2d(out_channels, **factory_kwargs),
+        nn.ReLU(),
     )
 
 
@@ -215,8 +223,10 @@ class VGG(_ImageClassifier):
     """
 
     def __init__(self, input_shape: tuple[int, int, int], n_classes: int = 10, widths: Sequence[int] = (32, 64),
-                 convs_per_stage: int = 2, attention: str = "none") -> None:  # fmt: skip
+                 convs_per_stage: int = 2, attention: str = "none", device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         channels, height, width = self._set_input(input_shape)
         check_count("convs_per_stage", convs_per_stage, 1)
         layers: list[nn.Module] = []
@@ -224,14 +234,16 @@ class VGG(_ImageClassifier):
         for index, out_channels in enumerate(widths):
             check_count("widths", out_channels, 1)
             for _ in range(convs_per_stage):
-                layers.append(conv_bn_relu(channels, out_channels))
+                layers.append(conv_bn_relu(channels, out_channels, **factory_kwargs))
                 channels = out_channels
-            layers.append(attention_layer(attention, channels))
+            layers.append(attention_layer(attention, channels, **factory_kwargs))
             self._check_size(size, 2, f"stage {index}'s 2x2 pool")
             size = tuple(conv_output_size(s, 2, 2) for s in size)
             layers.append(nn.MaxPool2d(2))
         self.features = nn.Sequential(*layers)
-        self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, n_classes))
+        self.classifier = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, n_classes, **factory_kwargs)
+        )
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -246,12 +258,16 @@ class HighwayLayer(nn.Module):
     convolutions over ``(B, features, H, W)`` maps, else linear maps over ``(B, features)``. The transform-gate bias
     starts at ``gate_bias`` (negative: carry behaviour at the start, as the paper recommends)."""
 
-    def __init__(self, features: int, conv: bool = False, tied: bool = True, gate_bias: float = -2.0) -> None:
+    def __init__(self, features: int, conv: bool = False, tied: bool = True, gate_bias: float = -2.0, device=None,
+                 dtype=None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         features = check_count("features", features, 1)
 
         def make() -> nn.Module:
-            return nn.Conv2d(features, features, 3, padding=1) if conv else nn.Linear(features, features)
+            if conv:
+                return nn.Conv2d(features, features, 3, padding=1, **factory_kwargs)
+            return nn.Linear(features, features, **factory_kwargs)
 
         self.transform, self.transform_gate = make(), make()
         self.carry_gate = None if tied else make()
@@ -270,22 +286,31 @@ class Highway(_ImageClassifier):
     highway layers, global average pooling and a linear classifier. ``tied=False`` uses the notes' untied carry."""
 
     def __init__(self, input_shape: tuple[int, int, int], n_classes: int = 10, width: int = 32, depth: int = 4,
-                 conv: bool = True, tied: bool = True, attention: str = "none") -> None:  # fmt: skip
+                 conv: bool = True, tied: bool = True, attention: str = "none",
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         channels, height, width_px = self._set_input(input_shape)
         width = check_count("width", width, 1)
         depth = check_count("depth", depth, 1)
         self.conv = bool(conv)
         if self.conv:
-            self.stem = conv_bn_relu(channels, width)
+            self.stem = conv_bn_relu(channels, width, **factory_kwargs)
             self.layers = nn.Sequential(
-                *[HighwayLayer(width, conv=True, tied=tied) for _ in range(depth)], attention_layer(attention, width)
+                *[HighwayLayer(width, conv=True, tied=tied, **factory_kwargs) for _ in range(depth)],
+                attention_layer(attention, width, **factory_kwargs),
             )
-            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, n_classes))
+            self.head = nn.Sequential(
+                nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, n_classes, **factory_kwargs)
+            )
         else:
-            self.stem = nn.Sequential(nn.Flatten(), nn.Linear(channels * height * width_px, width), nn.ReLU())
-            self.layers = nn.Sequential(*[HighwayLayer(width, conv=False, tied=tied) for _ in range(depth)])
-            self.head = nn.Linear(width, n_classes)
+            self.stem = nn.Sequential(
+                nn.Flatten(), nn.Linear(channels * height * width_px, width, **factory_kwargs), nn.ReLU()
+            )
+            self.layers = nn.Sequential(
+                *[HighwayLayer(width, conv=False, tied=tied, **factory_kwargs) for _ in range(depth)]
+            )
+            self.head = nn.Linear(width, n_classes, **factory_kwargs)
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -297,17 +322,20 @@ class BasicBlock(nn.Module):
     identity, or a 1x1 conv + BN projection where the stride or the width changes. ``residual=False`` drops the
     shortcut (the PlainNet twin: same layers, same init, no sum)."""
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, residual: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, residual: bool = True, device=None,
+                 dtype=None) -> None:  # fmt: skip
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False, **factory_kwargs)
+        self.bn1 = nn.BatchNorm2d(out_channels, **factory_kwargs)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False, **factory_kwargs)
+        self.bn2 = nn.BatchNorm2d(out_channels, **factory_kwargs)
         self.residual = residual
         self.shortcut: nn.Module = nn.Identity()
         if residual and (stride != 1 or in_channels != out_channels):
             self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels)
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False, **factory_kwargs),
+                nn.BatchNorm2d(out_channels, **factory_kwargs),
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -337,13 +365,15 @@ class ResNet(_ImageClassifier):
     residual = True
 
     def __init__(self, input_shape: tuple[int, int, int], n_classes: int = 10, widths: Sequence[int] = (16, 32, 64),
-                 blocks_per_stage: int = 1, attention: str = "none") -> None:  # fmt: skip
+                 blocks_per_stage: int = 1, attention: str = "none", device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         channels, height, width = self._set_input(input_shape)
         check_count("blocks_per_stage", blocks_per_stage, 1)
         if isinstance(widths, int) or not widths:
             raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
-        self.stem = conv_bn_relu(channels, check_count("widths", widths[0], 1))
+        self.stem = conv_bn_relu(channels, check_count("widths", widths[0], 1), **factory_kwargs)
         stages: list[nn.Module] = []
         in_channels, size = widths[0], (height, width)
         for index, out_channels in enumerate(widths):
@@ -351,19 +381,23 @@ class ResNet(_ImageClassifier):
             if stride == 2:
                 self._check_size(size, 2, f"stage {index}'s stride-2 block")
                 size = tuple(conv_output_size(s, 3, 2, 1) for s in size)
-            stages.append(
-                self._make_stage(in_channels, check_count("widths", out_channels, 1), blocks_per_stage, stride)
-            )
-            stages.append(attention_layer(attention, out_channels))
+            out_channels = check_count("widths", out_channels, 1)
+            stages.append(self._make_stage(in_channels, out_channels, blocks_per_stage, stride, **factory_kwargs))
+            stages.append(attention_layer(attention, out_channels, **factory_kwargs))
             in_channels = out_channels
         self.stages = nn.Sequential(*stages)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, n_classes))
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, n_classes, **factory_kwargs)
+        )
         self.depth = 2 * len(widths) * blocks_per_stage + 2
         init_weights(self)
 
-    def _make_stage(self, in_channels: int, out_channels: int, blocks: int, stride: int) -> nn.Sequential:
-        layers = [BasicBlock(in_channels, out_channels, stride, self.residual)]
-        layers += [BasicBlock(out_channels, out_channels, 1, self.residual) for _ in range(blocks - 1)]
+    def _make_stage(self, in_channels: int, out_channels: int, blocks: int, stride: int,
+                    **factory_kwargs) -> nn.Sequential:  # fmt: skip
+        layers = [BasicBlock(in_channels, out_channels, stride, self.residual, **factory_kwargs)]
+        layers += [
+            BasicBlock(out_channels, out_channels, 1, self.residual, **factory_kwargs) for _ in range(blocks - 1)
+        ]
         return nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -380,10 +414,13 @@ class PlainNet(ResNet):
 class DenseLayer(nn.Module):
     """DenseNet layer: BN-ReLU-3x3 conv producing ``growth_rate`` channels, concatenated to its input."""
 
-    def __init__(self, in_channels: int, growth_rate: int) -> None:
+    def __init__(self, in_channels: int, growth_rate: int, device=None, dtype=None) -> None:
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.body = nn.Sequential(
-            nn.BatchNorm2d(in_channels), nn.ReLU(), nn.Conv2d(in_channels, growth_rate, 3, padding=1, bias=False)
+            nn.BatchNorm2d(in_channels, **factory_kwargs),
+            nn.ReLU(),
+            nn.Conv2d(in_channels, growth_rate, 3, padding=1, bias=False, **factory_kwargs),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -396,30 +433,38 @@ class DenseNet(_ImageClassifier):
 
     def __init__(self, input_shape: tuple[int, int, int], n_classes: int = 10, growth_rate: int = 12,
                  blocks: Sequence[int] = (4, 4), compression: float = 0.5,
-                 attention: str = "none") -> None:  # fmt: skip
+                 attention: str = "none", device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         channels, height, width = self._set_input(input_shape)
         growth_rate = check_count("growth_rate", growth_rate, 1)
         if not 0 < compression <= 1:
             raise ValueError(f"compression must be in (0, 1], got {compression}")
         features = 2 * growth_rate
-        layers: list[nn.Module] = [nn.Conv2d(channels, features, 3, padding=1, bias=False)]
+        layers: list[nn.Module] = [nn.Conv2d(channels, features, 3, padding=1, bias=False, **factory_kwargs)]
         size = (height, width)
         for index, n_layers in enumerate(blocks):
             for _ in range(check_count("blocks", n_layers, 1)):
-                layers.append(DenseLayer(features, growth_rate))
+                layers.append(DenseLayer(features, growth_rate, **factory_kwargs))
                 features += growth_rate
-            layers.append(attention_layer(attention, features))
+            layers.append(attention_layer(attention, features, **factory_kwargs))
             if index < len(blocks) - 1:
                 self._check_size(size, 2, f"transition {index}'s 2x2 pool")
                 size = tuple(conv_output_size(s, 2, 2) for s in size)
                 reduced = max(1, int(features * compression))
-                layers += [nn.BatchNorm2d(features), nn.ReLU(), nn.Conv2d(features, reduced, 1, bias=False)]
+                layers += [
+                    nn.BatchNorm2d(features, **factory_kwargs),
+                    nn.ReLU(),
+                    nn.Conv2d(features, reduced, 1, bias=False, **factory_kwargs),
+                ]
                 layers.append(nn.AvgPool2d(2))
                 features = reduced
-        layers += [nn.BatchNorm2d(features), nn.ReLU()]
+        layers += [nn.BatchNorm2d(features, **factory_kwargs), nn.ReLU()]
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(features, n_classes))
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(features, n_classes, **factory_kwargs)
+        )
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -432,15 +477,17 @@ class CNN(_ImageClassifier):
     ``"spp"`` (:class:`SpatialPyramidPooling` levels 1, 2), and a linear classifier."""
 
     def __init__(self, input_shape: tuple[int, int, int], n_classes: int = 10, widths: Sequence[int] = (32, 64),
-                 pooling: str = "avg", attention: str = "none") -> None:  # fmt: skip
+                 pooling: str = "avg", attention: str = "none", device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:  # fmt: skip
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         channels, height, width = self._set_input(input_shape)
         layers: list[nn.Module] = []
         size = (height, width)
         for index, out_channels in enumerate(widths):
-            layers.append(conv_bn_relu(channels, check_count("widths", out_channels, 1)))
+            layers.append(conv_bn_relu(channels, check_count("widths", out_channels, 1), **factory_kwargs))
             channels = out_channels
-            layers.append(attention_layer(attention, channels))
+            layers.append(attention_layer(attention, channels, **factory_kwargs))
             if index < len(widths) - 1:
                 self._check_size(size, 2, f"layer {index}'s 2x2 pool")
                 size = tuple(conv_output_size(s, 2, 2) for s in size)
@@ -458,7 +505,7 @@ class CNN(_ImageClassifier):
             self._check_size(size, 2, "the pyramid's 2x2 level")
         else:
             raise ValueError(f"pooling must be one of ['avg', 'max', 'lp', 'spp'], got {pooling!r}")
-        self.head = nn.Sequential(pool, nn.Flatten(), nn.Linear(flat, n_classes))
+        self.head = nn.Sequential(pool, nn.Flatten(), nn.Linear(flat, n_classes, **factory_kwargs))
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

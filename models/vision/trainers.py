@@ -75,12 +75,13 @@ VISION_CONFIGS = {"vgg": VGGConfig, "highway": HighwayConfig, "resnet": ResNetCo
 """Name -> config class of every image classifier of ``boltzgym fit``."""
 
 
-def build_vision_model(name: str, config, n_classes: int, channels: int = 1) -> nn.Module:
+def build_vision_model(name: str, config, n_classes: int, channels: int = 1, *, device=None, dtype=None) -> nn.Module:
     """The net ``name`` (vgg, highway, resnet, plainnet, densenet, cnn) for ``(channels, size, size)`` images, from
-    its config (:data:`VISION_CONFIGS`)."""
+    its config (:data:`VISION_CONFIGS`); ``device``, ``dtype``: torch's factory keywords."""
     if name not in NETWORKS:
         raise ValueError(f"model must be one of {list(NETWORKS)}, got {name!r}")
-    return NETWORKS[name]((channels, config.image_size, config.image_size), n_classes, **model_kwargs(config))
+    shape = (channels, config.image_size, config.image_size)
+    return NETWORKS[name](shape, n_classes, **model_kwargs(config), device=device, dtype=dtype)
 
 
 def _image_dataset(dataset: Dataset, config) -> None:
@@ -92,10 +93,10 @@ def _image_dataset(dataset: Dataset, config) -> None:
 
 
 def _trainer(name: str):
-    def build(config, dataset: Dataset, seed: int = 0) -> nn.Module:
+    def build(config, dataset: Dataset, seed: int = 0, *, device=None, dtype=None) -> nn.Module:
         _image_dataset(dataset, config)
         with seeded(seed):
-            return build_vision_model(name, config, dataset.n_classes)
+            return build_vision_model(name, config, dataset.n_classes, device=device, dtype=dtype)
 
     @honours_device
     def train(config, dataset: Dataset, *, seed: int = 0, **kwargs) -> dict:
