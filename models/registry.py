@@ -15,7 +15,8 @@ importing this module imports neither torch nor any model.
     ``boltzgym fit`` command keeps only its summary keys).
   * ``data``: the default dataset name of ``boltzgym.models.datasets``.
   * ``build``: ``build(config, dataset, seed=0) -> nn.Module``, the model ``train`` trains, built without training
-    (``tests/models/test_defaults.py`` checks that every model key changes it).
+    (``tests/models/test_defaults.py`` checks that every model key changes it); it also takes torch's factory
+    keywords ``device=None, dtype=None`` (``tests/models/test_torch_conventions.py`` builds every model through them).
 
 The configs come from the models' constructors (``boltzgym.models.config.model_config``): one source of defaults.
 """
@@ -41,7 +42,7 @@ class ModelEntry:
     train: str
     data: str
     help: str = ""
-    build: str = ""  # "module:function": build(config, dataset, seed=0) -> the untrained model (no training)
+    build: str = ""  # "module:function": build(config, dataset, seed=0, *, device=None, dtype=None) -> untrained model
 
 
 MODELS: dict[str, ModelEntry] = {
