@@ -24,6 +24,7 @@ imported, and ``tensorboard`` itself only when a run writes its metrics.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import numbers
@@ -55,6 +56,7 @@ def write_csv(path: str | os.PathLike, rows: Sequence[dict[str, Any]]) -> Path:
     return atomic_write_text(path, buffer.getvalue())
 
 
+@functools.lru_cache(maxsize=1024)
 def metric_tag(column: str) -> str:
     """The TensorBoard tag of a ``metrics.csv`` column: the column itself where it names its group
     (``charts/epsilon``), ``losses/<column>`` for a loss (``loss``, ``*_loss``), ``eval/<column>`` for a held-out
@@ -125,7 +127,8 @@ def _scalar_series(rows: Sequence[dict[str, Any]], step: str, run: str | None) -
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)  # NumPy's numbers too, not its bool
+    kind = type(value)  # int and float first: the rows of a long run are checked at every write
+    return kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
 def _protos():
@@ -149,9 +152,9 @@ class EventFile:
 
     Written with TensorBoard's record writer and protocol buffers (no TensorFlow, no torch); ``ImportError`` when
     tensorboard is not installed. ``name`` overrides the file's name (TensorBoard reads files whose name holds
-    ``tfevents``)."""
+    ``tfevents``); ``append=True`` continues the existing file ``log_dir/name``."""
 
-    def __init__(self, log_dir: str | os.PathLike, name: str | None = None) -> None:
+    def __init__(self, log_dir: str | os.PathLike, name: str | None = None, *, append: bool = False) -> None:
         protos = _protos()
         if protos is None:
             raise ImportError("TensorBoard event files need tensorboard: pip install 'boltzgym[tensorboard]'")
@@ -159,10 +162,11 @@ class EventFile:
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.log_dir / (name or _event_file_name())
-        self._file = open(self.path, "wb")  # closed by close()
+        self._file = open(self.path, "ab" if append else "wb")  # closed by close()
         self._records = record_writer(self._file)
         self._flushed = time.monotonic()
-        self._records.write(self._event(wall_time=time.time(), file_version="brain.Event:2").SerializeToString())
+        if not append:
+            self._records.write(self._event(wall_time=time.time(), file_version="brain.Event:2").SerializeToString())
 
     def add_scalar(self, tag: str, value: float, step: int) -> None:
         """Append one scalar point (a float32 ``simple_value``, as TensorBoard's scalars are)."""
@@ -183,32 +187,58 @@ class EventFile:
             self._file.close()
 
 
+# folder -> (its event file, the points written into it, their hash, the file's size then): the file that the
+# next write of the same rows plus more appends to, rather than writing everything again (fit writes every epoch)
+_written: dict[Path, tuple[Path, int, int, int]] = {}
+
+
 def _write_events(root: Path, series: dict[str, list[tuple]]) -> Path | None:
     """Replace every event file under ``root`` with one file per run holding ``series`` (written under a hidden
-    name, then renamed: TensorBoard never reads a half-written file)."""
+    name, then renamed: TensorBoard never reads a half-written file). Where this process wrote a run's file and
+    the points then written begin ``series``' points unchanged, the rest are appended to it instead."""
     if _protos() is None:
         return None
-    written = set()
+    root, kept = root.absolute(), set()
     for name, points in series.items():
         folder = root / name if name else root
-        hidden = f".{os.getpid()}.{next(_file_numbers)}.events.tmp"  # no "tfevents": TensorBoard skips it
-        events = EventFile(folder, name=hidden)
+        path, count = _appendable(folder, points), 0
+        if path is not None:
+            count = _written[folder][1]
+            events = EventFile(folder, name=path.name, append=True)
+        else:
+            hidden = f".{os.getpid()}.{next(_file_numbers)}.events.tmp"  # no "tfevents": TensorBoard skips it
+            events = EventFile(folder, name=hidden)
         try:
-            for x, tag, value in points:
+            for x, tag, value in points[count:]:
                 events.add_scalar(tag, value, x)
         finally:
             events.close()
-        final = folder / _event_file_name()
-        os.replace(events.path, final)
-        written.add(final)
+        if path is None:
+            path = folder / _event_file_name()
+            os.replace(events.path, path)
+        _written[folder] = (path, len(points), hash(tuple(points)), path.stat().st_size)
+        kept.add(path)
     if root.is_dir():
         for path in sorted(root.rglob("*tfevents*"), reverse=True):
-            if path.is_file() and path not in written:
+            if path.is_file() and path not in kept:
                 path.unlink()
         for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
             if not any(folder.iterdir()):
                 folder.rmdir()
     return root
+
+
+def _appendable(folder: Path, points: list[tuple]) -> Path | None:
+    """The event file in ``folder`` that holds exactly the first points of ``points`` (written by this process and
+    untouched since), or ``None``."""
+    if folder not in _written:
+        return None
+    path, count, digest, size = _written[folder]
+    try:
+        unchanged = path.stat().st_size == size
+    except OSError:
+        return None
+    return path if unchanged and len(points) >= count and hash(tuple(points[:count])) == digest else None
 
 
 def _event_file_class():

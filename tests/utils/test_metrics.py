@@ -138,3 +138,25 @@ def test_a_resumed_log_drops_what_an_interrupted_run_streamed_past_its_checkpoin
     resumed.write_csv()
     assert scalars(tmp_path / "tensorboard") == {"charts/x": [(1, 1.0), (2, 2.0), (3, 30.0)]}
     first.close()
+
+
+def test_rows_that_grow_are_appended_and_changed_rows_rewritten(tmp_path):
+    """``fit`` writes its history every epoch: the rows written before are appended to, not written again, while
+    any change to them (or to the file) writes the whole file anew; either way the events equal the rows."""
+    rows = [{"epoch": 1, "loss": 1.0}]
+    write_metrics(tmp_path, rows, step="epoch")
+    (first,) = event_files(tmp_path)
+    rows.append({"epoch": 2, "loss": 0.5})
+    write_metrics(tmp_path, rows, step="epoch")
+    assert event_files(tmp_path) == [first]  # appended
+    assert scalars(tmp_path / "tensorboard") == {"losses/loss": [(1, 1.0), (2, 0.5)]}
+    rows[0]["loss"] = 2.0  # an earlier row changed: the file is written anew
+    write_metrics(tmp_path, rows, step="epoch")
+    (second,) = event_files(tmp_path)
+    assert second != first and scalars(tmp_path / "tensorboard") == {"losses/loss": [(1, 2.0), (2, 0.5)]}
+    with open(second, "ab") as handle:  # someone else wrote into the file: written anew too
+        handle.write(b"\0")
+    write_metrics(tmp_path, [*rows, {"epoch": 3, "loss": 0.25}], step="epoch")
+    (third,) = event_files(tmp_path)
+    assert third != second
+    assert scalars(tmp_path / "tensorboard") == {"losses/loss": [(1, 2.0), (2, 0.5), (3, 0.25)]}
