@@ -17,7 +17,7 @@ from boltzgym.utils.metrics import metric_tag
 event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
 
 DQN_TINY = ["--set", "learning_starts=100", "--set", "batch_size=16", "--set", "net_arch=[16]"]
-DQN_TINY += ["--set", "gradient_steps=1"]
+DQN_TINY += ["--set", "train_freq=4", "--set", "gradient_steps=1", "--set", "log_interval=10"]
 IQL = ["train", "iql", "--env", "boltzgym/RepeatedMatrixGame-v0", "--env-kwarg", "game=prisoners-dilemma"]
 IDQN = ["train", "idqn", "--env", "boltzgym/SpinGame-v0", "--env-kwarg", "side=3", "--env-kwarg", "n_agents=3"]
 CLIFF = ["train", "q-learning", "--env", "boltzgym/GridWorld-v0", "--env-kwarg", "map_name=cliff"]
@@ -39,6 +39,19 @@ TRAINERS = {
     "fit word2vec": ([*FIT_WORD2VEC, "--epochs", "3"], "epoch", None),  # and --data, a file the test writes
     "anneal": (ANNEAL, "sweep", None),
     "bandit": (BANDIT, "t", "policy"),
+}
+
+# tags each trainer logs at least (the scheme: boltzgym.utils.metrics.metric_tag)
+TAGS = {
+    "dqn": {"charts/episode_return", "charts/epsilon", "losses/td_loss", "eval/mean_return"},
+    "iql": {"charts/episode", "charts/return"},
+    "idqn": {"charts/episode", "charts/return"},
+    "q-learning": {"charts/episode", "charts/return"},
+    "fit mlp": {"losses/train_loss", "losses/val_loss", "eval/val_accuracy", "charts/learning_rate"},
+    "fit rbm": {"charts/log_likelihood", "charts/log_likelihood_stderr"},
+    "fit word2vec": {"losses/train_loss"},
+    "anneal": {"charts/mean_energy_per_spin"},
+    "bandit": {"charts/regret_mean", "charts/regret_stderr", "charts/auer_ucb1_bound", "charts/lai_robbins_bound"},
 }
 
 
@@ -89,7 +102,7 @@ def test_every_trainer_logs_its_metrics_csv_to_tensorboard(trainer, tmp_path, co
     assert cli.main([*argv, "--seed", "0", "--out", str(out), "--json"]) == 0, capsys.readouterr().err
     assert assert_events_equal_csv(out, step, run) > 0
     tags = {metric_tag(column) for column in (out / "metrics.csv").read_text().splitlines()[0].split(",")}
-    assert {tag.split("/")[0] for tag in tags} <= {"charts", "losses", "eval"}
+    assert TAGS[trainer] <= tags and {tag.split("/")[0] for tag in tags} <= {"charts", "losses", "eval"}
 
 
 def test_resumed_runs_rewrite_one_event_file_holding_every_row(tmp_path, capsys):
