@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 ifneq ($(TORCH_CPU_WHEEL),)
 	$(PY) -m pip install -q "torch==2.13.0"
 endif
-	$(PY) -m pip install -q -e ".[dev,distributed,multiagent]"
+	$(PY) -m pip install -q -e ".[dev,distributed,multiagent,tensorboard]"
 	$(VENV)/bin/boltzgym warmup
 	@$(MAKE) --no-print-directory browser
 	@touch $(STAMP)

@@ -145,7 +145,7 @@ class DQN:
             returning an ``nn.Module``; a factory that is not registered must be passed again to :meth:`load`.
         seed: seeds the network initialisation (torch, in a forked RNG so torch's global state is untouched),
             exploration, replay sampling and the environment resets. ``None``: fresh entropy.
-        log_dir: folder for ``metrics.csv`` (and TensorBoard event files when tensorboard is installed).
+        log_dir: folder for ``metrics.csv`` (and TensorBoard events in ``log_dir/tensorboard/`` when installed).
         device: torch device (``"cpu"`` by default: small networks run faster there).
         n_threads: torch CPU threads while :meth:`learn` runs (restored afterwards). 1 by default: for
             the small networks and batches of DQN, extra threads cost more in synchronisation than they

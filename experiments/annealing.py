@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.plotting import new_figure, save_figure
 
 SAMPLERS = ("sa", "pt")
@@ -135,7 +135,7 @@ def write_traces(traces: dict, out_dir) -> Path:
         {"sweep": k + 1, **{key: float(values[k]) for key, values in traces.items() if key != "final_energy_per_spin"}}
         for k in range(len(traces["mean_energy_per_spin"]))
     ]
-    return write_csv(Path(out_dir) / "metrics.csv", rows)
+    return write_metrics(out_dir, rows, step="sweep")
 
 
 def check_anneal_memory(problem: str, n: int, num_sweeps: int, num_reads: int, sampler: str, temperatures: int) -> None:

@@ -19,7 +19,7 @@ from boltzgym.agents.bandit_simulation import (
     compare_policies,
     lai_robbins_bound,
 )
-from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.tables import format_table
@@ -68,7 +68,7 @@ def bandit_experiment(
         for name, result in results.items()
         for i, t in enumerate(times)
     ]
-    write_csv(out_dir / "metrics.csv", rows)
+    write_metrics(out_dir, rows, step="t", run="policy")  # a TensorBoard run per policy
     plot_regret(out_dir / "regret.png", results, means, kind, reward_std)
 
     summary = {

@@ -4,8 +4,10 @@
 algorithm=sarsa``, ``--set memoryless=true`` and the tabular hyperparameters), ``idqn``
 :class:`boltzgym.agents.independent_dqn.IndependentDQN` (``--set share_parameters=true``, ``net_arch`` and the DQN
 hyperparameters). ``--env`` is an id of :data:`boltzgym.envs.PETTINGZOO_ENVS` (``boltzgym envs`` lists them) and
-``--total-timesteps`` counts joint steps. Writes into the run folder: ``summary.json``, ``learning_curve.png`` (the
-agents' mean return per training episode) and ``checkpoint/`` (``--out RUN --resume`` continues it). The greedy
+``--total-timesteps`` counts joint steps. Writes into the run folder: ``summary.json``, ``metrics.csv`` (one row per
+training episode since step 0: ``episode``, ``timestep`` (joint steps at its end), ``return`` (the agents' mean), as
+the tabular trainer's; also in ``tensorboard/`` when tensorboard is installed), ``learning_curve.png`` (the same
+curve) and ``checkpoint/`` (``--out RUN --resume`` continues it). The greedy
 evaluation runs ``eval_episodes`` episodes seeded ``10_000 + seed + i``; the summary's ``eval_mean_return`` is
 the agents' mean return per episode, with each agent's in ``eval_agent_returns`` (and the final energy for the
 spin game in ``eval_final_energy``).
@@ -25,6 +27,7 @@ from boltzgym.experiments.agent_training import (
     plot_learning_curve,
     torch_device,
 )
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.tables import format_table
 
 AGENTS = agents_of(__name__)
@@ -105,6 +108,8 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         returns, energies = evaluate(learners, eval_env, request.eval_episodes, eval_seed)
     team = returns.mean(axis=1)
     steps, curve = _training_curve(learners)
+    rows = [{"episode": i, "timestep": int(step), "return": value} for i, (step, value) in enumerate(zip(steps, curve))]
+    write_metrics(request.out_dir, rows, step="timestep")
     title = f"{request.agent} on {request.env_id} (mean over agents)"
     plot_learning_curve(steps, curve, request.out_dir / "learning_curve.png", title)
     summary = {

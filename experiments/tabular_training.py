@@ -28,7 +28,7 @@ from boltzgym.experiments.agent_training import (
     make_env,
     plot_learning_curve,
 )
-from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.tables import format_table
 
@@ -126,7 +126,7 @@ def train(request: TrainRequest) -> tuple[dict, str]:
         {"episode": i, "timestep": step, "return": value}
         for i, (step, value) in enumerate(zip(agent.episode_end_steps, agent.episode_returns))
     ]
-    write_csv(out_dir / "metrics.csv", rows)
+    write_metrics(out_dir, rows, step="timestep")
     title = f"{agent_type.__name__} on {request.env_id}"
     plot_learning_curve(agent.episode_end_steps, agent.episode_returns, out_dir / "learning_curve.png", title, optimum)
     layout = grid_layout(env)

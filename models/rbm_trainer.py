@@ -22,7 +22,7 @@ import numpy as np
 
 from boltzgym.models.config import model_config, model_kwargs
 from boltzgym.sims.rbm import RBM, fit_with_log_likelihood
-from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.plotting import new_figure, save_figure
 
 
@@ -109,7 +109,7 @@ def train_rbm(config, dataset, *, epochs=None, seed=0, run_dir=None, resume=Fals
     if resumed:  # the finished run's files stay; its generator continues where the checkpoint left it
         summary["checkpoint"] = str(checkpoint)
     elif run_dir is not None:
-        write_csv(Path(run_dir) / "metrics.csv", history)
+        write_metrics(run_dir, history, step="epoch")
         write_plots(Path(run_dir), summary, dataset.name, history, rbm, X)
         summary["checkpoint"] = str(rbm.save(checkpoint))
     if rbm.visible_units == "bernoulli":  # drawn last: its random flips must not shift the plotted samples

@@ -81,7 +81,7 @@ from boltzgym.models.steps import (  # noqa: F401  (re-exported: the pieces fit 
     train_step,
 )
 from boltzgym.utils.deprecation import renamed_kwargs
-from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.reporting import report
 from boltzgym.utils.validation import (
@@ -385,4 +385,4 @@ def _validation_step_loss(model: nn.Module):
 
 def _write_metrics(run_dir, history) -> None:
     if run_dir is not None and history:
-        write_csv(Path(run_dir) / "metrics.csv", history)
+        write_metrics(run_dir, history, step="epoch")

@@ -23,7 +23,7 @@ import numpy as np
 from boltzgym.models.config import model_config, model_kwargs
 from boltzgym.models.embeddings.keyed_vectors import KeyedVectors, read_word_pairs
 from boltzgym.models.embeddings.word2vec import Word2Vec, read_corpus
-from boltzgym.utils.metrics import write_csv
+from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.progress import progress_bar
 
@@ -147,7 +147,7 @@ def train_word2vec(config, dataset, *, epochs=None, seed=0, run_dir=None, resume
             summary["checkpoint"] = str(model.save(checkpoint))
         else:
             summary["checkpoint"] = str(checkpoint)
-        write_csv(run_dir / "metrics.csv", history)
+        write_metrics(run_dir, history, step="epoch")
         summary["vectors"] = str(wv.save_word2vec_format(run_dir / "vectors.txt"))
         caption = (
             f"Word2Vec skip-gram on {dataset.name}: {len(wv)} words, d={model.vector_size}, window {model.window}, "

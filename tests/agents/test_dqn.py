@@ -522,7 +522,7 @@ def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
 
     writers = []
 
-    class RecordingWriter:  # stands in for torch.utils.tensorboard.SummaryWriter (tensorboard is optional)
+    class RecordingWriter:  # stands in for boltzgym.utils.metrics.EventFile (tensorboard is optional)
         def __init__(self, log_dir):
             self.log_dir, self.scalars, self.closed = log_dir, [], False
             writers.append(self)
@@ -542,7 +542,7 @@ def test_learn_closes_the_tensorboard_writer_it_opened(tmp_path, monkeypatch):
     agent.learn(200)
     agent.learn(100)  # a second call opens a new writer and closes it too
     assert len(writers) == 2 and all(writer.closed for writer in writers)
-    assert writers[0].log_dir == str(tmp_path) and writers[0].scalars and writers[1].scalars
+    assert writers[0].log_dir == str(tmp_path / "tensorboard") and writers[0].scalars and writers[1].scalars
     assert (tmp_path / "metrics.csv").is_file()
 
 

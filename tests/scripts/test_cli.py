@@ -104,14 +104,14 @@ try:
     cli.main({argv!r})
 except SystemExit:
     pass
-print(sorted(m for m in ("numba", "torch", "scipy", "sklearn", "matplotlib", "ray") if m in sys.modules))
+print(sorted(m for m in ("numba", "torch", "scipy", "sklearn", "matplotlib", "ray", "tensorboard") if m in sys.modules))
 """
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["bnadit"], ["--version"], ["fit", "--bogus-option"]])
 def test_help_and_parse_errors_import_no_heavy_library(argv):
     """``boltzgym --help`` and a mistyped command build only the parser: no numba, torch, scipy, scikit-learn,
-    matplotlib or Ray is imported (a command's options load what that command needs, at its own parse)."""
+    matplotlib, Ray or TensorBoard is imported (a command's options load what that command needs, at its own parse)."""
     result = subprocess.run([sys.executable, "-c", STARTUP.format(argv=argv)], capture_output=True, text=True)
     loaded = result.stdout.strip().splitlines()[-1]
     assert loaded == "[]", (argv, loaded)
