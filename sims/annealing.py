@@ -21,7 +21,7 @@ from boltzgym.sims._engine import (
     run_sweeps,
 )
 from boltzgym.sims.ising import IsingModel, as_spin_states
-from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
+from boltzgym.sims.multispin import multispin_couplings, pack_spins, parallel_units, run_multispin, unpack_spins
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.progress import progress_bar
@@ -244,7 +244,8 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
     words = pack_spins(states)
     rng_states = make_streams(seed, words.shape[0])
     n_total = schedule_betas.size
-    parallel = _resolve_parallel(parallel, words.shape[0], num_reads * model.n_spins * n_total)
+    units = parallel_units(couplings, words.shape[0])  # groups x chunks of a colour: threads share these
+    parallel = _resolve_parallel(parallel, units, num_reads * model.n_spins * n_total)
     run_multispin(words, schedule_betas[:0], couplings, rng_states, parallel)  # compile or load, untimed
     chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
     trace = np.empty((num_reads, n_total)) if record_energy else None

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import itertools
 
+import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import ellipk
 
+from boltzgym.sims import _multispin_kernels
 from boltzgym.sims.annealing import anneal
 from boltzgym.sims.ising import IsingModel
-from boltzgym.sims.multispin import multispin_reason, pack_spins, unpack_spins
+from boltzgym.sims.multispin import multispin_couplings, multispin_reason, pack_spins, unpack_spins
 from boltzgym.sims.problems import ferromagnet_2d, lattice_spin_glass, sherrington_kirkpatrick
+from boltzgym.utils.rng import make_streams
 
 
 def ring_model() -> IsingModel:
@@ -36,14 +39,14 @@ def test_pack_and_unpack_are_inverse():
 @pytest.mark.parametrize("beta", [0.3, 1.2])
 def test_samples_the_exact_boltzmann_distribution(beta):
     model = ring_model()
-    num_reads = 64 * 128
+    num_reads = 64 * 1024
     result = anneal(model, betas=np.full(20, beta), num_reads=num_reads, method="multispin", seed=1)
     states = np.array(list(itertools.product([-1, 1], repeat=6)), dtype=np.int8)
     exact = np.exp(-beta * model.energy(states))
     exact /= exact.sum()
     codes = ((result.states > 0).astype(np.int64) * (1 << np.arange(5, -1, -1))).sum(axis=1)
     empirical = np.bincount(codes, minlength=64) / num_reads
-    assert 0.5 * np.abs(empirical - exact).sum() < 0.03  # sampling noise alone is about 0.012
+    assert 0.5 * np.abs(empirical - exact).sum() < 0.03  # sampling noise alone: about 0.012 at beta = 0.3
 
 
 def test_reproduces_onsagers_energy_of_the_2d_ferromagnet():
@@ -68,7 +71,9 @@ def test_agrees_with_the_single_spin_kernel_and_is_reproducible():
     start = np.random.default_rng(5).choice(np.array([-1, 1], dtype=np.int8), size=(64, model.n_spins))
     frozen = anneal(model, betas=np.full(1, np.inf), num_reads=64, method="multispin", initial_states=start, seed=5)
     reference = start.astype(np.float64)  # zero temperature is deterministic: a NumPy sweep, all reads at once
-    for i in range(model.n_spins):
+    sites = multispin_couplings(model)[1][0]  # the sweep's order: the checkerboard's colours, each in site order
+    assert sorted(sites) == list(range(model.n_spins)) and np.all((sites % 16 + sites // 16)[:128] % 2 == 0)
+    for i in sites:
         delta_energy = 2 * reference[:, i] * (model.J[i] @ reference.T + model.h[i]).ravel()
         reference[:, i] *= np.where(delta_energy < 0, -1, 1)
     np.testing.assert_array_equal(frozen.states, reference.astype(np.int8))
@@ -126,3 +131,34 @@ def test_anneal_command_runs_multispin():
 def test_oversized_work_is_refused_before_allocating(call, message):
     with pytest.raises(ValueError, match=message + r".* about .* of memory, more than the .* available"):
         call()
+
+
+@pytest.mark.parametrize("num_reads", [64, 128])
+def test_threads_give_the_one_thread_result(num_reads):
+    """Both parallel drivers (chunks of a colour over threads; groups over threads) equal the serial sweeps, on a
+    non-bipartite lattice (odd side: three colours or more) with fields (sites with three uphill levels)."""
+    glass = lattice_spin_glass(45, seed=6)  # about 700 sites per colour: several chunks each
+    fields = np.random.default_rng(7).integers(-2, 3, glass.n_spins).astype(np.float64)
+    model = IsingModel(glass.J, fields)
+    couplings = multispin_couplings(model)
+    assert len(couplings[1][2]) >= 4 and np.diff(couplings[1][2]).max() >= 4  # three colours or more
+    betas = np.geomspace(0.2, 3.0, 12)
+    start = pack_spins(np.random.default_rng(8).choice(np.array([-1, 1], dtype=np.int8), (num_reads, model.n_spins)))
+    threads = numba.get_num_threads()
+    results = []
+    try:
+        for kernel, n_threads in [
+            (_multispin_kernels.multispin_sweeps, 1),
+            (_multispin_kernels.multispin_sweeps_over_chunks, min(2, numba.config.NUMBA_NUM_THREADS)),
+            (_multispin_kernels.multispin_sweeps_over_groups, min(2, numba.config.NUMBA_NUM_THREADS)),
+        ]:
+            numba.set_num_threads(n_threads)
+            words, streams = start.copy(), make_streams(9, start.shape[0])
+            kernel(words, betas, couplings[0], couplings[1], streams)
+            results.append((words, streams))
+    finally:
+        numba.set_num_threads(threads)
+    for words, streams in results[1:]:
+        np.testing.assert_array_equal(words, results[0][0])
+        np.testing.assert_array_equal(streams, results[0][1])
+    assert not np.array_equal(results[0][0], start)
