@@ -102,6 +102,33 @@ def _count_unsatisfied(state, site, spin, couplings):
     return c0, c1, c2, c3
 
 
+@njit(cache=True, inline="always")
+def _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature):
+    """``(mask0, mask1, flips)`` of a site with at most 4 terms: the replicas on the uphill levels U = 0 and
+    U = 1 (masks 0 where the level is not uphill), or at zero temperature ``mask0 = ALL`` and the flip mask.
+
+    Counts saturate: ``at_least1..3`` are the replicas with U >= 1, 2, 3 (3 operations per term, not 7).
+    """
+    indptr, indices, negated, field_weight, field_up, _ = couplings
+    at_least1 = at_least2 = at_least3 = _ZERO
+    for e in range(indptr[site], indptr[site + 1]):
+        x = spin ^ state[indices[e]] ^ negated[e]
+        at_least3 |= at_least2 & x
+        at_least2 |= at_least1 & x
+        at_least1 |= x
+    x_field = spin ^ field_up[site]
+    for _ in range(field_weight[site]):
+        at_least3 |= at_least2 & x_field
+        at_least2 |= at_least1 & x_field
+        at_least1 |= x_field
+    if zero_temperature:  # flips where k = n_terms - 2U < 0, i.e. U > n_terms // 2
+        above = at_least1 if n_terms <= 1 else (at_least2 if n_terms <= 3 else at_least3)
+        return _ALL, _ZERO, above if n_terms > 0 else _ZERO
+    mask0 = ~at_least1 if n_terms >= 1 else _ZERO
+    mask1 = at_least1 & ~at_least2 if n_terms >= 3 else _ZERO
+    return mask0, mask1, _ZERO
+
+
 @njit(cache=True)
 def _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter):
     """Flip mask of a site with more than two uphill levels, decided alone, one random word per round.
@@ -140,35 +167,33 @@ def _chunk_pass(state, sites, start, stop, couplings, thresholds, zero_temperatu
     for first in range(start, stop, BATCH):
         lanes = min(BATCH, stop - first)
         any_uphill = _ZERO
-        for i in range(_ROWS * BATCH):
-            lane[i] = _ZERO
         for j in range(lanes):
             site = sites[first + j]
             spin = state[site]
-            c0, c1, c2, c3 = _count_unsatisfied(state, site, spin, couplings)
             n_terms = terms[site]
-            # levels U with k = n_terms - 2U > 0 need a random decision (k = 0 too at zero temperature)
-            n_levels = n_terms // 2 + 1 if zero_temperature else (n_terms + 1) // 2
-            lane[_SPIN * BATCH + j] = spin
-            if zero_temperature:
-                needs = _ZERO
-                for level in range(n_levels):
-                    needs |= _level_mask(level, c0, c1, c2, c3)
-                lane[_MASK0 * BATCH + j] = _ALL  # decided here: the flip mask goes to ACCEPT, no random rounds
-                lane[_ACCEPT * BATCH + j] = ~needs
-            elif n_levels <= 2:
-                mask0 = _level_mask(0, c0, c1, c2, c3) if n_levels > 0 else _ZERO
-                mask1 = _level_mask(1, c0, c1, c2, c3) if n_levels > 1 else _ZERO
-                lane[_MASK0 * BATCH + j] = mask0
-                lane[_MASK1 * BATCH + j] = mask1
-                lane[_ALIGNED0 * BATCH + j] = thresholds[n_terms] << _ALIGN if n_levels > 0 else _ZERO
-                lane[_ALIGNED1 * BATCH + j] = thresholds[n_terms - 2] << _ALIGN if n_levels > 1 else _ZERO
-                lane[_UNDECIDED * BATCH + j] = mask0 | mask1
-                any_uphill |= mask0 | mask1
+            if n_terms <= 4:  # lattices up to 2D: two uphill levels at most, saturating counts suffice
+                mask0, mask1, flips = _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature)
             else:
-                flips, counter = _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter)
-                lane[_MASK0 * BATCH + j] = _ALL
-                lane[_ACCEPT * BATCH + j] = flips
+                c0, c1, c2, c3 = _count_unsatisfied(state, site, spin, couplings)
+                # levels U with k = n_terms - 2U > 0 need a random decision (k = 0 too at zero temperature)
+                n_levels = n_terms // 2 + 1 if zero_temperature else (n_terms + 1) // 2
+                if zero_temperature:
+                    mask0, mask1, flips = _ALL, _ZERO, _ZERO
+                    for level in range(n_levels):
+                        flips |= _level_mask(level, c0, c1, c2, c3)
+                    flips = ~flips
+                else:
+                    mask0, mask1 = _ALL, _ZERO  # decided alone: the flip mask goes to ACCEPT, no rounds
+                    flips, counter = _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter)
+            lane[_SPIN * BATCH + j] = spin
+            lane[_MASK0 * BATCH + j] = mask0
+            lane[_MASK1 * BATCH + j] = mask1
+            lane[_ALIGNED0 * BATCH + j] = thresholds[n_terms] << _ALIGN
+            lane[_ALIGNED1 * BATCH + j] = thresholds[max(n_terms - 2, 0)] << _ALIGN
+            lane[_ACCEPT * BATCH + j] = flips
+            uphill = _ZERO if zero_temperature or n_terms > 4 else mask0 | mask1  # else decided already
+            lane[_UNDECIDED * BATCH + j] = uphill
+            any_uphill |= uphill
         rounds = 0
         while any_uphill != 0 and rounds < 53:
             any_uphill = _ZERO

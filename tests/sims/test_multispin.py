@@ -19,13 +19,17 @@ from boltzgym.sims.problems import ferromagnet_2d, lattice_spin_glass, sherringt
 from boltzgym.utils.rng import make_streams
 
 
-def ring_model() -> IsingModel:
-    """A 6-spin ring with +-1 bonds, a chord, and integer fields up to |h| = 2 (every kernel branch)."""
+def ring_model(fields=(1.0, 0.0, -2.0, 0.0, 1.0, -1.0)) -> IsingModel:
+    """A 6-spin ring with +-1 bonds, a chord, and integer fields (by default up to |h| = 2: sites of 2 to 4
+    terms; ``STRONG_FIELDS`` give sites of 5 and 6 terms, the kernel's per-site path with three uphill levels)."""
     edges = [(0, 1, 1), (1, 2, -1), (2, 3, 1), (3, 4, 1), (4, 5, -1), (5, 0, -1), (0, 3, 1)]
     rows = [u for u, v, _ in edges] + [v for u, v, _ in edges]
     cols = [v for u, v, _ in edges] + [u for u, v, _ in edges]
     values = [float(w) for *_, w in edges] * 2
-    return IsingModel(sp.csr_matrix((values, (rows, cols)), shape=(6, 6)), [1.0, 0.0, -2.0, 0.0, 1.0, -1.0])
+    return IsingModel(sp.csr_matrix((values, (rows, cols)), shape=(6, 6)), list(fields))
+
+
+STRONG_FIELDS = (3.0, 0.0, -3.0, 2.0, 1.0, -2.0)
 
 
 def test_pack_and_unpack_are_inverse():
@@ -36,9 +40,9 @@ def test_pack_and_unpack_are_inverse():
     np.testing.assert_array_equal(unpack_spins(words, 130), states)
 
 
-@pytest.mark.parametrize("beta", [0.3, 1.2])
-def test_samples_the_exact_boltzmann_distribution(beta):
-    model = ring_model()
+@pytest.mark.parametrize(("beta", "fields"), [(0.3, None), (1.2, None), (0.15, STRONG_FIELDS)])
+def test_samples_the_exact_boltzmann_distribution(beta, fields):
+    model = ring_model() if fields is None else ring_model(fields)
     num_reads = 64 * 1024
     result = anneal(model, betas=np.full(20, beta), num_reads=num_reads, method="multispin", seed=1)
     states = np.array(list(itertools.product([-1, 1], repeat=6)), dtype=np.int8)
