@@ -130,6 +130,45 @@ def _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature):
 
 
 @njit(cache=True)
+def _few_terms_batch(state, sites, table, first, lanes, thresholds, zero_temperature, lane):
+    """Fill the lane rows of the batch ``sites[first:first + lanes]`` when every site has at most 4 terms, from
+    the table by position (four slots per site: a bond reads ``state[neighbour]`` with ``keep = ALL``, a field
+    term reads nothing, ``keep = 0`` and ``negated = field_up``, an empty slot reads the site itself, so its term
+    is 0). Returns the OR of the undecided masks. One loop over the batch with gathers: the vector units work
+    across sites, as in the random rounds."""
+    neighbour, negated, keep, terms = table
+    any_uphill = _ZERO
+    for j in range(lanes):
+        p = first + j
+        spin = state[sites[p]]
+        at_least1 = at_least2 = at_least3 = _ZERO
+        for slot in range(4):
+            x = spin ^ (state[neighbour[slot, p]] & keep[slot, p]) ^ negated[slot, p]
+            at_least3 |= at_least2 & x
+            at_least2 |= at_least1 & x
+            at_least1 |= x
+        n_terms = terms[p]
+        if zero_temperature:  # flips where k = n_terms - 2U < 0, i.e. U > n_terms // 2
+            above = at_least1 if n_terms <= 1 else (at_least2 if n_terms <= 3 else at_least3)
+            mask0, mask1, flips = _ALL, _ZERO, above if n_terms > 0 else _ZERO
+            uphill = _ZERO
+        else:
+            mask0 = ~at_least1 if n_terms >= 1 else _ZERO
+            mask1 = at_least1 & ~at_least2 if n_terms >= 3 else _ZERO
+            flips = _ZERO
+            uphill = mask0 | mask1
+        lane[_SPIN * BATCH + j] = spin
+        lane[_MASK0 * BATCH + j] = mask0
+        lane[_MASK1 * BATCH + j] = mask1
+        lane[_ALIGNED0 * BATCH + j] = thresholds[n_terms] << _ALIGN
+        lane[_ALIGNED1 * BATCH + j] = thresholds[max(n_terms - 2, 0)] << _ALIGN
+        lane[_ACCEPT * BATCH + j] = flips
+        lane[_UNDECIDED * BATCH + j] = uphill
+        any_uphill |= uphill
+    return any_uphill
+
+
+@njit(cache=True)
 def _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter):
     """Flip mask of a site with more than two uphill levels, decided alone, one random word per round.
 
@@ -160,40 +199,57 @@ _SPIN, _MASK0, _MASK1, _ALIGNED0, _ALIGNED1, _ACCEPT, _UNDECIDED, _ROWS = 0, 1, 
 
 
 @njit(cache=True)
-def _chunk_pass(state, sites, start, stop, couplings, thresholds, zero_temperature, counter, lane):
-    """One Metropolis update of ``state[sites[start:stop]]`` (sites of one colour), reading the SplitMix64
-    sequence whose state starts at ``counter``; ``lane`` uint64[_ROWS * BATCH] is scratch."""
+def _per_site_batch(state, sites, first, lanes, couplings, thresholds, zero_temperature, counter, lane):
+    """``_few_terms_batch`` for any sites (up to ``MAX_TERMS`` terms), site by site from the CSR couplings: a site
+    with more than two uphill levels is decided here alone. Returns ``(any_uphill, counter)``."""
     terms = couplings[5]
+    any_uphill = _ZERO
+    for j in range(lanes):
+        site = sites[first + j]
+        spin = state[site]
+        n_terms = terms[site]
+        if n_terms <= 4:  # two uphill levels at most: saturating counts suffice
+            mask0, mask1, flips = _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature)
+        else:
+            c0, c1, c2, c3 = _count_unsatisfied(state, site, spin, couplings)
+            # levels U with k = n_terms - 2U > 0 need a random decision (k = 0 too at zero temperature)
+            n_levels = n_terms // 2 + 1 if zero_temperature else (n_terms + 1) // 2
+            if zero_temperature:
+                mask0, mask1, flips = _ALL, _ZERO, _ZERO
+                for level in range(n_levels):
+                    flips |= _level_mask(level, c0, c1, c2, c3)
+                flips = ~flips
+            else:
+                mask0, mask1 = _ALL, _ZERO  # decided alone: the flip mask goes to ACCEPT, no rounds
+                flips, counter = _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter)
+        lane[_SPIN * BATCH + j] = spin
+        lane[_MASK0 * BATCH + j] = mask0
+        lane[_MASK1 * BATCH + j] = mask1
+        lane[_ALIGNED0 * BATCH + j] = thresholds[n_terms] << _ALIGN
+        lane[_ALIGNED1 * BATCH + j] = thresholds[max(n_terms - 2, 0)] << _ALIGN
+        lane[_ACCEPT * BATCH + j] = flips
+        uphill = _ZERO if zero_temperature or n_terms > 4 else mask0 | mask1  # else decided already
+        lane[_UNDECIDED * BATCH + j] = uphill
+        any_uphill |= uphill
+    return any_uphill, counter
+
+
+@njit(cache=True)
+def _chunk_pass(state, layout, start, stop, couplings, thresholds, zero_temperature, counter):
+    """One Metropolis update of ``state[sites[start:stop]]`` (sites of one colour), reading the SplitMix64
+    sequence whose state starts at ``counter``: batches of ``BATCH`` sites, each counted (``_few_terms_batch``
+    or ``_per_site_batch``), decided in vectorised rounds, then written."""
+    sites = layout[0]
+    table = layout[3:]
+    few_terms = table[3].shape[0] == sites.shape[0]
+    lane = np.empty(_ROWS * BATCH, dtype=np.uint64)  # allocated here: the compiler knows nothing else aliases it
     for first in range(start, stop, BATCH):
         lanes = min(BATCH, stop - first)
-        any_uphill = _ZERO
-        for j in range(lanes):
-            site = sites[first + j]
-            spin = state[site]
-            n_terms = terms[site]
-            if n_terms <= 4:  # lattices up to 2D: two uphill levels at most, saturating counts suffice
-                mask0, mask1, flips = _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature)
-            else:
-                c0, c1, c2, c3 = _count_unsatisfied(state, site, spin, couplings)
-                # levels U with k = n_terms - 2U > 0 need a random decision (k = 0 too at zero temperature)
-                n_levels = n_terms // 2 + 1 if zero_temperature else (n_terms + 1) // 2
-                if zero_temperature:
-                    mask0, mask1, flips = _ALL, _ZERO, _ZERO
-                    for level in range(n_levels):
-                        flips |= _level_mask(level, c0, c1, c2, c3)
-                    flips = ~flips
-                else:
-                    mask0, mask1 = _ALL, _ZERO  # decided alone: the flip mask goes to ACCEPT, no rounds
-                    flips, counter = _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter)
-            lane[_SPIN * BATCH + j] = spin
-            lane[_MASK0 * BATCH + j] = mask0
-            lane[_MASK1 * BATCH + j] = mask1
-            lane[_ALIGNED0 * BATCH + j] = thresholds[n_terms] << _ALIGN
-            lane[_ALIGNED1 * BATCH + j] = thresholds[max(n_terms - 2, 0)] << _ALIGN
-            lane[_ACCEPT * BATCH + j] = flips
-            uphill = _ZERO if zero_temperature or n_terms > 4 else mask0 | mask1  # else decided already
-            lane[_UNDECIDED * BATCH + j] = uphill
-            any_uphill |= uphill
+        if few_terms:
+            any_uphill = _few_terms_batch(state, sites, table, first, lanes, thresholds, zero_temperature, lane)
+        else:
+            any_uphill, counter = _per_site_batch(state, sites, first, lanes, couplings, thresholds,
+                                                  zero_temperature, counter, lane)  # fmt: skip
         rounds = 0
         while any_uphill != 0 and rounds < 53:
             any_uphill = _ZERO
@@ -235,18 +291,17 @@ def _chunk_seed(key, chunk):
 @njit(cache=True)
 def _group_sweeps(g, words, betas, couplings, layout, rng):
     """All ``betas.shape[0]`` sweeps of group ``g``, chunk after chunk on this thread."""
-    sites, chunk_starts, colour_chunks = layout
+    chunk_starts = layout[1]
     state = words[g]
     thresholds = np.zeros(MAX_TERMS + 1, dtype=np.uint64)
-    scratch = np.empty(_ROWS * BATCH, dtype=np.uint64)
     s0, s1, s2, s3 = rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3]
     for sweep in range(betas.shape[0]):
         beta = betas[sweep]
         _sweep_thresholds(beta, thresholds)
         key, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
         for chunk in range(chunk_starts.shape[0] - 1):
-            _chunk_pass(state, sites, chunk_starts[chunk], chunk_starts[chunk + 1], couplings, thresholds,
-                        beta == np.inf, _chunk_seed(key, chunk), scratch)  # fmt: skip
+            _chunk_pass(state, layout, chunk_starts[chunk], chunk_starts[chunk + 1], couplings, thresholds,
+                        beta == np.inf, _chunk_seed(key, chunk))  # fmt: skip
     rng[g, 0], rng[g, 1], rng[g, 2], rng[g, 3] = s0, s1, s2, s3
 
 
@@ -257,7 +312,9 @@ def multispin_sweeps(words, betas, couplings, layout, rng):
     words uint64[G, N]; betas float64[S]; couplings = (indptr uint64[N+1], indices uint32[nnz], negated
     uint64[nnz], field_weight int64[N], field_up uint64[N], terms int64[N]) with ``terms = degree + |h|``;
     layout = (sites int64[N] in colour order, chunk_starts int64[C+1] into ``sites``, colour_chunks int64[K+1]
-    the first chunk of each colour); rng uint64[G, 4], one xoshiro256** stream per group.
+    the first chunk of each colour, then the four-term table by position in ``sites`` when every site has at
+    most 4 terms, else empty: neighbour int64[4, N], negated uint64[4, N], keep uint64[4, N], terms int64[N];
+    see ``_few_terms_batch``); rng uint64[G, 4], one xoshiro256** stream per group.
     """
     for g in range(words.shape[0]):
         _group_sweeps(g, words, betas, couplings, layout, rng)
@@ -273,7 +330,7 @@ def multispin_sweeps_over_groups(words, betas, couplings, layout, rng):
 @njit(cache=True, parallel=True)
 def multispin_sweeps_over_chunks(words, betas, couplings, layout, rng):
     """``multispin_sweeps`` with the chunks of each colour spread over threads (the same result): for few groups."""
-    sites, chunk_starts, colour_chunks = layout
+    chunk_starts, colour_chunks = layout[1], layout[2]
     n_groups = words.shape[0]
     thresholds = np.zeros(MAX_TERMS + 1, dtype=np.uint64)
     keys = np.empty(n_groups, dtype=np.uint64)
@@ -290,9 +347,8 @@ def multispin_sweeps_over_chunks(words, betas, couplings, layout, rng):
             for job in prange(n_groups * width):
                 g = job // width
                 chunk = first + job % width
-                scratch = np.empty(_ROWS * BATCH, dtype=np.uint64)
-                _chunk_pass(words[g], sites, chunk_starts[chunk], chunk_starts[chunk + 1], couplings, thresholds,
-                            beta == np.inf, _chunk_seed(keys[g], chunk), scratch)  # fmt: skip
+                _chunk_pass(words[g], layout, chunk_starts[chunk], chunk_starts[chunk + 1], couplings, thresholds,
+                            beta == np.inf, _chunk_seed(keys[g], chunk))  # fmt: skip
 
 
 @njit(cache=True)
