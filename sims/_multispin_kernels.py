@@ -132,10 +132,11 @@ def _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature):
 @njit(cache=True)
 def _few_terms_batch(state, sites, table, first, lanes, thresholds, zero_temperature, lane):
     """Fill the lane rows of the batch ``sites[first:first + lanes]`` when every site has at most 4 terms, from
-    the table by position (four slots per site: a bond reads ``state[neighbour]`` with ``keep = ALL``, a field
-    term reads nothing, ``keep = 0`` and ``negated = field_up``, an empty slot reads the site itself, so its term
-    is 0). Returns the OR of the undecided masks. One loop over the batch with gathers: the vector units work
-    across sites, as in the random rounds."""
+    the table by position (four slots per site: a bond reads ``state[neighbour]`` with ``keep = 1``, a field
+    term reads nothing, ``keep = 0`` and ``negated = 1`` when ``h > 0``, an empty slot reads the site itself, so
+    its term is 0; ``keep`` and ``negated`` are 0/1 bytes, spread to whole words by ``0 - b``, so that the table
+    stays small: 6 bytes a slot). Returns the OR of the undecided masks. One loop over the batch with gathers:
+    the vector units work across sites, as in the random rounds."""
     neighbour, negated, keep, terms = table
     any_uphill = _ZERO
     for j in range(lanes):
@@ -143,7 +144,7 @@ def _few_terms_batch(state, sites, table, first, lanes, thresholds, zero_tempera
         spin = state[sites[p]]
         at_least1 = at_least2 = at_least3 = _ZERO
         for slot in range(4):
-            x = spin ^ (state[neighbour[slot, p]] & keep[slot, p]) ^ negated[slot, p]
+            x = spin ^ (state[neighbour[slot, p]] & (_ZERO - keep[slot, p])) ^ (_ZERO - negated[slot, p])
             at_least3 |= at_least2 & x
             at_least2 |= at_least1 & x
             at_least1 |= x
@@ -313,7 +314,7 @@ def multispin_sweeps(words, betas, couplings, layout, rng):
     uint64[nnz], field_weight int64[N], field_up uint64[N], terms int64[N]) with ``terms = degree + |h|``;
     layout = (sites int64[N] in colour order, chunk_starts int64[C+1] into ``sites``, colour_chunks int64[K+1]
     the first chunk of each colour, then the four-term table by position in ``sites`` when every site has at
-    most 4 terms, else empty: neighbour int64[4, N], negated uint64[4, N], keep uint64[4, N], terms int64[N];
+    most 4 terms, else empty: neighbour uint32[4, N], negated uint8[4, N], keep uint8[4, N], terms int64[N];
     see ``_few_terms_batch``); rng uint64[G, 4], one xoshiro256** stream per group.
     """
     for g in range(words.shape[0]):

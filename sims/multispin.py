@@ -73,30 +73,30 @@ def multispin_couplings(model: IsingModel) -> tuple:
 
 def _four_term_table(model: IsingModel, sites: np.ndarray) -> tuple:
     """The kernel's table of the sites' terms by position in ``sites`` when every site has at most 4 terms
-    (else empty arrays): ``(neighbour int64[4, N], negated uint64[4, N], keep uint64[4, N], terms int64[N])``.
+    (else empty arrays): ``(neighbour uint32[4, N], negated uint8[4, N], keep uint8[4, N], terms int64[N])``.
 
-    Slots of a site: its bonds (``keep`` all ones), then ``|h|`` field terms (``keep`` 0, ``negated`` all ones
-    when ``h > 0``), then empty slots that name the site itself (a term that is never unsatisfied).
+    Slots of a site: its bonds (``keep`` 1, ``negated`` 1 when ``J < 0``), then ``|h|`` field terms (``keep`` 0,
+    ``negated`` 1 when ``h > 0``), then empty slots that name the site itself (a term that is never unsatisfied).
     """
     n = model.n_spins
     degree = np.diff(model.J.indptr)
     weight = np.abs(model.h).astype(np.int64)
     if n == 0 or (degree + weight).max() > 4:
-        return (np.zeros((4, 0), np.int64), np.zeros((4, 0), np.uint64), np.zeros((4, 0), np.uint64),
+        return (np.zeros((4, 0), np.uint32), np.zeros((4, 0), np.uint8), np.zeros((4, 0), np.uint8),
                 np.zeros(0, np.int64))  # fmt: skip
     position = np.empty(n, dtype=np.int64)
     position[sites] = np.arange(n)
-    neighbour = np.tile(sites, (4, 1))  # empty slots: the site itself
-    negated = np.zeros((4, n), dtype=np.uint64)
-    keep = np.full((4, n), _ALL, dtype=np.uint64)
+    neighbour = np.tile(sites.astype(np.uint32), (4, 1))  # empty slots: the site itself
+    negated = np.zeros((4, n), dtype=np.uint8)
+    keep = np.ones((4, n), dtype=np.uint8)
     rows = np.repeat(np.arange(n), degree)
     slots = np.arange(rows.size) - np.repeat(model.J.indptr[:-1], degree)
     neighbour[slots, position[rows]] = model.J.indices
-    negated[slots, position[rows]] = np.where(model.J.data < 0, _ALL, np.uint64(0))
+    negated[slots, position[rows]] = model.J.data < 0
     field_rows = np.repeat(np.arange(n), weight)
     field_slots = np.repeat(degree, weight) + np.arange(field_rows.size) - np.repeat(np.cumsum(weight) - weight, weight)
     keep[field_slots, position[field_rows]] = 0
-    negated[field_slots, position[field_rows]] = np.where(model.h[field_rows] > 0, _ALL, np.uint64(0))
+    negated[field_slots, position[field_rows]] = model.h[field_rows] > 0
     terms = (degree + weight)[sites].astype(np.int64)
     return neighbour, negated, keep, terms
 
