@@ -21,7 +21,14 @@ from boltzgym.sims._engine import (
     run_sweeps,
 )
 from boltzgym.sims.ising import IsingModel, as_spin_states
-from boltzgym.sims.multispin import multispin_couplings, pack_spins, parallel_units, run_multispin, unpack_spins
+from boltzgym.sims.multispin import (
+    check_multispin,
+    multispin_couplings,
+    pack_spins,
+    parallel_units,
+    run_multispin,
+    unpack_spins,
+)
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.progress import progress_bar
@@ -163,7 +170,7 @@ def anneal(
             )
         if order != "sequential":
             raise ValueError(f"order must be 'sequential' with method='multispin', got {order!r}")
-        multispin_couplings(model)  # raises naming why the model does not qualify
+        check_multispin(model)  # raises naming why the model does not qualify
     n_spins, n_total = (
         model.n_spins,
         (np.size(betas) if betas is not None else check_int("num_sweeps", num_sweeps, minimum=1)),

@@ -22,6 +22,7 @@ from boltzgym.sims.ising import IsingModel
 __all__ = [
     "CHUNK_SITES",
     "MAX_TERMS",
+    "check_multispin",
     "colour_layout",
     "multispin_couplings",
     "multispin_reason",
@@ -51,6 +52,13 @@ def multispin_reason(model: IsingModel) -> str | None:
     return None
 
 
+def check_multispin(model: IsingModel) -> None:
+    """Raise ``ValueError`` naming the reason when ``model`` cannot run on the multi-spin kernel."""
+    reason = multispin_reason(model)
+    if reason is not None:
+        raise ValueError(f"method='multispin' needs couplings in {{-1, 0, +1}} on a sparse graph: {reason}")
+
+
 def multispin_couplings(model: IsingModel) -> tuple:
     """The kernel's inputs ``(couplings, layout)``: ``couplings = (indptr, indices, negated, field_weight,
     field_up, terms)`` and ``layout = (sites, chunk_starts, colour_chunks, *table)``: the sweep's site order
@@ -58,9 +66,7 @@ def multispin_couplings(model: IsingModel) -> tuple:
 
     Raises ``ValueError`` naming the reason when the model does not qualify (see ``multispin_reason``).
     """
-    reason = multispin_reason(model)
-    if reason is not None:
-        raise ValueError(f"method='multispin' needs couplings in {{-1, 0, +1}} on a sparse graph: {reason}")
+    check_multispin(model)
     J = model.J
     negated = np.where(J.data < 0, _ALL, np.uint64(0)).astype(np.uint64)
     field_weight = np.abs(model.h).astype(np.int64)
