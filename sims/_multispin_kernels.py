@@ -169,17 +169,41 @@ def _few_terms_batch(state, sites, table, first, lanes, thresholds, zero_tempera
     return any_uphill
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter):
     """Flip mask of a site with more than two uphill levels, decided alone, one random word per round.
 
-    Returns ``(flips, counter)``: ``counter`` is the chunk's SplitMix64 state after the words read.
+    Returns ``(flips, counter)``: ``counter`` is the chunk's SplitMix64 state after the words read. Up to three
+    levels (3D lattices) the masks and thresholds stay in registers.
     """
+    accept = _ZERO
+    if n_levels <= 3:
+        m0 = _level_mask(0, c0, c1, c2, c3)
+        m1 = _level_mask(1, c0, c1, c2, c3)
+        m2 = _level_mask(2, c0, c1, c2, c3) if n_levels > 2 else _ZERO
+        t0 = thresholds[n_terms] << _ALIGN
+        t1 = thresholds[n_terms - 2] << _ALIGN
+        t2 = thresholds[n_terms - 4] << _ALIGN if n_levels > 2 else _ZERO
+        needs = m0 | m1 | m2
+        undecided = needs
+        for _ in range(53):
+            if undecided == 0:
+                break
+            threshold_bits = (
+                (m0 & (_ZERO - (t0 >> _TOP))) | (m1 & (_ZERO - (t1 >> _TOP))) | (m2 & (_ZERO - (t2 >> _TOP)))
+            )
+            t0 <<= _ONE
+            t1 <<= _ONE
+            t2 <<= _ONE
+            counter += _GAMMA
+            decided = undecided & (_mix(counter) ^ threshold_bits)
+            accept |= decided & threshold_bits
+            undecided ^= decided
+        return (~needs) | accept, counter
     needs = _ZERO
     for level in range(n_levels):
         needs |= _level_mask(level, c0, c1, c2, c3)
     undecided = needs
-    accept = _ZERO
     for bit in range(52, -1, -1):
         if undecided == 0:
             break
