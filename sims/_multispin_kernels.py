@@ -220,19 +220,23 @@ def _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter):
 
 
 # rows of a chunk pass's lane array (uint64[_ROWS * BATCH]): one array, so the compiler sees that rows never alias
-_SPIN, _MASK0, _MASK1, _ALIGNED0, _ALIGNED1, _ACCEPT, _UNDECIDED, _ROWS = 0, 1, 2, 3, 4, 5, 6, 7
+_SPIN, _MASK0, _MASK1, _ALIGNED0, _ALIGNED1, _ACCEPT, _UNDECIDED, _MASK2, _ALIGNED2, _ROWS = range(10)
 
 
 @njit(cache=True)
 def _per_site_batch(state, sites, first, lanes, couplings, thresholds, zero_temperature, counter, lane):
-    """``_few_terms_batch`` for any sites (up to ``MAX_TERMS`` terms), site by site from the CSR couplings: a site
-    with more than two uphill levels is decided here alone. Returns ``(any_uphill, counter)``."""
+    """``_few_terms_batch`` for any sites (up to ``MAX_TERMS`` terms), site by site from the CSR couplings: up to
+    three uphill levels (3D lattices) join the batch's rounds, a site with more is decided here alone. Returns
+    ``(any_uphill, counter, third)``, ``third``: a site of the batch has a third uphill level (row ``_MASK2``)."""
     terms = couplings[5]
     any_uphill = _ZERO
+    third = False
     for j in range(lanes):
         site = sites[first + j]
         spin = state[site]
         n_terms = terms[site]
+        mask2 = _ZERO
+        decided = zero_temperature
         if n_terms <= 4:  # two uphill levels at most: saturating counts suffice
             mask0, mask1, flips = _few_terms_masks(state, site, spin, n_terms, couplings, zero_temperature)
         else:
@@ -244,19 +248,58 @@ def _per_site_batch(state, sites, first, lanes, couplings, thresholds, zero_temp
                 for level in range(n_levels):
                     flips |= _level_mask(level, c0, c1, c2, c3)
                 flips = ~flips
+            elif n_levels == 3:
+                mask0 = _level_mask(0, c0, c1, c2, c3)
+                mask1 = _level_mask(1, c0, c1, c2, c3)
+                mask2 = _level_mask(2, c0, c1, c2, c3)
+                flips = _ZERO
+                third = True
             else:
+                decided = True
                 mask0, mask1 = _ALL, _ZERO  # decided alone: the flip mask goes to ACCEPT, no rounds
                 flips, counter = _many_level_flips(c0, c1, c2, c3, n_terms, n_levels, thresholds, counter)
         lane[_SPIN * BATCH + j] = spin
         lane[_MASK0 * BATCH + j] = mask0
         lane[_MASK1 * BATCH + j] = mask1
+        lane[_MASK2 * BATCH + j] = mask2
         lane[_ALIGNED0 * BATCH + j] = thresholds[n_terms] << _ALIGN
         lane[_ALIGNED1 * BATCH + j] = thresholds[max(n_terms - 2, 0)] << _ALIGN
+        lane[_ALIGNED2 * BATCH + j] = thresholds[max(n_terms - 4, 0)] << _ALIGN
         lane[_ACCEPT * BATCH + j] = flips
-        uphill = _ZERO if zero_temperature or n_terms > 4 else mask0 | mask1  # else decided already
+        uphill = _ZERO if decided else mask0 | mask1 | mask2
         lane[_UNDECIDED * BATCH + j] = uphill
         any_uphill |= uphill
-    return any_uphill, counter
+    return any_uphill, counter, third
+
+
+@njit(cache=True)
+def _three_level_rounds(lane, lanes, any_uphill, counter):
+    """The random rounds of a batch with a third uphill level: as in ``_chunk_pass`` with rows ``_MASK2`` and
+    ``_ALIGNED2`` too (a separate loop, so that batches of two levels do not pay for the third)."""
+    rounds = 0
+    while any_uphill != 0 and rounds < 53:
+        any_uphill = _ZERO
+        for j in range(lanes):  # vectorised, as in _chunk_pass
+            word = _mix(counter + np.uint64(j + 1) * _GAMMA)
+            aligned0 = lane[_ALIGNED0 * BATCH + j]
+            aligned1 = lane[_ALIGNED1 * BATCH + j]
+            aligned2 = lane[_ALIGNED2 * BATCH + j]
+            threshold_bits = (
+                (lane[_MASK0 * BATCH + j] & (_ZERO - (aligned0 >> _TOP)))
+                | (lane[_MASK1 * BATCH + j] & (_ZERO - (aligned1 >> _TOP)))
+                | (lane[_MASK2 * BATCH + j] & (_ZERO - (aligned2 >> _TOP)))
+            )
+            lane[_ALIGNED0 * BATCH + j] = aligned0 << _ONE
+            lane[_ALIGNED1 * BATCH + j] = aligned1 << _ONE
+            lane[_ALIGNED2 * BATCH + j] = aligned2 << _ONE
+            undecided = lane[_UNDECIDED * BATCH + j]
+            decided = undecided & (word ^ threshold_bits)
+            lane[_ACCEPT * BATCH + j] |= decided & threshold_bits
+            lane[_UNDECIDED * BATCH + j] = undecided ^ decided
+            any_uphill |= undecided ^ decided
+        counter += np.uint64(BATCH) * _GAMMA
+        rounds += 1
+    return counter
 
 
 @njit(cache=True)
@@ -270,11 +313,18 @@ def _chunk_pass(state, layout, start, stop, couplings, thresholds, zero_temperat
     lane = np.empty(_ROWS * BATCH, dtype=np.uint64)  # allocated here: the compiler knows nothing else aliases it
     for first in range(start, stop, BATCH):
         lanes = min(BATCH, stop - first)
+        third = False
         if few_terms:
             any_uphill = _few_terms_batch(state, sites, table, first, lanes, thresholds, zero_temperature, lane)
         else:
-            any_uphill, counter = _per_site_batch(state, sites, first, lanes, couplings, thresholds,
-                                                  zero_temperature, counter, lane)  # fmt: skip
+            any_uphill, counter, third = _per_site_batch(state, sites, first, lanes, couplings, thresholds,
+                                                         zero_temperature, counter, lane)  # fmt: skip
+        if third:
+            counter = _three_level_rounds(lane, lanes, any_uphill, counter)
+            any_uphill = _ZERO
+        else:
+            for j in range(lanes):
+                lane[_MASK2 * BATCH + j] = _ZERO
         rounds = 0
         while any_uphill != 0 and rounds < 53:
             any_uphill = _ZERO
@@ -296,7 +346,8 @@ def _chunk_pass(state, layout, start, stop, couplings, thresholds, zero_temperat
             rounds += 1
         for j in range(lanes):
             # replicas on no uphill level flip; uphill ones flip when accepted
-            flips = ~(lane[_MASK0 * BATCH + j] | lane[_MASK1 * BATCH + j]) | lane[_ACCEPT * BATCH + j]
+            uphill = lane[_MASK0 * BATCH + j] | lane[_MASK1 * BATCH + j] | lane[_MASK2 * BATCH + j]
+            flips = ~uphill | lane[_ACCEPT * BATCH + j]
             state[sites[first + j]] = lane[_SPIN * BATCH + j] ^ flips
 
 

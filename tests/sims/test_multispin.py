@@ -21,7 +21,7 @@ from boltzgym.utils.rng import make_streams
 
 def ring_model(fields=(1.0, 0.0, -2.0, 0.0, 1.0, -1.0)) -> IsingModel:
     """A 6-spin ring with +-1 bonds, a chord, and integer fields (by default up to |h| = 2: sites of 2 to 4
-    terms; ``STRONG_FIELDS`` give sites of 5 and 6 terms, the kernel's per-site path with three uphill levels)."""
+    terms; ``STRONG_FIELDS`` give sites of 5 and 7 terms: three and four uphill levels, the per-site paths)."""
     edges = [(0, 1, 1), (1, 2, -1), (2, 3, 1), (3, 4, 1), (4, 5, -1), (5, 0, -1), (0, 3, 1)]
     rows = [u for u, v, _ in edges] + [v for u, v, _ in edges]
     cols = [v for u, v, _ in edges] + [u for u, v, _ in edges]
@@ -29,7 +29,7 @@ def ring_model(fields=(1.0, 0.0, -2.0, 0.0, 1.0, -1.0)) -> IsingModel:
     return IsingModel(sp.csr_matrix((values, (rows, cols)), shape=(6, 6)), list(fields))
 
 
-STRONG_FIELDS = (3.0, 0.0, -3.0, 2.0, 1.0, -2.0)
+STRONG_FIELDS = (4.0, 0.0, -3.0, 2.0, 1.0, -2.0)
 
 
 def test_pack_and_unpack_are_inverse():
@@ -166,3 +166,12 @@ def test_threads_give_the_one_thread_result(num_reads):
         np.testing.assert_array_equal(words, results[0][0])
         np.testing.assert_array_equal(streams, results[0][1])
     assert not np.array_equal(results[0][0], start)
+
+
+def test_agrees_with_the_single_spin_kernel_in_3d():
+    """Six terms a site: three uphill levels, decided in the batch's rounds with a third row."""
+    model = lattice_spin_glass(6, dimension=3, seed=3)
+    betas = np.geomspace(0.1, 3.0, 200)
+    multi = anneal(model, betas=betas, num_reads=256, method="multispin", seed=4)
+    single = anneal(model, betas=betas, num_reads=256, method="metropolis", seed=4)
+    assert abs(multi.energies.mean() - single.energies.mean()) / model.n_spins < 0.01
