@@ -25,7 +25,6 @@ from boltzgym.sims.multispin import (
     check_multispin,
     multispin_couplings,
     pack_spins,
-    parallel_units,
     run_multispin,
     unpack_spins,
 )
@@ -251,8 +250,9 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
     words = pack_spins(states)
     rng_states = make_streams(seed, words.shape[0])
     n_total = schedule_betas.size
-    units = parallel_units(couplings, words.shape[0])  # groups x chunks of a colour: threads share these
-    parallel = _resolve_parallel(parallel, units, num_reads * model.n_spins * n_total)
+    # parallel=None: threads for several groups of 64 reads; one group's chunks go to threads on parallel=True only
+    # (threads meet twice a sweep then, which pays on a quiet machine and costs much on a loaded one)
+    parallel = _resolve_parallel(parallel, words.shape[0], num_reads * model.n_spins * n_total)
     run_multispin(words, schedule_betas[:0], couplings, rng_states, parallel)  # compile or load, untimed
     chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
     trace = np.empty((num_reads, n_total)) if record_energy else None

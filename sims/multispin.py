@@ -27,14 +27,12 @@ __all__ = [
     "multispin_couplings",
     "multispin_reason",
     "pack_spins",
-    "parallel_units",
     "run_multispin",
     "unpack_spins",
 ]
 
 MAX_TERMS = _multispin_kernels.MAX_TERMS
 CHUNK_SITES = _multispin_kernels.CHUNK_SITES
-_MIN_PARALLEL_CHUNKS = 16  # 4096 sites of a colour: L >= 91 on a square lattice
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
@@ -125,14 +123,6 @@ def colour_layout(indptr: np.ndarray, indices: np.ndarray) -> tuple:
         colour_chunks.append(colour_chunks[-1] + len(cuts))
         start += size
     return sites, np.array(chunk_starts, dtype=np.int64), np.array(colour_chunks, dtype=np.int64)
-
-
-def parallel_units(couplings: tuple, n_groups: int) -> int:
-    """How many pieces of work threads can share in a call: the groups of 64 reads, or with one group the chunks
-    of the largest colour when there are at least ``_MIN_PARALLEL_CHUNKS`` (threads then meet twice a sweep, and
-    smaller lattices lose more in those meetings than they gain)."""
-    chunks = int(np.diff(couplings[1][2]).max(initial=1))
-    return n_groups if n_groups > 1 or chunks < _MIN_PARALLEL_CHUNKS else chunks
 
 
 def pack_spins(states: np.ndarray) -> np.ndarray:
