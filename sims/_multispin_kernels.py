@@ -9,7 +9,8 @@ the bit ``w_i ^ w_j ^ negated_ij`` (``negated_ij`` all ones when ``J_ij = -1``).
 ``|h_i|`` ghost bonds, unsatisfied when ``h_i s_i < 0`` (bit ``w_i ^ field_up_i``, ``field_up_i`` all ones when
 ``h_i > 0``). With ``D_i = degree_i + |h_i|`` terms of which ``U`` are unsatisfied, flipping ``s_i`` changes the
 energy by ``dE = 2 (D_i - 2 U)``. ``U`` is counted for all 64 replicas at once in four bit planes ``c0..c3``
-(a ripple-carry adder on words), so ``D_i <= 15``.
+(a ripple-carry adder on words), so ``D_i <= 15``; sites of at most 4 terms need only ``U >= 1, 2, 3``
+(saturating counts), read from a four-slot table in sweep order when every site qualifies (``_few_terms_batch``).
 
 Site order: a sweep visits the sites colour by colour (``colour_sites``: a proper colouring, two colours on a
 bipartite lattice, the checkerboard), each colour in increasing site index. Sites of one colour share no bond,
@@ -24,14 +25,18 @@ replica is decided at the first bit where its random bit differs from its thresh
 random bit is 0 there), and replicas that match all 53 bits (``m = t_k``) are rejected. Only replicas whose move
 is uphill read random bits at all (downhill and level moves flip without any), every replica reads its own bit of
 each word (replicas stay independent), and the rounds stop when the whole batch is decided: about
-``log2(uphill replicas in the batch) + 2`` words per site instead of 53. ``k <= 0`` always flips; at
+``log2(uphill replicas in the batch) + 2`` rounds (12-14 for 64 sites of a 2D glass) instead of 53, each a loop
+over the batch that the compiler vectorises. Sites with up to three uphill levels (up to 6 terms) join the batch;
+a site with more is decided alone, a word per round. ``k <= 0`` always flips; at
 ``beta = inf`` only ``k < 0`` flips (the zero-temperature rule of ``sims._kernels``).
 
 Random words: SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", 2014), counter
-based, so a buffer of words is one vectorised loop. Each sweep draws one key per group of 64 replicas from the
-group's xoshiro256** stream ``rng[g]`` (``boltzgym.utils.rng``); chunk ``c`` of that sweep reads the SplitMix64
-sequence started at ``mix(key + c * _CHUNK_STRIDE)``. The words a site reads depend on (seed, group, sweep,
-chunk) only, so results do not depend on the thread count nor on which driver runs the sweeps.
+based, so each round's words are computed inside the vectorised loop (word ``r * BATCH + j + 1`` of the chunk's
+sequence for site ``j`` of a batch in round ``r``, counting from the batch's start). Each sweep draws one key per
+group of 64 replicas from the group's xoshiro256** stream ``rng[g]`` (``boltzgym.utils.rng``); chunk ``c`` of
+that sweep reads the SplitMix64 sequence started at ``mix(key + (c + 1) * _CHUNK_STRIDE)``. The words a site
+reads depend on (seed, group, sweep, chunk) only, so results do not depend on the thread count nor on which
+driver runs the sweeps.
 """
 
 from __future__ import annotations
