@@ -14,7 +14,7 @@ standard error and their difference in standard errors (``z``; |z| < 3 expected 
 Multi-spin rows (the lattice only; ``--multispin-reads`` reads, 64 per machine word; ``--only multispin`` runs
 them alone): the multi-spin kernel (``anneal(method="multispin")``) against dwave-neal and the single-spin kernel,
 one thread, CPU time, interleaved repeats, median ratios and energies; MultiSpinCoding.jl's setting (16 x 16,
-2000 sweeps, 64 replicas) in wall ms beside the figure they report (another machine); and the 1 -> 2 thread
+2000 sweeps, 64 replicas) in CPU ms of the sweeps beside the figure they report (another machine); the 1 -> 2 thread
 wall-time scaling on L = ``--scaling-side`` with the results checked equal (``--only scaling`` runs it alone).
 Cold-start rows: the first ``sample_ising`` call in a fresh Python process (numba loading its cache; run
 ``boltzgym warmup`` once first) against a second call in that process, for neal and for boltzgym.
