@@ -11,14 +11,19 @@ BLAS threads 1 through threadpoolctl; OPENBLAS_CORETYPE is left as the environme
 of the per-repeat ratios is printed, with the mean energy per spin of each sampler over all repeats, its
 standard error and their difference in standard errors (``z``; |z| < 3 expected for the same statistics).
 
-Multi-spin rows (the lattice only; ``--multispin-reads`` reads, 64 per machine word): the single-spin kernel and
-the multi-spin kernel (``anneal(method="multispin")``) on the same schedule and sweeps, 1 and 2 threads.
+Multi-spin rows (the lattice only; ``--multispin-reads`` reads, 64 per machine word; ``--only multispin`` runs
+them alone): the multi-spin kernel (``anneal(method="multispin")``) against dwave-neal and the single-spin kernel,
+one thread, CPU time, interleaved repeats, median ratios and energies; MultiSpinCoding.jl's setting (16 x 16,
+2000 sweeps, 64 replicas) in CPU ms of the sweeps beside the figure they report (another machine); the 1 -> 2 thread
+wall-time scaling on L = ``--scaling-side`` with the results checked equal (``--only scaling`` runs it alone).
 Cold-start rows: the first ``sample_ising`` call in a fresh Python process (numba loading its cache; run
 ``boltzgym warmup`` once first) against a second call in that process, for neal and for boltzgym.
 
     python benchmarks/annealing.py                      # defaults: L=64, N=800, 1000 sweeps, 8 reads
     python benchmarks/annealing.py --sweeps 200 --reads 4
     python benchmarks/annealing.py --only sk --repeats 7 --no-cold   # the SK per-core ratio alone
+    python benchmarks/annealing.py --only multispin --sweeps 300      # the multi-spin rows alone
+    python benchmarks/annealing.py --only scaling --repeats 7         # 1 -> 2 threads, L = 128, 64 reads
 """
 
 from __future__ import annotations
@@ -76,28 +81,156 @@ def run_boltzgym(model, sweeps, reads, beta_range, seed, threads, keep=False):
     return {**row, "energies": energies} if keep else row
 
 
-def run_multispin_rows(model, sweeps, reads, beta_range, seed) -> None:
-    """Print single-spin vs multi-spin attempts per second and energies at ``reads`` reads, 1 and 2 threads."""
+def _one_thread_cpu(function):
+    """``function()`` on one numba thread; return its result and process CPU seconds."""
     import numba
 
-    from boltzgym.sims.annealing import anneal
+    numba.set_num_threads(1)
+    result, _, cpu = _timed(function)
+    return result, cpu
 
-    print(f"multi-spin coding on the lattice, {reads} reads, {sweeps} sweeps (CPU Matt/s = per core)")
-    anneal(model, 2, 64, beta_range, seed=0, method="multispin")
-    rows = []
-    for method in ("metropolis", "multispin"):
-        for threads in (1, 2):
-            if threads > numba.config.NUMBA_NUM_THREADS:
-                continue
+
+def run_multispin_rows(model, sweeps, reads, beta_range, repeats) -> None:
+    """Per-core rows of the multi-spin kernel against its peers, same run: dwave-neal and the single-spin kernel.
+
+    One thread, CPU time, ``repeats`` interleaved repeats (seeds 0, 1, ...) of ``reads`` reads x ``sweeps``
+    sweeps; prints attempts per CPU second, the median ratios and the mean energies (z in standard errors).
+    """
+    import statistics
+
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from boltzgym.sims.annealing import anneal
+    from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin
+    from boltzgym.utils.rng import make_streams
+
+    attempts = reads * sweeps * model.n_spins
+    bqm = neal_inputs(model)
+    rates = {"dwave-neal": [], "single-spin": [], "multi-spin": [], "kernel": []}
+    energies = {key: [] for key in rates if key != "kernel"}
+    betas = np.geomspace(beta_range[0], beta_range[1], sweeps)  # anneal's geometric schedule
+    couplings = multispin_couplings(model)
+    print(f"multi-spin coding, {model.n_spins} spins, {reads} reads x {sweeps} sweeps, one thread, CPU time")
+    anneal(model, 2, reads, beta_range, seed=0, method="multispin", parallel=False)  # compile / load untimed
+    with threadpool_limits(1):
+        for seed in range(repeats):
+            runs = {
+                "dwave-neal": lambda s=seed: run_neal(bqm, model.n_spins, sweeps, reads, beta_range, s, keep=True),
+                "single-spin": lambda s=seed: anneal(model, sweeps, reads, beta_range, "geometric", seed=s,
+                                                     parallel=False),
+                "multi-spin": lambda s=seed: anneal(model, sweeps, reads, beta_range, "geometric", seed=s,
+                                                    method="multispin", parallel=False),
+            }  # fmt: skip
+            for key, run in runs.items():
+                result, cpu = _one_thread_cpu(run)
+                rates[key].append(attempts / cpu)
+                per_spin = result["energies"] if key == "dwave-neal" else result.energies / model.n_spins
+                energies[key].append(per_spin)
+            words = pack_spins(np.ones((reads, model.n_spins), dtype=np.int8))
+            streams = make_streams(seed, words.shape[0])
+            _, cpu = _one_thread_cpu(lambda w=words, r=streams: run_multispin(w, betas, couplings, r, False))
+            rates["kernel"].append(attempts / cpu)  # the sweeps alone, without anneal's set-up and energies
+            print(f"  repeat {seed}: " + ", ".join(f"{k} {v[-1] / 1e9:.3f}e9" for k, v in rates.items())
+                  + f" attempts/CPU-s, load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    multi = np.array(rates["multi-spin"])
+    for peer in ("single-spin", "dwave-neal"):
+        ratios = multi / np.array(rates[peer])
+        print(f"  multi-spin / {peer}: median ratio {statistics.median(ratios):.1f} "
+              f"(min {ratios.min():.1f}, max {ratios.max():.1f})")  # fmt: skip
+    kernel = np.array(rates["kernel"])
+    print(f"  multi-spin: median {statistics.median(multi) / 1e9:.2f}e9 attempts per CPU second (best "
+          f"{multi.max() / 1e9:.2f}e9); its sweeps alone (run_multispin, no set-up or energies) median "
+          f"{statistics.median(kernel) / 1e9:.2f}e9 (best {kernel.max() / 1e9:.2f}e9)")  # fmt: skip
+    base = np.concatenate(energies["single-spin"])
+    for key, values in energies.items():
+        values = np.concatenate(values)
+        err = np.hypot(values.std(ddof=1) / np.sqrt(values.size), base.std(ddof=1) / np.sqrt(base.size))
+        print(f"  {key:<12} mean E/N {values.mean():.5f}  best {values.min():.5f}  "
+              f"vs single-spin {(values.mean() - base.mean()) / err:+.2f} standard errors")  # fmt: skip
+
+
+def run_multispin_reference_row(repeats) -> None:
+    """MultiSpinCoding.jl's setting: 2D +-J 16 x 16, 2000 sweeps, 64 replicas, one thread: the kernel's CPU ms
+    (``run_multispin`` alone, as their figure times their sweep loop) beside theirs (6.04 ms, about 5.4e9
+    attempts/s, on their machine) and the single-spin kernel's in this run."""
+    import statistics
+
+    import numba
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from boltzgym.sims.annealing import anneal
+    from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin
+    from boltzgym.sims.problems import lattice_spin_glass
+    from boltzgym.sims.schedules import default_beta_range
+    from boltzgym.utils.rng import make_streams
+
+    model = lattice_spin_glass(16, 2, "pm", seed=0)
+    beta_range = default_beta_range(model)
+    sweeps, reads = 2000, 64
+    attempts = sweeps * reads * model.n_spins
+    betas = np.geomspace(beta_range[0], beta_range[1], sweeps)
+    couplings = multispin_couplings(model)
+    numba.set_num_threads(1)
+    run_multispin(pack_spins(np.ones((reads, model.n_spins), np.int8)), betas[:2], couplings, make_streams(0, 1), False)
+    times = {"single-spin": [], "multi-spin": []}
+    with threadpool_limits(1):
+        for seed in range(max(repeats, 5)):
+            result, cpu = _one_thread_cpu(lambda s=seed: anneal(model, sweeps, reads, beta_range, seed=s,
+                                                                  parallel=False))  # fmt: skip
+            times["single-spin"].append(cpu)
+            words = pack_spins(np.random.default_rng(seed).choice(np.array([-1, 1], np.int8), (reads, model.n_spins)))
+            streams = make_streams(seed, 1)
+            _, cpu = _one_thread_cpu(lambda w=words, r=streams: run_multispin(w, betas, couplings, r, False))
+            times["multi-spin"].append(cpu)
+    multi, single = statistics.median(times["multi-spin"]), statistics.median(times["single-spin"])
+    print(f"MultiSpinCoding.jl's setting (16x16 +-J, 2000 sweeps, 64 replicas, one thread, CPU time): multi-spin "
+          f"{multi * 1e3:.2f} ms median (best {min(times['multi-spin']) * 1e3:.2f}) = {attempts / multi / 1e9:.2f}e9 "
+          f"attempts/s; single-spin {single * 1e3:.1f} ms (ratio {single / multi:.1f}); MultiSpinCoding.jl reports "
+          "6.04 ms (about 5.4e9/s) on their machine: the machines differ")  # fmt: skip
+
+
+def run_multispin_scaling(side, sweeps, reads, repeats) -> None:
+    """Wall-time scaling of the multi-spin kernel from 1 to 2 threads (same results checked), ``repeats`` times
+    interleaved; prints the best and median speed-up and the load average (scaling under load is unreliable)."""
+    import statistics
+
+    import numba
+    import numpy as np
+
+    from boltzgym.sims.annealing import anneal
+    from boltzgym.sims.problems import lattice_spin_glass
+    from boltzgym.sims.schedules import default_beta_range
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        print("thread scaling: skipped, numba sees one thread")
+        return
+    model = lattice_spin_glass(side, 2, "pm", seed=0)
+    beta_range = default_beta_range(model)
+    runs = {
+        1: lambda s: anneal(model, sweeps, reads, beta_range, seed=s, method="multispin", parallel=False),
+        2: lambda s: anneal(model, sweeps, reads, beta_range, seed=s, method="multispin", parallel=True),
+    }
+    for threads in runs:
+        numba.set_num_threads(threads)
+        anneal(model, 2, reads, beta_range, seed=0, method="multispin", parallel=threads > 1)
+    speedups, loads = [], []
+    for seed in range(repeats):
+        seconds, states = {}, {}
+        for threads, run in runs.items():
             numba.set_num_threads(threads)
-            kwargs = {"method": method, "seed": seed, "parallel": threads > 1}
-            result, wall, cpu = _timed(lambda k=kwargs: anneal(model, sweeps, reads, beta_range, "geometric", **k))
-            energies = result.energies / model.n_spins
-            rows.append((f"{method} {threads} thr", result.n_attempts / wall, result.n_attempts / cpu, energies))
-    base = rows[0][1]
-    for label, wall, cpu, energies in rows:
-        print(f"{'':<14} {label:<15} {wall / 1e6:>11.1f} {wall / base:>6.2f} {cpu / 1e6:>11.1f} {'':>6} "
-              f"{energies.mean():>9.4f} {energies.min():>9.4f}")  # fmt: skip
+            result = run(seed)
+            seconds[threads], states[threads] = result.seconds, result.states
+        assert np.array_equal(states[1], states[2]), "2 threads changed the result"
+        speedups.append(seconds[1] / seconds[2])
+        loads.append(os.getloadavg()[0])
+        print(f"  repeat {seed}: 1 thread {seconds[1] * 1e3:.1f} ms, 2 threads {seconds[2] * 1e3:.1f} ms, "
+              f"speed-up {speedups[-1]:.2f}, load {loads[-1]:.1f}", flush=True)  # fmt: skip
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    print(f"thread scaling, multi-spin, 2D +-J L={side}, {reads} reads, {sweeps} sweeps (wall time, results equal): "
+          f"1 -> 2 threads best {max(speedups):.2f}x, median {statistics.median(speedups):.2f}x over {repeats} "
+          f"repeats; load average {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores")  # fmt: skip
 
 
 _COLD_SCRIPT = """
@@ -187,11 +320,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweeps", type=int, default=1000, help="sweeps per read (default 1000)")
     parser.add_argument("--reads", type=int, default=8, help="reads (default 8)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--multispin-reads", type=int, default=128, help="reads of the multi-spin rows (128)")
+    parser.add_argument("--multispin-reads", type=int, default=64, help="reads of the multi-spin rows (64)")
+    parser.add_argument("--scaling-side", type=int, default=128, help="lattice side of the thread scaling (128)")
+    parser.add_argument("--scaling-sweeps", type=int, default=300, help="sweeps of the thread scaling (300)")
     parser.add_argument("--cold-side", type=int, default=48, help="lattice side of the cold-start rows (48)")
     parser.add_argument("--cold-sk", type=int, default=800, help="SK size of the cold-start rows (800)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved one-thread repeats per instance (5)")
-    parser.add_argument("--only", choices=("lattice", "sk"), help="run one instance only")
+    parser.add_argument("--only", choices=("lattice", "sk", "multispin", "scaling"),
+                        help="one instance only; multispin: the multi-spin rows (per core, MultiSpinCoding.jl's "
+                        "setting, thread scaling); scaling: the multi-spin thread scaling alone")  # fmt: skip
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start rows")
     args = parser.parse_args(argv)
 
@@ -202,6 +339,14 @@ def main(argv: list[str] | None = None) -> None:
     from boltzgym.sims.schedules import default_beta_range
 
     print(f"cores visible: {os.cpu_count()}, numba threads available: {numba.config.NUMBA_NUM_THREADS}")
+    if args.only in ("multispin", "scaling"):
+        if args.only == "multispin":
+            model = lattice_spin_glass(args.side, 2, "pm", seed=args.seed)
+            beta_range = default_beta_range(model)
+            run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.repeats)
+            run_multispin_reference_row(args.repeats)
+        run_multispin_scaling(args.scaling_side, args.scaling_sweeps, args.multispin_reads, args.repeats)
+        return
     print(f"sweeps {args.sweeps}, reads {args.reads}, geometric schedule, sequential Metropolis, seed {args.seed}")
     instances = [
         (f"2D +-J L={args.side}", lattice_spin_glass(args.side, 2, "pm", seed=args.seed)),
@@ -234,7 +379,9 @@ def main(argv: list[str] | None = None) -> None:
         run_per_core_rows(name, model, args.sweeps, args.reads, beta_range, args.repeats)
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
         if name.startswith("2D"):
-            run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.seed)
+            run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.repeats)
+            run_multispin_reference_row(args.repeats)
+            run_multispin_scaling(args.scaling_side, args.scaling_sweeps, args.multispin_reads, args.repeats)
     if not args.no_cold:
         run_cold_start_rows(args.cold_side, args.cold_sk)
 

@@ -32,10 +32,16 @@ def _annealing() -> None:
 
 
 def _multispin() -> None:
+    import numba
+
     from boltzgym.sims.annealing import anneal
     from boltzgym.sims.problems import lattice_spin_glass
 
-    anneal(lattice_spin_glass(4, seed=0), num_sweeps=2, num_reads=64, method="multispin", seed=0)
+    model = lattice_spin_glass(4, seed=0)
+    anneal(model, num_sweeps=2, num_reads=64, method="multispin", seed=0)
+    # the two parallel drivers: one group's chunks over threads, and groups over threads
+    for num_reads in (64, 64 * max(2, numba.get_num_threads())):
+        anneal(model, num_sweeps=2, num_reads=num_reads, method="multispin", seed=0, parallel=True)
 
 
 def _gibbs() -> None:

@@ -21,7 +21,13 @@ from boltzgym.sims._engine import (
     run_sweeps,
 )
 from boltzgym.sims.ising import IsingModel, as_spin_states
-from boltzgym.sims.multispin import multispin_couplings, pack_spins, run_multispin, unpack_spins
+from boltzgym.sims.multispin import (
+    check_multispin,
+    multispin_couplings,
+    pack_spins,
+    run_multispin,
+    unpack_spins,
+)
 from boltzgym.sims.schedules import beta_schedule, check_beta_range, check_custom_schedule, default_beta_range
 from boltzgym.utils.deprecation import renamed_kwargs
 from boltzgym.utils.progress import progress_bar
@@ -163,7 +169,7 @@ def anneal(
             )
         if order != "sequential":
             raise ValueError(f"order must be 'sequential' with method='multispin', got {order!r}")
-        multispin_couplings(model)  # raises naming why the model does not qualify
+        check_multispin(model)  # raises naming why the model does not qualify
     n_spins, n_total = (
         model.n_spins,
         (np.size(betas) if betas is not None else check_int("num_sweeps", num_sweeps, minimum=1)),
@@ -244,6 +250,8 @@ def _anneal_multispin(model, states, schedule_betas, seed, parallel, record_ener
     words = pack_spins(states)
     rng_states = make_streams(seed, words.shape[0])
     n_total = schedule_betas.size
+    # parallel=None: threads for several groups of 64 reads; one group's chunks go to threads on parallel=True only
+    # (threads meet twice a sweep then, which pays on a quiet machine and costs much on a loaded one)
     parallel = _resolve_parallel(parallel, words.shape[0], num_reads * model.n_spins * n_total)
     run_multispin(words, schedule_betas[:0], couplings, rng_states, parallel)  # compile or load, untimed
     chunks = [(k, k + 1) for k in range(n_total)] if record_energy else _chunks(n_total, progress)
