@@ -4,8 +4,8 @@ Both fit the same data with the same hidden units, epochs, batch size and learni
 PCD-1 by default (scikit-learn's algorithm). The log-likelihood of each fitted model is computed by the same code:
 exact (enumerating the hidden layer) up to 25 hidden units, else AIS with its standard error; the pseudo-likelihood
 likewise, twice: scikit-learn's ``score_samples`` (mean over the data; one random unit flipped per row, the same units
-for both models), and its expectation over the flipped unit, sum_i log p(v_i | v_-i) (every unit flipped: no noise). Our kernels
-are compiled before timing (the compile time is printed separately).
+for both models), and its expectation over the flipped unit, sum_i log p(v_i | v_-i) (every unit flipped: no
+noise). Our kernels are compiled before timing (the compile time is printed separately).
 
 Timing: one thread (numba threads 1, BLAS threads 1 through threadpoolctl; OPENBLAS_CORETYPE as the environment
 sets it), CPU time (``time.process_time``), the two fits interleaved ``--repeats`` times in this process; the

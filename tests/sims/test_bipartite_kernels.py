@@ -167,7 +167,7 @@ def test_fast_sigmoid_is_the_logistic_function_to_1e_13():
     x = np.linspace(-700.0, 700.0, 20_001)
     p = np.array([kernels.fast_sigmoid(value) for value in x])
     np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-x)), rtol=1e-13, atol=0)
-    # the sampling probability of u < p (u on a 2^-53 grid) is p to within its absolute error, 2e-15, beyond the clamp too
+    # u < p (u on a 2^-53 grid) is true with probability p to within its absolute error: 2e-15, beyond the clamp too
     wide = np.linspace(-760.0, 760.0, 20_001)
     with np.errstate(over="ignore"):
         exact = 1.0 / (1.0 + np.exp(-wide))
