@@ -11,7 +11,10 @@ Training ascends the mean log-likelihood, whose gradient is <v h^T>_data - <v h^
 term is estimated from k block-Gibbs steps started at the data (CD-k, Hinton 2002) or at persistent chains carried
 across updates (PCD-k, Tieleman 2008; scikit-learn's choice with k = 1). A whole epoch of minibatch updates runs in
 one jitted kernel, which removes the Python overhead per minibatch that dominates ``BernoulliRBM.fit`` at its
-default batch size of 10.
+default batch size of 10. That kernel computes in float32 (``TRAINING_DTYPE``; the fitted attributes stay float64 and
+hold its results exactly) and makes no BLAS call: at these sizes the products are sums of a few rows of the weights,
+one per nonzero unit (``sims/_bipartite_kernels.py``). Evaluation (``transform``, ``free_energy``, the likelihoods)
+is float64.
 
 Two differences from ``BernoulliRBM``, both from Hinton's "A practical guide to training RBMs" (2010): the rows are
 shuffled every epoch (scikit-learn visits them in the same order every time), and ``fit`` starts the visible biases
@@ -42,6 +45,7 @@ from boltzgym.utils.rng import make_streams
 from boltzgym.utils.validation import DivergenceError, check_in_range, check_int, check_positive, check_seed
 
 SCHEDULES = ("constant", "linear")
+TRAINING_DTYPE = np.float32  # the precision of the training arithmetic (see RBM)
 CHECKPOINT_FORMAT = "boltzgym-rbm"
 
 
@@ -203,7 +207,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ training
     def _initialize(self, X: np.ndarray) -> None:
         n_features = X.shape[1]
-        # weights, their velocity and the epoch's transposed copies: four (n_components, n_features) float64 arrays
+        # weights and their velocity in float64, the epoch's float32 transposed copies and gradient: under four
+        # (n_components, n_features) float64 arrays
         weights = 4 * array_bytes((self.n_components, n_features), np.float64, "n_components")
         check_memory(weights, "n_components", f"an RBM of {self.n_components} x {n_features} weights")
         self._rng = np.random.default_rng(self.random_state)
@@ -228,21 +233,34 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             )
         for name in ("components_", "intercept_visible_", "intercept_hidden_"):  # user-assigned arrays
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
-        hyper = np.array([learning_rate, self.momentum, self.weight_decay])
+        # The epoch's arithmetic runs in float32 (TRAINING_DTYPE) on the transposed weights; the attributes stay
+        # float64 and hold the float32 results exactly, so converting back and forth each epoch loses nothing.
+        dtype = TRAINING_DTYPE
+        weights_t = np.ascontiguousarray(self.components_.T, dtype=dtype)
+        velocities = tuple(np.ascontiguousarray(v.T if v.ndim == 2 else v, dtype=dtype) for v in self._velocities)
+        visible_bias = self.intercept_visible_.astype(dtype)
+        hidden_bias = self.intercept_hidden_.astype(dtype)
+        chains = self.h_samples_.astype(dtype)
         kernels.contrastive_divergence_epoch(
-            self.components_,
-            self.intercept_visible_,
-            self.intercept_hidden_,
-            self._velocities,
-            X,
+            weights_t,
+            visible_bias,
+            hidden_bias,
+            velocities,
+            np.ascontiguousarray(X, dtype=dtype),
             order.astype(np.int64),
             self.batch_size,
             self.cd_k,
             (bool(self.persistent), self._gaussian),
-            self.h_samples_,
-            hyper,
+            chains,
+            np.array([learning_rate, self.momentum, self.weight_decay], dtype=dtype),
             self._streams,
         )
+        self.components_[...] = weights_t.T
+        self.intercept_visible_[...] = visible_bias
+        self.intercept_hidden_[...] = hidden_bias
+        self.h_samples_[...] = chains
+        for velocity, updated in zip(self._velocities, velocities):
+            velocity[...] = updated.T if updated.ndim == 2 else updated
 
     def _epoch_learning_rate(self, epoch: int) -> float:
         if self.learning_rate_schedule == "linear":
@@ -261,6 +279,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._check_params()
         X = self._check_data(X, reset=True)
         self._initialize(X)
+        X = np.ascontiguousarray(X, dtype=TRAINING_DTYPE)  # once, not every epoch
         for epoch in range(self.n_iter):
             start = time.perf_counter()
             last_good = self._parameters()
@@ -277,8 +296,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _check_finite(self, epoch: int, last_good: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         """Raise :class:`DivergenceError` when an epoch left non-finite parameters, restoring those before it."""
-        if all(np.isfinite(array).all() for array in self._parameters()):
-            return
+        if np.isfinite(self.components_.sum() + self.intercept_visible_.sum() + self.intercept_hidden_.sum()):
+            return  # a sum is NaN or inf when a term is (float32-sized terms cannot overflow it)
         self.components_, self.intercept_visible_, self.intercept_hidden_ = last_good
         self._velocities = (np.zeros_like(self.components_), *(np.zeros_like(a) for a in last_good[1:]))
         raise DivergenceError(

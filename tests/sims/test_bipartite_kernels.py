@@ -109,22 +109,70 @@ def reference_epoch(weights, vb, hb, velocities, data, order, batch_size, k, fla
         hb += vhb
 
 
-def test_contrastive_divergence_epoch_matches_reference():
+def kernel_epoch(dtype):
+    """``contrastive_divergence_epoch`` in ``dtype`` on W^T, with ``reference_epoch``'s arguments (updated in place)."""
+
+    def run(weights, vb, hb, velocities, data, order, batch_size, k, flags, chains, hyper, states):
+        arrays = [weights.T, vb, hb, velocities[0].T, velocities[1], velocities[2], chains]
+        weights_t, vb_, hb_, velocity_t, velocity_b, velocity_c, chains_ = (
+            np.ascontiguousarray(a, dtype=dtype) for a in arrays
+        )
+        kernels.contrastive_divergence_epoch(
+            weights_t,
+            vb_,
+            hb_,
+            (velocity_t, velocity_b, velocity_c),
+            np.ascontiguousarray(data, dtype=dtype),
+            order,
+            batch_size,
+            k,
+            flags,
+            chains_,
+            hyper.astype(dtype),
+            states,
+        )
+        for target, result in zip(arrays, (weights_t, vb_, hb_, velocity_t, velocity_b, velocity_c, chains_)):
+            target[...] = result
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("dtype", "tolerance"),
+    [(np.float64, dict(rtol=1e-10, atol=1e-12)), (np.float32, dict(rtol=2e-5, atol=2e-6))],
+)
+def test_contrastive_divergence_epoch_matches_reference(dtype, tolerance):
+    """The fused epoch (float64, and the float32 that ``RBM.fit`` runs) against the plain NumPy update in float64,
+    with the same random numbers: equal up to summation order (float64) or float32 rounding."""
     data = (np.random.default_rng(0).random((7, 5)) < 0.4).astype(float)
+    data[2] = np.random.default_rng(3).random(5)  # a row of probabilities, as BernoulliRBM accepts
     order = np.random.default_rng(1).permutation(7).astype(np.int64)
-    hyper = np.array([0.3, 0.5, 0.01])
-    for persistent, k, gaussian in ((False, 1, False), (False, 3, False), (True, 2, False), (True, 2, True)):
-        outputs = []
-        for runner in (kernels.contrastive_divergence_epoch, reference_epoch):
-            weights, vb, hb = random_model(3, 5, scale=0.5, seed=2)
-            velocities = (np.full_like(weights, 0.01), np.zeros(5), np.zeros(3))
-            chains = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
-            for _ in range(2):  # two epochs: momentum and persistent chains carry over
-                flags = (persistent, gaussian)
-                runner(weights, vb, hb, velocities, data, order, 3, k, flags, chains, hyper, make_streams(5, 3))
-            outputs.append((weights, vb, hb, chains, *velocities))
-        for ours, reference in zip(*outputs):
-            np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+    for hyper in (np.array([0.3, 0.5, 0.01]), np.array([0.1, 0.0, 0.0])):  # with momentum and decay; sklearn's
+        for persistent, k, gaussian in ((False, 1, False), (False, 3, False), (True, 2, False), (True, 2, True)):
+            outputs = []
+            for runner in (kernel_epoch(dtype), reference_epoch):
+                weights, vb, hb = random_model(3, 5, scale=0.5, seed=2)
+                velocities = (np.full_like(weights, 0.01), np.zeros(5), np.zeros(3))
+                chains = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+                states = make_streams(5, 3)
+                for _ in range(2):  # two epochs: momentum and persistent chains carry over
+                    flags = (persistent, gaussian)
+                    runner(weights, vb, hb, velocities, data, order, 3, k, flags, chains, hyper, states)
+                outputs.append((weights, vb, hb, chains, *velocities, states))
+            for ours, reference in zip(*outputs):
+                np.testing.assert_allclose(ours, reference, **tolerance)
+
+
+def test_fast_sigmoid_is_the_logistic_function_to_1e_13():
+    x = np.linspace(-700.0, 700.0, 20_001)
+    p = np.array([kernels.fast_sigmoid(value) for value in x])
+    np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-x)), rtol=1e-13, atol=0)
+    # u < p (u on a 2^-53 grid) is true with probability p to within its absolute error: 2e-15, beyond the clamp too
+    wide = np.linspace(-760.0, 760.0, 20_001)
+    with np.errstate(over="ignore"):
+        exact = 1.0 / (1.0 + np.exp(-wide))
+    assert np.abs(np.array([kernels.fast_sigmoid(value) for value in wide]) - exact).max() < 2e-15
+    assert kernels.fast_sigmoid(0.0) == 0.5 and kernels.fast_sigmoid(1000.0) == 1.0
 
 
 def test_enumerated_log_sum_exp_in_blocks_matches_direct_sum():

@@ -47,6 +47,25 @@ def test_same_seed_same_model_and_different_seed_different_model():
     np.testing.assert_array_equal(a.sample(5, 10), b.sample(5, 10))
 
 
+def test_float32_training_follows_float64_training_on_the_same_seed(monkeypatch):
+    """``fit`` trains in float32 (``TRAINING_DTYPE``); the same kernel in float64 equals the plain NumPy update
+    (``test_bipartite_kernels``). On the same seed both draw the same samples here and agree to float32 rounding."""
+    import boltzgym.sims.rbm as rbm_module
+
+    fitted = {}
+    for dtype in (np.float64, np.float32):
+        monkeypatch.setattr(rbm_module, "TRAINING_DTYPE", dtype)
+        for persistent in (True, False):
+            model = RBM(6, n_iter=5, cd_k=2, persistent=persistent, momentum=0.5, weight_decay=1e-3, random_state=3)
+            fitted[dtype, persistent] = model.fit(BARS)
+    for persistent in (True, False):
+        plain, fast = fitted[np.float64, persistent], fitted[np.float32, persistent]
+        np.testing.assert_array_equal(fast.h_samples_, plain.h_samples_)
+        for name in ("components_", "intercept_hidden_", "intercept_visible_"):
+            assert getattr(fast, name).dtype == np.float64
+            np.testing.assert_allclose(getattr(fast, name), getattr(plain, name), rtol=1e-5, atol=1e-6)
+
+
 def test_attributes_and_inference_match_bernoulli_rbm():
     X = BARS
     reference = BernoulliRBM(n_components=5, n_iter=3, batch_size=4, random_state=0).fit(X)
