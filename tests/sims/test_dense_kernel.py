@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boltzgym.sims import _kernels
+from boltzgym.sims import _dense_kernels, _kernels
 from boltzgym.sims._engine import kernel_couplings
 from boltzgym.sims.ising import IsingModel
 from boltzgym.utils.rng import make_streams, next_double, next_double_words
@@ -132,6 +132,20 @@ def test_flipping_frame_with_one_schedule_per_replica():
     np.testing.assert_allclose(fast[3], plain[3], rtol=0, atol=1e-12)
 
 
+def test_eager_sweep_is_the_plain_sweep():
+    """A cold replica's eager sweep (``_eager_sweep``) is the plain path's sweep bit for bit."""
+    model = real_model(29, 3)
+    states = np.random.default_rng(5).choice(np.array([-1, 1], dtype=np.int8), size=(3, 29))
+    betas = np.array([[2.5], [np.inf], [0.7]])
+    plain = run(None, model, states, betas, seed=2)
+    got, fields = states.copy(), model.local_fields(states).astype(np.float64)
+    energies, rng = np.asarray(model.energy(states), dtype=np.float64).copy(), make_streams(2, 3)
+    for r in range(3):
+        flipped = _dense_kernels._eager_sweep(r, r, got, fields, energies, betas, 0, model.J, rng)
+        assert flipped == np.count_nonzero(got[r] != states[r])
+    assert_same((got, fields, energies, rng), (plain[0], plain[1], plain[2], plain[4]))
+
+
 def test_flipping_frame_enters_and_leaves_exactly():
     """``_enter_frame`` splits the fields into the strict triangles' products and the rest (h); leaving adds
     them back."""
@@ -139,12 +153,12 @@ def test_flipping_frame_enters_and_leaves_exactly():
     state = np.random.default_rng(4).choice(np.array([-1, 1], dtype=np.int8), size=21)
     acc = model.local_fields(state[None]).astype(np.float64)
     lower, upper, rest = np.empty((1, 21)), np.empty((1, 21)), np.empty((1, 21))
-    _kernels._enter_frame(0, state, acc, model.J, lower, upper, rest)
+    _dense_kernels._enter_frame(0, state, acc, model.J, lower, upper, rest)
     np.testing.assert_allclose(lower[0], np.tril(model.J, -1) @ state, atol=1e-13)
     np.testing.assert_allclose(upper[0], np.triu(model.J, 1) @ state, atol=1e-13)
     np.testing.assert_allclose(rest[0], model.h, atol=1e-13)
     assert not acc.any()
-    _kernels._leave_frame(0, acc, lower, upper, rest)
+    _dense_kernels._leave_frame(0, acc, lower, upper, rest)
     np.testing.assert_allclose(acc[0], model.local_fields(state[None])[0], atol=1e-13)
 
 
