@@ -1,6 +1,7 @@
 """Simulated annealing: boltzgym.sims against dwave-neal on the same instances, schedule, sweeps and reads.
 
-Instances: a 2D +-J Edwards-Anderson glass (periodic L x L, default L = 64) and an SK model (default N = 800).
+Instances: a 2D +-J Edwards-Anderson glass (periodic L x L, default L = 64), the same lattice with Gaussian
+couplings (real couplings on the sparse path) and an SK model (default N = 800, real couplings on the dense path).
 Both samplers get the same geometric beta schedule (one sweep per beta, sequential Metropolis, as neal does),
 the same number of sweeps and reads. Prints spin-flip attempts per second of each and their ratio, and the
 mean and best energy per spin of each, with boltzgym on 1 thread and on 2 threads (neal is single-threaded).
@@ -10,6 +11,12 @@ BLAS threads 1 through threadpoolctl; OPENBLAS_CORETYPE is left as the environme
 ``--repeats`` times with seeds 0, 1, ... in this process, timed by CPU time (``time.process_time``); the median
 of the per-repeat ratios is printed, with the mean energy per spin of each sampler over all repeats, its
 standard error and their difference in standard errors (``z``; |z| < 3 expected for the same statistics).
+
+``--baseline REV`` adds a third sampler to the per-core rows: the single-spin kernel module ``sims/_kernels.py``
+as it was at git revision ``REV`` (e.g. ``495c1ec^``, the start of issue 24's item 2), loaded from ``git show``
+into a temporary module and run on the same instance, schedule, reads and seeds, interleaved with the others;
+its rows print its attempts per CPU-second and the current kernel's speed-up over it (the whole ``anneal`` call
+against the bare old kernel, so set-up costs count against the current one).
 
 Multi-spin rows (the lattice only; ``--multispin-reads`` reads, 64 per machine word; ``--only multispin`` runs
 them alone): the multi-spin kernel (``anneal(method="multispin")``) against dwave-neal and the single-spin kernel,
@@ -24,6 +31,7 @@ Cold-start rows: the first ``sample_ising`` call in a fresh Python process (numb
     python benchmarks/annealing.py --only sk --repeats 7 --no-cold   # the SK per-core ratio alone
     python benchmarks/annealing.py --only multispin --sweeps 300      # the multi-spin rows alone
     python benchmarks/annealing.py --only scaling --repeats 7         # 1 -> 2 threads, L = 128, 64 reads
+    python benchmarks/annealing.py --only sk gaussian --repeats 7 --no-cold --baseline 495c1ec^
 """
 
 from __future__ import annotations
@@ -79,6 +87,48 @@ def run_boltzgym(model, sweeps, reads, beta_range, seed, threads, keep=False):
     attempts = result.n_attempts
     row = {"wall": attempts / wall, "cpu": attempts / cpu, "mean": energies.mean(), "best": energies.min()}
     return {**row, "energies": energies} if keep else row
+
+
+def load_baseline(revision: str):
+    """The module ``sims/_kernels.py`` at git ``revision`` (``git show``), imported from a temporary folder."""
+    import importlib.util
+    import pathlib
+    import subprocess
+    import tempfile
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{revision}:sims/_kernels.py"], cwd=root, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    path = pathlib.Path(tempfile.mkdtemp(prefix="boltzgym_baseline_")) / "baseline_kernels.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("baseline_kernels", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_baseline(module, model, sweeps, reads, beta_range, seed, keep=False):
+    """The old kernel module's serial single-site sweeps on ``anneal``'s inputs: its schedule and couplings,
+    random initial states and per-read streams of ``seed`` (sequential Metropolis, one thread)."""
+    import numpy as np
+
+    from boltzgym.sims._engine import kernel_couplings
+    from boltzgym.sims.schedules import beta_schedule
+    from boltzgym.utils.rng import make_streams
+
+    couplings = kernel_couplings(model)
+    states = np.random.default_rng(seed).choice(np.array([-1, 1], dtype=np.int8), size=(reads, model.n_spins))
+    dtype = couplings.data.dtype if not couplings.use_dense else np.float64
+    fields = np.ascontiguousarray(model.local_fields(states), dtype=dtype)
+    energies = np.asarray(model.energy(states), dtype=np.float64).reshape(reads).copy()
+    betas = np.atleast_2d(beta_schedule(sweeps, beta_range, "geometric"))
+    streams, trace, clamped = make_streams(seed, reads), np.zeros((reads, 0)), np.zeros(0, dtype=np.bool_)
+    _, wall, cpu = _timed(lambda: module.single_site_sweeps_serial(states, fields, energies, betas, couplings,
+                                                                    clamped, 0, False, streams, trace))  # fmt: skip
+    final = np.asarray(model.energy(states)) / model.n_spins
+    attempts = reads * sweeps * model.n_spins
+    row = {"wall": attempts / wall, "cpu": attempts / cpu, "mean": final.mean(), "best": final.min()}
+    return {**row, "energies": final} if keep else row
 
 
 def _one_thread_cpu(function):
@@ -278,8 +328,9 @@ def run_cold_start_rows(side: int, n_sk: int) -> None:
                   f"import+first {imported + first:6.3f} s")  # fmt: skip
 
 
-def run_per_core_rows(name, model, sweeps, reads, beta_range, repeats) -> None:
-    """Interleaved one-thread CPU-time runs of neal and boltzgym; print the median ratio and the energies."""
+def run_per_core_rows(name, model, sweeps, reads, beta_range, repeats, baseline=None) -> None:
+    """Interleaved one-thread CPU-time runs of neal and boltzgym (and the ``baseline`` kernel module when given);
+    print the median ratios and the energies."""
     import statistics
 
     import numba
@@ -288,7 +339,10 @@ def run_per_core_rows(name, model, sweeps, reads, beta_range, repeats) -> None:
 
     numba.set_num_threads(1)
     bqm = neal_inputs(model)
-    ratios, energies = [], {"dwave-neal": [], "boltzgym": []}
+    samplers = ["dwave-neal", "boltzgym"] + (["baseline"] if baseline is not None else [])
+    ratios, speedups, energies = [], [], {sampler: [] for sampler in samplers}
+    if baseline is not None:
+        run_baseline(baseline, model, 2, 2, beta_range, 0)  # compile / load before timing
     with threadpool_limits(1):
         for seed in range(repeats):
             peer = run_neal(bqm, model.n_spins, sweeps, reads, beta_range, seed, keep=True)
@@ -296,20 +350,30 @@ def run_per_core_rows(name, model, sweeps, reads, beta_range, repeats) -> None:
             ratios.append(ours["cpu"] / peer["cpu"])
             energies["dwave-neal"].append(peer["energies"])
             energies["boltzgym"].append(ours["energies"])
-            print(f"{name:<14} repeat {seed}: neal {peer['cpu'] / 1e6:6.2f} CPU Matt/s, boltzgym "
-                  f"{ours['cpu'] / 1e6:6.2f} CPU Matt/s, ratio {ratios[-1]:5.2f}", flush=True)  # fmt: skip
+            line = (f"{name:<14} repeat {seed}: neal {peer['cpu'] / 1e6:6.2f} CPU Matt/s, boltzgym "
+                    f"{ours['cpu'] / 1e6:6.2f} CPU Matt/s, ratio {ratios[-1]:5.2f}")  # fmt: skip
+            if baseline is not None:
+                old = run_baseline(baseline, model, sweeps, reads, beta_range, seed, keep=True)
+                speedups.append(ours["cpu"] / old["cpu"])
+                energies["baseline"].append(old["energies"])
+                line += f", baseline {old['cpu'] / 1e6:6.2f} CPU Matt/s (boltzgym/baseline {speedups[-1]:5.2f})"
+            print(line, flush=True)
     stats = {}
     for sampler, values in energies.items():
         values = np.concatenate(values)
         stats[sampler] = (values.mean(), values.std(ddof=1) / np.sqrt(values.size), values.min())
-    (mean_n, err_n, _), (mean_b, err_b, _) = stats["dwave-neal"], stats["boltzgym"]
-    z = (mean_b - mean_n) / np.hypot(err_n, err_b)
     print(
         f"{name:<14} one thread, CPU time, {repeats} interleaved repeats of {reads} reads x {sweeps} sweeps: "
         f"median ratio boltzgym/neal {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
     )
+    if baseline is not None:
+        print(f"{'':<14} median speed-up boltzgym/baseline kernel {statistics.median(speedups):.2f} "
+              f"(min {min(speedups):.2f}, max {max(speedups):.2f}); baseline/neal "
+              f"{statistics.median(r / s for r, s in zip(ratios, speedups)):.2f}")  # fmt: skip
     for sampler, (mean, err, best) in stats.items():
         print(f"{'':<14} {sampler:<11} mean E/N {mean:.5f} +- {err:.5f}  best E/N {best:.5f}")
+    (mean_n, err_n, _), (mean_b, err_b, _) = stats["dwave-neal"], stats["boltzgym"]
+    z = (mean_b - mean_n) / np.hypot(err_n, err_b)
     print(f"{'':<14} energies: difference {mean_b - mean_n:+.5f} = {z:+.2f} standard errors")
 
 
@@ -326,9 +390,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cold-side", type=int, default=48, help="lattice side of the cold-start rows (48)")
     parser.add_argument("--cold-sk", type=int, default=800, help="SK size of the cold-start rows (800)")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved one-thread repeats per instance (5)")
-    parser.add_argument("--only", choices=("lattice", "sk", "multispin", "scaling"),
-                        help="one instance only; multispin: the multi-spin rows (per core, MultiSpinCoding.jl's "
+    parser.add_argument("--only", nargs="+", choices=("lattice", "gaussian", "sk", "multispin", "scaling"),
+                        help="these instances only; multispin: the multi-spin rows (per core, MultiSpinCoding.jl's "
                         "setting, thread scaling); scaling: the multi-spin thread scaling alone")  # fmt: skip
+    parser.add_argument("--baseline", metavar="REV", help="also time sims/_kernels.py of git revision REV")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start rows")
     args = parser.parse_args(argv)
 
@@ -339,8 +404,11 @@ def main(argv: list[str] | None = None) -> None:
     from boltzgym.sims.schedules import default_beta_range
 
     print(f"cores visible: {os.cpu_count()}, numba threads available: {numba.config.NUMBA_NUM_THREADS}")
-    if args.only in ("multispin", "scaling"):
-        if args.only == "multispin":
+    special = [key for key in args.only or () if key in ("multispin", "scaling")]
+    if special:
+        if len(special) != len(args.only):
+            parser.error("--only: multispin and scaling run alone, not with lattice, gaussian or sk")
+        if "multispin" in special:
             model = lattice_spin_glass(args.side, 2, "pm", seed=args.seed)
             beta_range = default_beta_range(model)
             run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.repeats)
@@ -348,19 +416,19 @@ def main(argv: list[str] | None = None) -> None:
         run_multispin_scaling(args.scaling_side, args.scaling_sweeps, args.multispin_reads, args.repeats)
         return
     print(f"sweeps {args.sweeps}, reads {args.reads}, geometric schedule, sequential Metropolis, seed {args.seed}")
-    instances = [
-        (f"2D +-J L={args.side}", lattice_spin_glass(args.side, 2, "pm", seed=args.seed)),
-        (f"SK N={args.sk}", sherrington_kirkpatrick(args.sk, seed=args.seed)),
-    ]
+    instances = {
+        "lattice": (f"2D +-J L={args.side}", lattice_spin_glass(args.side, 2, "pm", seed=args.seed)),
+        "gaussian": (f"2D Gauss L={args.side}", lattice_spin_glass(args.side, 2, "gaussian", seed=args.seed)),
+        "sk": (f"SK N={args.sk}", sherrington_kirkpatrick(args.sk, seed=args.seed)),
+    }
+    baseline = load_baseline(args.baseline) if args.baseline else None
     header = (
         f"{'instance':<14} {'sampler':<15} {'wall Matt/s':>11} {'ratio':>6} {'CPU Matt/s':>11} {'ratio':>6} "
         f"{'mean E/N':>9} {'best E/N':>9}"
     )
     print(header)
     print("-" * len(header))
-    if args.only:
-        instances = [instances[0 if args.only == "lattice" else 1]]
-    for name, model in instances:
+    for name, model in (instances[key] for key in (args.only or instances)):
         beta_range = default_beta_range(model)
         anneal(model, 2, 2, beta_range, seed=0, parallel=True)  # compile / load both kernels before timing
         anneal(model, 2, 2, beta_range, seed=0, parallel=False)
@@ -376,9 +444,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{row['cpu'] / 1e6:>11.2f} {row['cpu'] / peer['cpu']:>6.2f} {row['mean']:>9.4f} {row['best']:>9.4f}"
             )
         print(f"{'':<14} beta_range ({beta_range[0]:.4g}, {beta_range[1]:.4g})")
-        run_per_core_rows(name, model, args.sweeps, args.reads, beta_range, args.repeats)
+        run_per_core_rows(name, model, args.sweeps, args.reads, beta_range, args.repeats, baseline)
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        if name.startswith("2D"):
+        if name.startswith("2D +-J"):
             run_multispin_rows(model, args.sweeps, args.multispin_reads, beta_range, args.repeats)
             run_multispin_reference_row(args.repeats)
             run_multispin_scaling(args.scaling_side, args.scaling_sweeps, args.multispin_reads, args.repeats)

@@ -155,7 +155,7 @@ def run_sweeps(
         kernel(states, fields, energies, betas, couplings, model.h, mask, rng_states, trace, scratch)
     else:
         kernel = _kernels.single_site_sweeps_parallel if parallel else _kernels.single_site_sweeps_serial
-        # dense real models group replicas (sims._kernels._dense_metropolis_group): one group per thread
+        # dense real models group replicas (sims._dense_kernels._dense_metropolis_group): one group per thread
         group = -(-n_replicas // numba.get_num_threads()) if parallel else _kernels.GROUP
         kernel(states, fields, energies, betas, couplings, mask, METHODS[method], order == "random", rng_states, trace,
                group)  # fmt: skip

@@ -19,8 +19,10 @@ with the 53 random bits ``m`` behind the uniform ``u = m * 2**-53``: ``m < ceil(
 ``u < p`` (``boltzgym.utils.rng.uint53_threshold``), so the decisions are those of the double comparison, bit for bit,
 without the int-to-double conversion (about 10% faster on lattices).
 
-Replicas are rows of ``states``/``fields``; replica ``r`` draws only from ``rng[r]`` (``boltzgym.utils.rng``), so
-the parallel (``prange``) and serial kernels give identical results whatever the thread count.
+Dense real models under sequential Metropolis go through ``boltzgym.sims._dense_kernels`` (blocks of sites, groups
+of replicas, a flipping frame for hot sweeps). Replicas are rows of ``states``/``fields``; replica ``r`` draws only
+from ``rng[r]`` (``boltzgym.utils.rng``), so the parallel (``prange``) and serial kernels give identical results
+whatever the thread count.
 
 Update rules at inverse temperature ``beta`` (``betas[r, sweep]``, or ``betas[0, sweep]`` for every replica
 when ``betas`` has one row):
@@ -39,23 +41,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from boltzgym.sims._dense_kernels import _MAX_EXPONENT, GROUP, _dense_metropolis_group, _metropolis_branchless
 from boltzgym.utils.rng import next_double, next_double_words, next_uint53_words, uint53_threshold
+
+__all__ = ["GLAUBER", "GROUP", "METROPOLIS"]
 
 METROPOLIS = 0
 GLAUBER = 1
-
-# exp(-x) < 2**-64 for x above this: such moves are never accepted by a 53-bit uniform.
-_MAX_EXPONENT = 44.3614195558365
-_SIXTH = 1.0 / 6.0
-
-# The dense real path (``_dense_metropolis_group``): sites per block, replicas per group (their fields and the
-# block's coupling rows stay in L1/L2: 8 x 8 x N doubles), and the flips of four replicas in a block from which
-# one pass over the four fields with zero terms (``_add_block_4x8``) beats a pass per replica over its flips.
-_BLOCK = 8
-GROUP = 8
-_DENSE_FLUSH_MIN = 12
-# Fused multiply-add only: the kernels that add +-2 J rows to fields, where products are exact.
-_CONTRACT = {"contract"}
 
 
 @njit(cache=True, inline="always")
@@ -115,21 +107,7 @@ def _metropolis_accepts(delta_energy, beta, thresholds, use_table, offset, s0, s
     if use_table:
         bits, s0, s1, s2, s3 = next_uint53_words(s0, s1, s2, s3)
         return bits < thresholds[np.uint64(int(delta_energy) + offset)], s0, s1, s2, s3
-    u, s0, s1, s2, s3 = next_double_words(s0, s1, s2, s3)
-    if delta_energy <= 0.0:
-        return True, s0, s1, s2, s3
-    x = beta * delta_energy
-    if x >= _MAX_EXPONENT:
-        return False, s0, s1, s2, s3
-    # Exact shortcuts around the exponential: for x >= 0, 1 - x + x^2/2 - x^3/6 <= exp(-x) <= 1 / (1 + x + x^2/2
-    # + x^3/6); a uniform clear of both bounds by 1e-12 (far above their rounding and exp's 1 ulp) is decided as
-    # ``u < exp(-x)`` would decide it, so the decisions are unchanged and most attempts skip exp.
-    x2 = x * x
-    if u * (1.0 + x + 0.5 * x2 + _SIXTH * x2 * x) > 1.0 + 1e-12:
-        return False, s0, s1, s2, s3
-    if u < 1.0 - x + 0.5 * x2 - _SIXTH * x2 * x - 1e-12:
-        return True, s0, s1, s2, s3
-    return u < np.exp(-x), s0, s1, s2, s3
+    return _metropolis_branchless(delta_energy, beta, s0, s1, s2, s3)
 
 
 @njit(cache=True, inline="always")
@@ -238,144 +216,6 @@ def _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, meth
     rng[r, 0], rng[r, 1], rng[r, 2], rng[r, 3] = s0, s1, s2, s3
 
 
-@njit(cache=True, fastmath=_CONTRACT)
-def _add_rows(field, dense_J, rows, deltas, count):
-    """``field += deltas[q] * dense_J[rows[q]]`` for ``q < count`` (<= 8), in that order, element by element.
-
-    Eight, four, two rows per pass over ``field`` (then one): one load and one store of ``field[k]`` serve
-    several rows, which roughly doubles the rate of the one-row loop (stores bound it). ``deltas`` are +-2, so
-    every product is exact and the fused multiply-add (``contract``) rounds as the separate multiply and add.
-    """
-    n = field.shape[0]
-    q = 0
-    if count >= 8:
-        r0, r1, r2, r3 = dense_J[rows[0]], dense_J[rows[1]], dense_J[rows[2]], dense_J[rows[3]]
-        r4, r5, r6, r7 = dense_J[rows[4]], dense_J[rows[5]], dense_J[rows[6]], dense_J[rows[7]]
-        d0, d1, d2, d3, d4, d5, d6, d7 = deltas[0], deltas[1], deltas[2], deltas[3], deltas[4], deltas[5], \
-            deltas[6], deltas[7]  # fmt: skip
-        for k in range(n):
-            field[k] = ((((((((field[k] + d0 * r0[k]) + d1 * r1[k]) + d2 * r2[k]) + d3 * r3[k]) + d4 * r4[k])
-                          + d5 * r5[k]) + d6 * r6[k]) + d7 * r7[k])  # fmt: skip
-        q = 8
-    if count - q >= 4:
-        r0, r1, r2, r3 = dense_J[rows[q]], dense_J[rows[q + 1]], dense_J[rows[q + 2]], dense_J[rows[q + 3]]
-        d0, d1, d2, d3 = deltas[q], deltas[q + 1], deltas[q + 2], deltas[q + 3]
-        for k in range(n):
-            field[k] = (((field[k] + d0 * r0[k]) + d1 * r1[k]) + d2 * r2[k]) + d3 * r3[k]
-        q += 4
-    if count - q >= 2:
-        r0, r1 = dense_J[rows[q]], dense_J[rows[q + 1]]
-        d0, d1 = deltas[q], deltas[q + 1]
-        for k in range(n):
-            field[k] = (field[k] + d0 * r0[k]) + d1 * r1[k]
-        q += 2
-    if q < count:
-        r0 = dense_J[rows[q]]
-        d0 = deltas[q]
-        for k in range(n):
-            field[k] += d0 * r0[k]
-
-
-@njit(cache=True, fastmath=_CONTRACT)
-def _add_block_4x8(fields, first, dense_J, i0, flips, a):
-    """Rows ``fields[first:first + 4]`` += ``flips[a:a + 4] @ dense_J[i0:i0 + 8]``, each field element
-    receiving its eight terms in site order (zero terms add +-0: only the sign of a zero field can change).
-
-    One load of each coupling serves four replicas and one load/store of a field eight rows: about twice the
-    rate of ``_add_rows`` (which reads the couplings once per replica). ``flips`` float64 (G, 8) holds
-    ``-2 s_i`` (exact products, so ``contract`` rounds as the unfused code) or 0 for sites not flipped.
-    """
-    n = fields.shape[1]
-    r0, r1, r2, r3 = dense_J[i0], dense_J[i0 + 1], dense_J[i0 + 2], dense_J[i0 + 3]
-    r4, r5, r6, r7 = dense_J[i0 + 4], dense_J[i0 + 5], dense_J[i0 + 6], dense_J[i0 + 7]
-    fa, fb, fc, fd = fields[first], fields[first + 1], fields[first + 2], fields[first + 3]
-    a0, a1, a2, a3, a4, a5, a6, a7 = flips[a, 0], flips[a, 1], flips[a, 2], flips[a, 3], flips[a, 4], \
-        flips[a, 5], flips[a, 6], flips[a, 7]  # fmt: skip
-    b0, b1, b2, b3, b4, b5, b6, b7 = flips[a + 1, 0], flips[a + 1, 1], flips[a + 1, 2], flips[a + 1, 3], \
-        flips[a + 1, 4], flips[a + 1, 5], flips[a + 1, 6], flips[a + 1, 7]  # fmt: skip
-    c0, c1, c2, c3, c4, c5, c6, c7 = flips[a + 2, 0], flips[a + 2, 1], flips[a + 2, 2], flips[a + 2, 3], \
-        flips[a + 2, 4], flips[a + 2, 5], flips[a + 2, 6], flips[a + 2, 7]  # fmt: skip
-    e0, e1, e2, e3, e4, e5, e6, e7 = flips[a + 3, 0], flips[a + 3, 1], flips[a + 3, 2], flips[a + 3, 3], \
-        flips[a + 3, 4], flips[a + 3, 5], flips[a + 3, 6], flips[a + 3, 7]  # fmt: skip
-    for k in range(n):
-        x0, x1, x2, x3, x4, x5, x6, x7 = r0[k], r1[k], r2[k], r3[k], r4[k], r5[k], r6[k], r7[k]
-        fa[k] = (((((((fa[k] + a0 * x0) + a1 * x1) + a2 * x2) + a3 * x3) + a4 * x4) + a5 * x5) + a6 * x6) + a7 * x7
-        fb[k] = (((((((fb[k] + b0 * x0) + b1 * x1) + b2 * x2) + b3 * x3) + b4 * x4) + b5 * x5) + b6 * x6) + b7 * x7
-        fc[k] = (((((((fc[k] + c0 * x0) + c1 * x1) + c2 * x2) + c3 * x3) + c4 * x4) + c5 * x5) + c6 * x6) + c7 * x7
-        fd[k] = (((((((fd[k] + e0 * x0) + e1 * x1) + e2 * x2) + e3 * x3) + e4 * x4) + e5 * x5) + e6 * x6) + e7 * x7
-
-
-@njit(cache=True)
-def _dense_metropolis_group(lo, hi, states, fields, energies, betas, dense_J, rng, energy_trace):
-    """Sequential Metropolis sweeps of replicas ``lo..hi-1`` on dense couplings, blocks of ``_BLOCK`` sites
-    at a time: the fast path of real (non-integer) dense models such as SK glasses.
-
-    Same decisions, draws and arithmetic as ``_metropolis_in_order`` with ``_flip_dense`` (bit for bit, up to
-    the sign of a zero field): each replica attempts the block's sites in order, the field of a site being
-    its stored field plus the block's earlier flips, added in flip order (``f + d J`` with exact products,
-    as the eager update adds them); then the block's flips go into the stored fields, eight rows per pass
-    and, for four replicas with enough flips, one read of the block's coupling rows for all four
-    (``_add_block_4x8``). The eager update costs a load and a store of the whole field per flip (the
-    profile: 85% of an SK anneal); this does the same additions at about three times the rate. A replica
-    at ``beta = inf`` takes the zero-temperature rule (flip when ``dE < 0``, no draw), as ``_any_sweep``.
-    """
-    n = states.shape[1]
-    group = hi - lo
-    record = energy_trace.shape[1] > 0
-    multi_beta = betas.shape[0] > 1
-    no_table = np.empty(1, dtype=np.uint64)
-    flips = np.zeros((group, _BLOCK))
-    rows = np.empty((group, _BLOCK), dtype=np.int64)
-    deltas = np.empty((group, _BLOCK))
-    counts = np.zeros(group, dtype=np.int64)
-    for sweep in range(betas.shape[1]):
-        for i0 in range(0, n, _BLOCK):
-            i1 = min(i0 + _BLOCK, n)
-            for a in range(group):
-                r = lo + a
-                beta = betas[r if multi_beta else 0, sweep]
-                state = states[r]
-                field = fields[r]
-                s0, s1, s2, s3 = rng[r, 0], rng[r, 1], rng[r, 2], rng[r, 3]
-                energy = energies[r]
-                count = 0
-                for i in range(i0, i1):
-                    local_field = field[i]
-                    for q in range(count):
-                        local_field += deltas[a, q] * dense_J[rows[a, q], i]
-                    spin = state[i]
-                    delta_energy = 2 * spin * local_field
-                    if beta == np.inf:
-                        flip = delta_energy < 0.0
-                    else:
-                        flip, s0, s1, s2, s3 = _metropolis_accepts(delta_energy, beta, no_table, False, 0, s0, s1,
-                                                                   s2, s3)  # fmt: skip
-                    if flip:
-                        energy += delta_energy
-                        state[i] = -spin
-                        rows[a, count] = i
-                        deltas[a, count] = -2 * spin
-                        flips[a, i - i0] = -2 * spin
-                        count += 1
-                    else:
-                        flips[a, i - i0] = 0.0
-                counts[a] = count
-                energies[r] = energy
-                rng[r, 0], rng[r, 1], rng[r, 2], rng[r, 3] = s0, s1, s2, s3
-            a = 0
-            while a < group:
-                if (i1 - i0 == _BLOCK and a + 4 <= group
-                        and counts[a] + counts[a + 1] + counts[a + 2] + counts[a + 3] >= _DENSE_FLUSH_MIN):  # fmt: skip
-                    _add_block_4x8(fields, lo + a, dense_J, i0, flips, a)
-                    a += 4
-                else:
-                    _add_rows(fields[lo + a], dense_J, rows[a], deltas[a], counts[a])
-                    a += 1
-        if record:
-            for a in range(group):
-                energy_trace[lo + a, sweep] = energies[lo + a]
-
-
 @njit(cache=True, inline="always")
 def _blocked_path(couplings, method, random_order, clamped):
     """Whether the replicas go through ``_dense_metropolis_group``: dense real couplings, sequential
@@ -386,17 +226,29 @@ def _blocked_path(couplings, method, random_order, clamped):
 
 @njit(cache=True, parallel=True)
 def single_site_sweeps_parallel(
-    states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace, group=GROUP
+    states,
+    fields,
+    energies,
+    betas,
+    couplings,
+    clamped,
+    method,
+    random_order,
+    rng,
+    energy_trace,
+    group=GROUP,
+    frame=True,
 ):
     """Single-site sweeps on every replica, replicas spread over threads (see ``_replica_sweeps``; dense real
     couplings under sequential Metropolis: groups of ``group`` (1 to ``GROUP``) replicas spread over threads,
-    see ``_dense_metropolis_group``; the grouping never changes the results)."""
+    see ``_dense_metropolis_group``, whose flipping frame of hot sweeps ``frame`` enables; the grouping never
+    changes the results)."""
     n_replicas = states.shape[0]
     if _blocked_path(couplings, method, random_order, clamped):
         size = max(1, min(GROUP, group))
         for g in prange(-(-n_replicas // size)):
             _dense_metropolis_group(g * size, min(n_replicas, (g + 1) * size), states, fields, energies, betas,
-                                    couplings.dense_J, rng, energy_trace)  # fmt: skip
+                                    couplings.dense_J, rng, energy_trace, frame)  # fmt: skip
         return
     for r in prange(n_replicas):
         _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace)
@@ -404,7 +256,18 @@ def single_site_sweeps_parallel(
 
 @njit(cache=True)
 def single_site_sweeps_serial(
-    states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace, group=GROUP
+    states,
+    fields,
+    energies,
+    betas,
+    couplings,
+    clamped,
+    method,
+    random_order,
+    rng,
+    energy_trace,
+    group=GROUP,
+    frame=True,
 ):
     """The serial twin of ``single_site_sweeps_parallel`` (identical results)."""
     n_replicas = states.shape[0]
@@ -412,7 +275,7 @@ def single_site_sweeps_serial(
         size = max(1, min(GROUP, group))
         for lo in range(0, n_replicas, size):
             _dense_metropolis_group(lo, min(n_replicas, lo + size), states, fields, energies, betas,
-                                    couplings.dense_J, rng, energy_trace)  # fmt: skip
+                                    couplings.dense_J, rng, energy_trace, frame)  # fmt: skip
         return
     for r in range(n_replicas):
         _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace)

@@ -23,7 +23,7 @@ from boltzgym.agents.bandit_simulation import simulate
 from boltzgym.agents.tabular import QLearning
 from boltzgym.models.embeddings import _word2vec_kernels
 from boltzgym.models.embeddings.word2vec import Word2Vec
-from boltzgym.sims import _bipartite_kernels, _kernels, _multispin_kernels, sample_ising
+from boltzgym.sims import _bipartite_kernels, _dense_kernels, _kernels, _multispin_kernels, sample_ising
 from boltzgym.utils import rng as _rng
 
 rng = np.random.default_rng(0)
@@ -39,8 +39,8 @@ simulate("ucb1", [0.2, 0.8], horizon=4, runs=2, seed=0)
 Word2Vec([["x", "y", "z"]] * 20, vector_size=8, min_count=1, epochs=1, workers=1, seed=0)
 
 counts = {"hits": 0, "misses": {}}
-modules = (_kernels, _multispin_kernels, _bipartite_kernels, _rng, _tabular_kernels, _bandit_kernels, schedules,
-           _word2vec_kernels)
+modules = (_kernels, _dense_kernels, _multispin_kernels, _bipartite_kernels, _rng, _tabular_kernels, _bandit_kernels,
+           schedules, _word2vec_kernels)
 for module in modules:
     for name, value in vars(module).items():
         if isinstance(value, CPUDispatcher):

@@ -1,9 +1,12 @@
 """The blocked dense Metropolis path (real couplings, sequential order) against the plain per-replica one.
 
 ``single_site_sweeps_*`` send dense real models under sequential Metropolis through
-``_dense_metropolis_group`` (blocks of 8 sites, groups of replicas, delayed field updates); every replica must
-follow exactly the trajectory of the plain eager path ``_replica_sweeps`` on the same streams: same states, same
-fields and energies to the last bit (fields up to the sign of a zero), and the states of a plain NumPy sweep.
+``_dense_metropolis_group`` (blocks of 8 sites, groups of replicas, delayed field updates); without the flipping
+frame (``frame=False``) every replica must follow exactly the trajectory of the plain eager path
+``_replica_sweeps`` on the same streams: same states, same fields and energies to the last bit (fields up to the
+sign of a zero), and the states of a plain NumPy sweep. With the frame (the default: hot sweeps keep ``L s``,
+``U s`` and pass the sites that did not flip) the states and draws are the same, fields and energies equal to
+rounding, and the results are the same bit for bit whatever the grouping and thread count.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boltzgym.sims import _kernels
+from boltzgym.sims import _dense_kernels, _kernels
 from boltzgym.sims._engine import kernel_couplings
 from boltzgym.sims.ising import IsingModel
 from boltzgym.utils.rng import make_streams, next_double, next_double_words
@@ -23,7 +26,7 @@ def real_model(n: int, seed: int) -> IsingModel:
     return IsingModel(J + J.T, 0.3 * rng.normal(size=n))
 
 
-def run(kernel, model, states, betas, seed, record=True, group=_kernels.GROUP):
+def run(kernel, model, states, betas, seed, record=True, group=_kernels.GROUP, frame=False):
     """Run ``kernel`` (a ``single_site_sweeps_*`` kernel, or None for the plain per-replica path) in place."""
     couplings = kernel_couplings(model)
     assert couplings.use_dense and couplings.energy_bound < 0
@@ -39,7 +42,7 @@ def run(kernel, model, states, betas, seed, record=True, group=_kernels.GROUP):
             _kernels._replica_sweeps(r, states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False,
                                      rng, trace)  # fmt: skip
     else:
-        kernel(states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False, rng, trace, group)
+        kernel(states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False, rng, trace, group, frame)
     return states, fields, energies, trace, rng
 
 
@@ -75,11 +78,16 @@ def test_blocked_path_with_one_schedule_per_replica():
                 run(None, model, states, betas, seed=7))  # fmt: skip
 
 
-def test_blocked_path_follows_a_plain_numpy_sweep():
+# Six hot sweeps (most sites flip: the flipping frame from the second), then cooling out of it.
+HOT_SCHEDULE = np.concatenate([np.full(6, 0.01), np.geomspace(0.05, 3.0, 10), [np.inf, 2.0]])
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_blocked_path_follows_a_plain_numpy_sweep(frame):
     model = real_model(19, 5)
     states = np.random.default_rng(6).choice(np.array([-1, 1], dtype=np.int8), size=(5, 19))
-    betas = np.geomspace(0.1, 2.0, 8)
-    got = run(_kernels.single_site_sweeps_serial, model, states, betas, seed=8, record=False)[0]
+    betas = HOT_SCHEDULE[HOT_SCHEDULE < np.inf]
+    got = run(_kernels.single_site_sweeps_serial, model, states, betas, seed=8, record=False, frame=frame)[0]
     rng = make_streams(8, 5)
     expected = states.astype(np.int64)
     for r in range(5):
@@ -91,6 +99,67 @@ def test_blocked_path_follows_a_plain_numpy_sweep():
                 if dE <= 0 or (beta * dE < 44.3614195558365 and u < np.exp(-beta * dE)):
                     s[i] = -s[i]
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(("kernel", "group"), [("serial", 8), ("serial", 3), ("parallel", 4), ("parallel", 1)])
+def test_flipping_frame_follows_the_plain_path(kernel, group):
+    model = real_model(37, 0)
+    states = np.random.default_rng(1).choice(np.array([-1, 1], dtype=np.int8), size=(11, 37))
+    fast = run(getattr(_kernels, f"single_site_sweeps_{kernel}"), model, states, HOT_SCHEDULE, seed=4, group=group,
+               frame=True)  # fmt: skip
+    plain = run(None, model, states, HOT_SCHEDULE, seed=4)
+    np.testing.assert_array_equal(fast[0], plain[0])  # the same decisions
+    np.testing.assert_array_equal(fast[4], plain[4])  # the same draws
+    np.testing.assert_allclose(fast[1], plain[1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast[2], plain[2], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast[3], plain[3], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast[1], model.local_fields(fast[0]), rtol=0, atol=1e-12)
+    assert not np.array_equal(fast[1], plain[1])  # the frame ran: its fields round differently
+    # one replica's frame depends on that replica only: any grouping, serial or threaded, bit for bit
+    assert_same(fast, run(_kernels.single_site_sweeps_serial, model, states, HOT_SCHEDULE, seed=4, group=8,
+                          frame=True))  # fmt: skip
+
+
+def test_flipping_frame_with_one_schedule_per_replica():
+    model = real_model(30, 2)
+    states = np.random.default_rng(3).choice(np.array([-1, 1], dtype=np.int8), size=(6, 30))
+    betas = np.stack([np.concatenate([np.full(5, 0.01 * (r + 1)), np.geomspace(0.1, 2.0, 6)]) for r in range(6)])
+    betas[2, 7] = np.inf
+    fast = run(_kernels.single_site_sweeps_serial, model, states, betas, seed=7, frame=True)
+    plain = run(None, model, states, betas, seed=7)
+    np.testing.assert_array_equal(fast[0], plain[0])
+    np.testing.assert_allclose(fast[1], plain[1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast[3], plain[3], rtol=0, atol=1e-12)
+
+
+def test_eager_sweep_is_the_plain_sweep():
+    """A cold replica's eager sweep (``_eager_sweep``) is the plain path's sweep bit for bit."""
+    model = real_model(29, 3)
+    states = np.random.default_rng(5).choice(np.array([-1, 1], dtype=np.int8), size=(3, 29))
+    betas = np.array([[2.5], [np.inf], [0.7]])
+    plain = run(None, model, states, betas, seed=2)
+    got, fields = states.copy(), model.local_fields(states).astype(np.float64)
+    energies, rng = np.asarray(model.energy(states), dtype=np.float64).copy(), make_streams(2, 3)
+    for r in range(3):
+        flipped = _dense_kernels._eager_sweep(r, r, got, fields, energies, betas, 0, model.J, rng)
+        assert flipped == np.count_nonzero(got[r] != states[r])
+    assert_same((got, fields, energies, rng), (plain[0], plain[1], plain[2], plain[4]))
+
+
+def test_flipping_frame_enters_and_leaves_exactly():
+    """``_enter_frame`` splits the fields into the strict triangles' products and the rest (h); leaving adds
+    them back."""
+    model = real_model(21, 9)
+    state = np.random.default_rng(4).choice(np.array([-1, 1], dtype=np.int8), size=21)
+    acc = model.local_fields(state[None]).astype(np.float64)
+    lower, upper, rest = np.empty((1, 21)), np.empty((1, 21)), np.empty((1, 21))
+    _dense_kernels._enter_frame(0, state, acc, model.J, lower, upper, rest)
+    np.testing.assert_allclose(lower[0], np.tril(model.J, -1) @ state, atol=1e-13)
+    np.testing.assert_allclose(upper[0], np.triu(model.J, 1) @ state, atol=1e-13)
+    np.testing.assert_allclose(rest[0], model.h, atol=1e-13)
+    assert not acc.any()
+    _dense_kernels._leave_frame(0, acc, lower, upper, rest)
+    np.testing.assert_allclose(acc[0], model.local_fields(state[None])[0], atol=1e-13)
 
 
 @pytest.mark.parametrize("x", [1e-9, 1e-3, 0.3, 1.0, 1.7, 3.0, 10.0, 40.0])
