@@ -3,14 +3,18 @@ tuned CartPole-v1 settings).
 
 Per seed, both agents train for ``--steps`` environment steps on CartPole-v1 with one torch thread, then
 their greedy policies play the same ``--eval-episodes`` seeded episodes (reset seeds 10_000 + seed + i, run
-side by side by ``run_episodes_batched``). Prints per-seed returns and training wall-clock, the solve rate
-(mean return >= 475, the env's reward threshold) per block of 10 seeds, the mean and minimum return, and the
-wall-clock ratio ours / SB3. The two agents run alternately, seed by seed, so that a busy machine slows both alike.
+side by side by ``run_episodes_batched``). Prints per-seed returns, training wall-clock and CPU seconds
+(``time.process_time``, this process only: steadier than the wall-clock on a busy machine), the solve rate (mean
+return >= 475, the env's reward threshold) per block of 10 seeds, the mean and minimum return, the ratios ours / SB3
+of the mean wall-clock and of the mean CPU time (with the median of the per-seed ratios) and the load average. The
+two agents run alternately, seed by seed, so that a busy machine slows both alike.
 
 Our preset evaluates its greedy policy during training (``eval_freq``, ``eval_episodes``: reset seeds of their own,
 never 10_000 + seed + i) and keeps the best evaluated weights; that time is inside our wall-clock, and the
 evaluation episodes and steps are printed (``eval eps``, ``eval steps``) beside the step at which the kept weights
-were evaluated (``best at``). ``--no-peer`` skips SB3 (solve rates only: no ratio is printed then).
+were evaluated (``best at``). ``--no-peer`` skips SB3 (solve rates only: no ratio is printed then); ``--set KEY=VALUE``
+(repeatable, JSON values) overrides a field of our preset, e.g. ``--set gradient_steps=64 --set batch_size=128``
+for the preset before issue 24's speed change.
 
     python benchmarks/dqn_cartpole.py                      # seeds 0..4, 5e4 steps (several minutes)
     python benchmarks/dqn_cartpole.py --seeds 10-29 --no-peer
