@@ -29,9 +29,7 @@ class DQNConfig:
     Double DQN and a learning rate annealed to 0. Chosen by a sweep over seeds 0..4 (report of issue 6).
     With these settings the greedy policy is often perfect for a while and then collapses (issue 24: 3 of seeds
     10..19 solved at 5e4 steps, every failing one had scored 500 earlier); the CartPole preset of
-    ``boltzgym train dqn`` therefore adds ``eval_freq``/``eval_episodes``, which keep the best evaluated weights, and
-    trains with ``gradient_steps=32`` on batches of 256 (the same transitions per env step in half the updates, about
-    half the training time; issue 24).
+    ``boltzgym train dqn`` therefore adds ``eval_freq``/``eval_episodes``, which keep the best evaluated weights.
     """
 
     learning_rate: float = 2.3e-3  # Adam step size (Kingma & Ba 2015; notes 2.2 adaptive learning rates)

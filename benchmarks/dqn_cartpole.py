@@ -13,8 +13,8 @@ Our preset evaluates its greedy policy during training (``eval_freq``, ``eval_ep
 never 10_000 + seed + i) and keeps the best evaluated weights; that time is inside our wall-clock, and the
 evaluation episodes and steps are printed (``eval eps``, ``eval steps``) beside the step at which the kept weights
 were evaluated (``best at``). ``--no-peer`` skips SB3 (solve rates only: no ratio is printed then); ``--set KEY=VALUE``
-(repeatable, JSON values) overrides a field of our preset, e.g. ``--set gradient_steps=64 --set batch_size=128``
-for the preset before issue 24's speed change.
+(repeatable, JSON values) overrides a field of our preset, e.g. ``--set gradient_steps=32 --set batch_size=256``
+(half the updates: the speed-up that issue 24 tried and rejected, seeds 36-38 unsolved).
 
     python benchmarks/dqn_cartpole.py                      # seeds 0..4, 5e4 steps (several minutes)
     python benchmarks/dqn_cartpole.py --seeds 10-29 --no-peer

@@ -46,10 +46,7 @@ DQN_PRESETS: dict[str, dict] = {
     # DQNConfig's defaults are CartPole's; its greedy policy can be perfect and then collapse within 5e4 steps
     # (issue 24), so the preset evaluates it every 5000 steps on 10 episodes and keeps the best weights
     # (agents/best_policy.py). Chosen on seeds 0-9, validated on seeds 10-29 (benchmarks/dqn_cartpole.py).
-    # Half the gradient steps on batches twice as large (the same transitions replayed per env step): each update
-    # costs mostly fixed per-step overhead, so this halves the training time (issue 24, "then fast"); chosen on
-    # seeds 0-9, validated on seeds 30-39.
-    "CartPole-v1": {"eval_freq": 5_000, "eval_episodes": 10, "gradient_steps": 32, "batch_size": 256},
+    "CartPole-v1": {"eval_freq": 5_000, "eval_episodes": 10},
     # The T-maze experiment's settings; add --set recurrent=true for DRQN (then replayed sequences of 64 steps)
     "boltzgym/TMaze-v0": {**SETTINGS, "sequence_length": RECURRENT["sequence_length"]},
     # After rl-baselines3-zoo's Acrobot-v1 settings, with a smaller network and fewer gradient steps.
