@@ -53,6 +53,7 @@ from boltzgym.agents.masks import explore_some, masked_argmax, random_legal_acti
 from boltzgym.agents.networks import (
     check_network_size,
     check_q_network,
+    clip_grad_norm,
     fused_adam,
     network_factory,
     numpy_mlp,
@@ -519,12 +520,9 @@ class DQN:
                 masks = torch.as_tensor(batch.next_action_masks, device=self.device)
             with torch.no_grad():
                 next_q_target = self.target_net(next_obs)
-            for start in range(0, n_batches * batch_size, batch_size):
-                rows = slice(start, start + batch_size)
-                yield self._gradient_step(
-                    obs[rows], actions[rows], returns[rows], next_obs[rows], discounts[rows], next_q_target[rows],
-                    None if masks is None else masks[rows],
-                )  # fmt: skip
+            batches = [t.split(batch_size) for t in (obs, actions, returns, next_obs, discounts, next_q_target)]
+            for *tensors, next_masks in zip(*batches, [None] * n_batches if masks is None else masks.split(batch_size)):
+                yield self._gradient_step(*tensors, next_masks)
 
     def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target, next_action_masks=None):
         """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
@@ -560,7 +558,7 @@ class DQN:
         """One Adam step on ``loss`` with the global gradient norm clipped (notes 2.3: gradient clipping)."""
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self._parameters, self.config.max_grad_norm)
+        clip_grad_norm(self._parameters, self.config.max_grad_norm)
         self.optimizer.step()
 
     # --- checkpoints ----------------------------------------------------------------------------------

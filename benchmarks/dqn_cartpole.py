@@ -3,14 +3,18 @@ tuned CartPole-v1 settings).
 
 Per seed, both agents train for ``--steps`` environment steps on CartPole-v1 with one torch thread, then
 their greedy policies play the same ``--eval-episodes`` seeded episodes (reset seeds 10_000 + seed + i, run
-side by side by ``run_episodes_batched``). Prints per-seed returns and training wall-clock, the solve rate
-(mean return >= 475, the env's reward threshold) per block of 10 seeds, the mean and minimum return, and the
-wall-clock ratio ours / SB3. The two agents run alternately, seed by seed, so that a busy machine slows both alike.
+side by side by ``run_episodes_batched``). Prints per-seed returns, training wall-clock and CPU seconds
+(``time.process_time``, this process only: steadier than the wall-clock on a busy machine), the solve rate (mean
+return >= 475, the env's reward threshold) per block of 10 seeds, the mean and minimum return, the ratios ours / SB3
+of the mean wall-clock and of the mean CPU time (with the median of the per-seed ratios) and the load average. The
+two agents run alternately, seed by seed, so that a busy machine slows both alike.
 
 Our preset evaluates its greedy policy during training (``eval_freq``, ``eval_episodes``: reset seeds of their own,
 never 10_000 + seed + i) and keeps the best evaluated weights; that time is inside our wall-clock, and the
 evaluation episodes and steps are printed (``eval eps``, ``eval steps``) beside the step at which the kept weights
-were evaluated (``best at``). ``--no-peer`` skips SB3 (solve rates only: no ratio is printed then).
+were evaluated (``best at``). ``--no-peer`` skips SB3 (solve rates only: no ratio is printed then); ``--set KEY=VALUE``
+(repeatable, JSON values) overrides a field of our preset, e.g. ``--set gradient_steps=32 --set batch_size=256``
+(half the updates: the speed-up that issue 24 tried and rejected, seeds 36-38 unsolved).
 
     python benchmarks/dqn_cartpole.py                      # seeds 0..4, 5e4 steps (several minutes)
     python benchmarks/dqn_cartpole.py --seeds 10-29 --no-peer
@@ -22,6 +26,8 @@ Needs the bench extra: ``pip install -e ".[dev,bench]"``.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
 
 import gymnasium as gym
@@ -51,20 +57,24 @@ SB3_ZOO = {
 }
 
 
-def train_ours(seed: int, steps: int):
-    agent = DQN(ENV_ID, seed=seed, **dqn_preset(ENV_ID))
-    start = time.perf_counter()
-    agent.learn(steps)
-    return agent, time.perf_counter() - start
+def train_ours(seed: int, steps: int, overrides: dict | None = None):
+    agent = DQN(ENV_ID, seed=seed, **{**dqn_preset(ENV_ID), **(overrides or {})})
+    return agent, *_timed_learn(agent, steps)
 
 
 def train_sb3(seed: int, steps: int):
     from stable_baselines3 import DQN as SB3DQN
 
     agent = SB3DQN("MlpPolicy", gym.make(ENV_ID), seed=seed, device="cpu", verbose=0, **SB3_ZOO)
-    start = time.perf_counter()
+    return agent, *_timed_learn(agent, steps)
+
+
+def _timed_learn(agent, steps: int) -> tuple[float, float]:
+    """Train ``agent`` for ``steps`` steps; its wall-clock and CPU seconds (``time.process_time``: this process only,
+    so less sensitive than the wall-clock to other work on a busy machine)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     agent.learn(steps)
-    return agent, time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def evaluate(agent, seed: int, episodes: int) -> float:
@@ -90,35 +100,51 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--eval-episodes", type=int, default=100, help="greedy evaluation episodes (default 100)")
     parser.add_argument("--no-peer", action="store_true", help="skip SB3 (solve rates only, no wall-clock ratio)")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a field of our preset (JSON value)"
+    )
     args = parser.parse_args(argv)
+    overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
     seeds = parse_seeds(args.seeds)
     torch.set_num_threads(1)
 
     rows = []
-    header = f"{'seed':>4}  {'ours return':>11}  {'ours s':>7}  {'best at':>7}  {'eval eps':>8}  {'eval steps':>10}"
-    print(header + ("" if args.no_peer else f"  {'SB3 return':>10}  {'SB3 s':>7}"), flush=True)
+    header = (
+        f"{'seed':>4}  {'ours return':>11}  {'ours s':>7}  {'ours cpu':>8}  {'best at':>7}  {'eval eps':>8}  "
+        f"{'eval steps':>10}"
+    )
+    print(header + ("" if args.no_peer else f"  {'SB3 return':>10}  {'SB3 s':>7}  {'SB3 cpu':>7}"), flush=True)
     for seed in seeds:
-        ours, ours_seconds = train_ours(seed, args.steps)
+        ours, ours_seconds, ours_cpu = train_ours(seed, args.steps, overrides)
         row = {
             "seed": seed,
             "ours_return": evaluate(ours, seed, args.eval_episodes),
             "ours_seconds": ours_seconds,
+            "ours_cpu_seconds": ours_cpu,
             "ours_best_at": ours.best_eval_timesteps,
             "ours_eval_episodes": ours.eval_episodes_played,
             "ours_eval_timesteps": ours.eval_timesteps,
         }
         line = (
-            f"{seed:>4}  {row['ours_return']:>11.1f}  {ours_seconds:>7.1f}  {str(row['ours_best_at']):>7}  "
-            f"{row['ours_eval_episodes']:>8}  {row['ours_eval_timesteps']:>10}"
+            f"{seed:>4}  {row['ours_return']:>11.1f}  {ours_seconds:>7.1f}  {ours_cpu:>8.1f}  "
+            f"{str(row['ours_best_at']):>7}  {row['ours_eval_episodes']:>8}  {row['ours_eval_timesteps']:>10}"
         )
         if not args.no_peer:
-            sb3, sb3_seconds = train_sb3(seed, args.steps)
-            row.update(sb3_return=evaluate(sb3, seed, args.eval_episodes), sb3_seconds=sb3_seconds)
-            line += f"  {row['sb3_return']:>10.1f}  {sb3_seconds:>7.1f}"
+            sb3, sb3_seconds, sb3_cpu = train_sb3(seed, args.steps)
+            row.update(
+                sb3_return=evaluate(sb3, seed, args.eval_episodes), sb3_seconds=sb3_seconds, sb3_cpu_seconds=sb3_cpu
+            )
+            line += f"  {row['sb3_return']:>10.1f}  {sb3_seconds:>7.1f}  {sb3_cpu:>7.1f}"
         rows.append(row)
         print(line, flush=True)
 
-    summary = {"env": ENV_ID, "steps": args.steps, "eval_episodes": args.eval_episodes, "runs": rows}
+    summary = {
+        "env": ENV_ID,
+        "steps": args.steps,
+        "eval_episodes": args.eval_episodes,
+        "overrides": overrides,
+        "runs": rows,
+    }
     for who in ("ours",) if args.no_peer else ("ours", "sb3"):
         returns = np.array([r[f"{who}_return"] for r in rows])
         blocks = {}
@@ -136,15 +162,22 @@ def main(argv: list[str] | None = None) -> dict:
             f"greedy means: mean {returns.mean():.1f}, min {returns.min():.1f}"
         )
     if not args.no_peer:
-        ours_time = float(np.mean([r["ours_seconds"] for r in rows]))
-        sb3_time = float(np.mean([r["sb3_seconds"] for r in rows]))
-        summary.update(
-            ours_mean_seconds=ours_time, sb3_mean_seconds=sb3_time, wall_clock_ratio_ours_over_sb3=ours_time / sb3_time
-        )
-        print(
-            f"mean training wall-clock: ours {ours_time:.1f} s, SB3 {sb3_time:.1f} s, "
-            f"ratio ours/SB3 {ours_time / sb3_time:.2f}"
-        )
+        for clock, key in (("wall-clock", "seconds"), ("CPU time", "cpu_seconds")):
+            ours_time = float(np.mean([r[f"ours_{key}"] for r in rows]))
+            sb3_time = float(np.mean([r[f"sb3_{key}"] for r in rows]))
+            # the seed-by-seed ratios' median: each pair ran back to back, under much the same load
+            median = float(np.median([r[f"ours_{key}"] / r[f"sb3_{key}"] for r in rows]))
+            name = "wall_clock" if key == "seconds" else "cpu_time"
+            summary.update({f"ours_mean_{key}": ours_time, f"sb3_mean_{key}": sb3_time,
+                            f"{name}_ratio_ours_over_sb3": ours_time / sb3_time,
+                            f"{name}_median_seed_ratio": median})  # fmt: skip
+            print(
+                f"mean training {clock}: ours {ours_time:.1f} s, SB3 {sb3_time:.1f} s, "
+                f"ratio ours/SB3 {ours_time / sb3_time:.2f} (median of the per-seed ratios {median:.2f})"
+            )
+        if hasattr(os, "getloadavg"):
+            summary["load_average"] = os.getloadavg()
+            print("load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in summary["load_average"]))
     if args.json:
         from boltzgym.utils.io import atomic_write_json
 

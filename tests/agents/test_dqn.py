@@ -491,6 +491,22 @@ def test_gradient_norm_is_clipped_for_a_huge_td_error():
     assert torch.isfinite(change) and 0 < change.item() <= 10 * agent.config.learning_rate  # Adam: ~lr per weight
 
 
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3, float("nan")])
+def test_clip_grad_norm_equals_torchs_to_the_bit_clipping_or_not(scale):
+    from boltzgym.agents.networks import clip_grad_norm
+
+    generator = torch.Generator().manual_seed(0)
+    grads = [scale * torch.randn(shape, generator=generator) for shape in ((64, 4), (64,), (2, 64), (2,))]
+    ours, torchs = ([nn.Parameter(torch.zeros_like(g)) for g in grads] for _ in range(2))
+    for params in (ours, torchs):
+        for p, g in zip(params, grads):
+            p.grad = g.clone()
+    clip_grad_norm(ours, 10.0)  # skips the multiplication by 1 below the norm, NaN gradients stay NaN
+    nn.utils.clip_grad_norm_(torchs, 10.0)
+    for a, b in zip(ours, torchs):
+        torch.testing.assert_close(a.grad, b.grad, rtol=0, atol=0, equal_nan=True)
+
+
 def test_double_dqn_argmax_pass_leaves_batch_norm_statistics_alone_and_keeps_train_mode():
     import copy
 
