@@ -37,11 +37,14 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_and_resume_finishes(tmp_path, capsy
     out = tmp_path / "run"
     argv = ["train", "dqn", "--env", "CartPole-v1", "--total-timesteps", "400", *TINY_DQN, "--out", str(out), "--json"]
     _interrupt_at(monkeypatch, 380)  # at 95%
+    handler = signal.getsignal(
+        signal.SIGINT
+    )  # Python's default, or SIG_IGN where the shell started us in the background
     assert cli.main(argv) == 130
     err = capsys.readouterr().err
     assert f"checkpoint saved to {out / 'checkpoint'}" in err and "--resume" in err
     assert DQN.load(out / "checkpoint").num_timesteps == 380 and not (out / "summary.json").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is restored
+    assert signal.getsignal(signal.SIGINT) is handler  # the handler is restored
     monkeypatch.undo()
     # a plain rerun into the folder would replace the interrupted run's checkpoint: refused
     assert cli.main(argv) == 2
