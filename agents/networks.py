@@ -187,7 +187,10 @@ class QNetwork(nn.Module):
             self.head = nn.Linear(self.torso.out_features, n_actions, **factory_kwargs)
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
-        dtype = next(self.head.parameters()).dtype  # observations in the parameters' dtype (float32 by default)
+        # observations in the parameters' dtype (float32 by default); a Linear head's weight is read directly, as
+        # walking parameters() on every forward cost ~5% of a CartPole run's update time
+        head = self.head
+        dtype = head.weight.dtype if isinstance(head, nn.Linear) else next(head.parameters()).dtype
         if self.kind == "discrete":
             x = F.one_hot(observations.long(), self.n_states).to(dtype)
         elif self.kind == "image" and not isinstance(self.encoder, nn.Identity):
