@@ -53,23 +53,23 @@ def _config(name: str, training: TrainSettings) -> type:
 
 
 VGGConfig = _config("vgg", VISION_TRAINING)
-"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
-parameters, with their defaults."""
+"""The ``--set`` keys of ``boltzgym fit vgg``: the training settings (defaults from VISION_TRAINING) and
+VGG's constructor parameters, with their defaults."""
 HighwayConfig = _config("highway", VISION_TRAINING)
-"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
-parameters, with their defaults."""
+"""The ``--set`` keys of ``boltzgym fit highway``: the training settings (defaults from VISION_TRAINING) and
+Highway's constructor parameters, with their defaults."""
 ResNetConfig = _config("resnet", RESNET_TRAINING)
-"""The ``--set`` keys of ``boltzgym fit``'s RESNET_TRAINING: the training settings and RESNET_TRAINING's constructor
-parameters, with their defaults."""
+"""The ``--set`` keys of ``boltzgym fit resnet``: the training settings (defaults from RESNET_TRAINING) and
+ResNet's constructor parameters, with their defaults."""
 PlainNetConfig = _config("plainnet", RESNET_TRAINING)
-"""The ``--set`` keys of ``boltzgym fit``'s RESNET_TRAINING: the training settings and RESNET_TRAINING's constructor
-parameters, with their defaults."""
+"""The ``--set`` keys of ``boltzgym fit plainnet``: the training settings (defaults from RESNET_TRAINING) and
+PlainNet's constructor parameters, with their defaults."""
 DenseNetConfig = _config("densenet", VISION_TRAINING)
-"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
-parameters, with their defaults."""
+"""The ``--set`` keys of ``boltzgym fit densenet``: the training settings (defaults from VISION_TRAINING) and
+DenseNet's constructor parameters, with their defaults."""
 CNNConfig = _config("cnn", VISION_TRAINING)
-"""The ``--set`` keys of ``boltzgym fit``'s VISION_TRAINING: the training settings and VISION_TRAINING's constructor
-parameters, with their defaults."""
+"""The ``--set`` keys of ``boltzgym fit cnn``: the training settings (defaults from VISION_TRAINING) and
+CNN's constructor parameters, with their defaults."""
 VISION_CONFIGS = {"vgg": VGGConfig, "highway": HighwayConfig, "resnet": ResNetConfig, "plainnet": PlainNetConfig,
                   "densenet": DenseNetConfig, "cnn": CNNConfig}  # fmt: skip
 """Name -> config class of every image classifier of ``boltzgym fit``."""
