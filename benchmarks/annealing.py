@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import time
 
 
@@ -93,7 +94,6 @@ def load_baseline(revision: str):
     """The module ``sims/_kernels.py`` at git ``revision`` (``git show``), imported from a temporary folder."""
     import importlib.util
     import pathlib
-    import subprocess
     import tempfile
 
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -314,7 +314,6 @@ print(*times)
 
 def run_cold_start_rows(side: int, n_sk: int) -> None:
     """Print the first and a second ``sample_ising`` call's seconds in fresh processes, neal and boltzgym."""
-    import subprocess
     import sys
 
     print("cold start: import and first sample_ising call in a fresh process vs a second call (8 reads, 1000 sweeps)")
@@ -421,7 +420,12 @@ def main(argv: list[str] | None = None) -> None:
         "gaussian": (f"2D Gauss L={args.side}", lattice_spin_glass(args.side, 2, "gaussian", seed=args.seed)),
         "sk": (f"SK N={args.sk}", sherrington_kirkpatrick(args.sk, seed=args.seed)),
     }
-    baseline = load_baseline(args.baseline) if args.baseline else None
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = load_baseline(args.baseline)
+        except subprocess.CalledProcessError as error:
+            parser.error(f"--baseline {args.baseline!r}: git has no sims/_kernels.py there ({error.stderr.strip()})")
     header = (
         f"{'instance':<14} {'sampler':<15} {'wall Matt/s':>11} {'ratio':>6} {'CPU Matt/s':>11} {'ratio':>6} "
         f"{'mean E/N':>9} {'best E/N':>9}"
