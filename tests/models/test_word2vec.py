@@ -19,10 +19,10 @@ from boltzgym.utils.rng import make_streams, next_below, next_double
 gensim = pytest.importorskip("gensim")  # the dev install includes it (pyproject: dev, text extras)
 
 
-def planted_corpus(n_sentences=300, seed=0):
-    """Two topics whose words co-occur only with each other: a0..a5 and b0..b5."""
+def planted_corpus(n_sentences=300, seed=0, topic_size=6):
+    """Two topics whose words co-occur only with each other: a0..a5 and b0..b5 (``topic_size`` words each)."""
     rng = np.random.default_rng(seed)
-    topics = [[f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)]]
+    topics = [[f"a{i}" for i in range(topic_size)], [f"b{i}" for i in range(topic_size)]]
     return [list(rng.choice(topics[s % 2], size=8)) for s in range(n_sentences)]
 
 
@@ -215,16 +215,18 @@ def test_same_seed_same_vectors_and_save_load_round_trip(tmp_path):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_learns_a_planted_structure_and_the_loss_falls(workers):
-    corpus = planted_corpus(1600)  # 12,800 words
+    # 24 words a topic: Hogwild needs rare write conflicts; on 12 words two threads collide on nearly every update
+    # and the learnt structure depends on thread timing (a CI run on a loaded machine gave 0.48 for the margin below)
+    corpus = planted_corpus(1600, topic_size=24)  # 12,800 words
     model = Word2Vec(
         corpus, vector_size=16, window=3, min_count=1, epochs=3, sample=0, workers=workers, compute_loss=True
     )
     assert model._chunk_starts().size - 1 >= 4 * workers  # every worker has work
-    a, b = [f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)]
+    a, b = [f"a{i}" for i in range(24)], [f"b{i}" for i in range(24)]
     within = np.mean([model.wv.similarity(x, y) for group in (a, b) for x in group for y in group if x != y])
     between = np.mean([model.wv.similarity(x, y) for x in a for y in b])
     assert within > between + 0.5, (within, between)
-    assert {word for word, _ in model.wv.most_similar("a0", topn=5)} == set(a[1:])
+    assert {word for word, _ in model.wv.most_similar("a0", topn=10)} <= set(a[1:])
     untrained = (model.negative + 1) * math.log(2)  # every sigma(u.v) = 1/2 while the output vectors are zero
     assert model.training_loss[-1] / model.training_pairs[-1] < 0.5 * untrained
     assert model.training_loss[-1] < model.training_loss[0]
