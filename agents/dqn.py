@@ -487,11 +487,11 @@ class DQN:
             steps = (self._recurrent_gradient_step() for _ in range(config.gradient_steps))
         else:
             steps = self._feedforward_gradient_steps()
-        for loss, q_mean in steps:
+        for loss, q_values in steps:
             self.n_updates += 1
-            if self.n_updates % config.log_interval == 0:
+            if self.n_updates % config.log_interval == 0:  # the mean Q only when logged: one op less per update
                 self.logger.record(
-                    self.num_timesteps, {"losses/td_loss": loss.item(), "losses/q_values": q_mean.item()}
+                    self.num_timesteps, {"losses/td_loss": loss.item(), "losses/q_values": q_values.mean().item()}
                 )
         if self._has_modes:
             self.q_net.eval()
@@ -503,7 +503,7 @@ class DQN:
             )
 
     def _feedforward_gradient_steps(self):
-        """The phase's ``gradient_steps`` updates on sampled transitions; yields (loss, mean Q) after each."""
+        """The phase's ``gradient_steps`` updates on sampled transitions; yields (loss, Q(s, a)) after each."""
         batch_size = self.config.batch_size
         per_chunk = max(1, _ROWS_PER_CHUNK // batch_size)
         remaining = self.config.gradient_steps
@@ -525,7 +525,7 @@ class DQN:
                 yield self._gradient_step(*tensors, next_masks)
 
     def _gradient_step(self, obs, actions, returns, next_obs, discounts, next_q_target, next_action_masks=None):
-        """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, mean Q)."""
+        """One Adam step on the Huber loss between Q(s, a) and the TD targets; returns (loss, Q(s, a)), detached."""
         next_q_online = None
         if self.config.double_q:
             # The argmax pass runs in eval mode: no dropout noise in the choice of a*, and batch norm uses (and
@@ -540,7 +540,7 @@ class DQN:
         q = self.q_net(obs).gather(1, actions[:, None]).squeeze(1)
         loss = hysteretic_loss(q, targets, self.config.decrease_rate)
         self._optimize(loss)
-        return loss.detach(), q.detach().mean()
+        return loss.detach(), q.detach()
 
     def _recurrent_gradient_step(self):
         """DRQN's update (Hausknecht & Stone 2015): every step's Q(h_t, a_t) of replayed sequences, unrolled from

@@ -491,12 +491,17 @@ def test_gradient_norm_is_clipped_for_a_huge_td_error():
     assert torch.isfinite(change) and 0 < change.item() <= 10 * agent.config.learning_rate  # Adam: ~lr per weight
 
 
-@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3, float("nan")])
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3, float("nan"), "9.98", "9.9999", "10", "10.00001", "inf"])
 def test_clip_grad_norm_equals_torchs_to_the_bit_clipping_or_not(scale):
+    """Far from, near (strings: the total norm itself, around the limit 10) and above the limit, and NaN."""
     from boltzgym.agents.networks import clip_grad_norm
 
     generator = torch.Generator().manual_seed(0)
-    grads = [scale * torch.randn(shape, generator=generator) for shape in ((64, 4), (64,), (2, 64), (2,))]
+    grads = [torch.randn(shape, generator=generator) for shape in ((64, 4), (64,), (2, 64), (2,))]
+    if isinstance(scale, str):
+        norm = torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))
+        scale = float(scale) / norm.item()
+    grads = [scale * g for g in grads]
     ours, torchs = ([nn.Parameter(torch.zeros_like(g)) for g in grads] for _ in range(2))
     for params in (ours, torchs):
         for p, g in zip(params, grads):
