@@ -556,7 +556,8 @@ class DQN:
 
     def _optimize(self, loss: torch.Tensor) -> None:
         """One Adam step on ``loss`` with the global gradient norm clipped (notes 2.3: gradient clipping)."""
-        self.optimizer.zero_grad(set_to_none=True)
+        for parameter in self._parameters:  # zero_grad(set_to_none=True), without its ~15 us of per-call bookkeeping
+            parameter.grad = None
         loss.backward()
         clip_grad_norm(self._parameters, self.config.max_grad_norm)
         self.optimizer.step()
