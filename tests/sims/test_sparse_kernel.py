@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from single_site_runs import assert_same, numpy_metropolis, run_single_site
 
 from boltzgym.sims import _kernels
 from boltzgym.sims._engine import kernel_couplings
 from boltzgym.sims.annealing import anneal
 from boltzgym.sims.ising import IsingModel
 from boltzgym.sims.problems import lattice_spin_glass
-from boltzgym.utils.rng import make_streams, next_double
 
 
 def sparse_real_model(n: int, seed: int) -> IsingModel:
@@ -32,25 +32,7 @@ def run(kernel, model, states, betas, seed, record=True):
     """Run ``kernel`` (a ``single_site_sweeps_*`` kernel, or None for the plain per-replica path) on copies."""
     couplings = kernel_couplings(model)
     assert not couplings.use_dense and couplings.energy_bound < 0
-    states = states.copy()
-    fields = model.local_fields(states).astype(np.float64)
-    energies = np.asarray(model.energy(states), dtype=np.float64).copy()
-    rng = make_streams(seed, states.shape[0])
-    betas = np.atleast_2d(betas).astype(np.float64)
-    trace = np.zeros((states.shape[0], betas.shape[1] if record else 0))
-    mask = np.zeros(0, dtype=np.bool_)
-    if kernel is None:
-        for r in range(states.shape[0]):
-            _kernels._replica_sweeps(r, states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False,
-                                     rng, trace)  # fmt: skip
-    else:
-        kernel(states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False, rng, trace)
-    return states, fields, energies, trace, rng
-
-
-def assert_same(result, expected):
-    for got, want in zip(result, expected):
-        np.testing.assert_array_equal(got, want)  # exact: -0.0 == 0.0 is the only latitude
+    return run_single_site(kernel, model, states, betas, seed, record)
 
 
 def random_states(n_replicas, n, seed):
@@ -102,18 +84,7 @@ def test_lockstep_path_follows_a_plain_numpy_sweep():
     states = random_states(8, 21, 6)
     betas = np.geomspace(0.1, 3.0, 9)
     got = run(_kernels.single_site_sweeps_serial, model, states, betas, seed=8, record=False)[0]
-    rng = make_streams(8, 8)
-    J = model.J.toarray()
-    expected = states.astype(np.int64)
-    for r in range(8):
-        s = expected[r]
-        for beta in betas:
-            for i in range(21):
-                u = next_double(rng, r)
-                dE = 2 * s[i] * (J[i] @ s + model.h[i])
-                if dE <= 0 or (beta * dE < 44.3614195558365 and u < np.exp(-beta * dE)):
-                    s[i] = -s[i]
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got, numpy_metropolis(model, states, betas, seed=8))
 
 
 def test_anneal_on_a_gaussian_lattice_is_the_same_serial_and_threaded():
