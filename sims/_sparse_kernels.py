@@ -34,6 +34,7 @@ _BETA, _ENERGY, _UNIFORM, _EXPONENT, _OPEN, _DELTA, _DELTA_ENERGY = range(7)
 _ROWS = 7
 _DOUBLES = ir.VectorType(ir.DoubleType(), LANES)
 _WORDS = ir.VectorType(ir.IntType(64), LANES)
+_BYTES = ir.VectorType(ir.IntType(8), LANES)
 
 
 def _splat(vector_type, value):
@@ -83,8 +84,9 @@ def _attempt_lanes(typingctx, spins, local, i, words, work):
         def splat(value):
             return _splat(_DOUBLES, value)
 
-        spin_pointer = _row(context, builder, spins_type, spins_value, site, _DOUBLES)
-        spin = builder.load(spin_pointer, align=8)
+        spin_pointer = _row(context, builder, spins_type, spins_value, site, _BYTES)
+        spin_byte = builder.load(spin_pointer, align=1)
+        spin = builder.sitofp(spin_byte, _DOUBLES)
         field = builder.load(_row(context, builder, local_type, local_value, site, _DOUBLES), align=8)
         delta_energy = builder.fmul(builder.fmul(splat(2.0), spin), field)
         s0, s1, s2, s3 = (builder.load(word(w), align=8) for w in range(4))
@@ -126,7 +128,7 @@ def _attempt_lanes(typingctx, spins, local, i, words, work):
         energy = builder.load(row(_ENERGY), align=8)
         builder.store(builder.select(flip, builder.fadd(energy, delta_energy), energy), row(_ENERGY), align=8)
         builder.store(builder.select(flip, builder.fmul(splat(-2.0), spin), splat(0.0)), row(_DELTA), align=8)
-        builder.store(builder.select(flip, builder.fneg(spin), spin), spin_pointer, align=8)
+        builder.store(builder.select(flip, builder.neg(spin_byte), spin_byte), spin_pointer, align=1)
         mask = builder.bitcast(undecided, ir.IntType(LANES))
         return builder.icmp_unsigned("!=", mask, ir.Constant(ir.IntType(LANES), 0))
 
@@ -171,7 +173,7 @@ def _sparse_metropolis_group(lo, states, fields, energies, betas, indptr, indice
     """
     n = states.shape[1]
     record = energy_trace.shape[1] > 0
-    spins = np.empty((n, LANES))
+    spins = np.empty((n, LANES), dtype=np.int8)
     local = np.empty((n, LANES))
     words = np.empty((4, LANES), dtype=np.uint64)
     work = np.zeros((_ROWS, LANES))
@@ -200,7 +202,7 @@ def _sparse_metropolis_group(lo, states, fields, energies, betas, indptr, indice
                 energy_trace[lo + a, sweep] = work[_ENERGY, a]
     for a in range(LANES):
         for i in range(n):
-            states[lo + a, i] = np.int8(spins[i, a])
+            states[lo + a, i] = spins[i, a]
             fields[lo + a, i] = local[i, a]
         for w in range(4):
             rng[lo + a, w] = words[w, a]
