@@ -9,7 +9,7 @@ rule); ``_kernels.single_site_sweeps_*`` send real sparse models under sequentia
 The lane operations are LLVM vector code written with ``numba.extending.intrinsic`` (``_attempt_lanes``,
 ``_add_to_row``): numba leaves LLVM's SLP vectorizer off, and its loop vectorizer does not take loops of
 ``LANES`` iterations over arrays it cannot tell apart, so plain loops over the lanes stayed scalar (1.1x the
-plain path on the Gaussian lattice; the lanes in local variables 1.3x; these intrinsics 3.2x). A site's work is
+plain path on the Gaussian lattice; the lanes in local variables 1.3x; these intrinsics about 3x). A site's work is
 latency-bound (its neighbour's field, updated by its flips, is the next site's): a vector ``exp`` in place of
 the bounds measured slower than calling ``np.exp`` for the few open lanes.
 """
@@ -28,8 +28,8 @@ LANES = 8
 _SIXTH = 1.0 / 6.0
 _TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
 # Rows of a group's scratch ``work`` (float64 ``(_ROWS, LANES)``): each lane's beta, energy and, for the current
-# site, uniform, ``x = beta dE``, decision (1.0 flip, 0.0 not), whether the bounds left it open (1.0), field
-# change of its neighbours per unit coupling (``-2 s_i`` or 0) and ``dE``.
+# site, uniform, ``x = beta dE``, whether the bounds left its decision open (1.0), field change of its neighbours
+# per unit coupling (``-2 s_i`` or 0) and ``dE``.
 _BETA, _ENERGY, _UNIFORM, _EXPONENT, _OPEN, _DELTA, _DELTA_ENERGY = range(7)
 _ROWS = 7
 _DOUBLES = ir.VectorType(ir.DoubleType(), LANES)
@@ -157,8 +157,8 @@ def _add_to_row(typingctx, local, j, work, coupling):
 def _sparse_metropolis_group(lo, states, fields, energies, betas, indptr, indices, data, rng, energy_trace):
     """Sequential Metropolis sweeps of replicas ``lo .. lo + LANES - 1`` on CSR couplings, all in lockstep.
 
-    The group's spins and fields are copied site-major (``(N, LANES)`` float64: a site's values for the
-    whole group in one 64-byte line), so that each site's attempts, spin and energy updates
+    The group's spins and fields are copied site-major (``(N, LANES)``, int8 and float64: a site's fields for
+    the whole group in one 64-byte line), so that each site's attempts, spin and energy updates
     (``_attempt_lanes``) and each neighbour's field update (``_add_to_row``) are a few vector operations for
     the whole group, without branches: a flip is no longer a hard-to-predict branch per attempt. Every lane
     makes the decision of ``_metropolis_in_order`` (``u < exp(-x)``: bounds, then ``np.exp`` in a scalar loop
