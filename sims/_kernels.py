@@ -20,7 +20,11 @@ with the 53 random bits ``m`` behind the uniform ``u = m * 2**-53``: ``m < ceil(
 without the int-to-double conversion (about 10% faster on lattices).
 
 Dense real models under sequential Metropolis go through ``boltzgym.sims._dense_kernels`` (blocks of sites, groups
-of replicas, a flipping frame for hot sweeps). Replicas are rows of ``states``/``fields``; replica ``r`` draws only
+of replicas, a flipping frame for hot sweeps); sparse real ones (Gaussian lattice glasses), in groups of ``LANES``
+(8) replicas, through ``boltzgym.sims._sparse_kernels``: the group's spins and fields copied site-major, its
+attempts, flips and neighbour updates as vector operations over the group without a branch per flip, with the
+plain path's draws, decisions and sums bit for bit (the replicas left over, fewer than ``LANES``, take the plain
+path). Replicas are rows of ``states``/``fields``; replica ``r`` draws only
 from ``rng[r]`` (``boltzgym.utils.rng``), so the parallel (``prange``) and serial kernels give identical results
 whatever the thread count.
 
@@ -42,9 +46,10 @@ import numpy as np
 from numba import njit, prange
 
 from boltzgym.sims._dense_kernels import _MAX_EXPONENT, GROUP, _dense_metropolis_group, _metropolis_branchless
+from boltzgym.sims._sparse_kernels import LANES, _sparse_metropolis_group
 from boltzgym.utils.rng import next_double, next_double_words, next_uint53_words, uint53_threshold
 
-__all__ = ["GLAUBER", "GROUP", "METROPOLIS"]
+__all__ = ["GLAUBER", "GROUP", "LANES", "METROPOLIS"]
 
 METROPOLIS = 0
 GLAUBER = 1
@@ -224,6 +229,16 @@ def _blocked_path(couplings, method, random_order, clamped):
             and clamped.shape[0] == 0)  # fmt: skip
 
 
+@njit(cache=True, inline="always")
+def _lockstep_groups(couplings, method, random_order, clamped, n_replicas):
+    """How many groups of ``LANES`` replicas go through ``_sparse_metropolis_group`` (sparse real couplings,
+    sequential Metropolis, no clamped site; 0 otherwise): ``n_replicas // LANES``."""
+    if (couplings.use_dense or couplings.energy_bound >= 0 or method != METROPOLIS or random_order
+            or clamped.shape[0] > 0):  # fmt: skip
+        return 0
+    return n_replicas // LANES
+
+
 @njit(cache=True, parallel=True)
 def single_site_sweeps_parallel(
     states,
@@ -242,7 +257,8 @@ def single_site_sweeps_parallel(
     """Single-site sweeps on every replica, replicas spread over threads (see ``_replica_sweeps``; dense real
     couplings under sequential Metropolis: groups of ``group`` (1 to ``GROUP``) replicas spread over threads,
     see ``_dense_metropolis_group``, whose flipping frame of hot sweeps ``frame`` enables; the grouping never
-    changes the results)."""
+    changes the results; sparse real couplings under sequential Metropolis: groups of ``LANES`` replicas and
+    the replicas left over, one task each, see ``_sparse_metropolis_group``)."""
     n_replicas = states.shape[0]
     if _blocked_path(couplings, method, random_order, clamped):
         size = max(1, min(GROUP, group))
@@ -250,8 +266,14 @@ def single_site_sweeps_parallel(
             _dense_metropolis_group(g * size, min(n_replicas, (g + 1) * size), states, fields, energies, betas,
                                     couplings.dense_J, rng, energy_trace, frame)  # fmt: skip
         return
-    for r in prange(n_replicas):
-        _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace)
+    groups = _lockstep_groups(couplings, method, random_order, clamped, n_replicas)
+    for task in prange(groups + n_replicas - groups * LANES):
+        if task < groups:
+            _sparse_metropolis_group(task * LANES, states, fields, energies, betas, couplings.indptr,
+                                     couplings.indices, couplings.data, rng, energy_trace)  # fmt: skip
+        else:
+            _replica_sweeps(task + groups * (LANES - 1), states, fields, energies, betas, couplings, clamped, method,
+                            random_order, rng, energy_trace)  # fmt: skip
 
 
 @njit(cache=True)
@@ -277,7 +299,11 @@ def single_site_sweeps_serial(
             _dense_metropolis_group(lo, min(n_replicas, lo + size), states, fields, energies, betas,
                                     couplings.dense_J, rng, energy_trace, frame)  # fmt: skip
         return
-    for r in range(n_replicas):
+    groups = _lockstep_groups(couplings, method, random_order, clamped, n_replicas)
+    for g in range(groups):
+        _sparse_metropolis_group(g * LANES, states, fields, energies, betas, couplings.indptr, couplings.indices,
+                                 couplings.data, rng, energy_trace)  # fmt: skip
+    for r in range(groups * LANES, n_replicas):
         _replica_sweeps(r, states, fields, energies, betas, couplings, clamped, method, random_order, rng, energy_trace)
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from single_site_runs import assert_same, numpy_metropolis, run_single_site
 
 from boltzgym.sims import _dense_kernels, _kernels
 from boltzgym.sims._engine import kernel_couplings
 from boltzgym.sims.ising import IsingModel
-from boltzgym.utils.rng import make_streams, next_double, next_double_words
+from boltzgym.utils.rng import make_streams, next_double_words
 
 
 def real_model(n: int, seed: int) -> IsingModel:
@@ -27,28 +28,9 @@ def real_model(n: int, seed: int) -> IsingModel:
 
 
 def run(kernel, model, states, betas, seed, record=True, group=_kernels.GROUP, frame=False):
-    """Run ``kernel`` (a ``single_site_sweeps_*`` kernel, or None for the plain per-replica path) in place."""
-    couplings = kernel_couplings(model)
-    assert couplings.use_dense and couplings.energy_bound < 0
-    states = states.copy()
-    fields = model.local_fields(states).astype(np.float64)
-    energies = np.asarray(model.energy(states), dtype=np.float64).copy()
-    rng = make_streams(seed, states.shape[0])
-    betas = np.atleast_2d(betas).astype(np.float64)
-    trace = np.zeros((states.shape[0], betas.shape[1] if record else 0))
-    mask = np.zeros(0, dtype=np.bool_)
-    if kernel is None:
-        for r in range(states.shape[0]):
-            _kernels._replica_sweeps(r, states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False,
-                                     rng, trace)  # fmt: skip
-    else:
-        kernel(states, fields, energies, betas, couplings, mask, _kernels.METROPOLIS, False, rng, trace, group, frame)
-    return states, fields, energies, trace, rng
-
-
-def assert_same(result, expected):
-    for got, want in zip(result, expected):
-        np.testing.assert_array_equal(got, want)  # exact: -0.0 == 0.0 is the only latitude
+    """Run ``kernel`` (a ``single_site_sweeps_*`` kernel, or None for the plain per-replica path) on copies."""
+    assert kernel_couplings(model).use_dense and kernel_couplings(model).energy_bound < 0
+    return run_single_site(kernel, model, states, betas, seed, record, group, frame)
 
 
 # 11 replicas: a group of 8 (two 4-replica blocks) and one of 3 (per-replica updates); N = 37: four full blocks
@@ -88,17 +70,7 @@ def test_blocked_path_follows_a_plain_numpy_sweep(frame):
     states = np.random.default_rng(6).choice(np.array([-1, 1], dtype=np.int8), size=(5, 19))
     betas = HOT_SCHEDULE[HOT_SCHEDULE < np.inf]
     got = run(_kernels.single_site_sweeps_serial, model, states, betas, seed=8, record=False, frame=frame)[0]
-    rng = make_streams(8, 5)
-    expected = states.astype(np.int64)
-    for r in range(5):
-        s = expected[r]
-        for beta in betas:
-            for i in range(19):
-                u = next_double(rng, r)
-                dE = 2 * s[i] * (model.J[i] @ s + model.h[i])
-                if dE <= 0 or (beta * dE < 44.3614195558365 and u < np.exp(-beta * dE)):
-                    s[i] = -s[i]
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got, numpy_metropolis(model, states, betas, seed=8))
 
 
 @pytest.mark.parametrize(("kernel", "group"), [("serial", 8), ("serial", 3), ("parallel", 4), ("parallel", 1)])
