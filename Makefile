@@ -9,7 +9,18 @@ TORCH_CPU_WHEEL := $(firstword $(wildcard /opt/wheels/torch-2.13.0+cpu-cp311-*.w
 
 .PHONY: install browser demo test lint format bench docs docs-serve docs-figures clean
 
-install: $(STAMP)
+# numba keys a cached kernel on its own source file only: a kernel that calls jitted code of another module keeps
+# the old machine code when only that module changed (after a `git pull`, say). Any change to a module with jitted
+# code therefore clears every numba cache of the checkout and compiles the kernels again (about 1.5 min).
+NUMBA_SOURCES := $(wildcard */_*kernels.py */*/_*kernels.py utils/rng.py agents/schedules.py)
+NUMBA_STAMP := $(VENV)/.numba-stamp
+
+install: $(STAMP) $(NUMBA_STAMP)
+
+$(NUMBA_STAMP): $(NUMBA_SOURCES) $(STAMP)
+	@find agents envs models sims utils \( -name '*.nbi' -o -name '*.nbc' \) -delete
+	$(VENV)/bin/boltzgym warmup
+	@touch $@
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +29,6 @@ ifneq ($(TORCH_CPU_WHEEL),)
 	$(PY) -m pip install -q "torch==2.13.0"
 endif
 	$(PY) -m pip install -q -e ".[dev,distributed,multiagent,tensorboard]"
-	$(VENV)/bin/boltzgym warmup
 	@$(MAKE) --no-print-directory browser
 	@touch $(STAMP)
 
