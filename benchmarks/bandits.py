@@ -7,14 +7,26 @@ one run at a time (``--env-runs`` of them). Numba compilation is done (and timed
 Both computations run single-threaded. Mean final regrets are printed too, as a check that both did the
 same work.
 
+``--cli`` also times the command a user runs, ``boltzgym bandit`` with the same policy, means, runs, horizon and
+seed, end to end in a fresh process (interpreter start, imports, numba's cache load, the simulation, the table,
+``metrics.csv``, ``regret.png`` and the TensorBoard events), and compares it with the time the env loop takes for
+the same number of pulls (extrapolated from its measured rate).
+
     python benchmarks/bandits.py                      # 1000 runs x 10^4 pulls vs 5 env runs x 10^4
     python benchmarks/bandits.py --policy kl-ucb --runs 200
+    python benchmarks/bandits.py --cli                # the CLI, start-up included, against the env loop
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -32,6 +44,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", type=int, default=1000, help="runs of the vectorized simulator")
     parser.add_argument("--env-runs", type=int, default=5, help="runs of the plain env loop")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cli", action="store_true", help="also time `boltzgym bandit` end to end (fresh process)")
+    parser.add_argument("--cli-repeats", type=int, default=5, help="runs of the CLI (the median is reported)")
     args = parser.parse_args(argv)
 
     means = np.linspace(0.9, 0.1, args.arms)
@@ -60,7 +74,35 @@ def main(argv: list[str] | None = None) -> dict:
         f"(mean final regret {np.mean(env_final):.1f})"
     )
     print(f"ratio simulator / env loop: {simulator_rate / env_rate:.0f}x")
-    return {"simulator_pulls_per_s": simulator_rate, "env_pulls_per_s": env_rate, "ratio": simulator_rate / env_rate}
+    results = {"simulator_pulls_per_s": simulator_rate, "env_pulls_per_s": env_rate, "ratio": simulator_rate / env_rate}
+    if args.cli:
+        results.update(time_cli(args, means, env_rate))
+    return results
+
+
+def time_cli(args, means: np.ndarray, env_rate: float) -> dict:
+    """Wall-clock seconds of ``boltzgym bandit`` in fresh processes, against the env loop on the same pulls."""
+    executable = shutil.which("boltzgym", path=str(Path(sys.executable).parent))
+    command = [executable] if executable else [sys.executable, "-m", "boltzgym.scripts.cli"]
+    with tempfile.TemporaryDirectory() as folder:
+        command += [
+            "bandit", "--policies", args.policy, "--means", ",".join(f"{m!r}" for m in means.tolist()),
+            "--runs", str(args.runs), "--horizon", str(args.horizon), "--seed", str(args.seed),
+            "--out", str(Path(folder) / "run"), "--overwrite", "--json", "--no-progress",
+        ]  # fmt: skip
+        walls = []
+        for _ in range(args.cli_repeats):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            walls.append(time.perf_counter() - start)
+    wall = statistics.median(walls)
+    env_seconds = args.runs * args.horizon / env_rate
+    print(
+        f"boltzgym bandit CLI, fresh process, everything included: median {wall:.2f} s of {len(walls)} "
+        f"({min(walls):.2f}-{max(walls):.2f}); the env loop would take {env_seconds:.0f} s for the same "
+        f"{args.runs * args.horizon:,} pulls: ratio {env_seconds / wall:.0f}x"
+    )
+    return {"cli_seconds": wall, "cli_ratio": env_seconds / wall}
 
 
 if __name__ == "__main__":
