@@ -435,9 +435,10 @@ def clip_grad_norm(parameters: list[nn.Parameter], max_norm: float) -> None:
         nn.utils.clip_grad_norm_(parameters, max_norm)
         return
     total_norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    # One scalar read decides: far below the limit clip_grads_with_norm_'s factor is exactly 1 (skipped); near it
-    # (0.1%, far wider than float32 rounding), above it, or NaN, clip_grads_with_norm_ computes it as torch does.
-    if not float(total_norm) < 0.999 * max_norm:
+    # One scalar read decides: where norm + 1e-6 lies 0.1% (far more than float32 rounding) below max_norm,
+    # clip_grads_with_norm_'s factor max_norm / (norm + 1e-6) clamps to exactly 1 (skipped); near the limit, above
+    # it, or NaN, clip_grads_with_norm_ computes it as torch does.
+    if not float(total_norm) + 1e-6 < 0.999 * max_norm:
         nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm)
 
 

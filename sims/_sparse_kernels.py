@@ -23,7 +23,8 @@ from numba.extending import intrinsic
 
 from boltzgym.sims._dense_kernels import _MAX_EXPONENT
 
-# Replicas per group: one 64-byte line of float64 fields per site, one AVX-512 register (two AVX2 ones).
+# Replicas per group: 64 bytes of float64 fields per site (one cache line where the row is aligned; numba's
+# arrays are 32-byte aligned, so often two), one AVX-512 register (two AVX2 ones).
 LANES = 8
 _SIXTH = 1.0 / 6.0
 _TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
@@ -158,7 +159,7 @@ def _sparse_metropolis_group(lo, states, fields, energies, betas, indptr, indice
     """Sequential Metropolis sweeps of replicas ``lo .. lo + LANES - 1`` on CSR couplings, all in lockstep.
 
     The group's spins and fields are copied site-major (``(N, LANES)``, int8 and float64: a site's fields for
-    the whole group in one 64-byte line), so that each site's attempts, spin and energy updates
+    the whole group in 64 contiguous bytes), so that each site's attempts, spin and energy updates
     (``_attempt_lanes``) and each neighbour's field update (``_add_to_row``) are a few vector operations for
     the whole group, without branches: a flip is no longer a hard-to-predict branch per attempt. Every lane
     makes the decision of ``_metropolis_in_order`` (``u < exp(-x)``: bounds, then ``np.exp`` in a scalar loop

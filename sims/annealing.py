@@ -175,8 +175,9 @@ def anneal(
         (np.size(betas) if betas is not None else check_int("num_sweeps", num_sweeps, minimum=1)),
     )
     check_memory("anneal", {
-        # states, fields, energies' reduction, copies, lockstep groups' copies (sims._sparse_kernels, 1 + 8)
-        "num_reads": num_reads * n_spins * (1 + 8 + 8 + 1 + 9),
+        # states, fields, energies' reduction, copies (the lockstep groups' scratch of sims._sparse_kernels, 72 bytes
+        # per spin, exists only while its group of 8 reads runs: one per thread, four reads' worth of this estimate)
+        "num_reads": num_reads * n_spins * (1 + 8 + 8 + 1),
         "num_sweeps": n_total * 8 * (1 + (2 * num_reads if record_energy else 0)),  # schedule, trace
     })  # fmt: skip
     if betas is not None:
@@ -374,7 +375,7 @@ def parallel_tempering(
     n_replicas = n_chains * n_temperatures
     n_rounds = -(-num_sweeps // swap_interval)
     check_memory("parallel_tempering", {
-        "n_chains * n_temperatures": n_replicas * model.n_spins * (1 + 8 + 1 + 9) + n_chains * model.n_spins,
+        "n_chains * n_temperatures": n_replicas * model.n_spins * (1 + 8 + 1) + n_chains * model.n_spins,
         "swap_interval": n_replicas * min(swap_interval, num_sweeps) * 8 * 2,
         "n_chains": n_chains * n_rounds * 8,
     })  # fmt: skip

@@ -260,7 +260,7 @@ class SimulatedAnnealingSampler(dimod.Sampler):
         if num_reads is None:  # one read per initial state (``as_samples`` counts the rows of every accepted form)
             given = 0 if initial_states is None else dimod.as_samples(initial_states)[0].shape[0]
             num_reads = given or 1
-        check_memory("sample", {"num_reads": int(num_reads) * len(variables) * (1 + 8 + 8 + 1 + 8 + 9)})
+        check_memory("sample", {"num_reads": int(num_reads) * len(variables) * (1 + 8 + 8 + 1 + 8)})
         states = _initial_states(initial_states, initial_states_generator, num_reads, variables, bqm.vartype, seed)
         if method == "auto":
             multispin = (

@@ -183,7 +183,7 @@ def population_annealing(
     n_spins = model.n_spins
     total = population_size * n_runs
     check_memory("population_annealing", {
-        "population_size * n_runs": 2 * total * n_spins * (1 + 8 + 1) + total * n_spins * 9 + total * 64,
+        "population_size * n_runs": 2 * total * n_spins * (1 + 8 + 1) + total * 64,
     })  # fmt: skip
     init_sequence, resample_sequence, stream_sequence = np.random.SeedSequence(seed).spawn(3)
     rng = np.random.default_rng(init_sequence)

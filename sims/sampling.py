@@ -115,7 +115,7 @@ def gibbs_sample(
     seed = check_seed("seed", seed)
     n_replicas = states.shape[0]
     check_memory("gibbs_sample", {
-        "initial_states": n_replicas * model.n_spins * (1 + 8 + 1 + 9),  # 9: lockstep groups' copies
+        "initial_states": n_replicas * model.n_spins * (1 + 8 + 1),
         "num_sweeps": n_replicas * num_sweeps * 8 * (2 if record_energy else 0),
     })  # fmt: skip
     rng_states = make_streams(seed, states.shape[0])

@@ -491,23 +491,25 @@ def test_gradient_norm_is_clipped_for_a_huge_td_error():
     assert torch.isfinite(change) and 0 < change.item() <= 10 * agent.config.learning_rate  # Adam: ~lr per weight
 
 
-@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3, float("nan"), "9.98", "9.9999", "10", "10.00001", "inf"])
-def test_clip_grad_norm_equals_torchs_to_the_bit_clipping_or_not(scale):
-    """Far from, near (strings: the total norm itself, around the limit 10) and above the limit, and NaN."""
+@pytest.mark.parametrize("max_norm", [10.0, 1e-4])
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3, float("nan"), "0.998", "0.999999", "1", "1.000001", "inf"])
+def test_clip_grad_norm_equals_torchs_to_the_bit_clipping_or_not(scale, max_norm):
+    """Far from, near (strings: the total norm as a fraction of the limit) and above the limit, and NaN; at a
+    small limit torch's ``+ 1e-6`` in ``max_norm / (norm + 1e-6)`` matters too."""
     from boltzgym.agents.networks import clip_grad_norm
 
     generator = torch.Generator().manual_seed(0)
     grads = [torch.randn(shape, generator=generator) for shape in ((64, 4), (64,), (2, 64), (2,))]
     if isinstance(scale, str):
         norm = torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))
-        scale = float(scale) / norm.item()
+        scale = float(scale) * max_norm / norm.item()
     grads = [scale * g for g in grads]
     ours, torchs = ([nn.Parameter(torch.zeros_like(g)) for g in grads] for _ in range(2))
     for params in (ours, torchs):
         for p, g in zip(params, grads):
             p.grad = g.clone()
-    clip_grad_norm(ours, 10.0)  # skips the multiplication by 1 below the norm, NaN gradients stay NaN
-    nn.utils.clip_grad_norm_(torchs, 10.0)
+    clip_grad_norm(ours, max_norm)  # skips the multiplication by 1 below the norm, NaN gradients stay NaN
+    nn.utils.clip_grad_norm_(torchs, max_norm)
     for a, b in zip(ours, torchs):
         torch.testing.assert_close(a.grad, b.grad, rtol=0, atol=0, equal_nan=True)
 

@@ -20,7 +20,7 @@ gensim = pytest.importorskip("gensim")  # the dev install includes it (pyproject
 
 
 def planted_corpus(n_sentences=300, seed=0, topic_size=6):
-    """Two topics whose words co-occur only with each other: a0..a5 and b0..b5 (``topic_size`` words each)."""
+    """Two topics whose words co-occur only with each other: a0, a1, ... and b0, b1, ... (``topic_size`` each)."""
     rng = np.random.default_rng(seed)
     topics = [[f"a{i}" for i in range(topic_size)], [f"b{i}" for i in range(topic_size)]]
     return [list(rng.choice(topics[s % 2], size=8)) for s in range(n_sentences)]

@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse as sp
 from single_site_runs import assert_same, numpy_metropolis, run_single_site
 
-from boltzgym.sims import _kernels
+from boltzgym.sims import _kernels, _sparse_kernels
 from boltzgym.sims._engine import kernel_couplings
 from boltzgym.sims.annealing import anneal
 from boltzgym.sims.ising import IsingModel
@@ -47,7 +47,7 @@ SCHEDULE = np.concatenate([np.geomspace(0.05, 4.0, 14), [np.inf, 1.5, np.inf]])
 @pytest.mark.parametrize("kernel", ["serial", "parallel"])
 @pytest.mark.parametrize("n_replicas", [8, 11, 19])
 def test_lockstep_path_matches_plain_path_bit_for_bit(kernel, n_replicas):
-    """One, one and three left over, two and three left over: groups and plain replicas, serial or threaded."""
+    """One group; one group and three plain replicas; two groups and three plain replicas; serial or threaded."""
     model = sparse_real_model(45, 0)
     states = random_states(n_replicas, 45, 1)
     fast = run(getattr(_kernels, f"single_site_sweeps_{kernel}"), model, states, SCHEDULE, seed=4)
@@ -94,3 +94,36 @@ def test_anneal_on_a_gaussian_lattice_is_the_same_serial_and_threaded():
     np.testing.assert_array_equal(serial.states, threaded.states)
     np.testing.assert_array_equal(serial.energies, threaded.energies)
     np.testing.assert_allclose(serial.energies, model.energy(serial.states), atol=1e-9)
+
+
+def test_the_lockstep_path_is_taken_exactly_where_it_applies():
+    """The equalities above would hold trivially if no group went through ``_sparse_metropolis_group``: the
+    dispatch counts groups for real sparse couplings under sequential Metropolis with no clamped site only."""
+    gaussian = kernel_couplings(lattice_spin_glass(4, 2, "gaussian", seed=0))
+    no_mask = np.zeros(0, dtype=np.bool_)
+    assert _kernels._lockstep_groups(gaussian, _kernels.METROPOLIS, False, no_mask, 19) == 2
+    assert _kernels._lockstep_groups(gaussian, _kernels.METROPOLIS, False, no_mask, 7) == 0
+    assert _kernels._lockstep_groups(gaussian, _kernels.GLAUBER, False, no_mask, 16) == 0
+    assert _kernels._lockstep_groups(gaussian, _kernels.METROPOLIS, True, no_mask, 16) == 0  # random order
+    assert _kernels._lockstep_groups(gaussian, _kernels.METROPOLIS, False, np.ones(16, np.bool_), 16) == 0
+    dense = sparse_real_model(12, 0)
+    for other in (lattice_spin_glass(4, 2, "pm", seed=0), IsingModel(dense.J.toarray(), dense.h)):
+        assert _kernels._lockstep_groups(kernel_couplings(other), _kernels.METROPOLIS, False, no_mask, 16) == 0
+
+
+def test_the_group_kernel_alone_equals_the_plain_path():
+    """``_sparse_metropolis_group`` called directly on replicas 8..15 of 16: those follow the plain path's
+    trajectories bit for bit and replicas 0..7 are left untouched."""
+    model = sparse_real_model(25, 3)
+    states = random_states(16, 25, 4)
+    couplings = kernel_couplings(model)
+    plain = run(None, model, states, SCHEDULE, seed=2)
+    start = run(None, model, states, SCHEDULE[:0], seed=2)  # the inputs, before any sweep
+    got_states, fields, energies, _, rng = (a.copy() for a in start)
+    trace = np.zeros((16, SCHEDULE.size))
+    _sparse_kernels._sparse_metropolis_group(8, got_states, fields, energies, np.atleast_2d(SCHEDULE), couplings.indptr,
+                                             couplings.indices, couplings.data, rng, trace)  # fmt: skip
+    for got, want, before in zip((got_states, fields, energies, trace, rng), plain, start):
+        np.testing.assert_array_equal(got[8:], want[8:])
+        if got.shape[1:] == before.shape[1:] and before.size:
+            np.testing.assert_array_equal(got[:8], before[:8])
