@@ -22,8 +22,16 @@ import math
 
 import numpy as np
 
-from boltzgym.agents import _bandit_kernels as kernels
 from boltzgym.utils.validation import check_in_range, check_int, check_positive, check_seed
+
+
+def _kernels():
+    """The jitted kernels (``boltzgym.agents._bandit_kernels``), imported on first use: importing this module,
+    for its policy names say (the CLI's parser), does not start numba."""
+    from boltzgym.agents import _bandit_kernels
+
+    return _bandit_kernels
+
 
 SeedLike = int | np.random.SeedSequence | None
 
@@ -72,7 +80,7 @@ class BanditPolicy:
                 f"rewards must be in [0, 1] for {self.name} (a Bernoulli model), got values "
                 f"{rewards.min():.4g}..{rewards.max():.4g}"
             )
-        kernels.update_means(self.counts, self.means, arms, rewards)
+        _kernels().update_means(self.counts, self.means, arms, rewards)
         self.t += 1
 
     def _check_ready(self) -> None:
@@ -119,7 +127,7 @@ class UCB1(BanditPolicy):
     def select(self) -> np.ndarray:
         self._check_ready()
         out = np.empty(self.n_runs, dtype=np.int64)
-        kernels.ucb1_select(self.counts, self.means, math.log(max(self.t, 1)), self.alpha, out)
+        _kernels().ucb1_select(self.counts, self.means, math.log(max(self.t, 1)), self.alpha, out)
         return out
 
 
@@ -152,14 +160,14 @@ class KLUCB(BanditPolicy):
 
     def update(self, arms, rewards) -> None:
         super().update(arms, rewards)
-        kernels.update_neg_entropy(self.means, np.asarray(arms, dtype=np.int64).reshape(-1), self.neg_entropy)
+        _kernels().update_neg_entropy(self.means, np.asarray(arms, dtype=np.int64).reshape(-1), self.neg_entropy)
 
     def select(self) -> np.ndarray:
         self._check_ready()
         log_t = math.log(max(self.t, 1))
         level = log_t + (self.c * math.log(log_t) if log_t > 1.0 else 0.0)
         out = np.empty(self.n_runs, dtype=np.int64)
-        kernels.kl_ucb_select(self.counts, self.means, self.neg_entropy, level, out)
+        _kernels().kl_ucb_select(self.counts, self.means, self.neg_entropy, level, out)
         return out
 
 

@@ -108,7 +108,10 @@ print(sorted(m for m in ("numba", "torch", "scipy", "sklearn", "matplotlib", "ra
 """
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["bnadit"], ["--version"], ["fit", "--bogus-option"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["bnadit"], ["--version"], ["fit", "--bogus-option"], ["bandit", "--help"], ["bandit", "--runs", "x"]],
+)
 def test_help_and_parse_errors_import_no_heavy_library(argv):
     """``boltzgym --help`` and a mistyped command build only the parser: no numba, torch, scipy, scikit-learn,
     matplotlib, Ray or TensorBoard is imported (a command's options load what that command needs, at its own parse)."""
