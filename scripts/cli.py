@@ -75,19 +75,15 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the line breaks of descriptions and of the examples epilog."""
 
 
-def _skip_collection_at_exit() -> None:
-    """Once per process: at interpreter exit, before Python's final garbage collections, move every object to the
-    permanent generation (``gc.freeze``). Those collections then skip the ~10^5 objects of numba's loaded kernels,
-    which took about 0.3 s at the end of every command that ran a kernel; atexit handlers and reference counting
-    still release everything as before (only cyclic garbage left at exit is not collected: the OS frees it)."""
-    if not getattr(_skip_collection_at_exit, "registered", False):
-        atexit.register(gc.freeze)
-        _skip_collection_at_exit.registered = True
+# At interpreter exit, before Python's final garbage collections, every object moves to the permanent generation
+# (``gc.freeze``): those collections then skip the ~10^5 objects of numba's loaded kernels, which took about 0.3 s at
+# the end of every command that ran a kernel. atexit handlers and reference counting still release everything as
+# before (only cyclic garbage left at exit is not collected: the OS frees it).
+atexit.register(gc.freeze)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``boltzgym`` console script; returns the exit status."""
-    _skip_collection_at_exit()
     reset_deprecations()
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((token for token in argv if not token.startswith("-")), "")
