@@ -22,12 +22,12 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from boltzgym.sims._dense_kernels import _MAX_EXPONENT
+from boltzgym.utils.rng import TWO_POW_MINUS_53
 
 # Replicas per group: 64 bytes of float64 fields per site (one cache line where the row is aligned; numba's
 # arrays are 32-byte aligned, so often two), one AVX-512 register (two AVX2 ones).
 LANES = 8
 _SIXTH = 1.0 / 6.0
-_TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
 # Rows of a group's scratch ``work`` (float64 ``(_ROWS, LANES)``): each lane's beta, energy and, for the current
 # site, uniform, ``x = beta dE``, whether the bounds left its decision open (1.0), field change of its neighbours
 # per unit coupling (``-2 s_i`` or 0) and ``dE``.
@@ -103,7 +103,7 @@ def _attempt_lanes(typingctx, spins, local, i, words, work):
         draws = builder.fcmp_unordered("!=", beta, splat(np.inf))
         for w, old, new in zip(range(4), (s0, s1, s2, s3), (n0, n1, n2, n3)):
             builder.store(builder.select(draws, new, old), word(w), align=8)
-        u = builder.fmul(builder.uitofp(builder.lshr(result, _splat(_WORDS, 11)), _DOUBLES), splat(_TWO_POW_MINUS_53))
+        u = builder.fmul(builder.uitofp(builder.lshr(result, _splat(_WORDS, 11)), _DOUBLES), splat(TWO_POW_MINUS_53))
         x = builder.fmul(builder.select(draws, beta, splat(0.0)), delta_energy)
         y = builder.fmul(x, splat(0.25))
         y2 = builder.fmul(y, y)

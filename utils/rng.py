@@ -23,7 +23,7 @@ _ROT_17 = np.uint64(17)
 _SHIFT_11 = np.uint64(11)
 _FIVE = np.uint64(5)
 _NINE = np.uint64(9)
-_TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
+TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0  # 2**-53: 53 random bits to a uniform double in [0, 1)
 
 
 def make_streams(seed: int | None, n_streams: int) -> np.ndarray:
@@ -73,7 +73,7 @@ def next_uint64(states, stream):
 @njit(cache=True)
 def next_double(states, stream):
     """A uniform double in [0, 1) from ``states[stream]`` (53 random bits)."""
-    return float(next_uint64(states, stream) >> _SHIFT_11) * _TWO_POW_MINUS_53
+    return float(next_uint64(states, stream) >> _SHIFT_11) * TWO_POW_MINUS_53
 
 
 @njit(cache=True)
@@ -98,7 +98,7 @@ def next_double_words(s0, s1, s2, s3):
     call this, and store the words back, so the state stays in registers instead of memory.
     """
     result, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
-    return float(result >> _SHIFT_11) * _TWO_POW_MINUS_53, s0, s1, s2, s3
+    return float(result >> _SHIFT_11) * TWO_POW_MINUS_53, s0, s1, s2, s3
 
 
 @njit(cache=True, inline="always")
