@@ -3,8 +3,6 @@ key changes the built model, and every trainer runs on the device it is given.""
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import inspect
 import types
 import typing
@@ -12,10 +10,10 @@ import typing
 import numpy as np
 import pytest
 import torch
+from registry_data import cut_dataset
 
 import boltzgym.models.training as training
 from boltzgym.models.config import TRAINING_KEYS, TrainSettings, default_differences
-from boltzgym.models.datasets import load_dataset
 from boltzgym.models.registry import MODELS, make_config
 from boltzgym.utils.imports import import_object
 
@@ -41,16 +39,9 @@ def config_class(name: str) -> type:
     return import_object(MODELS[name].config)
 
 
-@functools.cache
 def small_dataset(name: str):
     """The model's default dataset cut to 64 training and 32 test rows (a trainer runs one quick epoch on it)."""
-    dataset = load_dataset(MODELS[name].data, seed=0)
-    if dataset.metadata.get("node_features") is not None:  # one graph: the rows are node indices
-        return dataset
-    cut = {"x_train": dataset.x_train[:64], "x_test": dataset.x_test[:32]}
-    if dataset.y_train is not None:
-        cut.update(y_train=dataset.y_train[:64], y_test=dataset.y_test[:32])
-    return dataclasses.replace(dataset, **cut)
+    return cut_dataset(name, 64, 32)
 
 
 def build(name: str, config):

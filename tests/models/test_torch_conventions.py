@@ -20,14 +20,13 @@ gate-by-gate cells (``fused=False``) compile whole.
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import numpy as np
 import pytest
 import torch
+from registry_data import cut_dataset
 
 from boltzgym.models.config import FACTORY_KEYWORDS
-from boltzgym.models.datasets import load_dataset
 from boltzgym.models.registry import MODELS, make_config
 from boltzgym.utils.imports import import_object
 
@@ -63,15 +62,8 @@ N_ROWS = 4
 N_STEPS = 6  # time steps kept of the sequence sets (the recurrent forward unrolls them)
 
 
-@functools.cache
 def dataset(name: str):
-    data = load_dataset(MODELS[name].data, seed=0)
-    if data.metadata.get("node_features") is not None:  # one graph: the rows are node indices
-        return data
-    cut = {"x_train": data.x_train[:16], "x_test": data.x_test[:16]}
-    if data.y_train is not None:
-        cut.update(y_train=data.y_train[:16], y_test=data.y_test[:16])
-    return dataclasses.replace(data, **cut)
+    return cut_dataset(name, 16, 16)
 
 
 def build(name: str, seed: int = 0, **factory_kwargs) -> torch.nn.Module:
