@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cli", action="store_true", help="also time `boltzgym bandit` end to end (fresh process)")
     parser.add_argument("--cli-repeats", type=int, default=5, help="runs of the CLI (the median is reported)")
     args = parser.parse_args(argv)
+    if args.cli_repeats < 1:
+        parser.error(f"--cli-repeats must be at least 1, got {args.cli_repeats}")
 
     means = np.linspace(0.9, 0.1, args.arms)
     start = time.perf_counter()
