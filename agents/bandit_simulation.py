@@ -27,6 +27,7 @@ from boltzgym.utils.resources import check_memory, checked_size
 from boltzgym.utils.validation import check_int, check_positive, check_seed
 
 REWARD_KINDS = ("bernoulli", "gaussian")
+_CHUNK_VALUES = 2**18  # noise values drawn at once by ``simulate`` (2 MB)
 
 
 @dataclass
@@ -154,7 +155,9 @@ def simulate(
 
     Each step asks the policy for every run's arm (``select``), draws every run's reward (Bernoulli:
     ``1`` with probability ``means[arm]``; Gaussian: ``means[arm] + reward_std * N(0, 1)``) and hands them
-    back (``update``). The same seed gives the same result.
+    back (``update``). The same seed gives the same result. UCB1 and KL-UCB (and subclasses that keep their
+    ``select`` and ``update``) run a stretch of steps in one jitted call over all runs, threaded, with the
+    same numbers bit for bit, whatever the thread count.
 
     Args:
         policy: a ``BanditPolicy`` (reset here) or a registry name (``POLICY_NAMES``).
@@ -178,23 +181,35 @@ def simulate(
     rng = np.random.default_rng(reward_seed)
     policy.reset(means.size, runs, seed=policy_seed)
     gaps = means.max() - means
+    bernoulli = kind == "bernoulli"
+    fused_steps = policy._fused_steps()
     cumulative = np.zeros(runs)
     regret_sum = np.empty(horizon)
     regret_sum_sq = np.empty(horizon)
-    report_every = max(1, horizon // 100)
-    for t in range(horizon):
-        arms = policy.select()
-        arm_means = means[arms]
-        if kind == "bernoulli":
-            rewards = (rng.random(runs) < arm_means).astype(np.float64)
+    # Steps go in chunks (about 1% of the horizon, at most ~2 MB of noise): the chunk's rewards' noise is drawn in
+    # one call, the same stream as a draw per step, and the regret curves are reduced once per chunk.
+    chunk_steps = max(1, min(-(-horizon // 100), _CHUNK_VALUES // runs))
+    for start in range(0, horizon, chunk_steps):
+        steps = min(chunk_steps, horizon - start)
+        noise = rng.random((steps, runs)) if bernoulli else rng.standard_normal((steps, runs))
+        block = np.empty((steps, runs))  # cumulative regret after each step of the chunk
+        if fused_steps is not None:  # one jitted call for the whole chunk
+            fused_steps(noise, means, gaps, bernoulli, reward_std, cumulative, block)
         else:
-            rewards = arm_means + reward_std * rng.standard_normal(runs)
-        policy.update(arms, rewards)
-        cumulative += gaps[arms]
-        regret_sum[t] = cumulative.sum()
-        regret_sum_sq[t] = cumulative @ cumulative
-        if progress is not None and (t + 1) % report_every == 0:
-            progress(report_every)
+            for step in range(steps):
+                arms = policy.select()
+                arm_means = means[arms]
+                if bernoulli:
+                    rewards = (noise[step] < arm_means).astype(np.float64)
+                else:
+                    rewards = arm_means + reward_std * noise[step]
+                policy.update(arms, rewards)
+                cumulative += gaps[arms]
+                block[step] = cumulative
+        regret_sum[start : start + steps] = block.sum(axis=1)
+        regret_sum_sq[start : start + steps] = (block * block).sum(axis=1)
+        if progress is not None:
+            progress(steps)
     regret_mean = regret_sum / runs
     if runs > 1:
         variance = np.maximum(regret_sum_sq - runs * regret_mean**2, 0.0) / (runs - 1)

@@ -83,6 +83,16 @@ class BanditPolicy:
         _kernels().update_means(self.counts, self.means, arms, rewards)
         self.t += 1
 
+    def _fused_steps(self):
+        """The simulator's one-call path for a stretch of pulls, ``steps(noise, arm_means, gaps, bernoulli,
+        reward_std, cumulative, cumulative_block)`` (see ``_bandit_kernels``), or None: only a policy class that
+        defines ``_simulate_steps`` has one, and a subclass that changes its ``select`` or ``update`` loses it."""
+        cls = type(self)
+        owner = next((c for c in cls.__mro__ if "_simulate_steps" in vars(c)), None)
+        if owner is None or cls.select is not owner.select or cls.update is not owner.update:
+            return None
+        return self._simulate_steps
+
     def _check_ready(self) -> None:
         if not hasattr(self, "counts"):
             raise RuntimeError(f"{type(self).__name__}: call reset(n_arms, n_runs, seed) before select()")
@@ -130,6 +140,14 @@ class UCB1(BanditPolicy):
         _kernels().ucb1_select(self.counts, self.means, math.log(max(self.t, 1)), self.alpha, out)
         return out
 
+    def _simulate_steps(self, noise, arm_means, gaps, bernoulli, reward_std, cumulative, cumulative_block) -> None:
+        log_t = np.array([math.log(max(self.t + step, 1)) for step in range(len(noise))])
+        _kernels().ucb1_steps(
+            self.counts, self.means, log_t, self.alpha, arm_means, gaps, noise, bernoulli, reward_std, cumulative,
+            cumulative_block,
+        )  # fmt: skip
+        self.t += len(noise)
+
 
 class KLUCB(BanditPolicy):
     """KL-UCB for Bernoulli rewards: pull ``argmax_i max{q : m_i kl(mean_i, q) <= ln t + c ln ln t}``.
@@ -162,13 +180,23 @@ class KLUCB(BanditPolicy):
         super().update(arms, rewards)
         _kernels().update_neg_entropy(self.means, np.asarray(arms, dtype=np.int64).reshape(-1), self.neg_entropy)
 
+    def _level(self, t: int) -> float:
+        log_t = math.log(max(t, 1))
+        return log_t + (self.c * math.log(log_t) if log_t > 1.0 else 0.0)
+
     def select(self) -> np.ndarray:
         self._check_ready()
-        log_t = math.log(max(self.t, 1))
-        level = log_t + (self.c * math.log(log_t) if log_t > 1.0 else 0.0)
         out = np.empty(self.n_runs, dtype=np.int64)
-        _kernels().kl_ucb_select(self.counts, self.means, self.neg_entropy, level, out)
+        _kernels().kl_ucb_select(self.counts, self.means, self.neg_entropy, self._level(self.t), out)
         return out
+
+    def _simulate_steps(self, noise, arm_means, gaps, bernoulli, reward_std, cumulative, cumulative_block) -> None:
+        levels = np.array([self._level(self.t + step) for step in range(len(noise))])
+        _kernels().kl_ucb_steps(
+            self.counts, self.means, self.neg_entropy, levels, arm_means, gaps, noise, bernoulli, reward_std,
+            cumulative, cumulative_block,
+        )  # fmt: skip
+        self.t += len(noise)
 
 
 class EpsilonGreedy(BanditPolicy):

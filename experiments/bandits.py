@@ -8,6 +8,7 @@ drawn as references).
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from boltzgym.utils.metrics import write_metrics
 from boltzgym.utils.plotting import new_figure, save_figure
 from boltzgym.utils.progress import progress_bar
 from boltzgym.utils.tables import format_table
+from boltzgym.utils.workers import InlineExecutor
 
 DEFAULT_POLICIES = {
     "bernoulli": ["ucb1", "kl-ucb", "thompson", "eps-greedy"],
@@ -46,8 +48,14 @@ def bandit_experiment(
     runs: int = 1000,
     seed: int = 0,
     progress: bool = False,
+    worker: Executor | None = None,
 ) -> tuple[dict, str, dict[str, BanditResult]]:
-    """Compare ``policies``; write metrics.csv and regret.png in ``out_dir``; return (summary, table, results)."""
+    """Compare ``policies``; write metrics.csv and regret.png in ``out_dir``; return (summary, table, results).
+
+    ``worker`` (``boltzgym.utils.workers.output_worker``: the command line's) writes the metrics and the figure in
+    another process while this one builds the table; without it they are written here. Either way both files exist
+    when this returns.
+    """
     means = bandit_means(arms, means, kind, seed)
     policies = DEFAULT_POLICIES[kind] if policies is None else policies
     with progress_bar(total=horizon * len(policies), desc="bandit", enabled=progress) as bar:
@@ -68,8 +76,11 @@ def bandit_experiment(
         for name, result in results.items()
         for i, t in enumerate(times)
     ]
-    write_metrics(out_dir, rows, step="t", run="policy")  # a TensorBoard run per policy
-    plot_regret(out_dir / "regret.png", results, means, kind, reward_std)
+    worker = worker or InlineExecutor()
+    writes = [
+        worker.submit(write_metrics, out_dir, rows, step="t", run="policy"),  # a TensorBoard run per policy
+        worker.submit(plot_regret, out_dir / "regret.png", results, means, kind, reward_std),
+    ]
 
     summary = {
         "means": [float(m) for m in means],
@@ -99,6 +110,8 @@ def bandit_experiment(
     if kind == "bernoulli":
         bounds += f"; Auer et al. UCB1 upper bound: {float(auer_ucb1_bound(means, horizon)):.4g}"
     table += f"\n\n{bounds}\n({runs} runs, {len(means)} arms, {kind} rewards, seed {seed})"
+    for write in writes:
+        write.result()  # raises the worker's error, if any
     return summary, table, results
 
 
@@ -119,6 +132,10 @@ def plot_regret(path: Path, results: dict[str, BanditResult], means, kind: str, 
         upper = auer_ucb1_bound(means, times)
         ax.plot(times, upper, "k--", linewidth=1.2, label=f"Auer et al. UCB1 bound (Thm 1), {upper[-1]:.3g} at T")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(
+        "{x:,.0f}"
+    )  # 1, 10, 100, 1,000: plain text, not mathtext's 10^k (a quarter of the render)
+    ax.xaxis.set_minor_formatter("")
     ax.set_ylim(0.0, 1.15 * max(top, float(lower[-1]), 1e-9))
     ax.set_xlim(1, max(horizon, 2))  # a one-pull run still gets a non-degenerate axis
     ax.set_xlabel("pulls t (log scale)")
@@ -126,7 +143,8 @@ def plot_regret(path: Path, results: dict[str, BanditResult], means, kind: str, 
     ax.set_title(f"{len(means)}-armed {kind} bandit, {result.runs} runs (band: ±2 standard errors)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", fontsize=9)
-    return save_figure(fig, path)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.1, top=0.93)  # fixed margins: one render, not two
+    return save_figure(fig, path, tight=False)
 
 
 def demo_part(out_dir: Path, seed: int, progress: bool) -> dict:

@@ -82,10 +82,15 @@ def _tabular() -> None:
 
 
 def _bandits() -> None:
-    from boltzgym.agents.bandit_simulation import simulate
+    import numpy as np
 
-    for policy in ("ucb1", "kl-ucb"):
-        simulate(policy, [0.2, 0.8], horizon=4, runs=2, seed=0)
+    from boltzgym.agents.bandit_simulation import simulate
+    from boltzgym.agents.bandits import make_policy
+
+    for name in ("ucb1", "kl-ucb"):
+        simulate(name, [0.2, 0.8], horizon=4, runs=2, seed=0)  # the simulator's one-call kernels
+        policy = make_policy(name).reset(2, 2, seed=0)  # select/update, step by step (an env loop's)
+        policy.update(policy.select(), np.zeros(2))
 
 
 def _word2vec() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 from scipy.special import xlogy
 
 from boltzgym.agents import _bandit_kernels as kernels
+from boltzgym.agents import bandits
+from boltzgym.agents.bandit_simulation import simulate
 
 
 def reference_kl(p, q):
@@ -92,3 +95,74 @@ def test_kl_ucb_select_picks_the_largest_index():
     counts[7, 4] = 0
     kernels.kl_ucb_select(counts, means, neg_entropy, 4.0, out)
     assert out[7] == 4
+
+
+# The simulator's one-call paths (ucb1_steps, kl_ucb_steps) against the per-step path on the same seeds.
+
+
+def per_step(policy):
+    """The policy with its fused path switched off: simulate then asks select/update at every step."""
+    policy._fused_steps = lambda: None
+    return policy
+
+
+def assert_same_result(first, second):
+    for field in ("regret_mean", "regret_stderr", "final_regret", "pulls"):
+        np.testing.assert_array_equal(getattr(first, field), getattr(second, field), err_msg=field)
+
+
+@pytest.mark.parametrize(
+    "name, kind, means, hyperparameters",
+    [
+        ("ucb1", "bernoulli", np.linspace(0.9, 0.1, 10), {}),
+        ("ucb1", "bernoulli", [0.5, 0.5, 0.5, 0.3], {}),  # equal arms: many exact ties, lowest arm wins
+        ("ucb1", "bernoulli", [0.7, 0.6, 0.2], {"alpha": 0.0}),  # greedy
+        ("ucb1", "gaussian", [1.0, 0.8, 0.8, -0.5], {"alpha": 2.5}),
+        ("kl-ucb", "bernoulli", np.linspace(0.9, 0.1, 10), {}),
+        ("kl-ucb", "bernoulli", [0.5, 0.5, 0.5, 0.3], {"c": 3.0}),
+    ],
+)
+def test_the_fused_path_equals_the_per_step_path_bit_for_bit(name, kind, means, hyperparameters):
+    for seed in range(3):
+        fused = bandits.make_policy(name, **hyperparameters)
+        plain = per_step(bandits.make_policy(name, **hyperparameters))
+        first = simulate(fused, means, horizon=523, runs=37, kind=kind, seed=seed)  # 523: chunks of 6, one of 1
+        second = simulate(plain, means, horizon=523, runs=37, kind=kind, seed=seed)
+        assert_same_result(first, second)
+        np.testing.assert_array_equal(fused.means, plain.means)
+        assert fused.t == plain.t == 523
+        if name == "kl-ucb":
+            np.testing.assert_array_equal(fused.neg_entropy, plain.neg_entropy)
+
+
+def test_the_fused_path_does_not_depend_on_the_number_of_threads():
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = [simulate(name, np.linspace(0.8, 0.2, 6), 400, runs=101, seed=4) for name in ("ucb1", "kl-ucb")]
+    finally:
+        numba.set_num_threads(threads)
+    parallel = [simulate(name, np.linspace(0.8, 0.2, 6), 400, runs=101, seed=4) for name in ("ucb1", "kl-ucb")]
+    for first, second in zip(serial, parallel, strict=True):
+        assert_same_result(first, second)
+
+
+def test_a_subclass_that_changes_select_or_update_loses_the_fused_path():
+    class Plain(bandits.UCB1):
+        pass
+
+    class OwnSelect(bandits.UCB1):
+        def select(self):
+            return super().select()
+
+    class OwnUpdate(bandits.KLUCB):
+        def update(self, arms, rewards):
+            super().update(arms, rewards)
+
+    assert Plain()._fused_steps() is not None and bandits.KLUCB()._fused_steps() is not None
+    assert OwnSelect()._fused_steps() is None and OwnUpdate()._fused_steps() is None
+    assert bandits.ThompsonSampling()._fused_steps() is None
+    # and the overriding subclass still simulates, step by step, to the same numbers
+    assert_same_result(
+        simulate(OwnSelect(), [0.6, 0.4], 200, runs=9, seed=1), simulate("ucb1", [0.6, 0.4], 200, 9, seed=1)
+    )

@@ -20,6 +20,7 @@ from numba.core.registry import CPUDispatcher
 
 from boltzgym.agents import _bandit_kernels, _tabular_kernels, schedules
 from boltzgym.agents.bandit_simulation import simulate
+from boltzgym.agents.bandits import make_policy
 from boltzgym.agents.tabular import QLearning
 from boltzgym.models.embeddings import _word2vec_kernels
 from boltzgym.models.embeddings.word2vec import Word2Vec
@@ -35,7 +36,10 @@ for couplings in (lattice, sk):
     sample_ising({}, couplings, num_reads=8, num_sweeps=20, seed=1)
 sample_ising({}, lattice, num_reads=64, num_sweeps=20, seed=1)  # large read counts take the multi-spin kernel
 QLearning(gym.make("FrozenLake-v1"), seed=0).learn(8)
-simulate("ucb1", [0.2, 0.8], horizon=4, runs=2, seed=0)
+for name in ("ucb1", "kl-ucb"):
+    simulate(name, [0.2, 0.8], horizon=4, runs=2, seed=0)
+    policy = make_policy(name).reset(2, 2, seed=0)
+    policy.update(policy.select(), np.zeros(2))
 Word2Vec([["x", "y", "z"]] * 20, vector_size=8, min_count=1, epochs=1, workers=1, seed=0)
 
 counts = {"hits": 0, "misses": {}}
