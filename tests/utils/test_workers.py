@@ -85,6 +85,7 @@ def test_fork_is_chosen_only_without_other_python_threads(monkeypatch):
         return real_get_context(method)
 
     monkeypatch.setattr(multiprocessing, "get_context", get_context)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)  # whatever threads other tests left
     with output_worker():
         pass
     monkeypatch.setattr(workers.threading, "active_count", lambda: 2)
