@@ -35,7 +35,7 @@ from torch import nn
 from boltzgym.agents.env_steps import observation_kind
 from boltzgym.models.q_networks.heads import DuelingHead
 from boltzgym.models.sizing import check_model_fits
-from boltzgym.models.supervised.mlp import ACTIVATIONS, MLP
+from boltzgym.models.supervised.mlp import ACTIVATIONS, MLP, apply_layers, hook_free
 from boltzgym.models.vision.conv import ConvNet
 from boltzgym.utils.imports import import_object
 from boltzgym.utils.io import to_json
@@ -197,9 +197,13 @@ class QNetwork(nn.Module):
             x = self.encoder(observations.permute(0, 3, 1, 2).to(dtype).div_(255.0))
         elif self.kind == "image":
             x = observations.to(dtype).reshape(len(observations), -1).div_(255.0)
-        else:
-            x = observations.to(dtype).reshape(len(observations), -1)  # (batch, features), also for shape ()
-        return self.head(self.torso(x))
+        else:  # (batch, features), also for shape (); no op where the observations are that already
+            x = observations if observations.dtype == dtype else observations.to(dtype)
+            x = x if x.dim() == 2 else x.reshape(len(x), -1)
+        torso = self.torso
+        if type(torso) is MLP and hook_free((torso, torso.layers, *torso.layers, head)):
+            return apply_layers((*torso.layers, head), x)  # head(torso(x)) without the module calls
+        return head(torso(x))
 
 
 _MLP_KEYS = ("net_arch", "activation", "batch_norm", "dropout", "dueling")

@@ -633,3 +633,18 @@ def test_predict_checks_the_observation_shape():
         agent.predict(np.zeros(5))
     with pytest.raises(ValueError, match=r"observation has shape \(2, 3\)"):
         agent.predict(np.zeros((2, 3)))
+
+
+def test_q_network_forward_equals_head_of_torso_and_keeps_hooks():
+    from boltzgym.agents.networks import QNetwork
+
+    torch.manual_seed(0)
+    net = QNetwork(gym.spaces.Box(-1.0, 1.0, (4,), np.float32), 2, net_arch=(16, 16))
+    x = torch.randn(10, 4)
+    assert torch.equal(net(x), net.head(net.torso(x)))
+    assert torch.equal(net(x[0:1].double()), net.head(net.torso(x[0:1])))  # cast to the weights' dtype first
+    seen = []
+    handle = net.torso.register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    net(x)
+    handle.remove()
+    assert seen == [torch.Size([10, 16])]

@@ -88,3 +88,53 @@ def test_docstring_examples_run():
 
     for module in (mlp, conv, heads):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def _sequential_reference(mlp: MLP, x: torch.Tensor) -> torch.Tensor:
+    return mlp.layers(x)  # nn.Sequential's module calls: what MLP.forward computed before it evaluated layers itself
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"activation": "relu"},
+        {"activation": "tanh"},
+        {"activation": "sigmoid", "out_features": None},
+        {"activation": "relu", "batch_norm": True, "dropout": 0.3},  # these layers are still called as modules
+    ],
+)
+def test_mlp_forward_equals_the_module_calls_bit_for_bit(kwargs):
+    kwargs = {"out_features": 3, **kwargs}
+    torch.manual_seed(0)
+    mlp = MLP(5, [16, 8], **kwargs)
+    x = torch.randn(32, 5)
+    for training in (True, False):
+        mlp.train(training)
+        state = torch.get_rng_state()
+        output = mlp(x)
+        output.square().sum().backward()
+        grads = [p.grad.clone() for p in mlp.parameters()]
+        mlp.zero_grad()
+        torch.set_rng_state(state)  # the same dropout masks
+        reference = _sequential_reference(mlp, x)
+        reference.square().sum().backward()
+        assert torch.equal(output, reference)
+        assert all(torch.equal(g, p.grad) for g, p in zip(grads, mlp.parameters(), strict=True))
+        mlp.zero_grad()
+
+
+def test_mlp_hooks_still_run():
+    mlp = MLP(4, [8], 2)
+    x = torch.randn(3, 4)
+    calls = []
+    handle = mlp.layers[1].register_forward_hook(lambda module, args, output: calls.append("relu") or output * 0)
+    assert torch.equal(mlp(x), mlp.layers[2](torch.zeros(3, 8)))  # the hook zeroed the hidden layer
+    assert calls == ["relu"]
+    handle.remove()
+    handle = nn.modules.module.register_module_forward_hook(lambda module, args, output: calls.append("global"))
+    try:
+        mlp(x)
+    finally:
+        handle.remove()
+    assert calls.count("global") == 5  # MLP, Sequential and its three layers, as module calls run them
+    assert torch.equal(mlp(x), _sequential_reference(mlp, x))
