@@ -9,8 +9,9 @@ same work.
 
 ``--cli`` also times the command a user runs, ``boltzgym bandit`` with the same policy, means, runs, horizon and
 seed, end to end in a fresh process (interpreter start, imports, numba's cache load, the simulation, the table,
-``metrics.csv``, ``regret.png`` and the TensorBoard events), and compares it with the time the env loop takes for
-the same number of pulls (extrapolated from its measured rate).
+``metrics.csv``, ``regret.png`` and the TensorBoard events, the last two written by the worker process that the
+command starts), and compares it with the time the env loop takes for the same number of pulls (extrapolated from
+its measured rate).
 
     python benchmarks/bandits.py                      # 1000 runs x 10^4 pulls vs 5 env runs x 10^4
     python benchmarks/bandits.py --policy kl-ucb --runs 200
