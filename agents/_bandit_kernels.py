@@ -188,6 +188,7 @@ def _kl_ucb_arm(counts, means, neg_entropy, run, log_level):
 # cumulative_block float64[steps, runs], written: ``cumulative`` after each step.
 
 _BOUND_SLACK = 1.0 + 1e-12  # >> the few ulps between sqrt(a) * (1 / sqrt(m)) and sqrt(a / m)
+_MIN_PRUNED_ALPHA = 1e-200  # below it the bound's products may be subnormal (ulps larger than the slack): no pruning
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -199,7 +200,9 @@ def ucb1_steps(
     The arm is ``ucb1_select``'s, computed with fewer square roots: with ``1 / sqrt(m_i)`` kept per arm, the bound
     ``mean_i + alpha sqrt(2 ln t) / sqrt(m_i)`` (scaled up by ``_BOUND_SLACK``) is at least arm i's exact index, so
     an arm whose bound is below the best exact index so far cannot win and its exact index is not computed. The
-    search starts from the run's previous arm, usually the winner; ties go to the lowest arm, as there.
+    search starts from the run's previous arm, usually the winner; ties go to the lowest arm, as there. An
+    ``alpha`` below ``_MIN_PRUNED_ALPHA`` (subnormal territory, where the slack would not cover rounding) prunes
+    nothing.
     """
     steps, runs = noise.shape
     n_arms = counts.shape[1]
@@ -224,7 +227,7 @@ def ucb1_steps(
             else:
                 chosen = previous
                 best_index = means[run, chosen] + alpha * np.sqrt(two_log_t / counts[run, chosen])
-                bound_scale = alpha * np.sqrt(two_log_t) * _BOUND_SLACK
+                bound_scale = alpha * np.sqrt(two_log_t) * _BOUND_SLACK if alpha >= _MIN_PRUNED_ALPHA else np.inf
                 for arm in range(n_arms):
                     if arm == previous or means[run, arm] + bound_scale * inverse_root[arm] < best_index:
                         continue

@@ -6,9 +6,10 @@ start that imports those modules on the other core while the command imports num
 hands its figure and event writes to it (``submit``) and waits for them before it returns, so every file exists
 when the command ends, and an error in the worker is raised in the command (``Future.result``).
 
-The worker is a ``concurrent.futures.ProcessPoolExecutor`` with one process: a fork of this process where that is
-safe (Linux, and no other Python thread runs: a fork copies only the calling thread, and a thread holding a lock
-would leave it held in the child), else a fresh interpreter (``spawn``). Where no process can be started, the
+The worker is a ``concurrent.futures.ProcessPoolExecutor`` with one process: a fork of this process on Linux when no
+other Python thread runs (a fork copies only the calling thread, and a thread holding a lock would leave it held in
+the child; the native thread pools of BLAS libraries may run, but they register fork handlers and the worker runs
+only the submitted output code), else a fresh interpreter (``spawn``). Where no process can be started, the
 work runs inline (:class:`InlineExecutor`), as it does when ``enabled=False``. The submitted function and its
 arguments must be picklable (module-level functions, arrays, dataclasses).
 """
@@ -33,15 +34,16 @@ class InlineExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to whoever calls result(), as a pool's future would
+        except Exception as exc:  # handed to whoever calls result(), as a pool's future would (Ctrl-C is not)
             future.set_exception(exc)
         return future
 
 
 def _start_worker(modules: tuple[str, ...]) -> None:
-    """The worker's first steps: leave Ctrl-C to the command (which stops the worker; the terminal sends SIGINT
-    to both), then import ``modules``."""
+    """The worker's first steps: leave Ctrl-C and SIGTERM to the command, which stops the worker (a terminal or a
+    scheduler signals both, and a fork inherits the command's SIGTERM handler), then import ``modules``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for name in modules:
         try:
             importlib.import_module(name)

@@ -133,7 +133,10 @@ class MLP(nn.Module):
 
         Without hooks, the linear layers and activations are evaluated as their own ``forward`` would be
         (:func:`apply_layers`) instead of called as modules: the same result without a module call per layer
-        (module calls were about a fifth of DQN's forward pass on a CartPole batch).
+        (module calls were about a fifth of DQN's forward pass on a CartPole batch). What a module call would add
+        beyond hooks is skipped too: a layer compiled on its own (``layer.compile()``; compile the MLP instead),
+        and ``torch.fx`` sees ``F.linear`` calls rather than ``Linear`` modules. ``torch.compile`` and
+        ``torch.export`` of the MLP work (tests).
         """
         layers = self.layers
         return apply_layers(layers, x) if hook_free((layers, *layers)) else layers(x)

@@ -118,6 +118,7 @@ def assert_same_result(first, second):
         ("ucb1", "bernoulli", [0.5, 0.5, 0.5, 0.3], {}),  # equal arms: many exact ties, lowest arm wins
         ("ucb1", "bernoulli", [0.7, 0.6, 0.2], {"alpha": 0.0}),  # greedy
         ("ucb1", "gaussian", [1.0, 0.8, 0.8, -0.5], {"alpha": 2.5}),
+        ("ucb1", "bernoulli", [0.0, 0.0, 0.0, 0.2], {"alpha": 1e-310}),  # a subnormal alpha: no pruning
         ("kl-ucb", "bernoulli", np.linspace(0.9, 0.1, 10), {}),
         ("kl-ucb", "bernoulli", [0.5, 0.5, 0.5, 0.3], {"c": 3.0}),
     ],
@@ -135,14 +136,17 @@ def test_the_fused_path_equals_the_per_step_path_bit_for_bit(name, kind, means, 
             np.testing.assert_array_equal(fused.neg_entropy, plain.neg_entropy)
 
 
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread on this machine")
 def test_the_fused_path_does_not_depend_on_the_number_of_threads():
     threads = numba.get_num_threads()
+    runs = {}
     try:
-        numba.set_num_threads(1)
-        serial = [simulate(name, np.linspace(0.8, 0.2, 6), 400, runs=101, seed=4) for name in ("ucb1", "kl-ucb")]
+        for count in (1, 2):
+            numba.set_num_threads(count)
+            runs[count] = [simulate(name, np.linspace(0.8, 0.2, 6), 400, 101, seed=4) for name in ("ucb1", "kl-ucb")]
     finally:
         numba.set_num_threads(threads)
-    parallel = [simulate(name, np.linspace(0.8, 0.2, 6), 400, runs=101, seed=4) for name in ("ucb1", "kl-ucb")]
+    serial, parallel = runs[1], runs[2]
     for first, second in zip(serial, parallel, strict=True):
         assert_same_result(first, second)
 

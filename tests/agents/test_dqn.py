@@ -641,8 +641,8 @@ def test_q_network_forward_equals_head_of_torso_and_keeps_hooks():
     torch.manual_seed(0)
     net = QNetwork(gym.spaces.Box(-1.0, 1.0, (4,), np.float32), 2, net_arch=(16, 16))
     x = torch.randn(10, 4)
-    assert torch.equal(net(x), net.head(net.torso(x)))
-    assert torch.equal(net(x[0:1].double()), net.head(net.torso(x[0:1])))  # cast to the weights' dtype first
+    assert torch.equal(net(x), net.head(net.torso.layers(x)))  # nn.Sequential's module calls
+    assert torch.equal(net(x[0:1].double()), net.head(net.torso.layers(x[0:1])))  # cast to the weights' dtype first
     seen = []
     handle = net.torso.register_forward_hook(lambda module, args, output: seen.append(output.shape))
     net(x)
