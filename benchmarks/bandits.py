@@ -21,6 +21,7 @@ its measured rate).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -96,14 +97,16 @@ def time_cli(args, means: np.ndarray, env_rate: float) -> dict:
         walls = []
         for _ in range(args.cli_repeats):
             start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
+            finished = subprocess.run(command, check=True, capture_output=True, text=True)
             walls.append(time.perf_counter() - start)
     wall = statistics.median(walls)
     env_seconds = args.runs * args.horizon / env_rate
+    regret = json.loads(finished.stdout)["policies"][args.policy]
     print(
         f"boltzgym bandit CLI, fresh process, everything included: median {wall:.2f} s of {len(walls)} "
         f"({min(walls):.2f}-{max(walls):.2f}); the env loop would take {env_seconds:.0f} s for the same "
-        f"{args.runs * args.horizon:,} pulls: ratio {env_seconds / wall:.0f}x"
+        f"{args.runs * args.horizon:,} pulls: ratio {env_seconds / wall:.0f}x (its mean final regret "
+        f"{regret['final_regret_mean']:.1f} +- {regret['final_regret_stderr']:.1f})"
     )
     return {"cli_seconds": wall, "cli_ratio": env_seconds / wall}
 
