@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 
@@ -39,11 +41,24 @@ class InlineExecutor(Executor):
         return future
 
 
+_PARENT_POLL_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once the command is gone (killed with SIGKILL, say): a forked worker also holds the write end
+    of its own task pipe, so it would never see end-of-file and would wait forever."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(0)
+
+
 def _start_worker(modules: tuple[str, ...]) -> None:
     """The worker's first steps: leave Ctrl-C and SIGTERM to the command, which stops the worker (a terminal or a
-    scheduler signals both, and a fork inherits the command's SIGTERM handler), then import ``modules``."""
+    scheduler signals both, and a fork inherits the command's SIGTERM handler), watch for the command's end, then
+    import ``modules``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     for name in modules:
         try:
             importlib.import_module(name)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -99,3 +101,31 @@ def test_bad_start_method_is_refused():
     with pytest.raises(ValueError, match="start_method must be 'fork', 'spawn' or None, got 'thread'"):
         with output_worker(start_method="thread"):
             pass
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_worker_ends_when_the_command_is_killed():
+    script = (
+        "import os, time\n"
+        "from boltzgym.utils.workers import output_worker\n"
+        "with output_worker() as worker:\n"
+        "    print(worker.submit(os.getpid).result(), flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(command.stdout.readline())
+    assert _running(worker_pid)
+    command.kill()  # SIGKILL: no clean-up runs in the command
+    command.wait()
+    deadline = time.monotonic() + 15.0  # the worker polls for its parent every 0.5 s
+    while _running(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(worker_pid), "the worker outlived its command"
