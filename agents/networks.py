@@ -200,10 +200,8 @@ class QNetwork(nn.Module):
         else:  # (batch, features), also for shape (); no op where the observations are that already
             x = observations if observations.dtype == dtype else observations.to(dtype)
             x = x if x.dim() == 2 else x.reshape(len(x), -1)
-        torso = self.torso
-        if type(torso) is MLP and hook_free((torso, torso.layers, *torso.layers, head)):
-            return apply_layers((*torso.layers, head), x)  # head(torso(x)) without the module calls
-        return head(torso(x))
+        torso = self.torso  # an MLP evaluates its own layers without module calls where it can
+        return apply_layers((torso, head), x) if hook_free((torso, head)) else head(torso(x))
 
 
 _MLP_KEYS = ("net_arch", "activation", "batch_norm", "dropout", "dueling")

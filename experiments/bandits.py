@@ -91,7 +91,7 @@ def bandit_experiment(
             reward_std,
             horizon,
             runs,
-        ),  # fmt: skip
+        ),
     ]
 
     summary = {

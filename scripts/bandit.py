@@ -51,17 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
 
 
-# what the output worker imports while this process simulates: the figure's and the TensorBoard events' modules
-OUTPUT_MODULES = (
-    "matplotlib.pyplot",
-    "tensorboard.compat.proto.summary_pb2",
-    "tensorboard.summary.writer.record_writer",
-)
-
-
 def run(args: argparse.Namespace) -> dict:
     from boltzgym.agents.bandit_simulation import check_simulation_memory
     from boltzgym.experiments.bandits import DEFAULT_POLICIES, bandit_experiment
+    from boltzgym.utils.metrics import TENSORBOARD_MODULES
     from boltzgym.utils.plotting import warm_up_renderer
     from boltzgym.utils.workers import output_worker
 
@@ -69,8 +62,9 @@ def run(args: argparse.Namespace) -> dict:
     n_policies = len(args.policies or DEFAULT_POLICIES[args.kind])
     check_simulation_memory(arms, args.horizon, args.runs, n_policies, flag="--")  # before any allocation
     out_dir = run_dir(args, "bandit")
-    with output_worker(OUTPUT_MODULES) as worker:
-        worker.submit(warm_up_renderer)  # while this process simulates
+    # the worker imports the figure's and the events' modules and warms the renderer while this process simulates
+    with output_worker(("matplotlib.pyplot", *TENSORBOARD_MODULES)) as worker:
+        worker.submit(warm_up_renderer)
         summary, table, _ = bandit_experiment(
             out_dir,
             policies=args.policies,

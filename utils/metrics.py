@@ -131,8 +131,17 @@ def _is_number(value: Any) -> bool:
     return kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
+# the modules the events are written with (imported on first write; a worker process may import them beforehand)
+TENSORBOARD_MODULES = (
+    "tensorboard.compat.proto.event_pb2",
+    "tensorboard.compat.proto.summary_pb2",
+    "tensorboard.summary.writer.record_writer",
+)
+
+
 def _protos():
-    """TensorBoard's ``(event_pb2, summary_pb2, RecordWriter)``, or ``None`` when tensorboard is not installed."""
+    """TensorBoard's ``(event_pb2, summary_pb2, RecordWriter)`` (from ``TENSORBOARD_MODULES``), or ``None`` when
+    tensorboard is not installed."""
     try:
         from tensorboard.compat.proto import event_pb2, summary_pb2
         from tensorboard.summary.writer.record_writer import RecordWriter
