@@ -28,6 +28,8 @@ from boltzgym.utils.jit import start_numba_runtime
 
 start_numba_runtime()  # numba's one-time start-up at import, not in the first call
 
+jit_linear_schedule = njit(cache=True)(linear_schedule)  # the agents' one schedule, compiled for the loops below
+
 # Algorithm codes (settings[SETTING_ALGORITHM]).
 Q_LEARNING, SARSA, EXPECTED_SARSA, DOUBLE_Q = 0, 1, 2, 3
 HYSTERETIC, LENIENT, DISTRIBUTED = 4, 5, 6  # the coordination rules of independent learners
@@ -169,12 +171,12 @@ def select_action(row, counts_row, mask, exploration, t, params, rng):
     steps = params[PARAM_EXPLORATION_STEPS]
     values = masked_values(row, mask)
     if exploration == EPSILON_GREEDY:
-        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
+        epsilon = jit_linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
         if rng.random() < epsilon:
             return kth_legal(mask, rng.integers(0, mask.sum()))
         return greedy_action_random_ties(values, rng)
     if exploration == BOLTZMANN:
-        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
+        temperature = jit_linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
         weights, total = boltzmann_weights(values, temperature)
         threshold = rng.random() * total
         cumulative = 0.0
@@ -197,7 +199,7 @@ def policy_expectation(row, counts_row, mask, exploration, t, params):
     steps = params[PARAM_EXPLORATION_STEPS]
     values = masked_values(row, mask)
     if exploration == EPSILON_GREEDY:
-        epsilon = linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
+        epsilon = jit_linear_schedule(params[PARAM_EPSILON_START], params[PARAM_EPSILON_END], steps, t)
         best = greedy_action(values)
         n_legal = mask.sum()
         expectation = 0.0
@@ -210,7 +212,7 @@ def policy_expectation(row, counts_row, mask, exploration, t, params):
             expectation += probability * row[a]
         return expectation
     if exploration == BOLTZMANN:
-        temperature = linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
+        temperature = jit_linear_schedule(params[PARAM_TEMPERATURE_START], params[PARAM_TEMPERATURE_END], steps, t)
         weights, total = boltzmann_weights(values, temperature)
         expectation = 0.0
         for a in range(n_actions):

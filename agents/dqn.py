@@ -51,6 +51,7 @@ from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec, observation_batch
 from boltzgym.agents.masks import explore_some, masked_argmax, random_legal_actions
 from boltzgym.agents.networks import (
+    adam_step,
     check_network_size,
     check_q_network,
     clip_grad_norm,
@@ -74,6 +75,7 @@ from boltzgym.utils.validation import (
 )
 
 _ROWS_PER_CHUNK = 8192  # transitions sampled at once in a training phase (bounds memory for image batches)
+_TARGET_FORWARD_ROWS = 4096  # rows per target-network forward pass (a 64-wide layer's activations: 1 MiB)
 
 
 # --- schedule and targets -------------------------------------------------------------------------------
@@ -518,8 +520,8 @@ class DQN:
             masks = None
             if batch.next_action_masks is not None:
                 masks = torch.as_tensor(batch.next_action_masks, device=self.device)
-            with torch.no_grad():
-                next_q_target = self.target_net(next_obs)
+            with torch.no_grad():  # in pieces whose activations stay in cache (8192 rows at once: 2.7x slower)
+                next_q_target = torch.cat([self.target_net(part) for part in next_obs.split(_TARGET_FORWARD_ROWS)])
             batches = [t.split(batch_size) for t in (obs, actions, returns, next_obs, discounts, next_q_target)]
             for *tensors, next_masks in zip(*batches, [None] * n_batches if masks is None else masks.split(batch_size)):
                 yield self._gradient_step(*tensors, next_masks)
@@ -560,7 +562,7 @@ class DQN:
             parameter.grad = None
         loss.backward()
         clip_grad_norm(self._parameters, self.config.max_grad_norm)
-        self.optimizer.step()
+        adam_step(self.optimizer)
 
     # --- checkpoints ----------------------------------------------------------------------------------
 

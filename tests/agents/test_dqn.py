@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -512,6 +514,98 @@ def test_clip_grad_norm_equals_torchs_to_the_bit_clipping_or_not(scale, max_norm
     nn.utils.clip_grad_norm_(torchs, max_norm)
     for a, b in zip(ours, torchs):
         torch.testing.assert_close(a.grad, b.grad, rtol=0, atol=0, equal_nan=True)
+
+
+def _adam_pair(n_groups=1, **adam_kwargs):
+    """Two equal parameter sets, each with its own ``torch.optim.Adam``."""
+    generator = torch.Generator().manual_seed(0)
+    shapes = ((8, 4), (8,), (2, 8), (2,))
+    values = [torch.randn(shape, generator=generator) for shape in shapes]
+    pairs = []
+    for _ in range(2):
+        params = [nn.Parameter(v.clone()) for v in values]
+        groups = [{"params": params[i::n_groups]} for i in range(n_groups)]
+        pairs.append((params, torch.optim.Adam(groups, lr=1e-2, **adam_kwargs)))
+    return pairs, generator
+
+
+def _set_grads(params_sets, generator):
+    grads = [torch.randn(p.shape, generator=generator) for p in params_sets[0]]
+    for params in params_sets:
+        for p, g in zip(params, grads):
+            p.grad = g.clone()
+
+
+@pytest.mark.parametrize(
+    "adam_kwargs",
+    [
+        {"fused": True},
+        {"foreach": True},
+        {"foreach": False},
+        {"fused": True, "weight_decay": 0.1, "maximize": True},
+        {"amsgrad": True},
+    ],  # fmt: skip
+)
+def test_adam_step_equals_optimizer_step_to_the_bit(adam_kwargs, monkeypatch):
+    """Over steps with a changed learning rate and a state_dict round trip (new state tensors) in between, the
+    parameters and the optimizer state equal ``optimizer.step()``'s to the bit; after the first step (which creates
+    the state) ``Adam.step`` is not called, except for amsgrad (the fallback)."""
+    from boltzgym.agents.networks import adam_step
+
+    step_calls = []
+    plain_step = torch.optim.Adam.step
+    monkeypatch.setattr(torch.optim.Adam, "step", lambda self, *a: step_calls.append(self) or plain_step(self, *a))
+
+    ((ours, our_adam), (torchs, torch_adam)), generator = _adam_pair(**adam_kwargs)
+    for step in range(6):
+        _set_grads([ours, torchs], generator)
+        if step == 3:
+            for optimizer in (our_adam, torch_adam):
+                optimizer.param_groups[0]["lr"] = 3e-3
+            our_adam.load_state_dict(copy.deepcopy(our_adam.state_dict()))
+        adam_step(our_adam)
+        torch_adam.step()
+        for a, b in zip(ours, torchs):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert sum(optimizer is our_adam for optimizer in step_calls) == (6 if adam_kwargs.get("amsgrad") else 1)
+    for a, b in zip(ours, torchs):
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            torch.testing.assert_close(our_adam.state[a][key], torch_adam.state[b][key], rtol=0, atol=0)
+
+
+def test_adam_step_runs_optimizer_step_where_step_does_more():
+    """Step hooks (the optimizer's and global ones) and an LR scheduler's count still see every step; two parameter
+    groups and a parameter without a gradient give torch's result."""
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+    from boltzgym.agents.networks import adam_step
+
+    ((params, adam), _), generator = _adam_pair(fused=True)
+    _set_grads([params], generator)
+    adam_step(adam)  # the first step creates the state through optimizer.step()
+    calls = []
+    handle = adam.register_step_post_hook(lambda *args: calls.append("own"))
+    global_handle = register_optimizer_step_pre_hook(lambda *args: calls.append("global"))
+    adam_step(adam)
+    handle.remove()
+    global_handle.remove()
+    assert calls == ["global", "own"]
+    scheduler = torch.optim.lr_scheduler.StepLR(adam, step_size=1, gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "lr_scheduler.step() before optimizer.step()" if the step went unseen
+        adam_step(adam)
+        scheduler.step()
+    assert adam.param_groups[0]["lr"] == pytest.approx(5e-3)
+
+    ((ours, our_adam), (torchs, torch_adam)), generator = _adam_pair(n_groups=2, fused=True)
+    for step in range(3):
+        _set_grads([ours, torchs], generator)
+        if step == 2:
+            ours[1].grad = torchs[1].grad = None
+        adam_step(our_adam)
+        torch_adam.step()
+    for a, b in zip(ours, torchs):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
 def test_double_dqn_argmax_pass_leaves_batch_norm_statistics_alone_and_keeps_train_mode():
