@@ -168,6 +168,8 @@ class EnvStepper:
             self._episode_return[~valid] = 0.0
             self._episode_length[~valid] = 0
             dones = dones & valid
+        if not dones.any():  # most steps end no episode
+            return []
         ended = [(float(self._episode_return[i]), int(self._episode_length[i])) for i in np.flatnonzero(dones)]
         self._episode_return[dones] = 0.0
         self._episode_length[dones] = 0

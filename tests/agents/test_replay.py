@@ -63,6 +63,49 @@ def test_n_step_windows_wrap_around_the_ring_but_stop_at_the_newest_step():
     np.testing.assert_allclose(batch.next_obs[:, 0], [4.5, 5.5, 5.5, 5.5])
 
 
+def _reference_batch(buffer: ReplayBuffer, rows, envs):
+    """The n-step targets by their definition, one sample at a time: from step t, add gamma^k r_{t+k} while step
+    t + k is stored and no episode ended at t..t+k-1; bootstrap from the last step's next observation."""
+    newest = buffer.position - 1
+    returns, discounts, next_obs, masks = [], [], [], []
+    for row, env in zip(rows, envs):
+        total, k, step = 0.0, 0, row
+        while True:
+            total += buffer.gamma**k * float(buffer.rewards[step, env])
+            k += 1
+            if k == buffer.n_step or step == newest % buffer.capacity or buffer.episode_ends[step, env]:
+                break
+            step = (step + 1) % buffer.capacity
+        returns.append(total)
+        discounts.append(0.0 if buffer.terminated[step, env] else buffer.gamma**k)
+        next_obs.append(buffer.next_observations[step, env])
+        masks.append(buffer.next_action_masks[step, env])
+    return np.array(returns), np.array(discounts), np.array(next_obs), np.array(masks)
+
+
+@pytest.mark.parametrize(("capacity", "n_envs", "n_step", "steps"), [(50, 3, 3, 130), (7, 2, 1, 20), (5, 2, 9, 23)])
+def test_gather_equals_the_n_step_definition_sample_by_sample(capacity, n_envs, n_step, steps):
+    """Several envs, episode ends and truncations, a ring that wrapped, windows longer than the ring (n_step 9 of 5
+    rows), image-shaped observations and action masks: every sampled transition against the per-sample definition."""
+    rng = np.random.default_rng(0)
+    buffer = ReplayBuffer(capacity, (2, 3), n_envs=n_envs, n_step=n_step, gamma=0.9, n_actions=4, seed=1)
+    for _ in range(steps):
+        shape = (n_envs, 2, 3)
+        buffer.add(rng.normal(size=shape).astype(np.float32), rng.integers(0, 4, n_envs), rng.normal(size=n_envs),
+                   rng.normal(size=shape).astype(np.float32), rng.random(n_envs) < 0.1, rng.random(n_envs) < 0.1,
+                   next_masks=rng.random((n_envs, 4)) < 0.7)  # fmt: skip
+    rows, envs = buffer._sample_steps(300)
+    batch = buffer.gather(rows, envs)
+    returns, discounts, next_obs, masks = _reference_batch(buffer, rows, envs)
+    np.testing.assert_array_equal(batch.obs, buffer.observations[rows, envs])
+    np.testing.assert_array_equal(batch.actions, buffer.actions[rows, envs])
+    np.testing.assert_allclose(batch.returns, returns, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(batch.discounts, discounts, rtol=1e-6)
+    np.testing.assert_array_equal(batch.next_obs, next_obs)
+    np.testing.assert_array_equal(batch.next_action_masks, masks)
+    assert batch.returns.dtype == batch.discounts.dtype == np.float32
+
+
 def test_end_episodes_stops_n_step_windows_at_the_newest_step():
     buffer = ReplayBuffer(8, (1,), n_step=3, gamma=0.5)
     _fill(buffer, [1, 2])
