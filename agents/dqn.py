@@ -123,12 +123,21 @@ def hysteretic_loss(q: torch.Tensor, targets: torch.Tensor, decrease_rate: float
     return (F.smooth_l1_loss(q, targets, reduction="none") * weights).mean()
 
 
-def update_target(target_net: nn.Module, q_net: nn.Module, tau: float) -> None:
-    """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied."""
+def target_pairs(target_net: nn.Module, q_net: nn.Module) -> tuple[list, list]:
+    """The (target, online) pairs of parameters and of buffers that :func:`update_target` updates."""
+    return list(zip(target_net.parameters(), q_net.parameters())), list(zip(target_net.buffers(), q_net.buffers()))
+
+
+def update_target(target_net: nn.Module, q_net: nn.Module, tau: float, pairs: tuple[list, list] | None = None) -> None:
+    """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied.
+
+    ``pairs``: the networks' :func:`target_pairs`, kept by a caller that updates often (DQN: every 10 env steps on
+    CartPole), as walking the modules takes ~24 of the ~30 us of a call."""
+    parameters, buffers = target_pairs(target_net, q_net) if pairs is None else pairs
     with torch.no_grad():
-        for target, online in zip(target_net.parameters(), q_net.parameters()):
+        for target, online in parameters:
             target.copy_(online) if tau == 1.0 else target.lerp_(online, tau)
-        for target, online in zip(target_net.buffers(), q_net.buffers()):
+        for target, online in buffers:
             target.copy_(online)
 
 
@@ -253,7 +262,8 @@ class DQN:
         self.target_net.load_state_dict(self.q_net.state_dict())
         self.target_net.requires_grad_(False)
         self.target_net.eval()  # never trained: batch norm uses the copied running statistics
-        self._parameters = list(self.q_net.parameters())
+        self._parameters = list(self.q_net.parameters())  # the networks' tensors stay these objects from here on
+        self._target_pairs = target_pairs(self.target_net, self.q_net)
         self._fast_policy = numpy_mlp(self.q_net)
         self.optimizer = fused_adam(self.q_net.parameters(), self.config.learning_rate)
         modal = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
@@ -439,7 +449,7 @@ class DQN:
         ):
             self._train_phase()
         if self.num_timesteps // config.target_update_interval > previous // config.target_update_interval:
-            update_target(self.target_net, self.q_net, config.tau)
+            update_target(self.target_net, self.q_net, config.tau, self._target_pairs)
 
     def _reset_envs(self) -> np.ndarray:
         """Reset every env, seeded from ``seed`` and the step count (a fresh, reproducible seed per ``learn``

@@ -89,6 +89,23 @@ def test_hard_and_polyak_target_updates():
         torch.testing.assert_close(new, source, rtol=0, atol=0)
 
 
+def test_target_update_through_kept_pairs_updates_parameters_and_buffers():
+    from boltzgym.agents.dqn import target_pairs
+
+    torch.manual_seed(0)
+    online, target = (nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)) for _ in range(2))
+    pairs = target_pairs(target, online)  # kept, then the online network trains in place
+    online(torch.randn(8, 3))  # batch norm's running statistics move
+    with torch.no_grad():
+        online[0].weight.add_(1.0)
+    before = [p.clone() for p in target.parameters()]
+    update_target(target, online, 0.5, pairs)
+    for new, old, source in zip(target.parameters(), before, online.parameters()):
+        torch.testing.assert_close(new, 0.5 * source + 0.5 * old)
+    for new, source in zip(target.buffers(), online.buffers()):  # buffers are copied whatever tau
+        torch.testing.assert_close(new, source, rtol=0, atol=0)
+
+
 def test_target_network_is_hard_copied_every_interval():
     agent = DQN("CartPole-v1", seed=1, **{**TINY, "target_update_interval": 100, "train_freq": 1})
     agent.learn(100)  # 50 collection steps, 50 gradient steps, then a copy at step 100
