@@ -61,7 +61,9 @@ from boltzgym.agents.networks import (
     numpy_mlp_forward,
     reset_state,
     resolve_q_network,
+    target_pairs,
     torch_scope,
+    update_target,
 )
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
@@ -124,24 +126,6 @@ def hysteretic_loss(q: torch.Tensor, targets: torch.Tensor, decrease_rate: float
         return F.smooth_l1_loss(q, targets)
     weights = torch.where(targets >= q.detach(), 1.0, decrease_rate)
     return (F.smooth_l1_loss(q, targets, reduction="none") * weights).mean()
-
-
-def target_pairs(target_net: nn.Module, q_net: nn.Module) -> tuple[list, list]:
-    """The (target, online) pairs of parameters and of buffers that :func:`update_target` updates."""
-    return list(zip(target_net.parameters(), q_net.parameters())), list(zip(target_net.buffers(), q_net.buffers()))
-
-
-def update_target(target_net: nn.Module, q_net: nn.Module, tau: float, pairs: tuple[list, list] | None = None) -> None:
-    """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied.
-
-    ``pairs``: the networks' :func:`target_pairs`, kept by a caller that updates often (DQN: every 10 env steps on
-    CartPole), as walking the modules takes ~24 of the ~30 us of a call."""
-    parameters, buffers = target_pairs(target_net, q_net) if pairs is None else pairs
-    with torch.no_grad():
-        for target, online in parameters:
-            target.copy_(online) if tau == 1.0 else target.lerp_(online, tau)
-        for target, online in buffers:
-            target.copy_(online)
 
 
 # --- the agent ------------------------------------------------------------------------------------------

@@ -431,13 +431,15 @@ def adam_step(optimizer: torch.optim.Optimizer) -> None:
     """``optimizer.step()``, for a torch Adam after its first step, through torch's functional
     ``torch.optim.adam.adam`` on the optimizer's own state: the same kernel, the same numbers to the bit.
 
-    ``Optimizer.step`` wraps that call in per-call bookkeeping (a profiler label, hook dispatch, a grad-mode switch,
-    regrouping the state by device and checking it): about 40% of a small network's Adam step on CPU, ~6% of a
-    CartPole DQN run. Where any of it can matter, ``optimizer.step()`` runs instead: not a plain ``torch.optim.Adam``
-    (or its ``step`` replaced, e.g. by an LR scheduler), several parameter groups, a parameter without a gradient or
-    without state yet (the first step creates it), sparse or complex tensors, amsgrad, capturable or differentiable
-    mode, or a step hook registered on the optimizer or globally (torch keeps them in the dicts read below; should
-    a version name them otherwise, every step takes ``optimizer.step()``)."""
+    ``Optimizer.step`` wraps that call in per-call bookkeeping (hook dispatch, a grad-mode switch, regrouping and
+    checking the state, a profiler label): about 40% of a small network's Adam step on CPU, ~6% of a CartPole DQN
+    run. Skipped with it: the label ``Optimizer.step#Adam.step`` in torch profiler traces. Where the rest can
+    matter, ``optimizer.step()`` runs instead: not a plain ``torch.optim.Adam`` (a subclass, ``step`` replaced on
+    the class or on the optimizer, e.g. by an LR scheduler), a parameter group with settings this call does not pass
+    (amsgrad, capturable or differentiable mode, or keys of a newer torch), several groups, a parameter without a
+    gradient or without state yet (the first step creates it), sparse or complex tensors, or a step hook on the
+    optimizer or a global one (torch keeps them in the dicts read below; should a version name them otherwise,
+    every step takes ``optimizer.step()``)."""
     if not _plain_adam(optimizer):
         optimizer.step()
         return
@@ -475,13 +477,43 @@ def adam_step(optimizer: torch.optim.Optimizer) -> None:
         )
 
 
+# Adam's own step; torch wraps a class's step once, at its first instance, in its profiler/hooks wrapper ("hooked")
+_ADAM_STEP = (
+    getattr(torch.optim.Adam.step, "__wrapped__", None)
+    if getattr(torch.optim.Adam.step, "hooked", False)
+    else torch.optim.Adam.step
+)
+# The group settings that adam_step passes on (torch 2.13's Adam); a group with other keys takes optimizer.step()
+_ADAM_GROUP_KEYS = frozenset(
+    {
+        "params",
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "maximize",
+        "foreach",
+        "capturable",
+        "differentiable",
+        "fused",
+        "decoupled_weight_decay",
+    }  # fmt: skip
+)
+
+
 def _plain_adam(optimizer) -> bool:
     """True when ``optimizer.step()`` would do nothing for ``optimizer`` beyond the functional Adam update."""
-    if type(optimizer) is not torch.optim.Adam or "step" in vars(optimizer) or len(optimizer.param_groups) != 1:
+    step = type(optimizer).step  # torch's wrapper around Adam's step, not replaced since
+    if type(optimizer) is not torch.optim.Adam or "step" in vars(optimizer) or not getattr(step, "hooked", False):
+        return False
+    if getattr(step, "__wrapped__", None) is not _ADAM_STEP:
+        return False
+    if len(optimizer.param_groups) != 1 or optimizer.defaults.get("differentiable", True):
         return False
     group = optimizer.param_groups[0]
-    if group["amsgrad"] or group["capturable"] or group["differentiable"] or "decoupled_weight_decay" not in group:
-        return False  # (the last: torch < 2.6, whose functional adam lacks the argument)
+    if group.keys() != _ADAM_GROUP_KEYS or group["amsgrad"] or group["capturable"] or group["differentiable"]:
+        return False
     try:
         if (
             torch_optimizer._global_optimizer_pre_hooks
@@ -512,6 +544,30 @@ def clip_grad_norm(parameters: list[nn.Parameter], max_norm: float) -> None:
     # it, or NaN, clip_grads_with_norm_ computes it as torch does.
     if not float(total_norm) + 1e-6 < 0.999 * max_norm:
         nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm)
+
+
+def target_pairs(target_net: nn.Module, q_net: nn.Module) -> tuple[list, list | None]:
+    """The (target, online) parameter pairs that :func:`update_target` updates, for a caller that keeps them while
+    both networks keep their parameter tensors (DQN: walking the modules was ~24 of a ~30 us call, every 10 env
+    steps on CartPole). The buffers are walked at every update (``None``) where the networks have any, since a
+    module may replace a buffer tensor (``self.count = self.count + 1``); else ``[]``."""
+    parameters = list(zip(target_net.parameters(), q_net.parameters()))
+    return parameters, None if any(True for _ in q_net.buffers()) else []
+
+
+def update_target(
+    target_net: nn.Module, q_net: nn.Module, tau: float, pairs: tuple[list, list | None] | None = None
+) -> None:
+    """``target <- tau * online + (1 - tau) * target`` (a hard copy when ``tau == 1``); buffers are copied.
+    ``pairs``: kept :func:`target_pairs` of the two networks (default: walk them now)."""
+    parameters, buffers = target_pairs(target_net, q_net) if pairs is None else pairs
+    if buffers is None:
+        buffers = zip(target_net.buffers(), q_net.buffers())
+    with torch.no_grad():
+        for target, online in parameters:
+            target.copy_(online) if tau == 1.0 else target.lerp_(online, tau)
+        for target, online in buffers:
+            target.copy_(online)
 
 
 @contextlib.contextmanager

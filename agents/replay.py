@@ -242,8 +242,9 @@ class ReplayBuffer:
 
         Arrays are read through flat indices ``row * n_envs + env`` with ``np.take`` and the windows are built one
         step ``k < n_step`` at a time over the whole batch: NumPy's 2-D fancy indexing and its reductions along a
-        short axis cost ~6x more (a phase's 8,192 samples: ~1.1 ms before, ~0.2 ms now; same values).
+        short axis cost ~5x more (a DQN phase's 8,192 samples: 0.81 ms before, 0.17 ms now; same values).
         """
+        rows, envs = np.asarray(rows), np.asarray(envs)
         n_envs, capacity, batch = self.n_envs, self.capacity, len(rows)
         flat = rows * n_envs + envs
         if self.n_step == 1:

@@ -83,10 +83,13 @@ def _reference_batch(buffer: ReplayBuffer, rows, envs):
     return np.array(returns), np.array(discounts), np.array(next_obs), np.array(masks)
 
 
-@pytest.mark.parametrize(("capacity", "n_envs", "n_step", "steps"), [(50, 3, 3, 130), (7, 2, 1, 20), (5, 2, 9, 23)])
+@pytest.mark.parametrize(
+    ("capacity", "n_envs", "n_step", "steps"), [(50, 3, 3, 130), (7, 2, 1, 20), (5, 2, 9, 23), (5, 2, 9, 25)]
+)
 def test_gather_equals_the_n_step_definition_sample_by_sample(capacity, n_envs, n_step, steps):
-    """Several envs, episode ends and truncations, a ring that wrapped, windows longer than the ring (n_step 9 of 5
-    rows), image-shaped observations and action masks: every sampled transition against the per-sample definition."""
+    """Several envs, episode ends and truncations, a ring that wrapped (the last case back at position 0), windows
+    longer than the ring (n_step 9 of 5 rows), image-shaped observations and action masks: every sampled transition
+    against the per-sample definition."""
     rng = np.random.default_rng(0)
     buffer = ReplayBuffer(capacity, (2, 3), n_envs=n_envs, n_step=n_step, gamma=0.9, n_actions=4, seed=1)
     for _ in range(steps):
