@@ -51,22 +51,18 @@ from boltzgym.agents.drqn import recurrent_greedy_actions, unroll_sequences
 from boltzgym.agents.env_steps import EnvSpec, EnvStepper, env_spec, observation_batch
 from boltzgym.agents.masks import explore_some, masked_argmax, random_legal_actions
 from boltzgym.agents.networks import (
-    adam_step,
     check_network_size,
     check_q_network,
-    clip_grad_norm,
-    fused_adam,
     network_factory,
     numpy_mlp,
     numpy_mlp_forward,
     reset_state,
     resolve_q_network,
-    target_pairs,
     torch_scope,
-    update_target,
 )
 from boltzgym.agents.replay import ReplayBuffer
 from boltzgym.agents.schedules import linear_schedule
+from boltzgym.agents.update_steps import adam_step, clip_grad_norm, fused_adam, target_pairs, update_target
 from boltzgym.utils.metrics import MetricsLog
 from boltzgym.utils.progress import progress_bar as make_progress_bar
 from boltzgym.utils.reporting import listening, report

@@ -90,7 +90,7 @@ def test_hard_and_polyak_target_updates():
 
 
 def test_target_update_through_kept_pairs_updates_parameters_and_buffers():
-    from boltzgym.agents.networks import target_pairs
+    from boltzgym.agents.update_steps import target_pairs
 
     torch.manual_seed(0)
     online, target = (nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)) for _ in range(2))
@@ -516,7 +516,7 @@ def test_gradient_norm_is_clipped_for_a_huge_td_error():
 def test_clip_grad_norm_equals_torchs_to_the_bit_clipping_or_not(scale, max_norm):
     """Far from, near (strings: the total norm as a fraction of the limit) and above the limit, and NaN; at a
     small limit torch's ``+ 1e-6`` in ``max_norm / (norm + 1e-6)`` matters too."""
-    from boltzgym.agents.networks import clip_grad_norm
+    from boltzgym.agents.update_steps import clip_grad_norm
 
     generator = torch.Generator().manual_seed(0)
     grads = [torch.randn(shape, generator=generator) for shape in ((64, 4), (64,), (2, 64), (2,))]
@@ -573,12 +573,12 @@ def test_adam_step_equals_optimizer_step_to_the_bit(adam_kwargs, monkeypatch):
     """Over steps with a changed learning rate and a state_dict round trip (new state tensors) in between, the
     parameters and the optimizer state equal ``optimizer.step()``'s to the bit; every step after the first (which
     creates the state) takes the functional path, except with amsgrad (the fallback)."""
-    from boltzgym.agents import networks
-    from boltzgym.agents.networks import adam_step
+    from boltzgym.agents import update_steps
+    from boltzgym.agents.update_steps import adam_step
 
     calls = []
-    plain_functional = networks.functional_adam
-    monkeypatch.setattr(networks, "functional_adam", lambda *a, **k: calls.append(1) or plain_functional(*a, **k))
+    plain_functional = update_steps.functional_adam
+    monkeypatch.setattr(update_steps, "functional_adam", lambda *a, **k: calls.append(1) or plain_functional(*a, **k))
 
     ((ours, our_adam), (torchs, torch_adam)), generator = _adam_pair(**adam_kwargs)
     for step in range(6):
@@ -602,7 +602,7 @@ def test_adam_step_runs_optimizer_step_where_step_does_more():
     groups and a parameter without a gradient give torch's result."""
     from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-    from boltzgym.agents.networks import adam_step
+    from boltzgym.agents.update_steps import adam_step
 
     ((params, adam), _), generator = _adam_pair(fused=True)
     _set_grads([params], generator)
@@ -634,7 +634,7 @@ def test_adam_step_runs_optimizer_step_where_step_does_more():
 
 def test_adam_step_calls_a_patched_adam_step(monkeypatch):
     """``Adam.step`` replaced on the class (instrumentation) is called for every step, as by ``optimizer.step()``."""
-    from boltzgym.agents.networks import adam_step
+    from boltzgym.agents.update_steps import adam_step
 
     ((params, adam), _), generator = _adam_pair(fused=True)
     calls = []
@@ -648,13 +648,13 @@ def test_adam_step_calls_a_patched_adam_step(monkeypatch):
 
 def test_dqn_updates_take_the_functional_adam_path(monkeypatch):
     """The speed-up is not silently lost: every DQN update after the first goes through the functional Adam."""
-    from boltzgym.agents import networks
+    from boltzgym.agents import update_steps
 
     if "decoupled_weight_decay" not in torch.optim.Adam([nn.Parameter(torch.zeros(1))]).defaults:
         pytest.skip("adam_step always takes optimizer.step() before the torch that added decoupled_weight_decay")
     calls = []
-    plain_functional = networks.functional_adam
-    monkeypatch.setattr(networks, "functional_adam", lambda *a, **k: calls.append(1) or plain_functional(*a, **k))
+    plain_functional = update_steps.functional_adam
+    monkeypatch.setattr(update_steps, "functional_adam", lambda *a, **k: calls.append(1) or plain_functional(*a, **k))
     agent = DQN("CartPole-v1", seed=0, **TINY).learn(300)
     assert agent.n_updates > 10 and len(calls) == agent.n_updates - 1
 
