@@ -426,7 +426,13 @@ def signal_handlers():
 
 
 def interrupt_exit_status() -> int:
-    """128 + the signal: 143 after SIGTERM, else 130 (Ctrl-C)."""
+    """128 + the signal: 143 after SIGTERM, else 130 (Ctrl-C).
+
+    Also clears CPython's record of an interrupt that left a string ``exec``/``eval`` (dataclasses and named tuples
+    build their methods that way, e.g. during a lazy import): CPython keeps that interrupt as unhandled even after it
+    was caught, and under ``python -m`` ends the process by SIGINT instead of with this status (a SIGTERM right after
+    a checkpoint gave -2, not 143). Every string ``exec`` clears the record as it starts, hence the empty one."""
+    exec("pass", {})
     return 128 + signal.SIGTERM if signal.SIGTERM in _signals_received else 128 + signal.SIGINT
 
 
