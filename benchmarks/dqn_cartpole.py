@@ -79,18 +79,18 @@ def _timed_learn(agent, steps: int) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-_FIRST_WEIGHTS: dict[str, dict] = {}
+def _weights(module) -> dict:
+    """A copy of ``module``'s state, to check that the repeats of a seed learn the same weights."""
+    return {key: value.detach().clone() for key, value in module.state_dict().items()}
 
 
-def _same_weights(module, times: list, who: str) -> bool:
-    """Whether this repeat learned the first repeat's weights (warns if not: then the repeats are not one run)."""
-    state = {key: value.detach().clone() for key, value in module.state_dict().items()}
-    if len(times) == 1:
-        _FIRST_WEIGHTS[who] = state
-        return True
-    same = all(torch.equal(state[key], value) for key, value in _FIRST_WEIGHTS[who].items())
+def _same_runs(runs: list, who: str) -> bool:
+    """Whether every repeat ``(times, weights)`` learned the first one's weights (a warning if not: then the repeats
+    are not one run)."""
+    first = runs[0][1]
+    same = all(all(torch.equal(weights[key], value) for key, value in first.items()) for _, weights in runs[1:])
     if not same:
-        print(f"warning: {who}'s repeat {len(times)} learned other weights than its first run", flush=True)
+        print(f"warning: {who}'s repeats learned different weights", flush=True)
     return same
 
 
@@ -139,16 +139,17 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(header + ("" if args.no_peer else f"  {'SB3 return':>10}  {'SB3 s':>7}  {'SB3 cpu':>7}"), flush=True)
     for seed in seeds:
-        ours_times, sb3_times, same_weights = [], [], True
+        ours_runs, sb3_runs = [], []
         for _ in range(args.repeats):  # alternately, so that a slow spell of the host slows both alike
             ours, *times = train_ours(seed, args.steps, overrides)
-            ours_times.append(times)
-            same_weights &= _same_weights(ours.q_net, ours_times, "ours")
+            ours_runs.append((times, _weights(ours.q_net)))
             if not args.no_peer:
                 sb3, *times = train_sb3(seed, args.steps)
-                sb3_times.append(times)
-                same_weights &= _same_weights(sb3.policy, sb3_times, "sb3")
-        ours_seconds, ours_cpu = min(ours_times)  # the run with the best wall-clock
+                sb3_runs.append((times, _weights(sb3.policy)))
+        same_weights = _same_runs(ours_runs, "ours")
+        if not args.no_peer:
+            same_weights &= _same_runs(sb3_runs, "sb3")
+        ours_seconds, ours_cpu = min(times for times, _ in ours_runs)  # the run with the best wall-clock
         row = {
             "seed": seed,
             "ours_return": evaluate(ours, seed, args.eval_episodes),
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"{str(row['ours_best_at']):>7}  {row['ours_eval_episodes']:>8}  {row['ours_eval_timesteps']:>10}"
         )
         if not args.no_peer:
-            sb3_seconds, sb3_cpu = min(sb3_times)
+            sb3_seconds, sb3_cpu = min(times for times, _ in sb3_runs)
             row.update(
                 sb3_return=evaluate(sb3, seed, args.eval_episodes), sb3_seconds=sb3_seconds, sb3_cpu_seconds=sb3_cpu
             )
