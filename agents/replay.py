@@ -263,7 +263,10 @@ class ReplayBuffer:
             episode_ends = self.episode_ends.reshape(-1)
             for k in range(self.n_step):
                 step_rows = rows + k
-                step_rows -= capacity * (step_rows >= capacity) if k < capacity else step_rows // capacity * capacity
+                if k < capacity:  # wraps at most once: a subtraction instead of an integer division
+                    step_rows -= capacity * (step_rows >= capacity)
+                else:
+                    step_rows %= capacity
                 window[:, k] = step_rows * n_envs + envs
                 counts[:, k] = no_end_yet & (k <= newer)
                 length += counts[:, k]
