@@ -37,7 +37,7 @@ from boltzgym.models.q_networks.heads import DuelingHead
 from boltzgym.models.sizing import check_model_fits
 from boltzgym.models.supervised.mlp import ACTIVATIONS, MLP, apply_layers, hook_free
 from boltzgym.models.vision.conv import ConvNet
-from boltzgym.utils.imports import import_object
+from boltzgym.utils.imports import import_object, lazy_namespace
 from boltzgym.utils.io import to_json
 from boltzgym.utils.validation import check_bool, check_count, check_widths
 
@@ -433,6 +433,13 @@ def torch_scope(n_threads: int | None, rng_state: torch.Tensor):
     finally:
         torch.set_num_threads(threads)
 
+
+# moved to agents.update_steps with the other helpers of a DQN update (the old spelling warns once per use)
+__getattr__, __dir__ = lazy_namespace(
+    __name__,
+    {},
+    {name: f"boltzgym.agents.update_steps:{name}" for name in ("clip_grad_norm", "fused_adam")},
+)
 
 __all__ = [
     "Q_NETWORKS",

@@ -646,6 +646,14 @@ def test_adam_step_calls_a_patched_adam_step(monkeypatch):
     assert calls == [adam] * 3
 
 
+@pytest.mark.parametrize("name", ["clip_grad_norm", "fused_adam"])
+def test_update_helpers_keep_their_old_spelling_in_agents_networks_with_a_deprecation(name):
+    from boltzgym.agents import networks, update_steps
+
+    with pytest.warns(DeprecationWarning, match=rf"networks\.{name} is deprecated; use boltzgym\.agents\.update_steps"):
+        assert getattr(networks, name) is getattr(update_steps, name)
+
+
 def test_dqn_updates_take_the_functional_adam_path(monkeypatch):
     """The speed-up is not silently lost: every DQN update after the first goes through the functional Adam."""
     from boltzgym.agents import update_steps
